@@ -1,0 +1,136 @@
+namespace DeepPsych.Dsl;
+
+/// <summary>Declares a partial class as a network. The generator reads its attributed <c>partial</c> properties in
+/// declaration order as the layers, checks every shape at compile time and emits forward, backward, parameters and a summary.</summary>
+/// <example><code>
+/// [Network(Input = new[] { 1, 28, 28 }, Loss = Loss.SoftmaxCrossEntropy)]
+/// public partial class LeNet5
+/// {
+///     [Conv2D(6, Kernel = 5, Padding = 2, Activation = Act.ReLU)] public partial Conv2D C1 { get; }
+///     [MaxPool2D(2)]                                              public partial Pool   S2 { get; }
+///     ...
+/// }
+/// </code></example>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class NetworkAttribute : Attribute
+{
+    /// <summary>The shape of one input sample: <c>{ channels, height, width }</c> for images or <c>{ features }</c> for vectors.</summary>
+    public int[]? Input { get; set; }
+
+    /// <summary>The training loss. Default: softmax + cross-entropy.</summary>
+    public Loss Loss { get; set; } = Loss.SoftmaxCrossEntropy;
+}
+
+/// <summary>Base of every layer attribute.</summary>
+public abstract class LayerAttribute : Attribute
+{
+}
+
+/// <summary>2-D convolution over NCHW input with OIHW weights, as PyTorch's <c>nn.Conv2d</c>.
+/// Output size per axis: ⌊(in + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class Conv2DAttribute(int outChannels) : LayerAttribute
+{
+    /// <summary>Number of output channels (filters).</summary>
+    public int OutChannels { get; } = outChannels;
+    /// <summary>Square kernel size. Overridden per axis by <see cref="KernelH"/> / <see cref="KernelW"/>.</summary>
+    public int Kernel { get; set; } = 3;
+    /// <summary>Kernel height; 0 means <see cref="Kernel"/>.</summary>
+    public int KernelH { get; set; }
+    /// <summary>Kernel width; 0 means <see cref="Kernel"/>.</summary>
+    public int KernelW { get; set; }
+    /// <summary>Stride on both axes.</summary>
+    public int Stride { get; set; } = 1;
+    /// <summary>Symmetric zero padding on both axes. Overridden per axis by <see cref="PaddingH"/> / <see cref="PaddingW"/>.</summary>
+    public int Padding { get; set; }
+    /// <summary>Padding top and bottom; -1 means <see cref="Padding"/>.</summary>
+    public int PaddingH { get; set; } = -1;
+    /// <summary>Padding left and right; -1 means <see cref="Padding"/>.</summary>
+    public int PaddingW { get; set; } = -1;
+    /// <summary>Spacing between kernel taps.</summary>
+    public int Dilation { get; set; } = 1;
+    /// <summary>Channel groups; in and out channels must both divide by it. Groups = in channels is a depthwise convolution.</summary>
+    public int Groups { get; set; } = 1;
+    /// <summary>Whether the layer has a bias per output channel.</summary>
+    public bool Bias { get; set; } = true;
+    /// <summary>Activation fused into this layer's forward and backward.</summary>
+    public Act Activation { get; set; } = Act.None;
+    /// <summary>α of <see cref="Act.LeakyReLU"/>.</summary>
+    public float LeakySlope { get; set; } = 0.01f;
+    /// <summary>Weight initialisation.</summary>
+    public Init Init { get; set; } = Init.Auto;
+}
+
+/// <summary>Fully connected layer: y = x·Wᵀ + b with W stored [out, in], as PyTorch's <c>nn.Linear</c>.
+/// Input of any rank is flattened first.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class DenseAttribute(int units) : LayerAttribute
+{
+    /// <summary>Number of outputs.</summary>
+    public int Units { get; } = units;
+    /// <summary>Whether the layer has a bias.</summary>
+    public bool Bias { get; set; } = true;
+    /// <summary>Activation fused into this layer.</summary>
+    public Act Activation { get; set; } = Act.None;
+    /// <summary>α of <see cref="Act.LeakyReLU"/>.</summary>
+    public float LeakySlope { get; set; } = 0.01f;
+    /// <summary>Weight initialisation.</summary>
+    public Init Init { get; set; } = Init.Auto;
+}
+
+/// <summary>Max pooling. Padded positions count as −∞, as in PyTorch.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class MaxPool2DAttribute(int kernel) : LayerAttribute
+{
+    /// <summary>Square window size.</summary>
+    public int Kernel { get; } = kernel;
+    /// <summary>Stride; 0 means the kernel size.</summary>
+    public int Stride { get; set; }
+    /// <summary>Symmetric padding; at most half the kernel.</summary>
+    public int Padding { get; set; }
+}
+
+/// <summary>Average pooling.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class AvgPool2DAttribute(int kernel) : LayerAttribute
+{
+    /// <summary>Square window size.</summary>
+    public int Kernel { get; } = kernel;
+    /// <summary>Stride; 0 means the kernel size.</summary>
+    public int Stride { get; set; }
+    /// <summary>Symmetric zero padding; at most half the kernel.</summary>
+    public int Padding { get; set; }
+    /// <summary>Whether padded zeros count in the divisor (PyTorch's <c>count_include_pad</c>, default true).</summary>
+    public bool CountIncludePad { get; set; } = true;
+}
+
+/// <summary>Global average pooling: C×H×W → C.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class GlobalAvgPoolAttribute : LayerAttribute
+{
+}
+
+/// <summary>Flattens C×H×W to one vector. Optional: a Dense layer flattens its input itself.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class FlattenAttribute : LayerAttribute
+{
+}
+
+/// <summary>A standalone element-wise activation.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class ActivationAttribute(Act function) : LayerAttribute
+{
+    /// <summary>The activation function.</summary>
+    public Act Function { get; } = function;
+    /// <summary>α of <see cref="Act.LeakyReLU"/>.</summary>
+    public float LeakySlope { get; set; } = 0.01f;
+}
+
+/// <summary>Inverted dropout: during training each element is zeroed with probability <c>rate</c> and the rest are
+/// scaled by 1 / (1 − rate); at inference it is the identity. The mask is a pure function of (seed, step, element).</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class DropoutAttribute(double rate) : LayerAttribute
+{
+    /// <summary>Probability of dropping an element, in [0, 1).</summary>
+    public double Rate { get; } = rate;
+}

@@ -1,0 +1,49 @@
+namespace DeepPsych.Dsl;
+
+/// <summary>A layer of a generated network, as seen by user code: its name, kind, output shape, parameters and cost.</summary>
+public abstract class Layer(string name, string kind, int[] outputShape, long flopsPerSample, ParameterTensor[] parameters)
+{
+    /// <summary>The property name the layer was declared with.</summary>
+    public string Name { get; } = name;
+    /// <summary>The layer kind, e.g. <c>Conv2D</c> or <c>MaxPool2D</c>.</summary>
+    public string Kind { get; } = kind;
+    /// <summary>Output shape of one sample.</summary>
+    public IReadOnlyList<int> OutputShape { get; } = outputShape;
+    /// <summary>Forward floating-point operations for one sample (a multiply-add counts 2).</summary>
+    public long FlopsPerSample { get; } = flopsPerSample;
+    /// <summary>The layer's parameter tensors (weight first, then bias), possibly empty.</summary>
+    public IReadOnlyList<ParameterTensor> Parameters { get; } = parameters;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({Kind}) → {string.Join("x", OutputShape)}";
+}
+
+/// <summary>A layer with a weight tensor and an optional bias.</summary>
+public abstract class WeightedLayer(string name, string kind, int[] outputShape, long flops, ParameterTensor weights, ParameterTensor? bias)
+    : Layer(name, kind, outputShape, flops, bias is null ? [weights] : [weights, bias])
+{
+    /// <summary>The weights (OIHW for convolutions, [out, in] for dense layers).</summary>
+    public ParameterTensor Weights { get; } = weights;
+    /// <summary>The bias, or null when the layer was declared with <c>Bias = false</c>.</summary>
+    public ParameterTensor? Bias { get; } = bias;
+}
+
+/// <summary>A 2-D convolution layer (with its fused activation).</summary>
+public sealed class Conv2D(string name, int[] outputShape, long flops, ParameterTensor weights, ParameterTensor? bias)
+    : WeightedLayer(name, "Conv2D", outputShape, flops, weights, bias);
+
+/// <summary>A fully connected layer (with its fused activation).</summary>
+public sealed class Dense(string name, int[] outputShape, long flops, ParameterTensor weights, ParameterTensor? bias)
+    : WeightedLayer(name, "Dense", outputShape, flops, weights, bias);
+
+/// <summary>A pooling layer: max, average or global average.</summary>
+public sealed class Pool(string name, string kind, int[] outputShape, long flops) : Layer(name, kind, outputShape, flops, []);
+
+/// <summary>A standalone activation layer.</summary>
+public sealed class Activation(string name, int[] outputShape, long flops) : Layer(name, "Activation", outputShape, flops, []);
+
+/// <summary>An inverted-dropout layer (identity at inference).</summary>
+public sealed class Dropout(string name, int[] outputShape) : Layer(name, "Dropout", outputShape, 0, []);
+
+/// <summary>A flatten layer (a view: no copy, no cost).</summary>
+public sealed class Flatten(string name, int[] outputShape) : Layer(name, "Flatten", outputShape, 0, []);
