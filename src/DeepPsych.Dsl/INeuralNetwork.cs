@@ -51,6 +51,10 @@ public interface INeuralNetwork
     /// <summary>Sets every gradient to zero.</summary>
     void ZeroGradients();
 
+    /// <summary>The name of the first layer, in forward order, whose output in the last training step holds NaN or ±∞,
+    /// or null when every output was finite. Trainers call it to name where a divergence started.</summary>
+    string? FirstNonFiniteLayer();
+
     /// <summary>The layer table: layer, kind, output shape, parameters, FLOPs.</summary>
     string Summary();
 }
