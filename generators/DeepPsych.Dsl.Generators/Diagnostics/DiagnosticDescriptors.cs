@@ -1,0 +1,89 @@
+using Microsoft.CodeAnalysis;
+
+namespace DeepPsych.Dsl.Generators.Diagnostics;
+
+/// <summary>Every diagnostic the generator reports, with sequential ids. Each message names the layer, the shapes
+/// involved and the fix. Adding one: give it the next id, add it to AnalyzerReleases.Unshipped.md, and write exactly
+/// one test for it in tests/DeepPsych.Dsl.Generators.Tests/Diagnostics/DiagnosticTests.cs.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "DeepPsych.Dsl";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkNotPartial = Error("DPD0001",
+        "Network class must be partial",
+        "Network '{0}' must be declared partial so the generator can add its forward and backward passes; add the 'partial' modifier");
+
+    public static readonly DiagnosticDescriptor InvalidInputShape = Error("DPD0002",
+        "Network input shape is missing or invalid",
+        "Network '{0}': {1}; declare Input = new[] {{ channels, height, width }} for images or new[] {{ features }} for vectors, every size > 0");
+
+    public static readonly DiagnosticDescriptor KernelDoesNotFit = Error("DPD0003",
+        "Kernel does not fit the input",
+        "{0}: kernel {1} (dilated extent {2}) does not fit the {3} input ({4} {5}, padding {6}); reduce Kernel or Dilation, or add Padding");
+
+    public static readonly DiagnosticDescriptor OutputSizeNotPositive = Error("DPD0004",
+        "Layer output size is not positive",
+        "{0}: output size {1} is not positive (input {2} {3}); declare at least one output channel or unit");
+
+    public static readonly DiagnosticDescriptor StrideDropsInput = Warning("DPD0005",
+        "Stride does not tile the input; the last rows or columns are never read",
+        "{0}: (input {1} + 2*padding {2} - extent {3}) is not divisible by stride {4} on the {5} axis, so the last {6} of the padded input never reach the output; adjust Padding, Kernel or Stride, or accept the loss explicitly");
+
+    public static readonly DiagnosticDescriptor InvalidGeometry = Error("DPD0006",
+        "Stride, dilation, groups or padding is invalid",
+        "{0}: {1} = {2} is invalid ({3}); {4}");
+
+    public static readonly DiagnosticDescriptor ChannelsNotDivisibleByGroups = Error("DPD0007",
+        "Channels are not divisible by groups",
+        "{0}: {1} channels {2} are not divisible by Groups = {3} (input {4}); choose Groups dividing both in ({5}) and out ({6}) channels");
+
+    public static readonly DiagnosticDescriptor StepOnTrainablePath = Warning("DPD0008",
+        "Step activation on a trainable path",
+        "{0}: the Step activation's derivative is 0 almost everywhere, so no gradient reaches {1} before it and backpropagation cannot train them; use Sigmoid or ReLU to train, or keep Step for a fixed (untrained) perceptron");
+
+    public static readonly DiagnosticDescriptor VanishingGradients = Warning("DPD0009",
+        "A chain of saturating activations will make gradients vanish",
+        "{0}: {1} saturating activations in a row ({2}); sigmoid's derivative is at most 0.25 and tanh's at most 1 and both go to 0 where units saturate, so the gradient reaching {3} is scaled by at most {4} and usually far less; use ReLU-family activations, fewer layers, or skip connections");
+
+    public static readonly DiagnosticDescriptor DuplicateLayerName = Error("DPD0010",
+        "Layer name is duplicated or reserved",
+        "Layer '{0}' {1}; rename the property");
+
+    public static readonly DiagnosticDescriptor UnknownLayer = Error("DPD0011",
+        "Unknown layer",
+        "{0}: {1}; {2}");
+
+    public static readonly DiagnosticDescriptor LayerTypeMismatch = Error("DPD0012",
+        "Layer property type does not match its attribute",
+        "{0}: a [{1}] layer must be declared as 'public partial {2} {0} {{ get; }}', not as '{3}'");
+
+    public static readonly DiagnosticDescriptor LayerPropertyNotPartial = Error("DPD0013",
+        "Layer property must be a partial, get-only instance property",
+        "{0}: layer properties must be declared 'partial' with only a getter and no body ({1}); write 'public partial {2} {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor InvalidOption = Error("DPD0014",
+        "Layer option is out of range",
+        "{0}: {1} = {2} is out of range; {3}");
+
+    public static readonly DiagnosticDescriptor RankMismatch = Error("DPD0015",
+        "Layer needs a different input rank",
+        "{0}: {1} needs a {2} input but gets {3} ({4}); {5}");
+
+    public static readonly DiagnosticDescriptor LossDoesNotFitOutput = Error("DPD0016",
+        "Loss does not fit the network output",
+        "Network '{0}': {1} needs {2}, but the output is {3} (after {4}); {5}");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("DPD0017",
+        "Network has no layers",
+        "Network '{0}' declares no layers; add attributed partial properties such as [Dense(10)] public partial Dense Output {{ get; }}");
+
+    public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
+        "The DeepPsych.Dsl generator failed",
+        "The generator failed on '{0}': {1}. This is a bug in DeepPsych.Dsl; please report it with this message. Stack: {2}");
+}

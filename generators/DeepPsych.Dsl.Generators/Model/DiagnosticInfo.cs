@@ -1,0 +1,17 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace DeepPsych.Dsl.Generators.Model;
+
+/// <summary>An equatable diagnostic waiting to be reported: descriptor id, location and formatted message arguments.</summary>
+internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> Arguments)
+{
+    public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] arguments)
+        => new(descriptor, location, arguments.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToEquatableArray());
+
+    public Diagnostic ToDiagnostic()
+        => Diagnostic.Create(Descriptor, Location?.ToLocation(), Arguments.Items.ToArray<object>());
+
+    public bool IsError => Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
+}
