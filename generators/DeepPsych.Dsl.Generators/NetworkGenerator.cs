@@ -61,7 +61,11 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     /// <summary>The generator never throws at a user: an exception becomes DPD0099 naming the class.</summary>
     private static ParseResult Guard(string name, LocationInfo? location, Func<ParseResult> parse)
     {
-        try { return parse(); }
+        try
+        {
+            if (FaultInjection.FailOnClass == name) throw new InvalidOperationException("fault injected by a test");
+            return parse();
+        }
         catch (OperationCanceledException) { throw; }
         catch (Exception e) { return new ParseResult(null, new[] { Internal(name, location, e) }.ToEquatableArray()); }
     }
@@ -75,4 +79,10 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     private static DiagnosticInfo Internal(string name, LocationInfo? location, Exception e)
         => DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, name, $"{e.GetType().Name}: {e.Message}",
             (e.StackTrace ?? "").Replace("\r", "").Replace("\n", " | "));
+}
+
+/// <summary>Lets the test of DPD0099 make the generator fail on purpose; null (off) everywhere else.</summary>
+internal static class FaultInjection
+{
+    public static string? FailOnClass;
 }

@@ -33,7 +33,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor StrideDropsInput = Warning("DPD0005",
         "Stride does not tile the input; the last rows or columns are never read",
-        "{0}: (input {1} + 2*padding {2} - extent {3}) is not divisible by stride {4} on the {5} axis, so the last {6} of the padded input never reach the output; adjust Padding, Kernel or Stride, or accept the loss explicitly");
+        "{0}: stride {1} does not tile the padded {2} input ({3} {4}, padding {5}) with kernel extent {6}, so the last {7} never reach the output; adjust Padding, Kernel or Stride, or accept the loss explicitly");
 
     public static readonly DiagnosticDescriptor InvalidGeometry = Error("DPD0006",
         "Stride, dilation, groups or padding is invalid",
@@ -45,7 +45,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor StepOnTrainablePath = Warning("DPD0008",
         "Step activation on a trainable path",
-        "{0}: the Step activation's derivative is 0 almost everywhere, so no gradient reaches {1} before it and backpropagation cannot train them; use Sigmoid or ReLU to train, or keep Step for a fixed (untrained) perceptron");
+        "{0}: the Step activation's derivative is 0 almost everywhere, so no gradient flows back through it to the trainable layers {1} and backpropagation cannot train them; use Sigmoid or ReLU to train, or keep Step for a fixed (untrained) perceptron");
 
     public static readonly DiagnosticDescriptor VanishingGradients = Warning("DPD0009",
         "A chain of saturating activations will make gradients vanish",

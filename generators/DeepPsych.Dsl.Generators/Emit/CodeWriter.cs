@@ -26,6 +26,8 @@ internal sealed class CodeWriter
     public CodeWriter Close(string suffix = "")
     {
         _indent--;
+        if (_text.Length >= 2 && _text[_text.Length - 1] == '\n' && _text[_text.Length - 2] == '\n') _text.Length--;   // no blank line before '}'
+
         return Line("}" + suffix);
     }
 

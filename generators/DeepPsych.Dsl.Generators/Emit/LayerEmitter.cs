@@ -71,7 +71,7 @@ internal static class LayerEmitter
     {
         var l = node.Layer;
         string y = Y(node);
-        string buffer = $"ws.{node.Name}.AsSpan(0, n * {node.Name}Length)";
+        string buffer = $"ws.{node.Name}Output.AsSpan(0, n * {node.Name}Size)";
         string actArgs = l.Activation == ActKind.None ? "" : $", Act.{l.Activation}, {F(l.LeakySlope)}";
         string act = ActName(l.Activation);
         w.Line($"// {node.Name} — {Describe(l)}, {Shapes(node)}");
@@ -90,7 +90,7 @@ internal static class LayerEmitter
             case LayerKind.MaxPool2D:
                 w.Line("//   y = max over each window; the switches remember each window's winner for backward");
                 w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"MaxPool2DOp.Forward({node.Name}Geometry, n, {x}, {y}, ws.{node.Name}Switches.AsSpan(0, n * {node.Name}Length));");
+                w.Line($"MaxPool2DOp.Forward({node.Name}Geometry, n, {x}, {y}, ws.{node.Name}Switches.AsSpan(0, n * {node.Name}Size));");
                 break;
             case LayerKind.AvgPool2D:
                 w.Line("//   y = mean over each window" + (l.PadH > 0 ? (l.CountIncludePad ? " (padded zeros count)" : " (padded zeros do not count)") : ""));
@@ -114,7 +114,7 @@ internal static class LayerEmitter
             case LayerKind.Dropout:
                 w.Line($"//   training: y = x ⊙ m / (1 − p), m ~ Bernoulli(1 − p) from (Seed, Step, element); inference: y = x");
                 w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"if (training) DropoutOp.Forward({F((float)l.Rate)}, Seed, Step, (long)ws.First * {node.Name}Length, {x}, {y}, ws.{node.Name}Mask.AsSpan(0, n * {node.Name}Length));");
+                w.Line($"if (training) DropoutOp.Forward({F((float)l.Rate)}, Seed, Step, (long)ws.First * {node.Name}Size, {x}, {y}, ws.{node.Name}Mask.AsSpan(0, n * {node.Name}Size));");
                 w.Line($"else {x}.CopyTo({y});");
                 break;
         }
@@ -139,7 +139,7 @@ internal static class LayerEmitter
             {
                 bool conv = l.Kind == LayerKind.Conv2D;
                 if (l.Activation != ActKind.None)
-                    w.Line($"//   dL/dz  = dL/dy ⊙ {Derivative(l.Activation, l.LeakySlope)}   (z is the pre-activation output; y was kept, z was not)");
+                    w.Line($"//   dL/dz  = dL/dy ⊙ f'(z),   {Derivative(l.Activation, l.LeakySlope)}   (from the kept output y; z was not kept)");
                 w.Line(conv ? "//   dL/dW += dL/dz ⊛ x        (im2col(x)ᵀ · dL/dz)" : "//   dL/dW += dL/dzᵀ · x");
                 if (l.Bias) w.Line(conv ? "//   dL/db += Σ dL/dz over batch and pixels" : "//   dL/db += Σ_batch dL/dz");
                 w.Line(dx is null ? "//   " + dxNote : conv ? "//   dL/dx += Wᵀ ⊛ dL/dz      (col2im(Wᵀ · dL/dz))" : "//   dL/dx += dL/dz · W");
@@ -154,7 +154,7 @@ internal static class LayerEmitter
             }
             case LayerKind.MaxPool2D:
                 w.Line("//   dL/dx[switch] += dL/dy   (only each window's maximum receives gradient)");
-                w.Line($"MaxPool2DOp.Backward({node.Name}Geometry, n, {dy}, ws.{node.Name}Switches.AsSpan(0, n * {node.Name}Length), {dxArg});");
+                w.Line($"MaxPool2DOp.Backward({node.Name}Geometry, n, {dy}, ws.{node.Name}Switches.AsSpan(0, n * {node.Name}Size), {dxArg});");
                 break;
             case LayerKind.AvgPool2D:
                 w.Line("//   dL/dx += dL/dy / window size, spread evenly over each window");
@@ -168,12 +168,12 @@ internal static class LayerEmitter
                 w.Line($"//   dL/dx = dL/dy viewed back as {ShapeMath.Format(node.InputShape)}: same memory, nothing to do");
                 break;
             case LayerKind.Activation:
-                w.Line($"//   dL/dx = dL/dy ⊙ {Derivative(l.Activation, l.LeakySlope)}   (in place: {dy} becomes dL/dx)");
+                w.Line($"//   dL/dx = dL/dy ⊙ f'(x),   {Derivative(l.Activation, l.LeakySlope)}   (in place: {dy} becomes dL/dx)");
                 w.Line($"ActivationOp.ApplyDerivativeInPlace(Act.{l.Activation}, {F(l.LeakySlope)}, {y}, {dy});");
                 break;
             case LayerKind.Dropout:
                 w.Line("//   dL/dx += dL/dy ⊙ m / (1 − p)   (the mask kept from forward)");
-                w.Line($"DropoutOp.Backward({dy}, ws.{node.Name}Mask.AsSpan(0, n * {node.Name}Length), {dxArg});");
+                w.Line($"DropoutOp.Backward({dy}, ws.{node.Name}Mask.AsSpan(0, n * {node.Name}Size), {dxArg});");
                 break;
         }
         w.Line();

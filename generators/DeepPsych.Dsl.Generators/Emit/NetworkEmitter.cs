@@ -26,7 +26,7 @@ internal static class NetworkEmitter
         w.Line();
         w.Line("using System;");
         w.Line($"using Act = {Dsl}.Act;");
-        foreach (var op in new[] { "Conv2DOp", "DenseOp", "MaxPool2DOp", "AvgPool2DOp", "GlobalAvgPoolOp", "ActivationOp", "DropoutOp", "SoftmaxCrossEntropyOp", "MseLossOp", "Conv2DGeometry", "Pool2DGeometry" })
+        foreach (var op in UsedOps(plan))
             w.Line($"using {op} = {Dsl}.Ops.{op};");
         w.Line($"using {Dsl}.Execution;");
         w.Line();
@@ -48,6 +48,29 @@ internal static class NetworkEmitter
 
         foreach (var _ in plan.ContainingTypes) w.Close();
         return w.ToString();
+    }
+
+    /// <summary>The op classes this network calls, so the file imports nothing it does not use.</summary>
+    private static IEnumerable<string> UsedOps(NetworkPlan plan)
+    {
+        var ops = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (var node in plan.Nodes)
+        {
+            var l = node.Layer;
+            switch (l.Kind)
+            {
+                case LayerKind.Conv2D: ops.Add("Conv2DOp"); ops.Add("Conv2DGeometry"); break;
+                case LayerKind.Dense: ops.Add("DenseOp"); break;
+                case LayerKind.MaxPool2D: ops.Add("MaxPool2DOp"); ops.Add("Pool2DGeometry"); break;
+                case LayerKind.AvgPool2D: ops.Add("AvgPool2DOp"); ops.Add("Pool2DGeometry"); break;
+                case LayerKind.GlobalAvgPool: ops.Add("GlobalAvgPoolOp"); break;
+                case LayerKind.Activation: ops.Add("ActivationOp"); break;
+                case LayerKind.Dropout: ops.Add("DropoutOp"); break;
+            }
+            if (l.Activation != ActKind.None) ops.Add("ActivationOp");
+        }
+        ops.Add(plan.Loss == LossKind.SoftmaxCrossEntropy ? "SoftmaxCrossEntropyOp" : "MseLossOp");
+        return ops;
     }
 
     private static void EmitClassDocs(CodeWriter w, NetworkPlan plan)
@@ -81,7 +104,7 @@ internal static class NetworkEmitter
 
         w.Line("// Per-sample output length of each layer.");
         foreach (var node in plan.Nodes)
-            w.Line($"private const int {node.Name}Length = {node.OutputLength};   // {ShapeMath.Format(node.OutputShape)}");
+            w.Line($"private const int {node.Name}Size = {node.OutputLength};   // {ShapeMath.Format(node.OutputShape)}");
         w.Line();
 
         w.Line("// Parameter block layout: every tensor's offset and length (weights OIHW or [out, in], as PyTorch).");
@@ -277,6 +300,7 @@ internal static class NetworkEmitter
         w.Open("private void TrainShard(int shard)");
         w.Line("var ws = _workspaces[shard];");
         w.Line("ForwardPass(ws, ws.Count, training: true);");
+        w.Line("if (shard != 0 && ws.Gradients.Length == 0) ws.Gradients = new float[ParameterCount];   // once per shard");
         w.Line("Span<float> g = shard == 0 ? _gradients : ws.Gradients;");
         w.Line("if (shard != 0) g.Clear();");
         w.Line("Backward(ws, ws.Count, g);");
@@ -314,7 +338,7 @@ internal static class NetworkEmitter
         w.Open("for (int s = 0; s < _shardCount; s++)");
         w.Line("var ws = _workspaces[s];");
         foreach (var node in plan.Nodes.Where(LayerEmitter.HasBuffer))
-            w.Line($"if (!NetworkChecks.AllFinite(ws.{node.Name}.AsSpan(0, ws.Count * {node.Name}Length))) return \"{node.Name}\";");
+            w.Line($"if (!NetworkChecks.AllFinite(ws.{node.Name}Output.AsSpan(0, ws.Count * {node.Name}Size))) return \"{node.Name}\";");
         w.Close();
         w.Line("return null;");
         w.Close();
@@ -340,7 +364,7 @@ internal static class NetworkEmitter
         {
             var node = nodes[i];
             if (LayerEmitter.HasBuffer(node))
-                w.Line($"Span<float> {LayerEmitter.Y(node)} = ws.{node.Name}.AsSpan(0, n * {node.Name}Length);");
+                w.Line($"Span<float> {LayerEmitter.Y(node)} = ws.{node.Name}Output.AsSpan(0, n * {node.Name}Size);");
             else
                 w.Line($"Span<float> {LayerEmitter.Y(node)} = {InputSpan(plan, i)};");
         }
@@ -348,16 +372,17 @@ internal static class NetworkEmitter
 
         var last = plan.Output;
         string current = "GradA";
-        w.Line($"Span<float> {LayerEmitter.DY(last)} = ws.{current}.AsSpan(0, n * OutputLength);");
         if (plan.Loss == LossKind.SoftmaxCrossEntropy)
         {
             w.Line("// Loss — softmax + cross-entropy, fused and stable: L = −(1/B) Σ log softmax(y)[label]");
             w.Line("//   dL/dy = (softmax(y) − onehot(label)) / B, B = the whole batch across shards");
+            w.Line($"Span<float> {LayerEmitter.DY(last)} = ws.{current}.AsSpan(0, n * OutputLength);");
             w.Line($"ws.LossSum = SoftmaxCrossEntropyOp.ForwardBackward(n, OutputLength, {LayerEmitter.Y(last)}, ws.Labels.AsSpan(0, n), {LayerEmitter.DY(last)}, 1f / _batch);");
         }
         else
         {
             w.Line("// Loss — mean squared error: L = (1/(B·K)) Σ (y − t)²,  dL/dy = 2 (y − t) / (B·K)");
+            w.Line($"Span<float> {LayerEmitter.DY(last)} = ws.{current}.AsSpan(0, n * OutputLength);");
             w.Line($"ws.LossSum = MseLossOp.ForwardBackward({LayerEmitter.Y(last)}, ws.Targets.AsSpan(0, n * OutputLength), {LayerEmitter.DY(last)}, 1f / ((float)_batch * OutputLength));");
         }
         w.Line();
@@ -380,7 +405,7 @@ internal static class NetworkEmitter
                     continue;
                 }
                 current = current == "GradA" ? "GradB" : "GradA";
-                w.Line($"Span<float> {dx} = ws.{current}.AsSpan(0, n * {prev.Name}Length);");
+                w.Line($"Span<float> {dx} = ws.{current}.AsSpan(0, n * {prev.Name}Size);");
                 w.Line($"{dx}.Clear();   // backward ops accumulate (+=)");
             }
             else if (!node.HasParameters)
@@ -405,13 +430,13 @@ internal static class NetworkEmitter
         w.Line("public double LossSum;");
         w.Line("public float[] Input = [];");
         foreach (var node in nodes.Where(LayerEmitter.HasBuffer))
-            w.Line($"public float[] {node.Name} = [];");
+            w.Line($"public float[] {node.Name}Output = [];");
         foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.MaxPool2D))
             w.Line($"public int[] {node.Name}Switches = [];");
         foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.Dropout))
             w.Line($"public float[] {node.Name}Mask = [];");
         w.Line("public float[] GradA = [], GradB = [];");
-        w.Line("public float[] Gradients = new float[ParameterCount];");
+        w.Line("public float[] Gradients = [];   // this shard's dL/dθ (shard 0 adds straight into the network's block)");
         w.Line(plan.Loss == LossKind.SoftmaxCrossEntropy ? "public int[] Labels = [];" : "public float[] Targets = [];");
         w.Line();
         w.Line($"public Span<float> OutputSpan() => {OutputBuffer(plan)}.AsSpan(0, Count * OutputLength);");
@@ -421,11 +446,11 @@ internal static class NetworkEmitter
         w.Line("Capacity = samples;");
         w.Line("Input = new float[samples * InputLength];");
         foreach (var node in nodes.Where(LayerEmitter.HasBuffer))
-            w.Line($"{node.Name} = new float[samples * {node.Name}Length];");
+            w.Line($"{node.Name}Output = new float[samples * {node.Name}Size];");
         foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.MaxPool2D))
-            w.Line($"{node.Name}Switches = new int[samples * {node.Name}Length];");
+            w.Line($"{node.Name}Switches = new int[samples * {node.Name}Size];");
         foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.Dropout))
-            w.Line($"{node.Name}Mask = new float[samples * {node.Name}Length];");
+            w.Line($"{node.Name}Mask = new float[samples * {node.Name}Size];");
         w.Line($"GradA = new float[samples * {maxActivation}];   // the largest activation: {maxActivation} floats per sample");
         w.Line($"GradB = new float[samples * {maxActivation}];");
         w.Line(plan.Loss == LossKind.SoftmaxCrossEntropy ? "Labels = new int[samples];" : "Targets = new float[samples * OutputLength];");
@@ -437,7 +462,7 @@ internal static class NetworkEmitter
     private static string OutputBuffer(NetworkPlan plan)
     {
         for (int i = plan.Nodes.Length - 1; i >= 0; i--)
-            if (LayerEmitter.HasBuffer(plan.Nodes[i])) return plan.Nodes[i].Name;
+            if (LayerEmitter.HasBuffer(plan.Nodes[i])) return plan.Nodes[i].Name + "Output";
         return "Input";
     }
 }

@@ -31,7 +31,7 @@ internal static class ShapeInference
             case LayerKind.Conv2D:
             {
                 if (!NeedsImage(layer, input, "Conv2D", Report)) return null;
-                int c = input.Shape[0], h = input.Shape[1], w = input.Shape[2];
+                int c = input.Shape[0];
                 if (layer.Units <= 0)
                     Report(DiagnosticDescriptors.OutputSizeNotPositive, n, $"{layer.Units} channels", input.Text, input.After);
                 if (layer.KernelH <= 0 || layer.KernelW <= 0)
@@ -44,10 +44,8 @@ internal static class ShapeInference
                         layer.Groups, $"{input.Text} {input.After}", c, layer.Units);
                 }
                 if (diagnostics.Count > before) return null;
-                var oh = Window(layer, input, h, layer.KernelH, layer.StrideH, layer.PadH, layer.DilationH, "height", "rows", Report);
-                var ow = Window(layer, input, w, layer.KernelW, layer.StrideW, layer.PadW, layer.DilationW, "width", "columns", Report);
-                if (oh is null || ow is null) return null;
-                return [layer.Units, oh.Value, ow.Value];
+                var hw = Window(layer, input, layer.DilationH, Report);
+                return hw is null ? null : [layer.Units, hw[0], hw[1]];
             }
             case LayerKind.MaxPool2D:
             case LayerKind.AvgPool2D:
@@ -61,10 +59,8 @@ internal static class ShapeInference
                     Report(DiagnosticDescriptors.InvalidGeometry, n, "Padding", layer.PadH, $"pooling padding must be at most half the kernel ({layer.KernelH / 2})",
                         "reduce Padding or enlarge Kernel");
                 if (diagnostics.Count > before) return null;
-                var oh = Window(layer, input, input.Shape[1], layer.KernelH, layer.StrideH, layer.PadH, 1, "height", "rows", Report);
-                var ow = Window(layer, input, input.Shape[2], layer.KernelW, layer.StrideW, layer.PadW, 1, "width", "columns", Report);
-                if (oh is null || ow is null) return null;
-                return [input.Shape[0], oh.Value, ow.Value];
+                var hw = Window(layer, input, 1, Report);
+                return hw is null ? null : [input.Shape[0], hw[0], hw[1]];
             }
             case LayerKind.GlobalAvgPool:
                 if (!NeedsImage(layer, input, "GlobalAvgPool", Report)) return null;
@@ -112,20 +108,30 @@ internal static class ShapeInference
             report(DiagnosticDescriptors.InvalidGeometry, [layer.Name, "Padding", System.Math.Min(layer.PadH, layer.PadW), "padding cannot be negative", "use Padding = 0 or more"]);
     }
 
-    private static int? Window(LayerSpec layer, Source input, int size, int kernel, int stride, int pad, int dilation, string axis, string unit,
-        System.Action<DiagnosticDescriptor, object[]> report)
+    /// <summary>Output height and width of a sliding window, or null after DPD0003. Warns once (DPD0005) when the
+    /// stride leaves rows or columns of the padded input unread.</summary>
+    private static int[]? Window(LayerSpec layer, Source input, int dilation, System.Action<DiagnosticDescriptor, object[]> report)
     {
-        int extent = dilation * (kernel - 1) + 1;
-        int padded = size + 2 * pad;
-        if (extent > padded)
+        int h = input.Shape[1], w = input.Shape[2];
+        int extentH = dilation * (layer.KernelH - 1) + 1, extentW = dilation * (layer.KernelW - 1) + 1;
+        int paddedH = h + 2 * layer.PadH, paddedW = w + 2 * layer.PadW;
+        if (extentH > paddedH || extentW > paddedW)
         {
-            report(DiagnosticDescriptors.KernelDoesNotFit, [layer.Name, $"{layer.KernelH}x{layer.KernelW}", $"{dilation * (layer.KernelH - 1) + 1}x{dilation * (layer.KernelW - 1) + 1}",
-                $"{input.Shape[1]}x{input.Shape[2]}", input.Text, input.After, pad]);
+            report(DiagnosticDescriptors.KernelDoesNotFit, [layer.Name, $"{layer.KernelH}x{layer.KernelW}", $"{extentH}x{extentW}",
+                $"{h}x{w}", input.Text, input.After, Pad(layer)]);
             return null;
         }
-        int remainder = (padded - extent) % stride;
-        if (remainder != 0)
-            report(DiagnosticDescriptors.StrideDropsInput, [layer.Name, size, pad, extent, stride, axis, $"{remainder} {unit}"]);
-        return (padded - extent) / stride + 1;
+        int lostRows = (paddedH - extentH) % layer.StrideH, lostColumns = (paddedW - extentW) % layer.StrideW;
+        if (lostRows != 0 || lostColumns != 0)
+        {
+            var lost = new System.Collections.Generic.List<string>();
+            if (lostRows != 0) lost.Add(lostRows == 1 ? "1 row" : $"{lostRows} rows");
+            if (lostColumns != 0) lost.Add(lostColumns == 1 ? "1 column" : $"{lostColumns} columns");
+            report(DiagnosticDescriptors.StrideDropsInput, [layer.Name, layer.StrideH == layer.StrideW ? layer.StrideH.ToString() : $"{layer.StrideH}x{layer.StrideW}",
+                $"{paddedH}x{paddedW}", input.Text, input.After, Pad(layer), $"{extentH}x{extentW}", string.Join(" and ", lost)]);
+        }
+        return [(paddedH - extentH) / layer.StrideH + 1, (paddedW - extentW) / layer.StrideW + 1];
     }
+
+    private static string Pad(LayerSpec layer) => layer.PadH == layer.PadW ? layer.PadH.ToString() : $"{layer.PadH}x{layer.PadW}";
 }

@@ -1,0 +1,233 @@
+using Microsoft.CodeAnalysis;
+
+namespace DeepPsych.Dsl.Generators.Tests.Diagnostics;
+
+/// <summary>Exactly one test per diagnostic id: the id, where it points (the text the diagnostic's location starts
+/// with) and the whole message.</summary>
+public class DiagnosticTests
+{
+    private static void AssertSingle(string source, string id, string at, string message)
+    {
+        var result = GeneratorHarness.Run(GeneratorHarness.Usings + source);
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        string full = GeneratorHarness.Usings + source;
+        int expected = full.IndexOf(at, StringComparison.Ordinal);
+        Assert.True(expected >= 0, $"marker '{at}' not in source");
+        Assert.Equal(expected, diagnostic.Location.SourceSpan.Start);
+        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void DPD0001_network_not_partial() => AssertSingle("""
+        [Network(Input = new[] { 2 })]
+        public class Xor { }
+        """, "DPD0001", "Xor",
+        "Network 'Xor' must be declared partial so the generator can add its forward and backward passes; add the 'partial' modifier");
+
+    [Fact]
+    public void DPD0002_input_missing() => AssertSingle("""
+        [Network]
+        public partial class Xor
+        {
+            [Dense(1)] public partial Dense Out { get; }
+        }
+        """, "DPD0002", "Network]",
+        "Network 'Xor': Input is missing; declare Input = new[] { channels, height, width } for images or new[] { features } for vectors, every size > 0");
+
+    [Fact]
+    public void DPD0003_kernel_does_not_fit() => AssertSingle("""
+        [Network(Input = new[] { 1, 12, 12 })]
+        public partial class Small
+        {
+            [Conv2D(6, Kernel = 5)]  public partial Conv2D C1 { get; }
+            [MaxPool2D(2)]           public partial Pool S2 { get; }
+            [Conv2D(16, Kernel = 5)] public partial Conv2D C3 { get; }
+            [Dense(10)]              public partial Dense Out { get; }
+        }
+        """, "DPD0003", "Conv2D(16",
+        "C3: kernel 5x5 (dilated extent 5x5) does not fit the 4x4 input (6x4x4 after S2, padding 0); reduce Kernel or Dilation, or add Padding");
+
+    [Fact]
+    public void DPD0004_output_size_not_positive() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Empty
+        {
+            [Dense(0)] public partial Dense Hidden { get; }
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "DPD0004", "Dense(0)",
+        "Hidden: output size 0 units is not positive (input 4 network input); declare at least one output channel or unit");
+
+    [Fact]
+    public void DPD0005_stride_drops_input() => AssertSingle("""
+        [Network(Input = new[] { 1, 28, 28 })]
+        public partial class Strided
+        {
+            [Conv2D(4, Kernel = 3, Stride = 2)] public partial Conv2D C1 { get; }
+            [Dense(10)]                         public partial Dense Out { get; }
+        }
+        """, "DPD0005", "Conv2D(4",
+        "C1: stride 2 does not tile the padded 28x28 input (1x28x28 network input, padding 0) with kernel extent 3x3, so the last 1 row and 1 column never reach the output; adjust Padding, Kernel or Stride, or accept the loss explicitly");
+
+    [Fact]
+    public void DPD0006_invalid_stride() => AssertSingle("""
+        [Network(Input = new[] { 1, 8, 8 })]
+        public partial class BadStride
+        {
+            [Conv2D(4, Kernel = 3, Stride = 0)] public partial Conv2D C1 { get; }
+            [Dense(10)]                         public partial Dense Out { get; }
+        }
+        """, "DPD0006", "Conv2D(4",
+        "C1: Stride = 0 is invalid (a stride must be at least 1); use Stride = 1 for no down-sampling");
+
+    [Fact]
+    public void DPD0007_channels_not_divisible_by_groups() => AssertSingle("""
+        [Network(Input = new[] { 3, 8, 8 })]
+        public partial class Grouped
+        {
+            [Conv2D(4, Kernel = 3, Groups = 2)] public partial Conv2D C1 { get; }
+            [Dense(10)]                         public partial Dense Out { get; }
+        }
+        """, "DPD0007", "Conv2D(4",
+        "C1: input channels 3 are not divisible by Groups = 2 (input 3x8x8 network input); choose Groups dividing both in (3) and out (4) channels");
+
+    [Fact]
+    public void DPD0008_step_on_trainable_path() => AssertSingle("""
+        [Network(Input = new[] { 2 }, Loss = Loss.MeanSquaredError)]
+        public partial class Perceptron
+        {
+            [Dense(2, Activation = Act.Step)] public partial Dense Hidden { get; }
+            [Dense(1)]                        public partial Dense Out { get; }
+        }
+        """, "DPD0008", "Dense(2",
+        "Hidden: the Step activation's derivative is 0 almost everywhere, so no gradient flows back through it to the trainable layers Hidden and backpropagation cannot train them; use Sigmoid or ReLU to train, or keep Step for a fixed (untrained) perceptron");
+
+    [Fact]
+    public void DPD0009_vanishing_gradients() => AssertSingle("""
+        [Network(Input = new[] { 8 }, Loss = Loss.MeanSquaredError)]
+        public partial class Deep
+        {
+            [Dense(8, Activation = Act.Sigmoid)] public partial Dense H1 { get; }
+            [Dense(8, Activation = Act.Sigmoid)] public partial Dense H2 { get; }
+            [Dense(8, Activation = Act.Tanh)]    public partial Dense H3 { get; }
+            [Dense(8, Activation = Act.Sigmoid)] public partial Dense H4 { get; }
+            [Dense(1, Activation = Act.Sigmoid)] public partial Dense Out { get; }
+        }
+        """, "DPD0009", "Dense(1",
+        "Out: 5 saturating activations in a row (sigmoid x4, tanh x1, from H1 to Out); sigmoid's derivative is at most 0.25 and tanh's at most 1 and both go to 0 where units saturate, so the gradient reaching H1 is scaled by at most 0.25^4 = 0.00391 and usually far less; use ReLU-family activations, fewer layers, or skip connections");
+
+    [Fact]
+    public void DPD0010_reserved_layer_name() => AssertSingle("""
+        [Network(Input = new[] { 2 })]
+        public partial class Clash
+        {
+            [Dense(2)] public partial Dense Parameters { get; }
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "DPD0010", "Parameters",
+        "Layer 'Parameters' has the name of a member the generator emits on every network (Parameters); rename the property");
+
+    [Fact]
+    public void DPD0011_layer_without_attribute() => AssertSingle("""
+        [Network(Input = new[] { 2 })]
+        public partial class Forgot
+        {
+            public partial Dense Hidden { get; }
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "DPD0011", "Hidden",
+        "Hidden: the property has the layer type Dense but no layer attribute, so the generator cannot tell which layer it is; add a layer attribute such as [Dense(10)] or remove the property");
+
+    [Fact]
+    public void DPD0012_type_mismatch() => AssertSingle("""
+        [Network(Input = new[] { 1, 8, 8 })]
+        public partial class Mixed
+        {
+            [MaxPool2D(2)] public partial Dense S2 { get; }
+            [Dense(2)]     public partial Dense Out { get; }
+        }
+        """, "DPD0012", "S2",
+        "S2: a [MaxPool2D] layer must be declared as 'public partial Pool S2 { get; }', not as 'DeepPsych.Dsl.Dense'");
+
+    [Fact]
+    public void DPD0013_layer_property_not_partial() => AssertSingle("""
+        [Network(Input = new[] { 2 })]
+        public partial class Eager
+        {
+            [Dense(2)] public Dense Out { get; } = null!;
+            [Dense(2)] public partial Dense Logits { get; }
+        }
+        """, "DPD0013", "Out",
+        "Out: layer properties must be declared 'partial' with only a getter and no body (it is not partial); write 'public partial Dense Out { get; }'");
+
+    [Fact]
+    public void DPD0014_option_out_of_range() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Dropper
+        {
+            [Dropout(1.5)] public partial Dropout D { get; }
+            [Dense(2)]     public partial Dense Out { get; }
+        }
+        """, "DPD0014", "Dropout(1.5)",
+        "D: rate = 1.5 is out of range; dropout drops a fraction of units: use 0 <= rate < 1 (0.5 is the classic choice)");
+
+    [Fact]
+    public void DPD0015_rank_mismatch() => AssertSingle("""
+        [Network(Input = new[] { 1, 8, 8 })]
+        public partial class Backwards
+        {
+            [Dense(16)]             public partial Dense F1 { get; }
+            [Conv2D(4, Kernel = 3)] public partial Conv2D C2 { get; }
+            [Dense(2)]              public partial Dense Out { get; }
+        }
+        """, "DPD0015", "Conv2D(4",
+        "C2: Conv2D needs a channels x height x width input but gets the vector 16 (after F1); place it before any Dense or Flatten layer, or declare the network Input as new[] { channels, height, width }");
+
+    [Fact]
+    public void DPD0016_loss_does_not_fit_output() => AssertSingle("""
+        [Network(Input = new[] { 2 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class OneClass
+        {
+            [Dense(1)] public partial Dense Out { get; }
+        }
+        """, "DPD0016", "Dense(1)",
+        "Network 'OneClass': SoftmaxCrossEntropy needs a vector of at least 2 class scores, but the output is 1 (after Out); use at least 2 classes, or Loss = Loss.MeanSquaredError for one output");
+
+    [Fact]
+    public void DPD0017_no_layers() => AssertSingle("""
+        [Network(Input = new[] { 2 })]
+        public partial class Hollow { }
+        """, "DPD0017", "Network(",
+        "Network 'Hollow' declares no layers; add attributed partial properties such as [Dense(10)] public partial Dense Output { get; }");
+
+    [Fact]
+    public void DPD0099_generator_failure_becomes_a_diagnostic()
+    {
+        FaultInjection.FailOnClass = "Doomed";
+        try
+        {
+            var result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+                [Network(Input = new[] { 2 })]
+                public partial class Doomed { [Dense(2)] public partial Dense Out { get; } }
+                """);
+            var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+            Assert.Equal("DPD0099", diagnostic.Id);
+            Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+            Assert.StartsWith("The generator failed on 'Doomed': InvalidOperationException: fault injected by a test. This is a bug in DeepPsych.Dsl",
+                diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Empty(result.Sources);
+        }
+        finally { FaultInjection.FailOnClass = null; }
+    }
+
+    [Fact]
+    public void Every_descriptor_has_exactly_one_test()
+    {
+        var ids = typeof(NetworkGenerator).Assembly.GetType("DeepPsych.Dsl.Generators.Diagnostics.DiagnosticDescriptors")!
+            .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).OrderBy(x => x).ToList();
+        var tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).Where(n => n.StartsWith("DPD")).Select(n => n[..7]).OrderBy(x => x).ToList();
+        Assert.Equal(ids, tests);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+}

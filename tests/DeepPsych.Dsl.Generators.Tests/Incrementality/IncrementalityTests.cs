@@ -1,0 +1,41 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DeepPsych.Dsl.Generators.Tests.Incrementality;
+
+/// <summary>Unrelated edits must hit the cache; architecture edits must regenerate.</summary>
+public class IncrementalityTests
+{
+    private static (IncrementalStepRunReason Source, IncrementalStepRunReason Plan) Rerun(string before, string after)
+    {
+        var first = GeneratorHarness.Compilation(before);
+        var driver = GeneratorHarness.Driver(trackSteps: true).RunGenerators(first);
+        var tree = first.SyntaxTrees.Single();
+        var second = first.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(after, GeneratorHarness.ParseOptions, path: tree.FilePath));
+        var result = driver.RunGenerators(second).GetRunResult().Results.Single();
+        var source = result.TrackedSteps[NetworkGenerator.Stages.Source].Single().Outputs.Single().Reason;
+        var plan = result.TrackedSteps[NetworkGenerator.Stages.Plan].Single().Outputs.Single().Reason;
+        return (source, plan);
+    }
+
+    [Fact]
+    public void A_comment_edit_leaves_the_generated_source_cached()
+    {
+        string before = Snapshots.Networks.LeNet5;
+        string after = before.Replace("/// <summary>LeNet-5 with ReLU", "// a new comment line that moves everything below it\n/// <summary>LeNet-5 with ReLU");
+        Assert.NotEqual(before, after);
+        var (source, _) = Rerun(before, after);
+        Assert.True(source is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"source step was {source}");
+    }
+
+    [Fact]
+    public void A_layer_edit_regenerates()
+    {
+        string before = Snapshots.Networks.LeNet5;
+        string after = before.Replace("[Dense(84, Activation = Act.ReLU)]", "[Dense(64, Activation = Act.ReLU)]");
+        Assert.NotEqual(before, after);
+        var (source, plan) = Rerun(before, after);
+        Assert.Equal(IncrementalStepRunReason.Modified, plan);
+        Assert.Equal(IncrementalStepRunReason.Modified, source);
+    }
+}

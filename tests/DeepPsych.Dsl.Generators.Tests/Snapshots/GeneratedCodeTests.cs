@@ -1,0 +1,48 @@
+using ApprovalTests;
+using ApprovalTests.Reporters;
+using ApprovalTests.Reporters.TestFrameworks;
+
+namespace DeepPsych.Dsl.Generators.Tests.Snapshots;
+
+/// <summary>Snapshots of the emitted code for the example networks and for every layer kind. A change to the emitter
+/// shows as a diff of the .approved.txt files in review. To approve a change, copy the .received.txt over the
+/// .approved.txt (see docs/testing.md).</summary>
+[UseReporter(typeof(XUnit2Reporter))]
+public class GeneratedCodeTests
+{
+    private static string Generate(string source)
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Errors);
+        return result.Single;
+    }
+
+    [Fact]
+    public void XorMlp() => Approvals.Verify(Generate(Networks.XorMlp));
+
+    [Fact]
+    public void LeNet5() => Approvals.Verify(Generate(Networks.LeNet5));
+
+    /// <summary>Every layer kind and option the emitter knows, in one network, so each has a snapshot.</summary>
+    [Fact]
+    public void AllLayerKinds() => Approvals.Verify(Generate(GeneratorHarness.Usings + """
+        namespace Examples;
+
+        [Network(Input = new[] { 3, 17, 15 })]
+        public partial class Zoo
+        {
+            [Conv2D(8, KernelH = 3, KernelW = 5, Stride = 2, PaddingH = 1, PaddingW = 2, Activation = Act.LeakyReLU, LeakySlope = 0.1f)] public partial Conv2D Wide { get; }
+            [Conv2D(8, Kernel = 3, Padding = 2, Dilation = 2, Groups = 8, Bias = false, Activation = Act.Tanh)] public partial Conv2D Depthwise { get; }
+            [Activation(Act.Softplus)] public partial Activation Soft { get; }
+            [AvgPool2D(3, Stride = 1, Padding = 1, CountIncludePad = false)] public partial Pool Smooth { get; }
+            [MaxPool2D(3, Stride = 2, Padding = 1)] public partial Pool Down { get; }
+            [Conv2D(6, Kernel = 1, Activation = Act.Sigmoid)] public partial Conv2D Squeeze { get; }
+            [GlobalAvgPool] public partial Pool Global { get; }
+            [Flatten] public partial Flatten Flat { get; }
+            [Dropout(0.25)] public partial Dropout Drop { get; }
+            [Dense(5, Bias = false, Activation = Act.ReLU)] public partial Dense Hidden { get; }
+            [Dense(3)] public partial Dense Logits { get; }
+        }
+        """));
+}
