@@ -1,0 +1,90 @@
+namespace DeepPsych.Dsl.Optimizers;
+
+/// <summary>Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and coupled (L2) weight
+/// decay — exactly <c>torch.optim.SGD</c>.</summary>
+/// <remarks>
+/// Per element, at step t (1-based):
+/// <code>
+/// g = grad + λ·p                               (weight decay, coupled)
+/// b = t == 1 ? g : μ·b + (1 − dampening)·g     (momentum buffer; PyTorch starts it at g, undampened)
+/// g = nesterov ? g + μ·b : b                   (when μ ≠ 0)
+/// p = p − lr·g
+/// </code>
+/// </remarks>
+public sealed class Sgd : Optimizer
+{
+    private float[][]? _state;
+
+    /// <summary>Creates the optimizer.</summary>
+    /// <param name="learningRate">lr.</param>
+    /// <param name="momentum">μ (0 = plain SGD).</param>
+    /// <param name="weightDecay">λ, added to the gradient as λ·p.</param>
+    /// <param name="nesterov">Use Nesterov momentum (needs μ &gt; 0 and dampening 0, as PyTorch).</param>
+    /// <param name="dampening">Scales the gradient's contribution to the buffer by (1 − dampening).</param>
+    public Sgd(float learningRate, float momentum = 0f, float weightDecay = 0f, bool nesterov = false, float dampening = 0f)
+        : base(learningRate, weightDecay)
+    {
+        if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be ≥ 0.");
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening (as torch.optim.SGD).", nameof(nesterov));
+        Momentum = momentum;
+        Nesterov = nesterov;
+        Dampening = dampening;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "sgd";
+    /// <summary>μ.</summary>
+    public float Momentum { get; private set; }
+    /// <summary>Whether the step uses Nesterov momentum.</summary>
+    public bool Nesterov { get; private set; }
+    /// <summary>Dampening of the gradient added to the momentum buffer.</summary>
+    public float Dampening { get; private set; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> StateNames => Momentum == 0 ? [] : ["momentum_buffer"];
+
+    /// <inheritdoc/>
+    protected override float[][]? State { get => _state; set => _state = value; }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> grad, ReadOnlySpan<float> decayMask)
+    {
+        float lr = LearningRate, wd = WeightDecay, mu = Momentum, keep = 1f - Dampening;
+        bool first = StepCount == 1, masked = !decayMask.IsEmpty;
+        Span<float> buf = mu == 0 ? default : _state![0];
+        for (int i = 0; i < p.Length; i++)
+        {
+            float g = grad[i];
+            float lambda = masked ? wd * decayMask[i] : wd;
+            if (lambda != 0) g += lambda * p[i];
+            if (mu != 0)
+            {
+                float b = first ? g : mu * buf[i] + keep * g;
+                buf[i] = b;
+                g = Nesterov ? g + mu * b : b;
+            }
+            p[i] -= lr * g;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ExportHyperparameters(IDictionary<string, double> into)
+    {
+        into["momentum"] = Momentum;
+        into["dampening"] = Dampening;
+        into["nesterov"] = Nesterov ? 1 : 0;
+    }
+
+    /// <inheritdoc/>
+    protected override void ImportHyperparameters(IReadOnlyDictionary<string, double> from)
+    {
+        if (from.TryGetValue("momentum", out double m)) Momentum = (float)m;
+        if (from.TryGetValue("dampening", out double d)) Dampening = (float)d;
+        if (from.TryGetValue("nesterov", out double n)) Nesterov = n != 0;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"SGD(lr={Format(LearningRate)}, momentum={Format(Momentum)}{(Nesterov ? ", nesterov" : "")}, weight_decay={Format(WeightDecay)})";
+}

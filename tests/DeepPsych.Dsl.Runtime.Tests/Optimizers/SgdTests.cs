@@ -1,0 +1,141 @@
+using DeepPsych.Dsl.Optimizers;
+using DeepPsych.Dsl.Tests.Training;
+
+namespace DeepPsych.Dsl.Tests.Optimizers;
+
+public sealed class SgdTests
+{
+    // Two steps on p0 = [1, 2, 3] with the given gradients; lr = 0.1 throughout.
+    private static readonly float[] s_g1 = [1f, -2f, 0.5f];
+    private static readonly float[] s_g2 = [0.5f, 1f, -1f];
+
+    private static float[] TwoSteps(Optimizer optimizer)
+    {
+        float[] p = [1f, 2f, 3f];
+        optimizer.Step(p, s_g1);
+        optimizer.Step(p, s_g2);
+        return p;
+    }
+
+    [Fact]
+    public void Plain_sgd_by_hand()
+    {
+        // p1 = p0 − 0.1·g1 = [0.9, 2.2, 2.95];  p2 = p1 − 0.1·g2 = [0.85, 2.1, 3.05]
+        var p = TwoSteps(new Sgd(0.1f));
+        Assert.Equal([0.85f, 2.1f, 3.05f], p, Tolerance(1e-6f));
+    }
+
+    [Fact]
+    public void Momentum_by_hand()
+    {
+        // step 1: buf = g1 = [1, −2, 0.5]                    p1 = [1 − 0.1, 2 + 0.2, 3 − 0.05]      = [0.9, 2.2, 2.95]
+        // step 2: buf = 0.9·buf + g2 = [1.4, −0.8, −0.55]     p2 = [0.9 − 0.14, 2.2 + 0.08, 2.95 + 0.055] = [0.76, 2.28, 3.005]
+        var p = TwoSteps(new Sgd(0.1f, momentum: 0.9f));
+        Assert.Equal([0.76f, 2.28f, 3.005f], p, Tolerance(1e-6f));
+    }
+
+    [Fact]
+    public void Nesterov_by_hand()
+    {
+        // step 1: buf = g1 = [1, −2, 0.5];      g = g1 + 0.9·buf = [1.9, −3.8, 0.95]      p1 = [0.81, 2.38, 2.905]
+        // step 2: buf = [1.4, −0.8, −0.55];     g = g2 + 0.9·buf = [1.76, 0.28, −1.495]    p2 = [0.81 − 0.176, 2.38 − 0.028, 2.905 + 0.1495]
+        var p = TwoSteps(new Sgd(0.1f, momentum: 0.9f, nesterov: true));
+        Assert.Equal([0.634f, 2.352f, 3.0545f], p, Tolerance(1e-6f));
+    }
+
+    [Fact]
+    public void Coupled_weight_decay_by_hand()
+    {
+        // step 1: g = g1 + 0.1·p0 = [1.1, −1.8, 0.8]             p1 = [0.89, 2.18, 2.92]
+        // step 2: g = g2 + 0.1·p1 = [0.589, 1.218, −0.708]       p2 = [0.8311, 2.0582, 2.9908]
+        var p = TwoSteps(new Sgd(0.1f, weightDecay: 0.1f));
+        Assert.Equal([0.8311f, 2.0582f, 2.9908f], p, Tolerance(1e-6f));
+    }
+
+    [Fact]
+    public void Dampening_applies_from_the_second_step_as_in_pytorch()
+    {
+        // step 1: buf = g1 (PyTorch initialises the buffer undampened)   p1 = [0.9, 2.2, 2.95]
+        // step 2: buf = 0.9·g1 + 0.5·g2 = [1.15, −1.3, −0.05]            p2 = [0.785, 2.33, 2.955]
+        var p = TwoSteps(new Sgd(0.1f, momentum: 0.9f, dampening: 0.5f));
+        Assert.Equal([0.785f, 2.33f, 2.955f], p, Tolerance(1e-6f));
+    }
+
+    [Fact]
+    public void Biases_can_be_excluded_from_weight_decay()
+    {
+        var net = new SoftmaxRegression(features: 2, classes: 2);
+        net.Parameters.AsSpan().Fill(1f); // weights and biases all 1, gradients all 0
+        var optimizer = new Sgd(0.1f, weightDecay: 0.5f) { DecayBiases = false };
+        optimizer.Step(net);
+        // weights: 1 − 0.1·(0 + 0.5·1) = 0.95; biases untouched
+        Assert.All(net.ParameterTensors[0].Values.ToArray(), w => Assert.Equal(0.95f, w, 6));
+        Assert.All(net.ParameterTensors[1].Values.ToArray(), b => Assert.Equal(1f, b));
+
+        net.Parameters.AsSpan().Fill(1f);
+        new Sgd(0.1f, weightDecay: 0.5f).Step(net);
+        Assert.All(net.Parameters, v => Assert.Equal(0.95f, v, 6));
+    }
+
+    [Fact]
+    public void Nesterov_needs_momentum()
+    {
+        Assert.Throws<ArgumentException>(() => new Sgd(0.1f, nesterov: true));
+    }
+
+    [Fact]
+    public void Converges_on_a_quadratic()
+    {
+        var distance = QuadraticBowl.Minimise(new Sgd(0.05f, momentum: 0.9f, nesterov: true), steps: 300);
+        Assert.True(distance < 1e-3, $"distance to the minimum {distance}");
+    }
+
+    [Fact]
+    public void State_round_trips_and_resumes_identically()
+    {
+        var a = new Sgd(0.1f, momentum: 0.9f);
+        float[] pa = [1f, 2f, 3f];
+        a.Step(pa, s_g1);
+
+        var b = new Sgd(0.5f); // other hyper-parameters: the import restores them
+        b.ImportState(a.ExportState());
+        Assert.Equal(0.9f, b.Momentum);
+        Assert.Equal(1, b.StepCount);
+        float[] pb = (float[])pa.Clone();
+        a.Step(pa, s_g2);
+        b.Step(pb, s_g2);
+        Assert.Equal(pa, pb);
+    }
+
+    [Fact]
+    public void State_of_another_kind_is_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Sgd(0.1f).ImportState(new Adam().ExportState()));
+        Assert.Contains("'adam'", e.Message);
+    }
+
+    internal static IEqualityComparer<float> Tolerance(float tolerance) =>
+        EqualityComparer<float>.Create((x, y) => Math.Abs(x - y) <= tolerance * Math.Max(1, Math.Abs(y)), x => 0);
+}
+
+/// <summary>f(p) = ½ Σ aᵢ (pᵢ − cᵢ)², an ill-conditioned bowl (a from 0.5 to 5) with its minimum at c.</summary>
+internal static class QuadraticBowl
+{
+    public static double Minimise(Optimizer optimizer, int steps)
+    {
+        const int n = 10;
+        var p = new float[n];
+        var g = new float[n];
+        for (int s = 0; s < steps; s++)
+        {
+            for (int i = 0; i < n; i++) g[i] = A(i) * (p[i] - C(i));
+            optimizer.Step(p, g);
+        }
+        double distance = 0;
+        for (int i = 0; i < n; i++) distance = Math.Max(distance, Math.Abs(p[i] - C(i)));
+        return distance;
+    }
+
+    private static float A(int i) => 0.5f + 0.5f * i;
+    private static float C(int i) => (i % 3) - 1 + 0.25f * i;
+}
