@@ -1,0 +1,336 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace DeepPsych.Dsl.Checkpoints;
+
+/// <summary>One tensor to write: a name (PyTorch style, e.g. <c>C1.weight</c>), a shape, and its float32 values, row-major.</summary>
+/// <param name="Name">Tensor name; unique within a file.</param>
+/// <param name="Shape">Dimensions, outermost first.</param>
+/// <param name="Data">product(Shape) values.</param>
+public sealed record SafeTensor(string Name, int[] Shape, ReadOnlyMemory<float> Data);
+
+/// <summary>A tensor entry of a safetensors header.</summary>
+/// <param name="Name">Tensor name.</param>
+/// <param name="DType">Element type as written in the file (<c>F32</c>, <c>F16</c>, <c>I64</c>, …).</param>
+/// <param name="Shape">Dimensions, outermost first.</param>
+/// <param name="Begin">Offset of the first byte, relative to the end of the header.</param>
+/// <param name="End">Offset one past the last byte.</param>
+public sealed record SafeTensorInfo(string Name, string DType, long[] Shape, long Begin, long End)
+{
+    /// <summary>Number of elements.</summary>
+    public long ElementCount { get { long n = 1; foreach (long d in Shape) n *= d; return n; } }
+    /// <summary>The shape as <c>[a, b, c]</c>.</summary>
+    public string ShapeText => SafeTensors.FormatShape(Shape);
+}
+
+/// <summary>Reads and writes the safetensors format (Hugging Face), the weight format PyTorch users exchange:
+/// an 8-byte little-endian header length N, N bytes of UTF-8 JSON
+/// <c>{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ..., "__metadata__": {string: string}}</c>,
+/// then the raw little-endian tensor bytes.</summary>
+/// <remarks>Only float32 tensors are written and loaded into networks; headers with any dtype are parsed.
+/// JSON is written with <see cref="Utf8JsonWriter"/> and read with <see cref="JsonDocument"/> — no reflection, AOT-safe.</remarks>
+public static class SafeTensors
+{
+    /// <summary>The header key that holds string metadata.</summary>
+    public const string MetadataKey = "__metadata__";
+    /// <summary>Largest header accepted (as the reference implementation: 100 MB).</summary>
+    public const long MaxHeaderBytes = 100_000_000;
+
+    private static readonly Dictionary<string, int> s_elementSizes = new()
+    {
+        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["F8_E4M3"] = 1, ["F8_E5M2"] = 1,
+        ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U64"] = 8, ["U32"] = 4, ["U16"] = 2, ["U8"] = 1, ["BOOL"] = 1,
+    };
+
+    /// <summary>Writes <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="path"/> atomically
+    /// (a temporary file in the same directory, flushed to disk, then moved over the target), then reads the file back
+    /// and checks every byte.</summary>
+    /// <param name="path">Target file.</param>
+    /// <param name="tensors">Tensors in file order.</param>
+    /// <param name="metadata">String metadata stored under <c>__metadata__</c>.</param>
+    /// <param name="overwrite">Replace an existing file; without it an existing file is an error.</param>
+    /// <exception cref="CheckpointException">The file exists and <paramref name="overwrite"/> is false, the tensors are
+    /// inconsistent, or the read-back differs.</exception>
+    public static void Write(string path, IReadOnlyList<SafeTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors data is little-endian; this machine is big-endian.");
+        string full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full) && !overwrite)
+            throw new CheckpointException($"'{full}' already exists; pass overwrite: true to replace it.", full);
+        string directory = System.IO.Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(directory))
+            throw new CheckpointException($"Cannot write '{full}': directory '{directory}' does not exist.", full);
+
+        byte[] header = BuildHeader(full, tensors, metadata);
+        string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+                stream.Write(length);
+                stream.Write(header);
+                foreach (var t in tensors) stream.Write(MemoryMarshal.AsBytes(t.Data.Span));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        Verify(full, header, tensors);
+    }
+
+    /// <summary>Opens <paramref name="path"/> and validates its header; tensor data is read on demand.</summary>
+    /// <exception cref="CheckpointException">The file is missing, truncated, or its header is corrupt.</exception>
+    public static SafeTensorsFile Open(string path) => SafeTensorsFile.Open(path);
+
+    internal static string FormatShape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
+    internal static string FormatShape(IEnumerable<int> shape) => $"[{string.Join(", ", shape)}]";
+
+    internal static bool TryGetElementSize(string dtype, out int size) => s_elementSizes.TryGetValue(dtype, out size);
+
+    private static byte[] BuildHeader(string path, IReadOnlyList<SafeTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                json.WriteStartObject(MetadataKey);
+                foreach (var (key, value) in metadata) json.WriteString(key, value);
+                json.WriteEndObject();
+            }
+            long offset = 0;
+            foreach (var t in tensors)
+            {
+                if (t.Name == MetadataKey || !names.Add(t.Name))
+                    throw new CheckpointException($"Cannot write '{path}': tensor name '{t.Name}' is reserved or repeated.", path, t.Name);
+                long count = 1;
+                foreach (int d in t.Shape)
+                {
+                    if (d < 0) throw new CheckpointException($"Cannot write '{path}': tensor '{t.Name}' has a negative dimension in {FormatShape(t.Shape)}.", path, t.Name);
+                    count *= d;
+                }
+                if (count != t.Data.Length)
+                    throw new CheckpointException($"Cannot write '{path}': tensor '{t.Name}' of shape {FormatShape(t.Shape)} needs {count} values, has {t.Data.Length}.", path, t.Name);
+                json.WriteStartObject(t.Name);
+                json.WriteString("dtype", "F32");
+                json.WriteStartArray("shape");
+                foreach (int d in t.Shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset += count * sizeof(float));
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
+        while ((8 + buffer.Length) % 8 != 0) buffer.WriteByte((byte)' ');
+        return buffer.ToArray();
+    }
+
+    private static void Verify(string path, byte[] header, IReadOnlyList<SafeTensor> tensors)
+    {
+        using var file = SafeTensorsFile.Open(path);
+        if (!file.RawHeader.AsSpan().SequenceEqual(header))
+            throw new CheckpointException($"Verification of '{path}' failed: the header read back differs from the header written.", path);
+        foreach (var t in tensors)
+        {
+            var back = file.ReadFloat32(t.Name);
+            if (!MemoryMarshal.AsBytes(back.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(t.Data.Span)))
+                throw new CheckpointException($"Verification of '{path}' failed: tensor '{t.Name}' read back differs from what was written.", path, t.Name);
+        }
+    }
+}
+
+/// <summary>An open safetensors file: the validated header (tensors and metadata) and on-demand access to tensor data.</summary>
+public sealed class SafeTensorsFile : IDisposable
+{
+    private readonly FileStream _stream;
+    private readonly Dictionary<string, SafeTensorInfo> _byName;
+
+    private SafeTensorsFile(string path, FileStream stream, byte[] rawHeader, long dataStart, List<SafeTensorInfo> tensors, Dictionary<string, string> metadata)
+    {
+        Path = path;
+        _stream = stream;
+        RawHeader = rawHeader;
+        DataStart = dataStart;
+        Tensors = tensors;
+        Metadata = metadata;
+        _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+    /// <summary>The tensors, in order of their data.</summary>
+    public IReadOnlyList<SafeTensorInfo> Tensors { get; }
+    /// <summary>The <c>__metadata__</c> entries (empty when absent).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+    /// <summary>Offset of the data section from the start of the file.</summary>
+    public long DataStart { get; }
+    internal byte[] RawHeader { get; }
+
+    /// <summary>The entry for <paramref name="name"/>, or null.</summary>
+    public SafeTensorInfo? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>Reads float32 tensor <paramref name="name"/> into a new array.</summary>
+    public float[] ReadFloat32(string name)
+    {
+        var info = Find(name) ?? throw new CheckpointException($"'{Path}' has no tensor '{name}'.", Path, name);
+        var values = new float[info.ElementCount];
+        ReadFloat32(name, values);
+        return values;
+    }
+
+    /// <summary>Reads float32 tensor <paramref name="name"/> into <paramref name="destination"/>, whose length must equal its element count.</summary>
+    /// <exception cref="CheckpointException">The tensor is missing, is not F32, or does not fit the destination.</exception>
+    public void ReadFloat32(string name, Span<float> destination)
+    {
+        var info = Find(name) ?? throw new CheckpointException($"'{Path}' has no tensor '{name}'.", Path, name);
+        if (info.DType != "F32")
+            throw new CheckpointException($"Tensor '{name}' in '{Path}' has dtype {info.DType}; only F32 is supported (convert with tensor.float() before saving).", Path, name);
+        if (info.ElementCount != destination.Length)
+            throw new CheckpointException($"Tensor '{name}' in '{Path}' has {info.ElementCount} elements {info.ShapeText}, the destination {destination.Length}.", Path, name);
+        _stream.Position = DataStart + info.Begin;
+        var bytes = MemoryMarshal.AsBytes(destination);
+        int read = _stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        if (read != bytes.Length)
+            throw new CheckpointException($"'{Path}' is truncated: tensor '{name}' needs {bytes.Length} bytes at data offset {info.Begin}, {read} could be read.", Path, name);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _stream.Dispose();
+
+    internal static SafeTensorsFile Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new CheckpointException($"Checkpoint '{full}' does not exist.", full);
+        var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        try
+        {
+            return Parse(full, stream);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private static SafeTensorsFile Parse(string path, FileStream stream)
+    {
+        long fileLength = stream.Length;
+        if (fileLength < 8)
+            throw new CheckpointException($"'{path}' is truncated: {fileLength} bytes, fewer than the 8-byte header length that starts a safetensors file.", path);
+        Span<byte> lengthBytes = stackalloc byte[8];
+        stream.ReadExactly(lengthBytes);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength > SafeTensors.MaxHeaderBytes)
+            throw new CheckpointException($"'{path}' is corrupt: its header length field says {headerLength} bytes, more than the {SafeTensors.MaxHeaderBytes} allowed — not a safetensors file?", path);
+        if ((long)headerLength > fileLength - 8)
+            throw new CheckpointException($"'{path}' is truncated: the header length field says {headerLength} bytes, only {fileLength - 8} follow it.", path);
+
+        var header = new byte[headerLength];
+        stream.ReadExactly(header);
+        long dataStart = 8 + (long)headerLength, dataLength = fileLength - dataStart;
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(header);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: its header is not valid JSON ({e.Message}).", path, inner: e);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new CheckpointException($"'{path}' is corrupt: its header is a JSON {document.RootElement.ValueKind}, expected an object.", path);
+            var tensors = new List<SafeTensorInfo>();
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name == SafeTensors.MetadataKey) ReadMetadata(path, property.Value, metadata);
+                else tensors.Add(ReadEntry(path, property.Name, property.Value, dataLength));
+            }
+            CheckCoverage(path, tensors, dataLength);
+            return new SafeTensorsFile(path, stream, header, dataStart, tensors, metadata);
+        }
+    }
+
+    private static void ReadMetadata(string path, JsonElement value, Dictionary<string, string> into)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+            throw new CheckpointException($"'{path}' is corrupt: __metadata__ is a JSON {value.ValueKind}, expected an object of strings.", path);
+        foreach (var entry in value.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.String)
+                throw new CheckpointException($"'{path}' is corrupt: __metadata__ entry '{entry.Name}' is a JSON {entry.Value.ValueKind}, expected a string.", path);
+            into[entry.Name] = entry.Value.GetString()!;
+        }
+    }
+
+    private static SafeTensorInfo ReadEntry(string path, string name, JsonElement value, long dataLength)
+    {
+        CheckpointException Corrupt(string what) => new($"'{path}' is corrupt: tensor '{name}' {what}.", path, name);
+        if (value.ValueKind != JsonValueKind.Object) throw Corrupt($"is a JSON {value.ValueKind}, expected an object with dtype, shape and data_offsets");
+        if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+            throw Corrupt("has no string 'dtype'");
+        string dtype = dtypeElement.GetString()!;
+        if (!SafeTensors.TryGetElementSize(dtype, out int elementSize))
+            throw Corrupt($"has unknown dtype '{dtype}'");
+        if (!value.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
+            throw Corrupt("has no 'shape' array");
+        var shape = new long[shapeElement.GetArrayLength()];
+        int i = 0;
+        long count = 1;
+        foreach (var d in shapeElement.EnumerateArray())
+        {
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out long size) || size < 0)
+                throw Corrupt($"has shape entry {d.GetRawText()}, expected a non-negative integer");
+            shape[i++] = size;
+            count = checked(count * size);
+        }
+        if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2
+            || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end))
+            throw Corrupt("has no 'data_offsets' pair of integers");
+        if (begin < 0 || end < begin)
+            throw Corrupt($"has data_offsets [{begin}, {end}], not an increasing pair");
+        if (end - begin != count * elementSize)
+            throw Corrupt($"has shape {SafeTensors.FormatShape(shape)} of {dtype} ({count * elementSize} bytes) but data_offsets [{begin}, {end}] span {end - begin} bytes");
+        if (end > dataLength)
+            throw new CheckpointException(
+                $"'{path}' is truncated or corrupt: tensor '{name}' has data_offsets [{begin}, {end}], beyond the {dataLength} bytes of data after the header.", path, name);
+        return new SafeTensorInfo(name, dtype, shape, begin, end);
+    }
+
+    /// <summary>The format requires the tensors to tile the data section exactly: no overlaps, no gaps, nothing after.</summary>
+    private static void CheckCoverage(string path, List<SafeTensorInfo> tensors, long dataLength)
+    {
+        tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long expected = 0;
+        foreach (var t in tensors)
+        {
+            if (t.Begin != expected)
+                throw new CheckpointException(
+                    $"'{path}' is corrupt: tensor '{t.Name}' starts at data offset {t.Begin}, expected {expected} ({(t.Begin < expected ? "it overlaps the previous tensor" : "a gap precedes it")}).", path, t.Name);
+            expected = t.End;
+        }
+        if (expected != dataLength)
+            throw new CheckpointException($"'{path}' is corrupt: the tensors cover {expected} bytes of data, the file holds {dataLength} after the header.", path);
+    }
+}

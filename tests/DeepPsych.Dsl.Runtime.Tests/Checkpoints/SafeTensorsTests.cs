@@ -1,0 +1,168 @@
+using System.Buffers.Binary;
+using System.Text;
+using DeepPsych.Dsl.Checkpoints;
+
+namespace DeepPsych.Dsl.Tests.Checkpoints;
+
+public sealed class SafeTensorsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("deeppsych-st-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir, name);
+
+    /// <summary>Writes a safetensors file by hand: 8-byte little-endian header length, the header, the data.</summary>
+    internal static void WriteRaw(string path, string header, byte[] data)
+    {
+        var json = Encoding.UTF8.GetBytes(header);
+        var bytes = new byte[8 + json.Length + data.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+        data.CopyTo(bytes, 8 + json.Length);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    [Fact]
+    public void Round_trip_with_metadata_and_exact_layout()
+    {
+        string path = PathOf("a.safetensors");
+        SafeTensors.Write(path, [new SafeTensor("x.weight", [2, 3], new float[] { 1, 2, 3, 4, 5, 6 }), new SafeTensor("x.bias", [2], new float[] { -1, 0.5f })],
+            new Dictionary<string, string> { ["k"] = "v" });
+
+        var bytes = File.ReadAllBytes(path);
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.Equal(0UL, (8 + n) % 8); // data is 8-byte aligned
+        string header = Encoding.UTF8.GetString(bytes, 8, (int)n).TrimEnd();
+        Assert.Equal("""{"__metadata__":{"k":"v"},"x.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"x.bias":{"dtype":"F32","shape":[2],"data_offsets":[24,32]}}""", header);
+        Assert.Equal(8 + (long)n + 32, bytes.Length);
+        Assert.Equal(-1f, BitConverter.ToSingle(bytes, 8 + (int)n + 24));
+
+        using var file = SafeTensors.Open(path);
+        Assert.Equal("v", file.Metadata["k"]);
+        Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6 }, file.ReadFloat32("x.weight"));
+        Assert.Equal([2L, 3L], file.Find("x.weight")!.Shape);
+    }
+
+    [Fact]
+    public void Existing_file_is_kept_unless_overwrite_is_passed()
+    {
+        string path = PathOf("keep.safetensors");
+        SafeTensors.Write(path, [new SafeTensor("a", [1], new float[] { 1 })]);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Write(path, [new SafeTensor("a", [1], new float[] { 2 })]));
+        Assert.Contains("overwrite: true", e.Message);
+        using (var file = SafeTensors.Open(path)) Assert.Equal(1f, file.ReadFloat32("a")[0]);
+
+        SafeTensors.Write(path, [new SafeTensor("a", [1], new float[] { 2 })], overwrite: true);
+        using (var file = SafeTensors.Open(path)) Assert.Equal(2f, file.ReadFloat32("a")[0]);
+        Assert.Single(Directory.GetFiles(_dir)); // no temporary file left behind
+    }
+
+    [Fact]
+    public void Inconsistent_tensors_are_refused_before_anything_is_written()
+    {
+        string path = PathOf("bad.safetensors");
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Write(path, [new SafeTensor("a", [2, 2], new float[3])]));
+        Assert.Contains("'a' of shape [2, 2] needs 4 values, has 3", e.Message);
+        Assert.Throws<CheckpointException>(() => SafeTensors.Write(path, [new SafeTensor("a", [1], new float[1]), new SafeTensor("a", [1], new float[1])]));
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void Truncated_data_is_reported()
+    {
+        string path = PathOf("t.safetensors");
+        SafeTensors.Write(path, [new SafeTensor("w", [4], new float[] { 1, 2, 3, 4 })]);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^5]);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains("truncated", e.Message);
+        Assert.Contains("'w'", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Theory]
+    [InlineData(3, "fewer than the 8-byte header length")]
+    [InlineData(20, "only 12 follow")]
+    public void Truncated_header_is_reported(int keep, string expected)
+    {
+        string path = PathOf("h.safetensors");
+        SafeTensors.Write(path, [new SafeTensor("w", [4], new float[4])]);
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..keep]);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Header_that_is_not_json_is_reported()
+    {
+        string path = PathOf("j.safetensors");
+        WriteRaw(path, """{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]""", new byte[4]);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains("not valid JSON", e.Message);
+    }
+
+    [Fact]
+    public void Offsets_out_of_range_are_reported()
+    {
+        string path = PathOf("o.safetensors");
+        WriteRaw(path, """{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}}""", new byte[8]);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains("'b' has data_offsets [8, 12], beyond the 8 bytes", e.Message);
+        Assert.Equal("b", e.TensorName);
+    }
+
+    [Fact]
+    public void Offsets_that_disagree_with_the_shape_are_reported()
+    {
+        string path = PathOf("s.safetensors");
+        WriteRaw(path, """{"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}""", new byte[8]);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains("shape [3] of F32 (12 bytes) but data_offsets [0, 8] span 8 bytes", e.Message);
+    }
+
+    [Fact]
+    public void Overlapping_tensors_are_reported()
+    {
+        string path = PathOf("ov.safetensors");
+        WriteRaw(path, """{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}""", new byte[8]);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains("overlaps", e.Message);
+    }
+
+    [Fact]
+    public void Wrong_dtype_is_reported_when_read()
+    {
+        string path = PathOf("d.safetensors");
+        WriteRaw(path, """{"w": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}}""", new byte[8]);
+        using var file = SafeTensors.Open(path); // parsing any dtype is fine
+        var e = Assert.Throws<CheckpointException>(() => file.ReadFloat32("w"));
+        Assert.Contains("dtype F64", e.Message);
+        Assert.Contains("only F32", e.Message);
+    }
+
+    [Fact]
+    public void Unknown_dtype_is_reported()
+    {
+        string path = PathOf("u.safetensors");
+        WriteRaw(path, """{"w": {"dtype": "Q4", "shape": [1], "data_offsets": [0, 1]}}""", new byte[1]);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains("unknown dtype 'Q4'", e.Message);
+    }
+
+    [Fact]
+    public void Non_string_metadata_is_reported()
+    {
+        string path = PathOf("m.safetensors");
+        WriteRaw(path, """{"__metadata__": {"step": 3}}""", []);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains("'step'", e.Message);
+    }
+
+    [Fact]
+    public void Missing_file_is_reported()
+    {
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(PathOf("none.safetensors")));
+        Assert.Contains("does not exist", e.Message);
+    }
+}
