@@ -57,4 +57,7 @@ public interface INeuralNetwork
 
     /// <summary>The layer table: layer, kind, output shape, parameters, FLOPs.</summary>
     string Summary();
+
+    /// <summary>The C# source of the generated backward pass, as emitted (for gradient snapshots and review).</summary>
+    string BackwardSource { get; }
 }

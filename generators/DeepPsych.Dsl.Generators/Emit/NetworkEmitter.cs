@@ -42,7 +42,15 @@ internal static class NetworkEmitter
         EmitContract(w, plan);
         EmitForward(w, plan);
         EmitTraining(w, plan);
-        EmitBackward(w, plan);
+        var backward = new CodeWriter();
+        EmitBackward(backward, plan);
+        foreach (var line in backward.ToString().TrimEnd('\n').Split('\n')) w.Line(line);
+        w.Line();
+        w.Line("/// <summary>The source of <see cref=\"Backward\"/> above, for gradient snapshots and review.</summary>");
+        w.Line("public string BackwardSource => \"\"\"\"");
+        foreach (var line in backward.ToString().TrimEnd('\n').Split('\n')) w.Line(line.Length == 0 ? "" : "    " + line);
+        w.Line("    \"\"\"\";");
+        w.Line();
         EmitWorkspace(w, plan);
         w.Close();
 

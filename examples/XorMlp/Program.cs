@@ -1,0 +1,40 @@
+using Examples.Xor;
+
+// XOR with a 2-2-1 sigmoid MLP, trained by plain full-batch gradient descent: θ ← θ − η ∂L/∂θ.
+float[] inputs = [0, 0, 0, 1, 1, 0, 1, 1];
+float[] targets = [0, 1, 1, 0];
+const float learningRate = 2.0f;
+const int epochs = 5000;
+int seed = args.Length > 0 ? int.Parse(args[0]) : 1;
+
+var net = new XorNetwork { Threads = 1 };
+net.InitializeParameters(seed);
+Console.WriteLine(net.Summary());
+Console.WriteLine();
+
+float loss = 0;
+for (int epoch = 1; epoch <= epochs; epoch++)
+{
+    net.ZeroGradients();
+    loss = net.ComputeGradients(inputs, targets, batch: 4);
+    var p = net.Parameters;
+    var g = net.Gradients;
+    for (int i = 0; i < p.Length; i++) p[i] -= learningRate * g[i];
+    if (epoch == 1 || epoch % 1000 == 0) Console.WriteLine($"epoch {epoch,5}  mean squared error {loss:F6}");
+}
+
+var outputs = new float[4];
+net.Forward(inputs, outputs, batch: 4);
+Console.WriteLine();
+Console.WriteLine(" x1  x2 | target  output  rounded");
+Console.WriteLine("--------+------------------------");
+int correct = 0;
+for (int i = 0; i < 4; i++)
+{
+    int rounded = outputs[i] >= 0.5f ? 1 : 0;
+    if (rounded == (int)targets[i]) correct++;
+    Console.WriteLine($"  {inputs[2 * i]}   {inputs[2 * i + 1]} |   {targets[i]}     {outputs[i]:F4}     {rounded}");
+}
+Console.WriteLine();
+Console.WriteLine(correct == 4 ? $"Learned XOR (seed {seed}, final loss {loss:F6})." : $"Did not learn XOR with seed {seed}: {correct}/4 right (a 2-2-1 net can stall in a local minimum; try another seed).");
+return correct == 4 ? 0 : 1;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command (README, and .ci/run calls it): installs what the tests need, builds everything, runs every test.
+#   tests/run.sh            all tests
+#   tests/run.sh --filter X passes extra arguments to dotnet test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# OpenCL on the CPU (PoCL) for the ILGPU OpenCL tests; PyTorch to check safetensors interop. Both optional for a
+# developer without root: the tests that need them skip and say why.
+need=()
+[ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so ] || need+=(ocl-icd-opencl-dev)
+dpkg -s pocl-opencl-icd >/dev/null 2>&1 || need+=(pocl-opencl-icd)
+/usr/bin/python3 -c "import torch" >/dev/null 2>&1 || need+=(python3-torch)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "tests/run.sh: installing ${need[*]}"
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}") >/tmp/deeppsych-apt.log 2>&1 \
+      || echo "tests/run.sh: could not install ${need[*]} (see /tmp/deeppsych-apt.log); the tests that need them will skip"
+  else
+    echo "tests/run.sh: missing ${need[*]} (not root); the tests that need them will skip"
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log=$(mktemp)
+set +e
+dotnet test DeepPsych.Dsl.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" | grep -E "^\s*(Passed|Failed|Skipped) |error|Passed!|Failed!|Skipped!|\[SKIP\]|\[FAIL\]|Total tests"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -oE "Passed: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE "Failed: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE "Skipped: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+rm -f "$log"
+exit "$status"
