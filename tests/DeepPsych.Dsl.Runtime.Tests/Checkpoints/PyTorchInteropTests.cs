@@ -127,7 +127,7 @@ internal sealed class ParameterHolder : INeuralNetwork
     public IReadOnlyList<int> OutputShape => [1];
     public int InputLength => 1;
     public int OutputLength => 1;
-    public Loss Loss => Loss.SoftmaxCrossEntropy;
+    public Loss Loss { get; init; } = Loss.SoftmaxCrossEntropy;
     public string ArchitectureHash => "parameter-holder";
     public float[] Parameters { get; }
     public float[] Gradients { get; }
@@ -143,4 +143,5 @@ internal sealed class ParameterHolder : INeuralNetwork
     public void ZeroGradients() => Array.Clear(Gradients);
     public string? FirstNonFiniteLayer() => null;
     public string Summary() => string.Join(", ", _tensors);
+    public string BackwardSource => "";
 }

@@ -107,4 +107,6 @@ internal sealed class SoftmaxRegression : INeuralNetwork
     public string? FirstNonFiniteLayer() => ReportsLayer && !_lastOutputFinite ? _layers[0].Name : null;
 
     public string Summary() => $"{_layers[0]}: {Parameters.Length} parameters";
+
+    public string BackwardSource => "// hand-written: dL/dz = (softmax(z) − onehot(y)) / batch; dW += dz·xᵀ; db += dz";
 }

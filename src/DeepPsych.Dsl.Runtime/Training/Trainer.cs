@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Numerics;
+using DeepPsych.Dsl.Data;
+using DeepPsych.Dsl.Optimizers;
+
+namespace DeepPsych.Dsl.Training;
+
+/// <summary>Trains a classification network: epochs of seeded, prefetched mini-batches; per step zero the gradients,
+/// forward + backward, optional clipping, the scheduled learning rate, the optimizer update and a NaN/∞ check; per epoch
+/// an evaluation and the callbacks.</summary>
+/// <remarks>
+/// <para>Deterministic: with a deterministic network, the same seed, data and settings give the same weights bit for bit
+/// (the order depends only on (seed, epoch); prefetching changes when a batch is gathered, never what it holds).</para>
+/// <para>The schedule is indexed by <see cref="Optimizer.StepCount"/>, which checkpoints restore, so a resumed run
+/// (<see cref="Fit"/> with <c>startEpoch</c>) continues the same learning-rate curve and the same batch order.</para>
+/// <para>A training step allocates nothing: batches are double-buffered and the output buffer is allocated once per run.</para>
+/// </remarks>
+public sealed class Trainer
+{
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="network">The network; its <see cref="INeuralNetwork.Loss"/> must be <see cref="Loss.SoftmaxCrossEntropy"/>.</param>
+    /// <param name="optimizer">Updates the parameters.</param>
+    /// <param name="schedule">Sets the learning rate before each step; null keeps the optimizer's.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    public Trainer(INeuralNetwork network, Optimizer optimizer, ILearningRateSchedule? schedule = null, TrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (network.Loss != Loss.SoftmaxCrossEntropy)
+            throw new NotSupportedException($"Trainer trains classifiers; {network.Name} is declared with Loss.{network.Loss}. Drive ComputeGradients(…, targets, …) directly for regression.");
+        Network = network;
+        Optimizer = optimizer;
+        Schedule = schedule;
+        Options = options ?? new TrainerOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.BatchSize, 1, "options.BatchSize");
+        ArgumentOutOfRangeException.ThrowIfNegative(Options.Epochs, "options.Epochs");
+    }
+
+    /// <summary>The network trained.</summary>
+    public INeuralNetwork Network { get; }
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer { get; }
+    /// <summary>The learning-rate schedule, or null.</summary>
+    public ILearningRateSchedule? Schedule { get; }
+    /// <summary>The settings.</summary>
+    public TrainerOptions Options { get; }
+    /// <summary>Callbacks, called in order.</summary>
+    public List<ITrainingCallback> Callbacks { get; } = [];
+
+    /// <summary>Trains for epochs [<paramref name="startEpoch"/>, <see cref="TrainerOptions.Epochs"/>) on
+    /// <paramref name="train"/>, evaluating on <paramref name="test"/> after each epoch when given.</summary>
+    /// <param name="train">Training samples.</param>
+    /// <param name="test">Evaluation samples, or null.</param>
+    /// <param name="startEpoch">First epoch to run, for resuming from a checkpoint (its batch order is that epoch's).</param>
+    /// <param name="cancellationToken">Stops between batches with <see cref="OperationCanceledException"/>.</param>
+    /// <returns>Per-epoch metrics.</returns>
+    /// <exception cref="TrainingDivergedException">A loss, gradient or parameter became NaN or ±∞.</exception>
+    public TrainingHistory Fit(Dataset train, Dataset? test = null, int startEpoch = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        CheckData(train);
+        if (test is not null) CheckData(test);
+
+        var history = new TrainingHistory
+        {
+            Network = Network.Name,
+            ArchitectureHash = Network.ArchitectureHash,
+            Optimizer = Optimizer.ToString() ?? Optimizer.Kind,
+            Seed = Options.Seed,
+            BatchSize = Options.BatchSize,
+        };
+        var loader = new BatchLoader(train, Options.BatchSize, Options.Shuffle, Options.Seed, Options.DropLast, Options.Prefetch);
+        var outputs = new float[Options.BatchSize * Network.OutputLength];
+
+        for (int epoch = startEpoch; epoch < Options.Epochs; epoch++)
+        {
+            var metrics = RunEpoch(loader, epoch, outputs, test, cancellationToken);
+            history.Epochs.Add(metrics);
+            var context = new EpochEndContext(metrics, history, Options.Epochs);
+            foreach (var callback in Callbacks) callback.OnEpochEnd(context);
+            if (context.StopRequested)
+            {
+                history.StopReason = context.StopReason;
+                break;
+            }
+        }
+        return history;
+    }
+
+    /// <summary>Evaluates the network on <paramref name="data"/> (see <see cref="Evaluator.Evaluate"/>).</summary>
+    public EvaluationResult Evaluate(Dataset data, CancellationToken cancellationToken = default) =>
+        Evaluator.Evaluate(Network, data, Options.EvaluationBatchSize, cancellationToken);
+
+    private EpochMetrics RunEpoch(BatchLoader loader, int epoch, float[] outputs, Dataset? test, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        long samples = 0, correct = 0;
+        float lr = Optimizer.LearningRate;
+        int classes = Network.OutputLength;
+        foreach (var batch in loader.GetBatches(epoch, cancellationToken))
+        {
+            long step = Optimizer.StepCount;
+            int count = batch.Count;
+            var output = outputs.AsSpan(0, count * classes);
+
+            Network.ZeroGradients();
+            float loss = Network.ComputeGradients(batch.Inputs, batch.Labels, count, output);
+            var labels = batch.Labels;
+            for (int i = 0; i < count; i++)
+                if (Evaluator.ArgMax(output.Slice(i * classes, classes)) == labels[i]) correct++;
+
+            float norm = float.NaN;
+            if (Options.ClipGradientNorm is { } maxNorm) norm = GradientClipping.ClipByGlobalNorm(Network.Gradients, maxNorm);
+            if (Options.ClipGradientValue is { } clip) GradientClipping.ClipByValue(Network.Gradients, clip);
+            if (Options.DetectNonFinite && (!float.IsFinite(loss) || !AllFinite(Network.Gradients)))
+                throw Diverged("the loss or a gradient", step, epoch, batch.Index, loss, lr);
+
+            if (Schedule is not null) Optimizer.LearningRate = Schedule.LearningRate(step);
+            lr = Optimizer.LearningRate;
+            Optimizer.Step(Network);
+            if (Options.DetectNonFinite && !AllFinite(Network.Parameters))
+                throw Diverged("a parameter (after the update)", step, epoch, batch.Index, loss, lr);
+
+            lossSum += (double)loss * count;
+            samples += count;
+            var info = new BatchEndInfo(epoch, batch.Index, loader.BatchesPerEpoch, Optimizer.StepCount, loss, lr, norm, count);
+            foreach (var callback in Callbacks) callback.OnBatchEnd(in info);
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+
+        EvaluationResult? evaluation = null;
+        clock.Restart();
+        if (test is not null && Options.EvaluateEachEpoch) evaluation = Evaluate(test, cancellationToken);
+        double evaluationSeconds = clock.Elapsed.TotalSeconds;
+
+        return new EpochMetrics
+        {
+            Epoch = epoch,
+            TrainLoss = samples == 0 ? double.NaN : lossSum / samples,
+            TrainAccuracy = samples == 0 ? double.NaN : (double)correct / samples,
+            TestLoss = evaluation?.Loss,
+            TestAccuracy = evaluation?.Accuracy,
+            Test = evaluation,
+            LearningRate = lr,
+            Steps = Optimizer.StepCount,
+            Seconds = seconds,
+            EvaluationSeconds = evaluationSeconds,
+            ImagesPerSecond = seconds > 0 ? samples / seconds : 0,
+        };
+    }
+
+    private TrainingDivergedException Diverged(string what, long step, int epoch, int batch, float loss, float lr)
+    {
+        // The network knows which layer's output went bad first; otherwise point at the first bad tensor.
+        string? layer = Network.FirstNonFiniteLayer();
+        string where;
+        if (layer is not null) where = $"first in the output of layer '{layer}'";
+        else if ((layer = FirstNonFiniteTensor(gradients: true)) is not null) where = $"first in the gradient of parameter tensor '{layer}'";
+        else if ((layer = FirstNonFiniteTensor(gradients: false)) is not null) where = $"first in parameter tensor '{layer}'";
+        else where = "in the loss only";
+        return new TrainingDivergedException(
+            $"Training of {Network.Name} diverged at step {step} (epoch {epoch + 1}, batch {batch + 1}): {what} became NaN or ±∞, {where}. " +
+            $"Loss {loss}, learning rate {lr}. Lower the learning rate or clip gradients (TrainerOptions.ClipGradientNorm).",
+            layer, step, epoch, batch, loss);
+    }
+
+    private string? FirstNonFiniteTensor(bool gradients)
+    {
+        foreach (var t in Network.ParameterTensors)
+            if (!AllFinite(gradients ? t.Gradients : t.Values)) return t.Name;
+        return null;
+    }
+
+    /// <summary>Whether every value is finite: x − x is 0 for finite x and NaN for NaN or ±∞, so one vector sum decides.</summary>
+    internal static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        var acc = Vector<float>.Zero;
+        int i = 0;
+        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var v = new Vector<float>(values.Slice(i));
+            acc += v - v;
+        }
+        float tail = 0;
+        for (; i < values.Length; i++) tail += values[i] - values[i];
+        return Vector.Dot(acc, Vector<float>.One) == 0 && tail == 0;
+    }
+
+    private void CheckData(Dataset data)
+    {
+        if (data.SampleLength != Network.InputLength)
+            throw new ArgumentException($"{data.Name} has samples of {data.SampleLength} floats [{string.Join("x", data.SampleShape)}]; " +
+                $"{Network.Name} takes {Network.InputLength} [{string.Join("x", Network.InputShape)}].");
+        if (data.ClassCount > Network.OutputLength)
+            throw new ArgumentException($"{data.Name} has {data.ClassCount} classes; {Network.Name} outputs {Network.OutputLength} values.");
+    }
+}
