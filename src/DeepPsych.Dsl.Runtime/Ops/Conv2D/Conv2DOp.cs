@@ -1,0 +1,466 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepPsych.Dsl.Ops;
+
+/// <summary>
+/// 2-D convolution, forward and backward (CPU, single-threaded, vectorised). Layout NCHW / OIHW as PyTorch.
+/// </summary>
+/// <remarks>
+/// Strategy per group (g) and sample:
+/// <list type="bullet">
+/// <item>1×1, stride 1, no padding: the input already is the GEMM's B matrix (C/G × H·W) — no im2col.</item>
+/// <item>one input channel per group (depthwise, G = C): a direct loop over the kernel taps, vectorised along output rows.</item>
+/// <item>otherwise im2col + GEMM: the im2col matrix is never materialised whole for the forward pass; it is generated
+/// straight into the GEMM's packed B panels (<see cref="Im2ColPanels"/>), block by block, while it is hot in cache.</item>
+/// </list>
+/// Column index k of the im2col matrix is (c, kh, kw) flattened as c·KH·KW + kh·KW + kw — the weight's own OIHW order,
+/// so W_g (O/G × K) is used as stored. Row j is the output pixel oh·OW + ow.
+/// </remarks>
+public static unsafe class Conv2DOp
+{
+    /// <summary>Target size of one im2col/col2im block in the backward pass (K × pixels floats), sized for L2.</summary>
+    private const int ColumnBlockBytes = 1024 * 1024;
+
+    /// <summary>
+    /// y = act(conv(x, w) + b): y[n, o, oh, ow] = act(b[o] + Σ_{c ∈ group(o), kh, kw} w[o, c, kh, kw] · x[n, c, oh·s − p + kh·d, ow·s − p + kw·d]),
+    /// reading zero outside the input. The bias and activation are fused into the GEMM epilogue.
+    /// </summary>
+    /// <param name="g">Geometry of one sample.</param>
+    /// <param name="batch">Number of samples N.</param>
+    /// <param name="x">Input, N × C × H × W.</param>
+    /// <param name="w">Weights, O × C/G × KH × KW.</param>
+    /// <param name="b">Bias, O floats, or empty for no bias.</param>
+    /// <param name="y">Output, N × O × OH × OW (overwritten).</param>
+    /// <param name="act">Activation fused into the output pass.</param>
+    /// <param name="leakySlope">α for <see cref="Act.LeakyReLU"/>.</param>
+    /// <exception cref="ArgumentException">Invalid geometry or a span of the wrong length.</exception>
+    public static void Forward(in Conv2DGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
+        Act act = Act.None, float leakySlope = 0.01f)
+    {
+        const string op = "Conv2DOp.Forward";
+        CheckCommon(op, g, batch, x.Length, w.Length);
+        if (!b.IsEmpty && b.Length != g.OutChannels) throw new ArgumentException($"{op}: bias has {b.Length} elements but there are {g.OutChannels} output channels (pass an empty span for no bias).");
+        if (y.Length != (long)batch * g.OutputLength) throw new ArgumentException($"{op}: y has {y.Length} elements but {batch}x{g.OutChannels}x{g.OutHeight}x{g.OutWidth} = {(long)batch * g.OutputLength} are needed.");
+
+        int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G, K = Cg * g.KernelH * g.KernelW;
+        int HW = g.InHeight * g.InWidth, P = g.OutHeight * g.OutWidth;
+        bool pointwise = IsPointwise(g);
+        fixed (float* px = x) fixed (float* pw = w) fixed (float* pb = b) fixed (float* py = y)
+        {
+            for (int n = 0; n < batch; n++)
+            {
+                float* xs = px + (nint)n * g.InputLength, ys = py + (nint)n * g.OutputLength;
+                if (Cg == 1 && G > 1 && !pointwise) { DepthwiseForward(g, xs, pw, pb, ys, act, leakySlope); continue; }
+                for (int grp = 0; grp < G; grp++)
+                {
+                    float* xg = xs + (nint)grp * Cg * HW, wg = pw + (nint)grp * Og * K, yg = ys + (nint)grp * Og * P;
+                    float* bg = pb == null ? null : pb + grp * Og;
+                    if (pointwise)
+                    {
+                        var src = new Gemm.MatrixPanels(xg, HW);
+                        Gemm.MultiplyCore(Og, P, K, wg, K, false, ref src, yg, P, false, bg, null, act, leakySlope);
+                    }
+                    else if (g.StrideH == 1 && g.StrideW == 1)
+                    {
+                        ForwardStride1(g, xg, wg, bg, yg, act, leakySlope);
+                    }
+                    else
+                    {
+                        var src = new Im2ColPanels(g, xg);
+                        Gemm.MultiplyCore(Og, P, K, wg, K, false, ref src, yg, P, false, bg, null, act, leakySlope);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Backward of the convolution, given dz = dL/d(pre-activation output) (apply the activation derivative first, e.g.
+    /// <see cref="ActivationOp.ApplyDerivativeInPlace"/>). Accumulates (+=):
+    /// dw[o, c, kh, kw] += Σ_{n, oh, ow} dz[n, o, oh, ow] · x[n, c, ih, iw];  db[o] += Σ_{n, oh, ow} dz[n, o, oh, ow];
+    /// dx[n, c, ih, iw] += Σ_{o, kh, kw} w[o, c, kh, kw] · dz[n, o, oh, ow]  (the transposed convolution),
+    /// with ih = oh·s − p + kh·d, iw = ow·s − p + kw·d.
+    /// </summary>
+    /// <param name="g">Geometry of one sample.</param>
+    /// <param name="batch">Number of samples N.</param>
+    /// <param name="x">Forward input, N × C × H × W.</param>
+    /// <param name="w">Weights, O × C/G × KH × KW.</param>
+    /// <param name="dz">Gradient w.r.t. the pre-activation output, N × O × OH × OW.</param>
+    /// <param name="dx">Input gradient (accumulated), or empty to skip it (first layer).</param>
+    /// <param name="dw">Weight gradient (accumulated).</param>
+    /// <param name="db">Bias gradient (accumulated), or empty when the layer has no bias.</param>
+    /// <exception cref="ArgumentException">Invalid geometry or a span of the wrong length.</exception>
+    public static void Backward(in Conv2DGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dz,
+        Span<float> dx, Span<float> dw, Span<float> db)
+    {
+        const string op = "Conv2DOp.Backward";
+        CheckCommon(op, g, batch, x.Length, w.Length);
+        if (dz.Length != (long)batch * g.OutputLength) throw new ArgumentException($"{op}: dz has {dz.Length} elements but {batch}x{g.OutChannels}x{g.OutHeight}x{g.OutWidth} = {(long)batch * g.OutputLength} are needed.");
+        if (!dx.IsEmpty && dx.Length != x.Length) throw new ArgumentException($"{op}: dx has {dx.Length} elements but x has {x.Length} (pass an empty span to skip the input gradient).");
+        if (dw.Length != w.Length) throw new ArgumentException($"{op}: dw has {dw.Length} elements but w has {w.Length}.");
+        if (!db.IsEmpty && db.Length != g.OutChannels) throw new ArgumentException($"{op}: db has {db.Length} elements but there are {g.OutChannels} output channels.");
+
+        int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G, K = Cg * g.KernelH * g.KernelW;
+        int HW = g.InHeight * g.InWidth, P = g.OutHeight * g.OutWidth;
+        bool pointwise = IsPointwise(g);
+        int pb = Math.Min(P, Math.Max(Gemm.MicroColumns, ColumnBlockBytes / 4 / K / Gemm.MicroColumns * Gemm.MicroColumns));   // pixels per im2col block (whole GEMM panels)
+        fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
+        {
+            for (int n = 0; n < batch; n++)
+            {
+                float* xs = px + (nint)n * g.InputLength, dzs = pdz + (nint)n * g.OutputLength;
+                float* dxs = pdx == null ? null : pdx + (nint)n * g.InputLength;
+                if (pdb != null)
+                    for (int o = 0; o < g.OutChannels; o++) pdb[o] += Sum(dzs + (nint)o * P, P);
+                if (Cg == 1 && G > 1 && !pointwise) { DepthwiseBackward(g, xs, pw, dzs, dxs, pdw); continue; }
+                for (int grp = 0; grp < G; grp++)
+                {
+                    float* xg = xs + (nint)grp * Cg * HW, wg = pw + (nint)grp * Og * K, dwg = pdw + (nint)grp * Og * K;
+                    float* dzg = dzs + (nint)grp * Og * P, dxg = dxs == null ? null : dxs + (nint)grp * Cg * HW;
+                    if (pointwise)
+                    {
+                        // dW_g += dz_g (Og × P) · x_gᵀ (P × Cg);  dx_g += W_gᵀ (Cg × Og) · dz_g (Og × P).
+                        var xT = new Gemm.TransposedMatrixPanels(xg, HW);
+                        Gemm.MultiplyCore(Og, K, P, dzg, P, false, ref xT, dwg, K, true, null, null, Act.None, 0f);
+                        if (dxg != null)
+                        {
+                            var src = new Gemm.MatrixPanels(dzg, P);
+                            Gemm.MultiplyCore(K, P, Og, wg, K, true, ref src, dxg, HW, true, null, null, Act.None, 0f);
+                        }
+                        continue;
+                    }
+                    float* col = Scratch.Get(Scratch.Columns, (long)K * pb);
+                    for (int j0 = 0; j0 < P; j0 += pb)
+                    {
+                        int nc = Math.Min(pb, P - j0);
+                        // dW_g += dz_g[:, block] · col[:, block]ᵀ
+                        Im2Col(g, xg, 0, K, j0, nc, col, nc);
+                        var colT = new Gemm.TransposedMatrixPanels(col, nc);
+                        Gemm.MultiplyCore(Og, K, nc, dzg + j0, P, false, ref colT, dwg, K, true, null, null, Act.None, 0f);
+                        if (dxg != null)
+                        {
+                            // dcol = W_gᵀ · dz_g[:, block], then scatter-add (col2im) into dx_g.
+                            var src = new Gemm.MatrixPanels(dzg + j0, P);
+                            Gemm.MultiplyCore(K, nc, Og, wg, K, true, ref src, col, nc, false, null, null, Act.None, 0f);
+                            Col2ImAdd(g, col, K, j0, nc, nc, dxg);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void CheckCommon(string op, in Conv2DGeometry g, int batch, int xLength, int wLength)
+    {
+        g.Validate(op);
+        if (batch < 0) throw new ArgumentException($"{op}: batch is {batch}.");
+        if (xLength != (long)batch * g.InputLength) throw new ArgumentException($"{op}: x has {xLength} elements but {batch}x{g.InChannels}x{g.InHeight}x{g.InWidth} = {(long)batch * g.InputLength} are needed.");
+        if (wLength != g.WeightLength) throw new ArgumentException($"{op}: w has {wLength} elements but {g.OutChannels}x{g.InChannels / g.Groups}x{g.KernelH}x{g.KernelW} = {g.WeightLength} are needed.");
+    }
+
+    private static bool IsPointwise(in Conv2DGeometry g)
+        => g.KernelH == 1 && g.KernelW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
+
+    /// <summary>
+    /// Stride-1 forward of one group of one sample via the "wide output" trick: on the zero-padded input xp (Hp × Wp),
+    /// im2col row k = (c, kh, kw) is simply xp[c] read from offset kh·dh·Wp + kw·dw, if the output is computed on the
+    /// padded width (pixel j = oh·Wp + ow, ow ∈ [0, Wp)). So B panels are plain copies (no per-pixel bounds checks);
+    /// the Wp − OW extra columns per row are computed and dropped when the output is compacted.
+    /// </summary>
+    private static void ForwardStride1(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope)
+    {
+        int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups, K = Cg * g.KernelH * g.KernelW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW;
+        float* xp = PadInput(g, x, out int planeLength);
+        int Pw = OH * Wp;
+        float* yw = Wp == OW ? y : Scratch.Get(Scratch.Wide, (long)Og * Pw);
+        var src = new ShiftedRowsPanels(xp, planeLength, Wp, g.KernelH, g.KernelW, g.DilationH, g.DilationW);
+        Gemm.MultiplyCore(Og, Pw, K, w, K, false, ref src, yw, Pw, false, b, null, act, slope);
+        if (yw != y)
+            for (int o = 0; o < Og; o++)
+                for (int oh = 0; oh < OH; oh++)
+                    Gemm.Copy(yw + (nint)o * Pw + (nint)oh * Wp, y + (nint)o * OH * OW + (nint)oh * OW, OW);
+    }
+
+    /// <summary>Copies one group's Cg input planes into a zero-padded (H + 2ph) × (W + 2pw) buffer, with a zeroed tail so shifted reads stay in bounds.</summary>
+    private static float* PadInput(in Conv2DGeometry g, float* x, out int planeLength)
+    {
+        int Cg = g.InChannels / g.Groups, H = g.InHeight, W = g.InWidth, Hp = H + 2 * g.PadH, Wp = W + 2 * g.PadW;
+        planeLength = Hp * Wp;
+        int slack = (g.KernelW - 1) * g.DilationW + 16;
+        long total = (long)Cg * planeLength + slack;
+        float* xp = Scratch.Get(Scratch.Padded, total);
+        if (g.PadH == 0 && g.PadW == 0)
+            Gemm.Copy(x, xp, Cg * planeLength);
+        else
+        {
+            new Span<float>(xp, Cg * planeLength).Clear();
+            for (int c = 0; c < Cg; c++)
+                for (int ih = 0; ih < H; ih++)
+                    Gemm.Copy(x + ((nint)c * H + ih) * W, xp + (nint)c * planeLength + (nint)(ih + g.PadH) * Wp + g.PadW, W);
+        }
+        new Span<float>(xp + (nint)Cg * planeLength, slack).Clear();
+        return xp;
+    }
+
+    /// <summary>B[k, j] = xp[c·plane + kh·dh·Wp + kw·dw + j] for k = (c, kh, kw): each row a contiguous run of the padded input.</summary>
+    internal readonly struct ShiftedRowsPanels(float* xp, int plane, int wp, int kernelH, int kernelW, int dilationH, int dilationW) : Gemm.IPanelSource
+    {
+        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
+        {
+            int taps = kernelH * kernelW;
+            for (int kk = 0; kk < kc; kk++)
+            {
+                int k = k0 + kk, c = k / taps, r = k - c * taps, kh = r / kernelW, kw = r - kh * kernelW;
+                float* s = xp + (nint)c * plane + (nint)kh * dilationH * wp + kw * dilationW + j0;
+                for (int p = 0; p * nr < nc; p++)
+                {
+                    int cols = Math.Min(nr, nc - p * nr);
+                    float* d = dst + (nint)p * kc * nr + (nint)kk * nr;
+                    Gemm.Copy(s + p * nr, d, cols);
+                    for (int t = cols; t < nr; t++) d[t] = 0f;
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // im2col / col2im
+    // ------------------------------------------------------------------------------------------------
+
+    /// <summary>Feeds the GEMM its B panels straight from the image: panel p holds im2col rows k0..k0+kc for pixels j0 + p·nr ….</summary>
+    internal readonly struct Im2ColPanels(Conv2DGeometry g, float* x) : Gemm.IPanelSource
+    {
+        private readonly Conv2DGeometry _g = g;
+
+        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
+        {
+            for (int p = 0; p * nr < nc; p++)
+            {
+                int cols = Math.Min(nr, nc - p * nr);
+                float* d = dst + (nint)p * kc * nr;
+                Im2Col(_g, x, k0, kc, j0 + p * nr, cols, d, nr);
+                if (cols < nr) for (int kk = 0; kk < kc; kk++) new Span<float>(d + (nint)kk * nr + cols, nr - cols).Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// dst[(k − k0)·ld + (j − j0)] = x[c, ih, iw] (0 in the padding) for k ∈ [k0, k0 + kc), j ∈ [j0, j0 + nc),
+    /// where k = (c, kh, kw), j = (oh, ow), ih = oh·sh − ph + kh·dh, iw = ow·sw − pw + kw·dw. Stride-1 rows are block copies.
+    /// </summary>
+    internal static void Im2Col(in Conv2DGeometry g, float* x, int k0, int kc, int j0, int nc, float* dst, int ld)
+    {
+        int KH = g.KernelH, KW = g.KernelW, H = g.InHeight, W = g.InWidth, OW = g.OutWidth;
+        int sh = g.StrideH, sw = g.StrideW, ph = g.PadH, pw = g.PadW, dh = g.DilationH, dwl = g.DilationW;
+        int oh0 = j0 / OW, ow0 = j0 - oh0 * OW;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            int k = k0 + kk, c = k / (KH * KW), r = k - c * KH * KW, kh = r / KW, kw = r - kh * KW;
+            float* xc = x + (nint)c * H * W, d = dst + (nint)kk * ld;
+            int oh = oh0, ow = ow0;
+            for (int j = 0; j < nc; )
+            {
+                int seg = Math.Min(OW - ow, nc - j);
+                int ih = oh * sh - ph + kh * dh;
+                float* dd = d + j;
+                if ((uint)ih >= (uint)H) new Span<float>(dd, seg).Clear();
+                else
+                {
+                    float* xr = xc + (nint)ih * W;
+                    int iw0 = ow * sw - pw + kw * dwl;
+                    ValidRange(iw0, sw, W, seg, out int lo, out int hi);
+                    for (int t = 0; t < lo; t++) dd[t] = 0f;
+                    if (sw == 1) Gemm.Copy(xr + iw0 + lo, dd + lo, hi - lo);
+                    else for (int t = lo; t < hi; t++) dd[t] = xr[iw0 + t * sw];
+                    for (int t = hi; t < seg; t++) dd[t] = 0f;
+                }
+                j += seg; ow += seg;
+                if (ow == OW) { ow = 0; oh++; }
+            }
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="Im2Col"/>: dx[c, ih, iw] += src[(k − k0)·ld + (j − j0)] over the valid (non-padding) taps.</summary>
+    internal static void Col2ImAdd(in Conv2DGeometry g, float* src, int kc, int j0, int nc, int ld, float* dx)
+    {
+        int KH = g.KernelH, KW = g.KernelW, H = g.InHeight, W = g.InWidth, OW = g.OutWidth;
+        int sh = g.StrideH, sw = g.StrideW, ph = g.PadH, pw = g.PadW, dh = g.DilationH, dwl = g.DilationW;
+        int oh0 = j0 / OW, ow0 = j0 - oh0 * OW;
+        for (int k = 0; k < kc; k++)
+        {
+            int c = k / (KH * KW), r = k - c * KH * KW, kh = r / KW, kw = r - kh * KW;
+            float* xc = dx + (nint)c * H * W, s = src + (nint)k * ld;
+            int oh = oh0, ow = ow0;
+            for (int j = 0; j < nc; )
+            {
+                int seg = Math.Min(OW - ow, nc - j);
+                int ih = oh * sh - ph + kh * dh;
+                if ((uint)ih < (uint)H)
+                {
+                    float* xr = xc + (nint)ih * W, ss = s + j;
+                    int iw0 = ow * sw - pw + kw * dwl;
+                    ValidRange(iw0, sw, W, seg, out int lo, out int hi);
+                    if (sw == 1) Gemm.AddTo(ss + lo, xr + iw0 + lo, hi - lo);
+                    else for (int t = lo; t < hi; t++) xr[iw0 + t * sw] += ss[t];
+                }
+                j += seg; ow += seg;
+                if (ow == OW) { ow = 0; oh++; }
+            }
+        }
+    }
+
+    /// <summary>The t ∈ [lo, hi) ⊆ [0, count) with 0 ≤ iw0 + t·stride &lt; width (lo = hi when none).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ValidRange(int iw0, int stride, int width, int count, out int lo, out int hi)
+    {
+        if (stride == 1)
+        {
+            lo = iw0 >= 0 ? 0 : -iw0;
+            hi = iw0 > width - 1 ? 0 : width - iw0;
+        }
+        else
+        {
+            lo = iw0 >= 0 ? 0 : (-iw0 + stride - 1) / stride;
+            hi = iw0 > width - 1 ? 0 : (width - 1 - iw0) / stride + 1;
+        }
+        if (lo > count) lo = count;
+        if (hi > count) hi = count;
+        if (hi < lo) hi = lo;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Depthwise (one input channel per group): direct loops.
+    // ------------------------------------------------------------------------------------------------
+
+    /// <summary>y[o] = act(b[o] + Σ_{kh,kw} w[o, 0, kh, kw] · x[o / (O/G), shifted]) for one sample.</summary>
+    private static void DepthwiseForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope)
+    {
+        int KH = g.KernelH, KW = g.KernelW, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth, P = OH * OW;
+        int mult = g.OutChannels / g.Groups;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            float* xc = x + (nint)(o / mult) * H * W, yo = y + (nint)o * P, wo = w + (nint)o * KH * KW;
+            new Span<float>(yo, P).Fill(b == null ? 0f : b[o]);
+            for (int oh = 0; oh < OH; oh++)
+            {
+                float* yr = yo + (nint)oh * OW;
+                for (int kh = 0; kh < KH; kh++)
+                {
+                    int ih = oh * g.StrideH - g.PadH + kh * g.DilationH;
+                    if ((uint)ih >= (uint)H) continue;
+                    float* xr = xc + (nint)ih * W;
+                    for (int kw = 0; kw < KW; kw++)
+                    {
+                        float wv = wo[kh * KW + kw];
+                        int iw0 = -g.PadW + kw * g.DilationW;
+                        ValidRange(iw0, g.StrideW, W, OW, out int lo, out int hi);
+                        if (g.StrideW == 1) Axpy(wv, xr + iw0 + lo, yr + lo, hi - lo);
+                        else for (int t = lo; t < hi; t++) yr[t] += wv * xr[iw0 + t * g.StrideW];
+                    }
+                }
+            }
+            if (act != Act.None) ActivationOp.Forward(act, slope, new ReadOnlySpan<float>(yo, P), new Span<float>(yo, P));
+        }
+    }
+
+    /// <summary>Depthwise backward for one sample: dw += Σ dz·x (per tap), dx += w·dz (scatter). db is handled by the caller.</summary>
+    private static void DepthwiseBackward(in Conv2DGeometry g, float* x, float* w, float* dz, float* dx, float* dw)
+    {
+        int KH = g.KernelH, KW = g.KernelW, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth, P = OH * OW;
+        int mult = g.OutChannels / g.Groups;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            float* xc = x + (nint)(o / mult) * H * W, dzo = dz + (nint)o * P, wo = w + (nint)o * KH * KW, dwo = dw + (nint)o * KH * KW;
+            float* dxc = dx == null ? null : dx + (nint)(o / mult) * H * W;
+            for (int oh = 0; oh < OH; oh++)
+            {
+                float* dzr = dzo + (nint)oh * OW;
+                for (int kh = 0; kh < KH; kh++)
+                {
+                    int ih = oh * g.StrideH - g.PadH + kh * g.DilationH;
+                    if ((uint)ih >= (uint)H) continue;
+                    float* xr = xc + (nint)ih * W;
+                    for (int kw = 0; kw < KW; kw++)
+                    {
+                        int iw0 = -g.PadW + kw * g.DilationW;
+                        ValidRange(iw0, g.StrideW, W, OW, out int lo, out int hi);
+                        if (g.StrideW == 1)
+                        {
+                            dwo[kh * KW + kw] += Dot(dzr + lo, xr + iw0 + lo, hi - lo);
+                            if (dxc != null) Axpy(wo[kh * KW + kw], dzr + lo, dxc + (nint)ih * W + iw0 + lo, hi - lo);
+                        }
+                        else
+                        {
+                            float s = 0f, wv = wo[kh * KW + kw];
+                            for (int t = lo; t < hi; t++) s += dzr[t] * xr[iw0 + t * g.StrideW];
+                            dwo[kh * KW + kw] += s;
+                            if (dxc != null) for (int t = lo; t < hi; t++) dxc[(nint)ih * W + iw0 + t * g.StrideW] += wv * dzr[t];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Small vector helpers.
+    // ------------------------------------------------------------------------------------------------
+
+    /// <summary>y[0..n) += a·x[0..n).</summary>
+    internal static void Axpy(float a, float* x, float* y, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var av = Vector512.Create(a);
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.FusedMultiplyAdd(av, Vector512.Load(x + i), Vector512.Load(y + i)), y + i);
+        }
+        var a8 = Vector256.Create(a);
+        for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(y + i) + a8 * Vector256.Load(x + i), y + i);
+        for (; i < n; i++) y[i] += a * x[i];
+    }
+
+    /// <summary>Σ x[i]·y[i] for i &lt; n.</summary>
+    internal static float Dot(float* x, float* y, int n)
+    {
+        int i = 0;
+        float s = 0f;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i <= n - 16; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(x + i), Vector512.Load(y + i), acc);
+            s = Vector512.Sum(acc);
+        }
+        else if (n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8) acc += Vector256.Load(x + i) * Vector256.Load(y + i);
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) s += x[i] * y[i];
+        return s;
+    }
+
+    /// <summary>Σ x[i] for i &lt; n.</summary>
+    internal static float Sum(float* x, int n)
+    {
+        int i = 0;
+        float s = 0f;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i <= n - 16; i += 16) acc += Vector512.Load(x + i);
+            s = Vector512.Sum(acc);
+        }
+        else if (n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8) acc += Vector256.Load(x + i);
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) s += x[i];
+        return s;
+    }
+}

@@ -1,0 +1,449 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepPsych.Dsl.Ops;
+
+/// <summary>
+/// Single-threaded, vectorised matrix multiplication shared by <see cref="Conv2DOp"/> and <see cref="DenseOp"/>.
+/// All matrices are row-major float32 with explicit leading dimensions (row strides).
+/// </summary>
+/// <remarks>
+/// <para><b>Multiply</b> (C = op(A)·B): the classic packed GEMM (GotoBLAS/BLIS loop order). B is packed into panels of
+/// <see cref="MicroColumns"/> columns (the vector side: 3 × Vector512 = 48 floats), A into micro-panels of
+/// <see cref="MicroRows"/> rows (the broadcast side: 8 rows). The micro-kernel keeps an 8 × 48 tile of C in 24 zmm
+/// registers and, per k, does 3 loads + 8 broadcasts + 24 FMAs. A micro-panel (8 × kc) stays in L1 while B panels
+/// stream from L2; k is blocked so that one B block fits in L2.</para>
+/// <para><b>MultiplyTransposedB</b> (C = A·Bᵀ): both operands are read along their contiguous rows, 8 rows of A × 3 rows of B
+/// as 24 vector dot products, reduced horizontally at the end. No packing, so it suits dense layers (x·Wᵀ) and the conv
+/// weight gradient (dz·colᵀ).</para>
+/// <para>With AVX-512 the kernels use Vector512 + FMA; otherwise Vector256 (FMA when available) with 4 × 24 / 4 × 2 tiles.</para>
+/// <para>Epilogue: after the full k sum, optionally add the old C (<c>accumulate</c>), a per-row bias, a per-column bias,
+/// then apply an activation — fused so the output is written once.</para>
+/// </remarks>
+public static unsafe partial class Gemm
+{
+    internal static readonly bool Wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    /// <summary>Rows of C per micro-kernel call in <see cref="Multiply"/> (8 with AVX-512, else 4).</summary>
+    public static int MicroRows => Wide ? 8 : 4;
+
+    /// <summary>Columns of C per micro-kernel call in <see cref="Multiply"/> (48 with AVX-512, else 24).</summary>
+    public static int MicroColumns => Wide ? 48 : 24;
+
+    /// <summary>Largest k block (packed A micro-panel 8 × 384 floats = 12 KiB, stays in L1).</summary>
+    private const int MaxKBlock = 384;
+    /// <summary>Target size of one packed B block (kc × nc floats), sized for L2.</summary>
+    private const int PackedBBytes = 384 * 1024;
+    /// <summary>k block of <see cref="MultiplyTransposedB"/> (8 + 3 rows × 1024 floats = 44 KiB).</summary>
+    private const int NtKBlock = 1024;
+
+    /// <summary>
+    /// C = op(A)·B (+ C if <paramref name="accumulate"/>) (+ rowBias[i]) (+ columnBias[j]), then y = act(·).
+    /// op(A) is m × k: A[i, p] = a[i·lda + p], or with <paramref name="transposeA"/> A[i, p] = a[p·lda + i] (a stored k × m).
+    /// B is k × n: B[p, j] = b[p·ldb + j]. C is m × n: C[i, j] = c[i·ldc + j].
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short for the given shape and leading dimension.</exception>
+    public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate, ReadOnlySpan<float> rowBias = default, ReadOnlySpan<float> columnBias = default,
+        Act act = Act.None, float leakySlope = 0.01f)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"Gemm.Multiply: negative size m={m} n={n} k={k}.");
+        if (m == 0 || n == 0) return;
+        Check("Gemm.Multiply", "a", a.Length, transposeA ? k : m, transposeA ? m : k, lda);
+        Check("Gemm.Multiply", "b", b.Length, k, n, ldb);
+        Check("Gemm.Multiply", "c", c.Length, m, n, ldc);
+        if (!rowBias.IsEmpty && rowBias.Length < m) throw new ArgumentException($"Gemm.Multiply: rowBias has {rowBias.Length} elements, need m={m}.");
+        if (!columnBias.IsEmpty && columnBias.Length < n) throw new ArgumentException($"Gemm.Multiply: columnBias has {columnBias.Length} elements, need n={n}.");
+        fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c) fixed (float* prb = rowBias) fixed (float* pcb = columnBias)
+        {
+            var src = new MatrixPanels(pb, ldb);
+            MultiplyCore(m, n, k, pa, lda, transposeA, ref src, pc, ldc, accumulate, prb, pcb, act, leakySlope);
+        }
+    }
+
+    /// <summary>
+    /// C = A·Bᵀ (+ C if <paramref name="accumulate"/>) (+ columnBias[j]), then act(·): C[i, j] = Σ_p a[i·lda + p]·b[j·ldb + p].
+    /// A is m × k, B is n × k (both read along contiguous rows), C is m × n.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short for the given shape and leading dimension.</exception>
+    public static void MultiplyTransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate, ReadOnlySpan<float> columnBias = default, Act act = Act.None, float leakySlope = 0.01f)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"Gemm.MultiplyTransposedB: negative size m={m} n={n} k={k}.");
+        if (m == 0 || n == 0) return;
+        Check("Gemm.MultiplyTransposedB", "a", a.Length, m, k, lda);
+        Check("Gemm.MultiplyTransposedB", "b", b.Length, n, k, ldb);
+        Check("Gemm.MultiplyTransposedB", "c", c.Length, m, n, ldc);
+        if (!columnBias.IsEmpty && columnBias.Length < n) throw new ArgumentException($"Gemm.MultiplyTransposedB: columnBias has {columnBias.Length} elements, need n={n}.");
+        fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c) fixed (float* pcb = columnBias)
+            MultiplyTransposedBCore(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, pcb, act, leakySlope);
+    }
+
+    private static void Check(string op, string name, int length, int rows, int cols, int ld)
+    {
+        if (ld < cols) throw new ArgumentException($"{op}: leading dimension of {name} is {ld} but it has {cols} columns.");
+        long need = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+        if (length < need) throw new ArgumentException($"{op}: {name} has {length} elements but a {rows}x{cols} matrix with leading dimension {ld} needs {need}.");
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // C = op(A)·B, packed.
+    // ------------------------------------------------------------------------------------------------
+
+    /// <summary>Writes B[k0 .. k0+kc, j0 .. j0+nc) as ⌈nc/nr⌉ panels, panel p at dst + p·kc·nr laid out [kc][nr], zero-padded past nc.</summary>
+    internal interface IPanelSource
+    {
+        void Pack(int k0, int kc, int j0, int nc, float* dst, int nr);
+    }
+
+    /// <summary>B is an ordinary row-major matrix.</summary>
+    internal readonly struct MatrixPanels(float* b, int ldb) : IPanelSource
+    {
+        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
+        {
+            for (int p = 0; p * nr < nc; p++)
+            {
+                int cols = Math.Min(nr, nc - p * nr);
+                float* d = dst + (nint)p * kc * nr;
+                float* s = b + (nint)k0 * ldb + j0 + p * nr;
+                for (int kk = 0; kk < kc; kk++, d += nr, s += ldb)
+                {
+                    Copy(s, d, cols);
+                    if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>B is stored transposed: B[p, j] = b[j·ldb + p] (an n × k row-major matrix, e.g. W in x·Wᵀ or col in dz·colᵀ).</summary>
+    internal readonly struct TransposedMatrixPanels(float* b, int ldb) : IPanelSource
+    {
+        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
+        {
+            for (int p = 0; p * nr < nc; p++)
+            {
+                int cols = Math.Min(nr, nc - p * nr);
+                float* d = dst + (nint)p * kc * nr;
+                // Read each source row contiguously, write it down a panel column.
+                for (int jj = 0; jj < cols; jj++)
+                {
+                    float* s = b + (nint)(j0 + p * nr + jj) * ldb + k0;
+                    float* dc = d + jj;
+                    for (int kk = 0; kk < kc; kk++) dc[(nint)kk * nr] = s[kk];
+                }
+                if (cols < nr)
+                    for (int kk = 0; kk < kc; kk++) new Span<float>(d + (nint)kk * nr + cols, nr - cols).Clear();
+            }
+        }
+    }
+
+    /// <summary>dst[0..n) = src[0..n), vectorised.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Copy(float* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
+        for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        for (; i < n; i++) dst[i] = src[i];
+    }
+
+    /// <summary>dst[0..n) += src[0..n), vectorised.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddTo(float* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(dst + i) + Vector512.Load(src + i), dst + i);
+        for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        for (; i < n; i++) dst[i] += src[i];
+    }
+
+    /// <summary>Packs rows [i0, i0 + m) of op(A), columns [k0, k0 + kc) into micro-panels [kc][mr] (row tails zero-padded).</summary>
+    private static void PackA(float* a, int lda, bool transA, int m, int k0, int kc, float* dst, int mr)
+    {
+        for (int i0 = 0; i0 < m; i0 += mr, dst += (nint)kc * mr)
+        {
+            int rows = Math.Min(mr, m - i0);
+            if (transA)
+            {
+                // A[i, p] = a[p·lda + i]: the mr values for one p are contiguous.
+                float* s = a + (nint)k0 * lda + i0;
+                for (int kk = 0; kk < kc; kk++, s += lda)
+                {
+                    float* d = dst + kk * mr;
+                    if (rows == mr) Copy(s, d, mr);
+                    else { for (int r = 0; r < rows; r++) d[r] = s[r]; for (int r = rows; r < mr; r++) d[r] = 0f; }
+                }
+            }
+            else
+            {
+                for (int r = 0; r < mr; r++)
+                {
+                    float* d = dst + r;
+                    if (r >= rows) { for (int kk = 0; kk < kc; kk++) d[kk * mr] = 0f; continue; }
+                    float* s = a + (nint)(i0 + r) * lda + k0;
+                    for (int kk = 0; kk < kc; kk++) d[kk * mr] = s[kk];
+                }
+            }
+        }
+    }
+
+    /// <summary>The packed GEMM driver: C = op(A)·B with B supplied panel by panel by <paramref name="b"/> (a matrix, or im2col on the fly).</summary>
+    internal static void MultiplyCore<TB>(int m, int n, int k, float* a, int lda, bool transA, ref TB b, float* c, int ldc, bool accumulate,
+        float* rowBias, float* colBias, Act act, float slope) where TB : struct, IPanelSource
+    {
+        int mr = MicroRows, nr = MicroColumns;
+        int kBlocks = Math.Max(1, (k + MaxKBlock - 1) / MaxKBlock);
+        int kcMax = (k + kBlocks - 1) / kBlocks;           // balanced k blocks
+        int ncMax = Math.Max(nr, PackedBBytes / 4 / Math.Max(1, kcMax) / nr * nr);
+        ncMax = Math.Min(ncMax, (n + nr - 1) / nr * nr);
+        int mPad = (m + mr - 1) / mr * mr;
+        float* ap = Scratch.Get(Scratch.PackA, (long)mPad * kcMax);
+        float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
+        float* tile = Scratch.Get(Scratch.Tile, mr * nr + nr);
+        float* tileBias = tile + mr * nr;
+
+        for (int k0 = 0; ; )
+        {
+            int kc = Math.Min(kcMax, k - k0);
+            bool last = k0 + kc >= k;
+            bool loadC = accumulate || k0 > 0;
+            PackA(a, lda, transA, m, k0, kc, ap, mr);
+            for (int j0 = 0; j0 < n; j0 += ncMax)
+            {
+                int nc = Math.Min(ncMax, n - j0);
+                b.Pack(k0, kc, j0, nc, bp, nr);
+                for (int i0 = 0; i0 < m; i0 += mr)
+                {
+                    int rows = Math.Min(mr, m - i0);
+                    float* apan = ap + (nint)i0 * kc;
+                    float* rb = last && rowBias != null ? rowBias + i0 : null;
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        float* bpan = bp + (nint)jr * kc;
+                        float* cb = last && colBias != null ? colBias + j0 + jr : null;
+                        float* ct = c + (nint)i0 * ldc + j0 + jr;
+                        if (cols == nr)
+                        {
+                            Kernel(rows, kc, apan, bpan, ct, ldc, loadC, rb, cb, last ? act : Act.None, slope);
+                        }
+                        else
+                        {
+                            // Edge tile: run the full-width kernel on a private tile, copy back the valid columns.
+                            if (loadC) for (int r = 0; r < rows; r++) Copy(ct + (nint)r * ldc, tile + r * nr, cols);
+                            if (cb != null) { Copy(cb, tileBias, cols); new Span<float>(tileBias + cols, nr - cols).Clear(); cb = tileBias; }
+                            Kernel(rows, kc, apan, bpan, tile, nr, loadC, rb, cb, last ? act : Act.None, slope);
+                            for (int r = 0; r < rows; r++) Copy(tile + r * nr, ct + (nint)r * ldc, cols);
+                        }
+                    }
+                }
+            }
+            k0 += kc;
+            if (k0 >= k) break;
+        }
+    }
+
+    private static void Kernel(int rows, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    {
+        if (Wide)
+        {
+            switch (rows)
+            {
+                case 8: KernelNN512<R8>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 7: KernelNN512<R7>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 6: KernelNN512<R6>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 5: KernelNN512<R5>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 4: KernelNN512<R4>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 3: KernelNN512<R3>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 2: KernelNN512<R2>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                default: KernelNN512<R1>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            }
+        }
+        else
+        {
+            switch (rows)
+            {
+                case 4: KernelNN256<R4>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 3: KernelNN256<R3>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 2: KernelNN256<R2>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                default: KernelNN256<R1>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            }
+        }
+    }
+
+    /// <summary>Epilogue of the 512-bit kernel: row r of the raw tile t (48 floats) → (+C) (+row bias) (+column bias), act, store to C.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FinishTile512(float* t, int rows, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    {
+        for (int r = 0; r < rows; r++, t += 48)
+        {
+            float* cr = c + (nint)r * ldc;
+            Vector512<float> v0 = Vector512.Load(t), v1 = Vector512.Load(t + 16), v2 = Vector512.Load(t + 32);
+            if (loadC) { v0 += Vector512.Load(cr); v1 += Vector512.Load(cr + 16); v2 += Vector512.Load(cr + 32); }
+            if (rb != null) { var bias = Vector512.Create(rb[r]); v0 += bias; v1 += bias; v2 += bias; }
+            if (cb != null) { v0 += Vector512.Load(cb); v1 += Vector512.Load(cb + 16); v2 += Vector512.Load(cb + 32); }
+            if (act != Act.None) { v0 = ActivationOp.Apply512(act, v0, slope); v1 = ActivationOp.Apply512(act, v1, slope); v2 = ActivationOp.Apply512(act, v2, slope); }
+            Vector512.Store(v0, cr); Vector512.Store(v1, cr + 16); Vector512.Store(v2, cr + 32);
+        }
+    }
+
+    /// <summary>Epilogue of the 256-bit kernel (24 floats per row).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FinishTile256(float* t, int rows, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    {
+        for (int r = 0; r < rows; r++, t += 24)
+        {
+            float* cr = c + (nint)r * ldc;
+            Vector256<float> v0 = Vector256.Load(t), v1 = Vector256.Load(t + 8), v2 = Vector256.Load(t + 16);
+            if (loadC) { v0 += Vector256.Load(cr); v1 += Vector256.Load(cr + 8); v2 += Vector256.Load(cr + 16); }
+            if (rb != null) { var bias = Vector256.Create(rb[r]); v0 += bias; v1 += bias; v2 += bias; }
+            if (cb != null) { v0 += Vector256.Load(cb); v1 += Vector256.Load(cb + 8); v2 += Vector256.Load(cb + 16); }
+            if (act != Act.None) { v0 = ActivationOp.Apply256(act, v0, slope); v1 = ActivationOp.Apply256(act, v1, slope); v2 = ActivationOp.Apply256(act, v2, slope); }
+            Vector256.Store(v0, cr); Vector256.Store(v1, cr + 8); Vector256.Store(v2, cr + 16);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        => Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+    // ------------------------------------------------------------------------------------------------
+    // C = A·Bᵀ, dot products.
+    // ------------------------------------------------------------------------------------------------
+
+    internal static void MultiplyTransposedBCore(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate,
+        float* colBias, Act act, float slope)
+    {
+        int lanes = Wide ? 16 : 8;
+        if (k < lanes)
+        {
+            // Too short for the masked-tail trick: plain loops (tiny layers only).
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float s = accumulate ? c[(nint)i * ldc + j] : 0f;
+                    for (int p = 0; p < k; p++) s += a[(nint)i * lda + p] * b[(nint)j * ldb + p];
+                    if (colBias != null) s += colBias[j];
+                    c[(nint)i * ldc + j] = ActivationOp.Apply(act, s, slope);
+                }
+            return;
+        }
+        if (m >= MicroRows)
+        {
+            // Enough rows to amortise packing Bᵀ: the packed kernel is ~2-3x faster than dot products.
+            var src = new TransposedMatrixPanels(b, ldb);
+            MultiplyCore(m, n, k, a, lda, false, ref src, c, ldc, accumulate, null, colBias, act, slope);
+            return;
+        }
+        int mr = Wide ? 8 : 4, nrt = Wide ? 3 : 2;
+        for (int k0 = 0; ; )
+        {
+            int kc = Math.Min(NtKBlock, k - k0);
+            bool last = k0 + kc >= k;
+            bool loadC = accumulate || k0 > 0;
+            Act blockAct = last ? act : Act.None;
+            for (int i0 = 0; i0 < m; i0 += mr)
+            {
+                int rows = Math.Min(mr, m - i0);
+                for (int j0 = 0; j0 < n; j0 += nrt)
+                {
+                    int cols = Math.Min(nrt, n - j0);
+                    float* cb = last && colBias != null ? colBias + j0 : null;
+                    KernelNT(rows, cols, kc, a + (nint)i0 * lda + k0, lda, b + (nint)j0 * ldb + k0, ldb, c + (nint)i0 * ldc + j0, ldc, loadC, cb, blockAct, slope);
+                }
+            }
+            k0 += kc;
+            if (k0 >= k) break;
+        }
+    }
+
+    private static void KernelNT(int rows, int cols, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
+    {
+        if (Wide)
+        {
+            switch (cols)
+            {
+                case 3: KernelNT512R<R3>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+                case 2: KernelNT512R<R2>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+                default: KernelNT512R<R1>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            }
+        }
+        else
+        {
+            if (cols == 2)
+                KernelNT256R<R2>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+            else
+                KernelNT256R<R1>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+        }
+    }
+
+    private static void KernelNT512R<TC>(int rows, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope) where TC : struct, IRowCount
+    {
+        switch (rows)
+        {
+            case 8: KernelNT512<R8, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 7: KernelNT512<R7, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 6: KernelNT512<R6, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 5: KernelNT512<R5, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 4: KernelNT512<R4, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 3: KernelNT512<R3, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 2: KernelNT512<R2, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            default: KernelNT512<R1, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+        }
+    }
+
+    private static void KernelNT256R<TC>(int rows, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope) where TC : struct, IRowCount
+    {
+        switch (rows)
+        {
+            case 4: KernelNT256<R4, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 3: KernelNT256<R3, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 2: KernelNT256<R2, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            default: KernelNT256<R1, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+        }
+    }
+
+    /// <summary>Epilogue of the dot-product kernel: C[r, j] = act((C[r, j] if loadC) + t[r·stride + j] + colBias[j]).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FinishTileNT(float* t, int stride, int rows, int cols, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+            {
+                float s = t[r * stride + j];
+                if (loadC) s += c[r * ldc + j];
+                if (cb != null) s += cb[j];
+                c[r * ldc + j] = act == Act.None ? s : ActivationOp.Apply(act, s, slope);
+            }
+    }
+
+    /// <summary>Lanes [16 - rem, 16) all ones, the rest zero (the masked k tail: the last rem elements are new).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> TailMask512(int rem)
+        => Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(MaskBits), (nuint)rem).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TailMask256(int rem)
+        => Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(MaskBits), (nuint)(rem + 8)).AsSingle();
+
+    private static ReadOnlySpan<int> MaskBits =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    ];
+
+    /// <summary>A compile-time row/column count for the micro-kernels (the JIT specialises each struct).</summary>
+    internal interface IRowCount { static abstract int Count { get; } }
+    internal struct R1 : IRowCount { public static int Count => 1; }
+    internal struct R2 : IRowCount { public static int Count => 2; }
+    internal struct R3 : IRowCount { public static int Count => 3; }
+    internal struct R4 : IRowCount { public static int Count => 4; }
+    internal struct R5 : IRowCount { public static int Count => 5; }
+    internal struct R6 : IRowCount { public static int Count => 6; }
+    internal struct R7 : IRowCount { public static int Count => 7; }
+    internal struct R8 : IRowCount { public static int Count => 8; }
+}

@@ -1,0 +1,192 @@
+// Register-blocked GEMM micro-kernels, unrolled by hand-written template (/tmp generator, not shipped):
+// every accumulator is a named local so the JIT keeps them all in vector registers. TR/TC are
+// compile-time row/column counts (struct type arguments are specialised by the JIT, so `TR.Count > r`
+// folds to a constant and the unused accumulators disappear).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepPsych.Dsl.Ops;
+
+public static unsafe partial class Gemm
+{
+    /// <summary>C[0..R, 0..48) = A·B over <paramref name="kc"/> steps; A packed [kc][8] (broadcast side), B packed [kc][48] (vector side).</summary>
+    [SkipLocalsInit]
+    private static void KernelNN512<TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TR : struct, IRowCount
+    {
+        Vector512<float> c0_0 = default, c0_1 = default, c0_2 = default;
+        Vector512<float> c1_0 = default, c1_1 = default, c1_2 = default;
+        Vector512<float> c2_0 = default, c2_1 = default, c2_2 = default;
+        Vector512<float> c3_0 = default, c3_1 = default, c3_2 = default;
+        Vector512<float> c4_0 = default, c4_1 = default, c4_2 = default;
+        Vector512<float> c5_0 = default, c5_1 = default, c5_2 = default;
+        Vector512<float> c6_0 = default, c6_1 = default, c6_2 = default;
+        Vector512<float> c7_0 = default, c7_1 = default, c7_2 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0), b1 = Vector512.Load(b + 16), b2 = Vector512.Load(b + 32);
+            Vector512<float> a0 = Vector512.Create(a[0]);
+            c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
+            c0_2 = Avx512F.FusedMultiplyAdd(a0, b2, c0_2);
+            if (TR.Count > 1) { Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2); }
+            if (TR.Count > 2) { Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2); }
+            if (TR.Count > 3) { Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2); }
+            if (TR.Count > 4) { Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2); }
+            if (TR.Count > 5) { Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); }
+            if (TR.Count > 6) { Vector512<float> a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1); c6_2 = Avx512F.FusedMultiplyAdd(a6, b2, c6_2); }
+            if (TR.Count > 7) { Vector512<float> a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1); c7_2 = Avx512F.FusedMultiplyAdd(a7, b2, c7_2); }
+            a += 8; b += 48;
+        }
+        // Park the tile in memory before the epilogue call, so no accumulator lives across a call (which would make the JIT spill them inside the loop).
+        float* t = stackalloc float[384];
+        Vector512.Store(c0_0, t + 0); Vector512.Store(c0_1, t + 16); Vector512.Store(c0_2, t + 32);
+        if (TR.Count > 1) { Vector512.Store(c1_0, t + 48); Vector512.Store(c1_1, t + 64); Vector512.Store(c1_2, t + 80); }
+        if (TR.Count > 2) { Vector512.Store(c2_0, t + 96); Vector512.Store(c2_1, t + 112); Vector512.Store(c2_2, t + 128); }
+        if (TR.Count > 3) { Vector512.Store(c3_0, t + 144); Vector512.Store(c3_1, t + 160); Vector512.Store(c3_2, t + 176); }
+        if (TR.Count > 4) { Vector512.Store(c4_0, t + 192); Vector512.Store(c4_1, t + 208); Vector512.Store(c4_2, t + 224); }
+        if (TR.Count > 5) { Vector512.Store(c5_0, t + 240); Vector512.Store(c5_1, t + 256); Vector512.Store(c5_2, t + 272); }
+        if (TR.Count > 6) { Vector512.Store(c6_0, t + 288); Vector512.Store(c6_1, t + 304); Vector512.Store(c6_2, t + 320); }
+        if (TR.Count > 7) { Vector512.Store(c7_0, t + 336); Vector512.Store(c7_1, t + 352); Vector512.Store(c7_2, t + 368); }
+        FinishTile512(t, TR.Count, c, ldc, loadC, rowBias, colBias, act, slope);
+    }
+
+    /// <summary>C[0..R, 0..24) = A·B over <paramref name="kc"/> steps; A packed [kc][4] (broadcast side), B packed [kc][24] (vector side).</summary>
+    [SkipLocalsInit]
+    private static void KernelNN256<TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TR : struct, IRowCount
+    {
+        Vector256<float> c0_0 = default, c0_1 = default, c0_2 = default;
+        Vector256<float> c1_0 = default, c1_1 = default, c1_2 = default;
+        Vector256<float> c2_0 = default, c2_1 = default, c2_2 = default;
+        Vector256<float> c3_0 = default, c3_1 = default, c3_2 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            Vector256<float> b0 = Vector256.Load(b + 0), b1 = Vector256.Load(b + 8), b2 = Vector256.Load(b + 16);
+            Vector256<float> a0 = Vector256.Create(a[0]);
+            c0_0 = Fma256(a0, b0, c0_0);
+            c0_1 = Fma256(a0, b1, c0_1);
+            c0_2 = Fma256(a0, b2, c0_2);
+            if (TR.Count > 1) { Vector256<float> a1 = Vector256.Create(a[1]); c1_0 = Fma256(a1, b0, c1_0); c1_1 = Fma256(a1, b1, c1_1); c1_2 = Fma256(a1, b2, c1_2); }
+            if (TR.Count > 2) { Vector256<float> a2 = Vector256.Create(a[2]); c2_0 = Fma256(a2, b0, c2_0); c2_1 = Fma256(a2, b1, c2_1); c2_2 = Fma256(a2, b2, c2_2); }
+            if (TR.Count > 3) { Vector256<float> a3 = Vector256.Create(a[3]); c3_0 = Fma256(a3, b0, c3_0); c3_1 = Fma256(a3, b1, c3_1); c3_2 = Fma256(a3, b2, c3_2); }
+            a += 4; b += 24;
+        }
+        // Park the tile in memory before the epilogue call, so no accumulator lives across a call (which would make the JIT spill them inside the loop).
+        float* t = stackalloc float[96];
+        Vector256.Store(c0_0, t + 0); Vector256.Store(c0_1, t + 8); Vector256.Store(c0_2, t + 16);
+        if (TR.Count > 1) { Vector256.Store(c1_0, t + 24); Vector256.Store(c1_1, t + 32); Vector256.Store(c1_2, t + 40); }
+        if (TR.Count > 2) { Vector256.Store(c2_0, t + 48); Vector256.Store(c2_1, t + 56); Vector256.Store(c2_2, t + 64); }
+        if (TR.Count > 3) { Vector256.Store(c3_0, t + 72); Vector256.Store(c3_1, t + 80); Vector256.Store(c3_2, t + 88); }
+        FinishTile256(t, TR.Count, c, ldc, loadC, rowBias, colBias, act, slope);
+    }
+
+    /// <summary>C[r, j] = Σ_k A[r, k]·B[j, k] for r &lt; TR, j &lt; TC (dot products along contiguous rows); the k tail re-reads the last 16 elements with the already-summed lanes masked off, so it needs an absolute k end ≥ 16.</summary>
+    [SkipLocalsInit]
+    private static void KernelNT512<TR, TC>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* colBias, Act act, float slope) where TR : struct, IRowCount where TC : struct, IRowCount
+    {
+        Vector512<float> s0_0 = default, s0_1 = default, s0_2 = default;
+        Vector512<float> s1_0 = default, s1_1 = default, s1_2 = default;
+        Vector512<float> s2_0 = default, s2_1 = default, s2_2 = default;
+        Vector512<float> s3_0 = default, s3_1 = default, s3_2 = default;
+        Vector512<float> s4_0 = default, s4_1 = default, s4_2 = default;
+        Vector512<float> s5_0 = default, s5_1 = default, s5_2 = default;
+        Vector512<float> s6_0 = default, s6_1 = default, s6_2 = default;
+        Vector512<float> s7_0 = default, s7_1 = default, s7_2 = default;
+        float* a0 = a + 0 * lda, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
+        float* b0 = b + 0 * ldb, b1 = b + 1 * ldb, b2 = b + 2 * ldb;
+        int kk = 0;
+        for (; kk <= kc - 16; kk += 16)
+        {
+            Vector512<float> v0 = Vector512.Load(b0 + kk), v1 = TC.Count > 1 ? Vector512.Load(b1 + kk) : default, v2 = TC.Count > 2 ? Vector512.Load(b2 + kk) : default;
+            Vector512<float> x0 = Vector512.Load(a0 + kk); s0_0 = Avx512F.FusedMultiplyAdd(x0, v0, s0_0); if (TC.Count > 1) s0_1 = Avx512F.FusedMultiplyAdd(x0, v1, s0_1); if (TC.Count > 2) s0_2 = Avx512F.FusedMultiplyAdd(x0, v2, s0_2);
+            if (TR.Count > 1) { Vector512<float> x1 = Vector512.Load(a1 + kk); s1_0 = Avx512F.FusedMultiplyAdd(x1, v0, s1_0); if (TC.Count > 1) s1_1 = Avx512F.FusedMultiplyAdd(x1, v1, s1_1); if (TC.Count > 2) s1_2 = Avx512F.FusedMultiplyAdd(x1, v2, s1_2); }
+            if (TR.Count > 2) { Vector512<float> x2 = Vector512.Load(a2 + kk); s2_0 = Avx512F.FusedMultiplyAdd(x2, v0, s2_0); if (TC.Count > 1) s2_1 = Avx512F.FusedMultiplyAdd(x2, v1, s2_1); if (TC.Count > 2) s2_2 = Avx512F.FusedMultiplyAdd(x2, v2, s2_2); }
+            if (TR.Count > 3) { Vector512<float> x3 = Vector512.Load(a3 + kk); s3_0 = Avx512F.FusedMultiplyAdd(x3, v0, s3_0); if (TC.Count > 1) s3_1 = Avx512F.FusedMultiplyAdd(x3, v1, s3_1); if (TC.Count > 2) s3_2 = Avx512F.FusedMultiplyAdd(x3, v2, s3_2); }
+            if (TR.Count > 4) { Vector512<float> x4 = Vector512.Load(a4 + kk); s4_0 = Avx512F.FusedMultiplyAdd(x4, v0, s4_0); if (TC.Count > 1) s4_1 = Avx512F.FusedMultiplyAdd(x4, v1, s4_1); if (TC.Count > 2) s4_2 = Avx512F.FusedMultiplyAdd(x4, v2, s4_2); }
+            if (TR.Count > 5) { Vector512<float> x5 = Vector512.Load(a5 + kk); s5_0 = Avx512F.FusedMultiplyAdd(x5, v0, s5_0); if (TC.Count > 1) s5_1 = Avx512F.FusedMultiplyAdd(x5, v1, s5_1); if (TC.Count > 2) s5_2 = Avx512F.FusedMultiplyAdd(x5, v2, s5_2); }
+            if (TR.Count > 6) { Vector512<float> x6 = Vector512.Load(a6 + kk); s6_0 = Avx512F.FusedMultiplyAdd(x6, v0, s6_0); if (TC.Count > 1) s6_1 = Avx512F.FusedMultiplyAdd(x6, v1, s6_1); if (TC.Count > 2) s6_2 = Avx512F.FusedMultiplyAdd(x6, v2, s6_2); }
+            if (TR.Count > 7) { Vector512<float> x7 = Vector512.Load(a7 + kk); s7_0 = Avx512F.FusedMultiplyAdd(x7, v0, s7_0); if (TC.Count > 1) s7_1 = Avx512F.FusedMultiplyAdd(x7, v1, s7_1); if (TC.Count > 2) s7_2 = Avx512F.FusedMultiplyAdd(x7, v2, s7_2); }
+        }
+        if (kk < kc)
+        {
+            int off = kc - 16;
+            Vector512<float> m = TailMask512(kc - kk);
+            Vector512<float> v0 = Vector512.Load(b0 + off) & m, v1 = TC.Count > 1 ? Vector512.Load(b1 + off) & m : default, v2 = TC.Count > 2 ? Vector512.Load(b2 + off) & m : default;
+            Vector512<float> x0 = Vector512.Load(a0 + off); s0_0 = Avx512F.FusedMultiplyAdd(x0, v0, s0_0); if (TC.Count > 1) s0_1 = Avx512F.FusedMultiplyAdd(x0, v1, s0_1); if (TC.Count > 2) s0_2 = Avx512F.FusedMultiplyAdd(x0, v2, s0_2);
+            if (TR.Count > 1) { Vector512<float> x1 = Vector512.Load(a1 + off); s1_0 = Avx512F.FusedMultiplyAdd(x1, v0, s1_0); if (TC.Count > 1) s1_1 = Avx512F.FusedMultiplyAdd(x1, v1, s1_1); if (TC.Count > 2) s1_2 = Avx512F.FusedMultiplyAdd(x1, v2, s1_2); }
+            if (TR.Count > 2) { Vector512<float> x2 = Vector512.Load(a2 + off); s2_0 = Avx512F.FusedMultiplyAdd(x2, v0, s2_0); if (TC.Count > 1) s2_1 = Avx512F.FusedMultiplyAdd(x2, v1, s2_1); if (TC.Count > 2) s2_2 = Avx512F.FusedMultiplyAdd(x2, v2, s2_2); }
+            if (TR.Count > 3) { Vector512<float> x3 = Vector512.Load(a3 + off); s3_0 = Avx512F.FusedMultiplyAdd(x3, v0, s3_0); if (TC.Count > 1) s3_1 = Avx512F.FusedMultiplyAdd(x3, v1, s3_1); if (TC.Count > 2) s3_2 = Avx512F.FusedMultiplyAdd(x3, v2, s3_2); }
+            if (TR.Count > 4) { Vector512<float> x4 = Vector512.Load(a4 + off); s4_0 = Avx512F.FusedMultiplyAdd(x4, v0, s4_0); if (TC.Count > 1) s4_1 = Avx512F.FusedMultiplyAdd(x4, v1, s4_1); if (TC.Count > 2) s4_2 = Avx512F.FusedMultiplyAdd(x4, v2, s4_2); }
+            if (TR.Count > 5) { Vector512<float> x5 = Vector512.Load(a5 + off); s5_0 = Avx512F.FusedMultiplyAdd(x5, v0, s5_0); if (TC.Count > 1) s5_1 = Avx512F.FusedMultiplyAdd(x5, v1, s5_1); if (TC.Count > 2) s5_2 = Avx512F.FusedMultiplyAdd(x5, v2, s5_2); }
+            if (TR.Count > 6) { Vector512<float> x6 = Vector512.Load(a6 + off); s6_0 = Avx512F.FusedMultiplyAdd(x6, v0, s6_0); if (TC.Count > 1) s6_1 = Avx512F.FusedMultiplyAdd(x6, v1, s6_1); if (TC.Count > 2) s6_2 = Avx512F.FusedMultiplyAdd(x6, v2, s6_2); }
+            if (TR.Count > 7) { Vector512<float> x7 = Vector512.Load(a7 + off); s7_0 = Avx512F.FusedMultiplyAdd(x7, v0, s7_0); if (TC.Count > 1) s7_1 = Avx512F.FusedMultiplyAdd(x7, v1, s7_1); if (TC.Count > 2) s7_2 = Avx512F.FusedMultiplyAdd(x7, v2, s7_2); }
+        }
+        float* t = stackalloc float[24];
+        t[0] = Vector512.Sum(s0_0);
+        if (TC.Count > 1) t[1] = Vector512.Sum(s0_1);
+        if (TC.Count > 2) t[2] = Vector512.Sum(s0_2);
+        if (TR.Count > 1) t[3] = Vector512.Sum(s1_0);
+        if (TR.Count > 1 && TC.Count > 1) t[4] = Vector512.Sum(s1_1);
+        if (TR.Count > 1 && TC.Count > 2) t[5] = Vector512.Sum(s1_2);
+        if (TR.Count > 2) t[6] = Vector512.Sum(s2_0);
+        if (TR.Count > 2 && TC.Count > 1) t[7] = Vector512.Sum(s2_1);
+        if (TR.Count > 2 && TC.Count > 2) t[8] = Vector512.Sum(s2_2);
+        if (TR.Count > 3) t[9] = Vector512.Sum(s3_0);
+        if (TR.Count > 3 && TC.Count > 1) t[10] = Vector512.Sum(s3_1);
+        if (TR.Count > 3 && TC.Count > 2) t[11] = Vector512.Sum(s3_2);
+        if (TR.Count > 4) t[12] = Vector512.Sum(s4_0);
+        if (TR.Count > 4 && TC.Count > 1) t[13] = Vector512.Sum(s4_1);
+        if (TR.Count > 4 && TC.Count > 2) t[14] = Vector512.Sum(s4_2);
+        if (TR.Count > 5) t[15] = Vector512.Sum(s5_0);
+        if (TR.Count > 5 && TC.Count > 1) t[16] = Vector512.Sum(s5_1);
+        if (TR.Count > 5 && TC.Count > 2) t[17] = Vector512.Sum(s5_2);
+        if (TR.Count > 6) t[18] = Vector512.Sum(s6_0);
+        if (TR.Count > 6 && TC.Count > 1) t[19] = Vector512.Sum(s6_1);
+        if (TR.Count > 6 && TC.Count > 2) t[20] = Vector512.Sum(s6_2);
+        if (TR.Count > 7) t[21] = Vector512.Sum(s7_0);
+        if (TR.Count > 7 && TC.Count > 1) t[22] = Vector512.Sum(s7_1);
+        if (TR.Count > 7 && TC.Count > 2) t[23] = Vector512.Sum(s7_2);
+        FinishTileNT(t, 3, TR.Count, TC.Count, c, ldc, loadC, colBias, act, slope);
+    }
+
+    /// <summary>C[r, j] = Σ_k A[r, k]·B[j, k] for r &lt; TR, j &lt; TC (dot products along contiguous rows); the k tail re-reads the last 8 elements with the already-summed lanes masked off, so it needs an absolute k end ≥ 8.</summary>
+    [SkipLocalsInit]
+    private static void KernelNT256<TR, TC>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* colBias, Act act, float slope) where TR : struct, IRowCount where TC : struct, IRowCount
+    {
+        Vector256<float> s0_0 = default, s0_1 = default;
+        Vector256<float> s1_0 = default, s1_1 = default;
+        Vector256<float> s2_0 = default, s2_1 = default;
+        Vector256<float> s3_0 = default, s3_1 = default;
+        float* a0 = a + 0 * lda, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        float* b0 = b + 0 * ldb, b1 = b + 1 * ldb;
+        int kk = 0;
+        for (; kk <= kc - 8; kk += 8)
+        {
+            Vector256<float> v0 = Vector256.Load(b0 + kk), v1 = TC.Count > 1 ? Vector256.Load(b1 + kk) : default;
+            Vector256<float> x0 = Vector256.Load(a0 + kk); s0_0 = Fma256(x0, v0, s0_0); if (TC.Count > 1) s0_1 = Fma256(x0, v1, s0_1);
+            if (TR.Count > 1) { Vector256<float> x1 = Vector256.Load(a1 + kk); s1_0 = Fma256(x1, v0, s1_0); if (TC.Count > 1) s1_1 = Fma256(x1, v1, s1_1); }
+            if (TR.Count > 2) { Vector256<float> x2 = Vector256.Load(a2 + kk); s2_0 = Fma256(x2, v0, s2_0); if (TC.Count > 1) s2_1 = Fma256(x2, v1, s2_1); }
+            if (TR.Count > 3) { Vector256<float> x3 = Vector256.Load(a3 + kk); s3_0 = Fma256(x3, v0, s3_0); if (TC.Count > 1) s3_1 = Fma256(x3, v1, s3_1); }
+        }
+        if (kk < kc)
+        {
+            int off = kc - 8;
+            Vector256<float> m = TailMask256(kc - kk);
+            Vector256<float> v0 = Vector256.Load(b0 + off) & m, v1 = TC.Count > 1 ? Vector256.Load(b1 + off) & m : default;
+            Vector256<float> x0 = Vector256.Load(a0 + off); s0_0 = Fma256(x0, v0, s0_0); if (TC.Count > 1) s0_1 = Fma256(x0, v1, s0_1);
+            if (TR.Count > 1) { Vector256<float> x1 = Vector256.Load(a1 + off); s1_0 = Fma256(x1, v0, s1_0); if (TC.Count > 1) s1_1 = Fma256(x1, v1, s1_1); }
+            if (TR.Count > 2) { Vector256<float> x2 = Vector256.Load(a2 + off); s2_0 = Fma256(x2, v0, s2_0); if (TC.Count > 1) s2_1 = Fma256(x2, v1, s2_1); }
+            if (TR.Count > 3) { Vector256<float> x3 = Vector256.Load(a3 + off); s3_0 = Fma256(x3, v0, s3_0); if (TC.Count > 1) s3_1 = Fma256(x3, v1, s3_1); }
+        }
+        float* t = stackalloc float[8];
+        t[0] = Vector256.Sum(s0_0);
+        if (TC.Count > 1) t[1] = Vector256.Sum(s0_1);
+        if (TR.Count > 1) t[2] = Vector256.Sum(s1_0);
+        if (TR.Count > 1 && TC.Count > 1) t[3] = Vector256.Sum(s1_1);
+        if (TR.Count > 2) t[4] = Vector256.Sum(s2_0);
+        if (TR.Count > 2 && TC.Count > 1) t[5] = Vector256.Sum(s2_1);
+        if (TR.Count > 3) t[6] = Vector256.Sum(s3_0);
+        if (TR.Count > 3 && TC.Count > 1) t[7] = Vector256.Sum(s3_1);
+        FinishTileNT(t, 2, TR.Count, TC.Count, c, ldc, loadC, colBias, act, slope);
+    }
+}

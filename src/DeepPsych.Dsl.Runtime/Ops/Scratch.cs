@@ -1,0 +1,48 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace DeepPsych.Dsl.Ops;
+
+/// <summary>
+/// Per-thread, grow-only scratch memory for the ops (packed GEMM panels, im2col blocks, tiles).
+/// Each slot is a pinned array (pinned object heap), so a pointer into it stays valid while the thread
+/// lives; it only grows, so after the first call at a given shape no op allocates managed memory.
+/// </summary>
+/// <remarks>
+/// Slots are owned by fixed users so nested use never aliases: <see cref="PackA"/>/<see cref="PackB"/>/<see cref="Tile"/>
+/// belong to <see cref="Gemm"/>; <see cref="Columns"/> belongs to the conv ops (im2col / col2im blocks).
+/// </remarks>
+internal static unsafe class Scratch
+{
+    /// <summary>Packed A micro-panels (GEMM).</summary>
+    public const int PackA = 0;
+    /// <summary>Packed B panels (GEMM).</summary>
+    public const int PackB = 1;
+    /// <summary>Edge tiles and padded bias (GEMM).</summary>
+    public const int Tile = 2;
+    /// <summary>im2col / col2im blocks (Conv2D).</summary>
+    public const int Columns = 3;
+    /// <summary>Zero-padded copy of one sample/group's input (Conv2D stride-1 path).</summary>
+    public const int Padded = 4;
+    /// <summary>Output on the padded width before compaction (Conv2D stride-1 path).</summary>
+    public const int Wide = 5;
+    private const int SlotCount = 6;
+
+    [ThreadStatic] private static float[]?[]? s_arrays;
+
+    /// <summary>Returns a 64-byte aligned buffer of at least <paramref name="length"/> floats for <paramref name="slot"/> (contents undefined).</summary>
+    public static float* Get(int slot, long length)
+    {
+        var arrays = s_arrays ??= new float[]?[SlotCount];
+        var arr = arrays[slot];
+        if (arr is null || arr.Length < length + 16)
+        {
+            long grow = Math.Max(length + 16, arr is null ? 0 : arr.Length + arr.Length / 2);
+            if (grow > Array.MaxLength) throw new OutOfMemoryException($"Scratch buffer of {length} floats is too large.");
+            arr = GC.AllocateUninitializedArray<float>((int)grow, pinned: true);
+            arrays[slot] = arr;
+        }
+        nuint p = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(arr));
+        return (float*)((p + 63) & ~(nuint)63);
+    }
+}
