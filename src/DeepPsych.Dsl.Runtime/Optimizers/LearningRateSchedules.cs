@@ -58,6 +58,8 @@ public sealed record CosineSchedule(float Max, long TotalSteps, long WarmupSteps
 /// <param name="PctStart">Fraction of the cycle spent increasing the rate.</param>
 /// <param name="DivFactor">Initial rate = max / DivFactor.</param>
 /// <param name="FinalDivFactor">Final rate = initial / FinalDivFactor.</param>
+/// <remarks>Only the learning rate cycles: PyTorch's default <c>cycle_momentum=True</c> (momentum / β1 between 0.85
+/// and 0.95) is not reproduced; compare with PyTorch using <c>cycle_momentum=False</c>.</remarks>
 public sealed record OneCycleSchedule(float Max, long TotalSteps, double PctStart = 0.3, double DivFactor = 25, double FinalDivFactor = 1e4) : ILearningRateSchedule
 {
     /// <summary>The rate at step 0.</summary>
