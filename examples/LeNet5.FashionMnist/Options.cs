@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace Examples.LeNet5;
+
+/// <summary>Command-line options of the main job. Every flag has a default; <c>--help</c> lists them.</summary>
+public sealed record Options
+{
+    public int Epochs { get; init; } = 3;
+    public int BatchSize { get; init; } = 64;
+    public string Optimizer { get; init; } = "nesterov";
+    public float LearningRate { get; init; } = 0.1f;
+    public string Schedule { get; init; } = "onecycle";
+    public float WeightDecay { get; init; } = 5e-4f;
+    public float Momentum { get; init; } = 0.9f;
+    public int Seed { get; init; } = 1;
+    public string? Data { get; init; }
+    public string? Output { get; init; }
+    public string Backend { get; init; } = "cpu";
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int? Limit { get; init; }
+    public bool Overwrite { get; init; }
+    public bool Plain { get; init; }
+    public bool Help { get; init; }
+
+    public const string Usage = """
+        Train LeNet-5 on Fashion-MNIST with DeepPsych.Dsl (CPU path).
+
+        Usage: lenet5 [options]
+
+          --epochs N          epochs to train (default 3)
+          --batch-size N      mini-batch size (default 64)
+          --optimizer NAME    sgd | nesterov | adam | adamw (default nesterov: SGD with Nesterov momentum)
+          --lr X              learning rate; the peak rate for the one-cycle schedule (default 0.1; use 1e-3 for adam)
+          --schedule NAME     onecycle | cosine | step | constant (default onecycle)
+          --weight-decay X    L2 weight decay (default 5e-4; biases are not decayed)
+          --momentum X        SGD momentum (default 0.9)
+          --seed N            seed for initialisation, shuffling and dropout (default 1)
+          --data DIR          folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
+                              (default /usr/share/datasets/fashion-mnist)
+          --output DIR        where metrics.json, the checkpoint and the plots go (default runs/lenet5-<time>)
+          --backend NAME      cpu (default; the vectorized CPU path)
+          --threads N         threads for data-parallel batches (default: all cores)
+          --limit N           train on the first N images only (quick runs)
+          --overwrite         replace files in an existing output folder
+          --plain             plain log lines instead of the live progress bar
+          --help              this text
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string flag = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{flag} needs a value. See --help.");
+            int Int() { var v = Value(); return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{flag} needs a positive whole number, not '{v}'."); }
+            float Float() { var v = Value(); return float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x >= 0 ? x : throw new ArgumentException($"{flag} needs a non-negative number, not '{v}'."); }
+            o = flag switch
+            {
+                "--epochs" => o with { Epochs = Int() },
+                "--batch-size" => o with { BatchSize = Int() },
+                "--optimizer" => o with { Optimizer = OneOf(flag, Value(), "sgd", "nesterov", "adam", "adamw") },
+                "--lr" or "--learning-rate" => o with { LearningRate = Float() },
+                "--schedule" => o with { Schedule = OneOf(flag, Value(), "onecycle", "cosine", "step", "constant") },
+                "--weight-decay" => o with { WeightDecay = Float() },
+                "--momentum" => o with { Momentum = Float() },
+                "--seed" => o with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--data" => o with { Data = Value() },
+                "--output" => o with { Output = Value() },
+                "--backend" => o with { Backend = OneOf(flag, Value(), "cpu") },
+                "--threads" => o with { Threads = Int() },
+                "--limit" => o with { Limit = Int() },
+                "--overwrite" => o with { Overwrite = true },
+                "--plain" => o with { Plain = true },
+                "--help" or "-h" => o with { Help = true },
+                _ => throw new ArgumentException($"Unknown option '{flag}'. See --help."),
+            };
+        }
+        return o;
+    }
+
+    private static string OneOf(string flag, string value, params string[] allowed)
+        => allowed.Contains(value) ? value : throw new ArgumentException($"{flag} must be one of {string.Join(", ", allowed)}, not '{value}'.");
+}
