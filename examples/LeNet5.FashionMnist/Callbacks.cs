@@ -30,7 +30,7 @@ public sealed class RunningFigures(int window = 50)
     }
 
     public string Describe(in BatchEndInfo b)
-        => $"epoch {b.Epoch}/{b.TotalEpochs} batch {b.Batch}/{b.BatchesPerEpoch}  loss {Loss:F4}  acc {Accuracy:P1}  {ImagesPerSecond:N0} img/s";
+        => $"epoch {b.Epoch + 1}/{b.TotalEpochs} batch {b.Batch + 1}/{b.BatchesPerEpoch}  loss {Loss:F4}  acc {Accuracy:P1}  {ImagesPerSecond:N0} img/s";
 }
 
 /// <summary>Drives the live Spectre.Console progress bar.</summary>
@@ -58,7 +58,7 @@ public sealed class PlainProgress(TextWriter writer, long totalSteps, int every)
     public void OnBatchEnd(in BatchEndInfo batch)
     {
         _figures.Add(batch);
-        if (batch.Batch % every != 0 && batch.Batch != batch.BatchesPerEpoch) return;
+        if ((batch.Batch + 1) % every != 0 && batch.Batch + 1 != batch.BatchesPerEpoch) return;
         double elapsed = _clock.Elapsed.TotalSeconds;
         double eta = batch.Step > 0 ? elapsed / batch.Step * (totalSteps - batch.Step) : double.NaN;
         writer.WriteLine($"{_figures.Describe(batch)}  eta {TimeSpan.FromSeconds(Math.Max(0, eta)):mm\\:ss}");

@@ -9,7 +9,9 @@ namespace DeepPsych.Dsl.Training;
 /// <param name="LearningRate">Learning rate used for this step.</param>
 /// <param name="GradientNorm">Global L2 norm of the gradients before clipping (NaN when clipping by norm is off).</param>
 /// <param name="Samples">Samples in the batch.</param>
-public readonly record struct BatchEndInfo(int Epoch, int Batch, int BatchesPerEpoch, long Step, float Loss, float LearningRate, float GradientNorm, int Samples);
+/// <param name="Correct">Samples of the batch whose training-mode prediction was right (for a running accuracy).</param>
+/// <param name="TotalEpochs">Epochs the trainer was asked to run.</param>
+public readonly record struct BatchEndInfo(int Epoch, int Batch, int BatchesPerEpoch, long Step, float Loss, float LearningRate, float GradientNorm, int Samples, int Correct, int TotalEpochs);
 
 /// <summary>What a trainer reports after each epoch, and the place where a callback can stop training.</summary>
 public sealed class EpochEndContext

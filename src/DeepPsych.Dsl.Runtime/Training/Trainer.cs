@@ -107,8 +107,10 @@ public sealed class Trainer
             Network.ZeroGradients();
             float loss = Network.ComputeGradients(batch.Inputs, batch.Labels, count, output);
             var labels = batch.Labels;
+            int batchCorrect = 0;
             for (int i = 0; i < count; i++)
-                if (Evaluator.ArgMax(output.Slice(i * classes, classes)) == labels[i]) correct++;
+                if (Evaluator.ArgMax(output.Slice(i * classes, classes)) == labels[i]) batchCorrect++;
+            correct += batchCorrect;
 
             float norm = float.NaN;
             if (Options.ClipGradientNorm is { } maxNorm) norm = GradientClipping.ClipByGlobalNorm(Network.Gradients, maxNorm);
@@ -124,7 +126,7 @@ public sealed class Trainer
 
             lossSum += (double)loss * count;
             samples += count;
-            var info = new BatchEndInfo(epoch, batch.Index, loader.BatchesPerEpoch, Optimizer.StepCount, loss, lr, norm, count);
+            var info = new BatchEndInfo(epoch, batch.Index, loader.BatchesPerEpoch, Optimizer.StepCount, loss, lr, norm, count, batchCorrect, Options.Epochs);
             foreach (var callback in Callbacks) callback.OnBatchEnd(in info);
         }
         double seconds = clock.Elapsed.TotalSeconds;
