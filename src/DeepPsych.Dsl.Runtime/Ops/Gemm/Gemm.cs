@@ -424,17 +424,22 @@ public static unsafe partial class Gemm
     /// <summary>Lanes [16 - rem, 16) all ones, the rest zero (the masked k tail: the last rem elements are new).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> TailMask512(int rem)
-        => Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(MaskBits), (nuint)rem).AsSingle();
+        => Vector512.Load(s_maskBits + rem).AsSingle();
 
+    /// <summary>Lanes [8 - rem, 8) all ones, the rest zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> TailMask256(int rem)
-        => Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(MaskBits), (nuint)(rem + 8)).AsSingle();
+        => Vector256.Load(s_maskBits + 8 + rem).AsSingle();
 
-    private static ReadOnlySpan<int> MaskBits =>
-    [
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    ];
+    /// <summary>16 zeros then 16 all-ones words; a window of 16 starting at rem masks in the last rem lanes.</summary>
+    private static readonly int* s_maskBits = CreateMaskBits();
+
+    private static int* CreateMaskBits()
+    {
+        var p = (int*)NativeMemory.AlignedAlloc(32 * sizeof(int), 64);   // lives for the process
+        for (int i = 0; i < 32; i++) p[i] = i < 16 ? 0 : -1;
+        return p;
+    }
 
     /// <summary>A compile-time row/column count for the micro-kernels (the JIT specialises each struct).</summary>
     internal interface IRowCount { static abstract int Count { get; } }

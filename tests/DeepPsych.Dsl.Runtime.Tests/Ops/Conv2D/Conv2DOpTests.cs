@@ -1,0 +1,184 @@
+using DeepPsych.Dsl.Ops;
+using DeepPsych.Dsl.Tests.GradientChecking;
+using DeepPsych.Dsl.Tests.Reference;
+
+namespace DeepPsych.Dsl.Tests.Ops.Conv2D;
+
+public class Conv2DOpTests
+{
+    private const float Slope = 0.1f;
+
+    /// <summary>One conv case: geometry (C,H,W,O, KH,KW, SH,SW, PH,PW, DH,DW, G), batch, bias, fused activation.</summary>
+    public sealed record Case(Conv2DGeometry G, int Batch, bool Bias, Act Act);
+
+    public static readonly Dictionary<string, Case> Cases = new()
+    {
+        ["3x3 s1 p1 relu"] = new(new(3, 7, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2, true, Act.ReLU),
+        ["3x3 s2 p1 odd 9x11 no-bias"] = new(new(3, 9, 11, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1), 2, false, Act.None),
+        ["5x5 s1 p2 tanh"] = new(new(2, 7, 7, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1), 2, true, Act.Tanh),
+        ["5x5 s2 p0 9x11 sigmoid"] = new(new(2, 9, 11, 3, 5, 5, 2, 2, 0, 0, 1, 1, 1), 1, true, Act.Sigmoid),
+        ["1x1 pointwise sigmoid"] = new(new(5, 7, 7, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1), 2, true, Act.Sigmoid),
+        ["1x1 s2 leaky"] = new(new(4, 9, 11, 3, 1, 1, 2, 2, 0, 0, 1, 1, 1), 2, true, Act.LeakyReLU),
+        ["1x1 p1 softplus"] = new(new(3, 7, 7, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1), 1, true, Act.Softplus),
+        ["3x3 dilation2 p2 softplus"] = new(new(3, 9, 11, 4, 3, 3, 1, 1, 2, 2, 2, 2, 1), 2, true, Act.Softplus),
+        ["3x3 dilation2 s2 p0"] = new(new(2, 9, 11, 3, 3, 3, 2, 2, 0, 0, 2, 2, 1), 2, true, Act.None),
+        ["3x5 nonsquare s(1,2) p(1,2) relu"] = new(new(2, 9, 11, 3, 3, 5, 1, 2, 1, 2, 1, 1, 1), 2, true, Act.ReLU),
+        ["5x3 nonsquare s(2,1) p(2,0) dil(1,2)"] = new(new(2, 9, 11, 3, 5, 3, 2, 1, 2, 0, 1, 2, 1), 1, false, Act.Tanh),
+        ["groups2 3x3 p1"] = new(new(4, 7, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2), 2, true, Act.None),
+        ["groups2 3x3 s2 dil2 p2 leaky"] = new(new(4, 9, 11, 4, 3, 3, 2, 2, 2, 2, 2, 2, 2), 2, true, Act.LeakyReLU),
+        ["depthwise 3x3 p1 relu"] = new(new(4, 7, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4), 2, true, Act.ReLU),
+        ["depthwise x2 3x3 s2 p1 tanh"] = new(new(3, 9, 11, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3), 2, true, Act.Tanh),
+        ["depthwise 5x5 dil2 p4 no-bias"] = new(new(3, 9, 11, 3, 5, 5, 1, 1, 4, 4, 2, 2, 3), 1, false, Act.None),
+        ["2x2 s2 step"] = new(new(3, 8, 8, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1), 2, true, Act.Step),
+        ["LeNet C1 1x28x28 5x5 p2"] = new(new(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1), 2, true, Act.ReLU),
+        ["LeNet C3 6x14x14 5x5"] = new(new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1), 1, true, Act.ReLU),
+        ["19 outputs, K=432 > one k block"] = new(new(48, 6, 6, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1), 1, true, Act.None),
+        ["K=450 stride 2 (im2col path, k blocks)"] = new(new(18, 9, 11, 10, 5, 5, 2, 2, 2, 2, 1, 1, 1), 1, true, Act.Sigmoid),
+        ["wide 1x70 row (edge panels)"] = new(new(2, 3, 70, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2, true, Act.None),
+    };
+
+    public static TheoryData<string> CaseNames() => new(Cases.Keys);
+
+    private static (float[] x, float[] w, float[] b) Data(Case c)
+    {
+        var g = c.G;
+        return (TestData.Uniform(1, c.Batch * g.InputLength), TestData.Uniform(2, g.WeightLength, -0.5f, 0.5f),
+            c.Bias ? TestData.Uniform(3, g.OutChannels) : []);
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Forward_matches_the_double_reference(string name)
+    {
+        var c = Cases[name]; var g = c.G;
+        var (x, w, b) = Data(c);
+        var y = new float[c.Batch * g.OutputLength];
+        Conv2DOp.Forward(g, c.Batch, x, w, b, y, c.Act, Slope);
+
+        var z = ReferenceOps.Conv2DForward(g, c.Batch, TestData.ToDouble(x), TestData.ToDouble(w), c.Bias ? TestData.ToDouble(b) : null);
+        Parity.AssertClose(name, y, ReferenceOps.Activate(c.Act, z, Slope));
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Backward_matches_the_double_reference_and_accumulates(string name)
+    {
+        var c = Cases[name]; var g = c.G;
+        var (x, w, _) = Data(c);
+        var dz = TestData.Uniform(4, c.Batch * g.OutputLength);
+        // Start from non-zero gradients: backward must add (+=), not assign.
+        var dx = TestData.Uniform(5, x.Length); var dw = TestData.Uniform(6, w.Length); var db = TestData.Uniform(7, g.OutChannels);
+        var (dx0, dw0, db0) = (TestData.ToDouble(dx), TestData.ToDouble(dw), TestData.ToDouble(db));
+
+        Conv2DOp.Backward(g, c.Batch, x, w, dz, dx, dw, c.Bias ? db : []);
+
+        var r = ReferenceOps.Conv2DBackward(g, c.Batch, TestData.ToDouble(x), TestData.ToDouble(w), TestData.ToDouble(dz));
+        Parity.AssertClose(name + " dx", dx, Add(dx0, r.dx));
+        Parity.AssertClose(name + " dw", dw, Add(dw0, r.dw));
+        Parity.AssertClose(name + " db", db, c.Bias ? Add(db0, r.db) : db0);
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Backward_with_fused_activation_matches_finite_differences(string name)
+    {
+        var c = Cases[name]; var g = c.G;
+        var (x, w, b) = Data(c);
+        var r = TestData.Uniform(8, c.Batch * g.OutputLength);
+
+        // Analytic, all float32 fast ops: y = act(conv), dz = r ⊙ act'(y), then conv backward.
+        var y = new float[r.Length];
+        Conv2DOp.Forward(g, c.Batch, x, w, b, y, c.Act, Slope);
+        var dz = (float[])r.Clone();
+        ActivationOp.ApplyDerivativeInPlace(c.Act, Slope, y, dz);
+        var dx = new float[x.Length]; var dw = new float[w.Length]; var db = new float[g.OutChannels];
+        Conv2DOp.Backward(g, c.Batch, x, w, dz, dx, dw, c.Bias ? db : []);
+
+        // Numeric, in double on the reference: L = Σ r ⊙ act(conv(x, w) + b).
+        double[] xd = TestData.ToDouble(x), wd = TestData.ToDouble(w), bd = TestData.ToDouble(b), rd = TestData.ToDouble(r);
+        double Loss() => FiniteDifferences.Dot(rd, ReferenceOps.Activate(c.Act, ReferenceOps.Conv2DForward(g, c.Batch, xd, wd, c.Bias ? bd : null), Slope));
+        double h = FiniteDifferences.StepFor(c.Act);
+        var xi = FiniteDifferences.Sample(9, xd.Length, 60);
+        var wi = FiniteDifferences.Sample(10, wd.Length, 60);
+        FiniteDifferences.AssertClose(name + " dx", dx, FiniteDifferences.Gradient(Loss, xd, xi, h), xi);
+        FiniteDifferences.AssertClose(name + " dw", dw, FiniteDifferences.Gradient(Loss, wd, wi, h), wi);
+        if (c.Bias)
+        {
+            var bi = Enumerable.Range(0, bd.Length).ToArray();
+            FiniteDifferences.AssertClose(name + " db", db, FiniteDifferences.Gradient(Loss, bd, bi, h), bi);
+        }
+    }
+
+    [Fact]
+    public void Empty_dx_skips_the_input_gradient_and_still_computes_dw()
+    {
+        var c = Cases["3x3 s1 p1 relu"]; var g = c.G;
+        var (x, w, _) = Data(c);
+        var dz = TestData.Uniform(4, c.Batch * g.OutputLength);
+        var dw = new float[w.Length]; var db = new float[g.OutChannels];
+        Conv2DOp.Backward(g, c.Batch, x, w, dz, [], dw, db);
+        var r = ReferenceOps.Conv2DBackward(g, c.Batch, TestData.ToDouble(x), TestData.ToDouble(w), TestData.ToDouble(dz));
+        Parity.AssertClose("dw", dw, r.dw);
+        Parity.AssertClose("db", db, r.db);
+    }
+
+    [Theory]
+    [InlineData(28, 28, 5, 1, 2, 1, 28)]
+    [InlineData(14, 14, 5, 1, 0, 1, 10)]
+    [InlineData(56, 56, 3, 1, 1, 1, 56)]
+    [InlineData(9, 11, 3, 2, 1, 1, 5)]
+    [InlineData(9, 11, 3, 1, 2, 2, 9)]
+    [InlineData(224, 224, 11, 4, 2, 1, 55)]   // AlexNet conv1
+    public void Geometry_uses_the_pytorch_output_formula(int h, int w, int k, int s, int p, int d, int expectedOh)
+    {
+        var g = Conv2DGeometry.Square(3, h, w, 8, k, s, p, d);
+        Assert.Equal(expectedOh, g.OutHeight);
+        Assert.Equal((w + 2 * p - d * (k - 1) - 1) / s + 1, g.OutWidth);
+        Assert.Equal(3 * h * w, g.InputLength);
+        Assert.Equal(8 * g.OutHeight * g.OutWidth, g.OutputLength);
+        Assert.Equal(8 * 3 * k * k, g.WeightLength);
+    }
+
+    [Fact]
+    public void Wrong_lengths_and_bad_geometry_throw_argument_exceptions_that_name_the_op_and_shapes()
+    {
+        var g = Conv2DGeometry.Square(3, 7, 7, 4, 3, 1, 1);
+        var x = new float[2 * g.InputLength]; var w = new float[g.WeightLength]; var y = new float[2 * g.OutputLength];
+        var e = Assert.Throws<ArgumentException>(() => Conv2DOp.Forward(g, 2, x.AsSpan(1), w, [], y));
+        Assert.Contains("Conv2DOp.Forward", e.Message);
+        Assert.Contains("2x3x7x7", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Conv2DOp.Forward(g, 2, x, w, new float[3], y));
+        Assert.Contains("bias", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Conv2DOp.Backward(g, 2, x, w, y, new float[5], new float[w.Length], []));
+        Assert.Contains("Conv2DOp.Backward", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Conv2DOp.Forward(Conv2DGeometry.Square(3, 7, 7, 4, 3, groups: 2), 2, x, w, [], y));
+        Assert.Contains("groups", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Conv2DOp.Forward(Conv2DGeometry.Square(3, 2, 2, 4, 3), 1, new float[12], new float[108], [], []));
+        Assert.Contains("does not fit", e.Message);
+    }
+
+    [Theory]
+    [InlineData("LeNet C1 1x28x28 5x5 p2")]
+    [InlineData("LeNet C3 6x14x14 5x5")]
+    [InlineData("3x3 s2 p1 odd 9x11 no-bias")]
+    [InlineData("depthwise 3x3 p1 relu")]
+    [InlineData("1x1 pointwise sigmoid")]
+    public void Forward_and_backward_allocate_nothing_after_warm_up(string name)
+    {
+        var c = Cases[name]; var g = c.G;
+        var (x, w, b) = Data(c);
+        var y = new float[c.Batch * g.OutputLength]; var dz = TestData.Uniform(4, y.Length);
+        var dx = new float[x.Length]; var dw = new float[w.Length]; var db = new float[g.OutChannels];
+        void Run()
+        {
+            Conv2DOp.Forward(g, c.Batch, x, w, b, y, c.Act, Slope);
+            Conv2DOp.Backward(g, c.Batch, x, w, dz, dx, dw, c.Bias ? db : []);
+        }
+        Run();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static double[] Add(double[] a, double[] b) => a.Zip(b, (p, q) => p + q).ToArray();
+}
