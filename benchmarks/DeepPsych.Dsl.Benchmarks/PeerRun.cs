@@ -10,7 +10,7 @@ namespace DeepPsych.Dsl.Benchmarks;
 /// benchmarks/peer/compare.sh interleaves this with the PyTorch script and prints ratios.</summary>
 public static class PeerRun
 {
-    public static int Main(string[] args)
+    public static int Run(string[] args)
     {
         string only = args.Length > 0 ? args[0] : "all";
         var lenet = new LeNet5Workloads(64, 256);

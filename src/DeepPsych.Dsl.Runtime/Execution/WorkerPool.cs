@@ -13,7 +13,8 @@ public sealed class WorkerPool : IDisposable
 
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _start;
-    private readonly CountdownEvent _done = new(1);
+    private readonly object _doneLock = new();   // a plain monitor: CountdownEvent allocates its lock on the first blocking wait
+    private int _pending;
     private readonly object _gate = new();
     private Action<int>? _body;
     private int _count;
@@ -38,6 +39,12 @@ public sealed class WorkerPool : IDisposable
     /// <summary>The most indices run at once (worker threads + the caller).</summary>
     public int MaxParallelism { get; }
 
+    private long _workerAllocatedBytes;
+
+    /// <summary>Managed bytes allocated on this pool's worker threads while running bodies, since the pool started
+    /// (with <see cref="GC.GetAllocatedBytesForCurrentThread"/> on the caller, this shows whether a step allocates).</summary>
+    public long WorkerAllocatedBytes => Interlocked.Read(ref _workerAllocatedBytes);
+
     /// <summary>Runs <paramref name="body"/> for every index in [0, count), count ≤ <see cref="MaxParallelism"/>, and waits.
     /// The first exception thrown by any index is rethrown here.</summary>
     public void Run(int count, Action<int> body)
@@ -53,11 +60,12 @@ public sealed class WorkerPool : IDisposable
             _body = body;
             _count = count;
             _error = null;
-            _done.Reset(count - 1);
+            _pending = count - 1;
             for (int i = 1; i < count; i++) _start[i - 1].Release();
             try { body(0); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-            _done.Wait();
+            lock (_doneLock)
+                while (_pending > 0) Monitor.Wait(_doneLock);
             _body = null;
             if (_error is { } error)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
@@ -71,12 +79,18 @@ public sealed class WorkerPool : IDisposable
         {
             start.Wait();
             if (_disposed) return;
+            long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
                 if (index < _count) _body!(index);
             }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-            finally { _done.Signal(); }
+            finally
+            {
+                Interlocked.Add(ref _workerAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+                lock (_doneLock)
+                    if (--_pending == 0) Monitor.Pulse(_doneLock);
+            }
         }
     }
 

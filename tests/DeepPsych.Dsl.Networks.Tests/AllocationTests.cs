@@ -1,0 +1,21 @@
+using DeepPsych.Dsl.Execution;
+
+namespace DeepPsych.Dsl.Networks.Tests;
+
+/// <summary>Counts the bytes allocated on the calling thread and on the worker threads that run the shards
+/// (not the whole process: the test host allocates on its own threads meanwhile).</summary>
+public class AllocationTests
+{
+    [Fact]
+    public void A_training_step_and_inference_allocate_nothing_after_warm_up()
+    {
+        var net = new LeNet5 { Threads = 2 };
+        var (x, y) = TrainingTests.Data(64, seed: 1);
+        var outputs = new float[64 * 10];
+        for (int i = 0; i < 10; i++) { net.ZeroGradients(); net.ComputeGradients(x, y, 64, outputs); net.Forward(x, outputs, 64); }
+        long caller = GC.GetAllocatedBytesForCurrentThread(), workers = WorkerPool.Shared.WorkerAllocatedBytes;
+        for (int i = 0; i < 50; i++) { net.ZeroGradients(); net.ComputeGradients(x, y, 64, outputs); net.Forward(x, outputs, 64); }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
+        Assert.True(allocated == 0, $"{allocated} bytes allocated in 50 steps");
+    }
+}
