@@ -16,9 +16,9 @@ public static class MseLossOp
         float twoScale = 2f * scale;
         for (int i = 0; i < predictions.Length; i++)
         {
-            float d = predictions[i] - targets[i];
-            sum += (double)d * d;
-            dpredictions[i] = twoScale * d;
+            double d = (double)predictions[i] - targets[i];   // exact: the loss is as accurate as its inputs
+            sum += d * d;
+            dpredictions[i] = twoScale * (float)d;
         }
         return sum;
     }

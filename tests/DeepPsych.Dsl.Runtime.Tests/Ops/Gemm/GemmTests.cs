@@ -1,0 +1,80 @@
+using DeepPsych.Dsl.Tests.Reference;
+using GemmOp = DeepPsych.Dsl.Ops.Gemm;
+
+namespace DeepPsych.Dsl.Tests.Ops.Gemm;
+
+public class GemmTests
+{
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(8, 48, 16)]       // exactly one micro tile
+    [InlineData(7, 50, 25)]       // row and column tails
+    [InlineData(19, 97, 385)]     // two k blocks
+    [InlineData(64, 200, 9)]
+    [InlineData(3, 5, 1031)]      // dot-product path with k tail
+    public void Multiply_in_every_layout_matches_the_reference(int m, int n, int k)
+    {
+        var a = TestData.Uniform(1, m * k); var b = TestData.Uniform(2, k * n);
+        var expected = ReferenceOps.MatMul(m, n, k, TestData.ToDouble(a), TestData.ToDouble(b));
+
+        // Padded leading dimensions, to catch any stride mix-up.
+        int lda = k + 3, ldb = n + 2, ldc = n + 5;
+        var ap = Pad(a, m, k, lda); var bp = Pad(b, k, n, ldb);
+        var c = new float[m * ldc];
+        GemmOp.Multiply(m, n, k, ap, lda, false, bp, ldb, c, ldc, accumulate: false);
+        Parity.AssertClose("NN", Unpad(c, m, n, ldc), expected);
+
+        // op(A) = Aᵀ with A stored k × m.
+        var at = Transpose(a, m, k);
+        GemmOp.Multiply(m, n, k, at, m, true, b, n, c.AsSpan(0, m * n), n, accumulate: false);
+        Parity.AssertClose("TN", c.AsSpan(0, m * n), expected);
+
+        // C = A·Bᵀ with B stored n × k; accumulate onto ones.
+        var bt = Transpose(b, k, n);
+        var c2 = Enumerable.Repeat(1f, m * n).ToArray();
+        GemmOp.MultiplyTransposedB(m, n, k, a, k, bt, k, c2, n, accumulate: true);
+        Parity.AssertClose("NT", c2, expected.Select(v => v + 1).ToArray());
+    }
+
+    [Fact]
+    public void Epilogue_adds_row_and_column_bias_then_applies_the_activation()
+    {
+        int m = 9, n = 51, k = 20;
+        var a = TestData.Uniform(1, m * k); var b = TestData.Uniform(2, k * n);
+        var rb = TestData.Uniform(3, m); var cb = TestData.Uniform(4, n);
+        var c = new float[m * n];
+        GemmOp.Multiply(m, n, k, a, k, false, b, n, c, n, false, rb, cb, Act.ReLU);
+        var r = ReferenceOps.MatMul(m, n, k, TestData.ToDouble(a), TestData.ToDouble(b));
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) r[i * n + j] = Math.Max(0, r[i * n + j] + rb[i] + cb[j]);
+        Parity.AssertClose("C", c, r);
+    }
+
+    [Fact]
+    public void Short_spans_throw()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GemmOp.Multiply(2, 3, 4, new float[7], 4, false, new float[12], 3, new float[6], 3, false));
+        Assert.Contains("Gemm.Multiply", e.Message);
+        Assert.Contains("2x4", e.Message);
+    }
+
+    private static float[] Pad(float[] a, int rows, int cols, int ld)
+    {
+        var p = TestData.Uniform(99, (rows - 1) * ld + cols, 50, 60);   // garbage in the gaps
+        for (int i = 0; i < rows; i++) Array.Copy(a, i * cols, p, i * ld, cols);
+        return p;
+    }
+
+    private static float[] Unpad(float[] c, int rows, int cols, int ld)
+    {
+        var u = new float[rows * cols];
+        for (int i = 0; i < rows; i++) Array.Copy(c, i * ld, u, i * cols, cols);
+        return u;
+    }
+
+    private static float[] Transpose(float[] a, int rows, int cols)
+    {
+        var t = new float[a.Length];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+        return t;
+    }
+}
