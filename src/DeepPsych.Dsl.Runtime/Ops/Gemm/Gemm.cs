@@ -15,9 +15,10 @@ namespace DeepPsych.Dsl.Ops;
 /// <see cref="MicroRows"/> rows (the broadcast side: 8 rows). The micro-kernel keeps an 8 × 48 tile of C in 24 zmm
 /// registers and, per k, does 3 loads + 8 broadcasts + 24 FMAs. A micro-panel (8 × kc) stays in L1 while B panels
 /// stream from L2; k is blocked so that one B block fits in L2.</para>
-/// <para><b>MultiplyTransposedB</b> (C = A·Bᵀ): both operands are read along their contiguous rows, 8 rows of A × 3 rows of B
-/// as 24 vector dot products, reduced horizontally at the end. No packing, so it suits dense layers (x·Wᵀ) and the conv
-/// weight gradient (dz·colᵀ).</para>
+/// <para><b>MultiplyTransposedB</b> (C = A·Bᵀ, e.g. a dense layer's x·Wᵀ): with at least <see cref="MicroRows"/> rows, Bᵀ is
+/// packed (transposed while packing) and the packed kernel runs — measured ~2x faster than dot products at batch 32.
+/// With fewer rows (batch-1 inference) packing would cost as much as the product, so both operands are read along
+/// their contiguous rows as up to 8 × 3 vector dot products, reduced horizontally at the end.</para>
 /// <para>With AVX-512 the kernels use Vector512 + FMA; otherwise Vector256 (FMA when available) with 4 × 24 / 4 × 2 tiles.</para>
 /// <para>Epilogue: after the full k sum, optionally add the old C (<c>accumulate</c>), a per-row bias, a per-column bias,
 /// then apply an activation — fused so the output is written once.</para>
