@@ -1,0 +1,53 @@
+using DeepPsych.Dsl.Ops;
+
+namespace DeepPsych.Dsl.Ilgpu;
+
+/// <summary>Host-side shape checks for the device ops, with the CPU ops' messages (the geometry validators there are internal).</summary>
+internal static class Shapes
+{
+    public static void Length(string op, string name, long actual, long expected, string expectedShape)
+    {
+        if (actual != expected) throw new ArgumentException($"{op}: {name} has {actual} elements but {expectedShape} = {expected} are needed.");
+    }
+
+    public static void Conv(string op, in Conv2DGeometry g, int batch, int xLength, int wLength)
+    {
+        if (g.InChannels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.OutChannels <= 0 || g.KernelH <= 0 || g.KernelW <= 0
+            || g.StrideH <= 0 || g.StrideW <= 0 || g.PadH < 0 || g.PadW < 0 || g.DilationH <= 0 || g.DilationW <= 0 || g.Groups <= 0)
+            throw new ArgumentException($"{op}: invalid geometry {g}: sizes, kernel, stride, dilation and groups must be positive and padding non-negative.");
+        if (g.InChannels % g.Groups != 0 || g.OutChannels % g.Groups != 0)
+            throw new ArgumentException($"{op}: {g.InChannels} input and {g.OutChannels} output channels must both be divisible by groups={g.Groups}.");
+        if (g.OutHeight <= 0 || g.OutWidth <= 0)
+            throw new ArgumentException($"{op}: kernel {g.KernelH}x{g.KernelW} (dilation {g.DilationH}x{g.DilationW}) does not fit the {g.InHeight}x{g.InWidth} input with padding {g.PadH}x{g.PadW}.");
+        if (batch < 0) throw new ArgumentException($"{op}: batch is {batch}.");
+        Length(op, "x", xLength, (long)batch * g.InputLength, $"{batch}x{g.InChannels}x{g.InHeight}x{g.InWidth}");
+        Length(op, "w", wLength, g.WeightLength, $"{g.OutChannels}x{g.InChannels / g.Groups}x{g.KernelH}x{g.KernelW}");
+    }
+
+    public static void Dense(string op, int batch, int inFeatures, int outFeatures, int xLength, int wLength)
+    {
+        if (batch < 0 || inFeatures <= 0 || outFeatures <= 0) throw new ArgumentException($"{op}: invalid shape batch={batch} in={inFeatures} out={outFeatures}.");
+        Length(op, "x", xLength, (long)batch * inFeatures, $"{batch}x{inFeatures}");
+        Length(op, "w", wLength, (long)outFeatures * inFeatures, $"{outFeatures}x{inFeatures}");
+    }
+
+    public static void Pool(string op, in Pool2DGeometry g, int batch, int inLength, string inName, int outLength, string outName)
+    {
+        if (g.Channels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.KernelH <= 0 || g.KernelW <= 0 || g.StrideH <= 0 || g.StrideW <= 0 || g.PadH < 0 || g.PadW < 0)
+            throw new ArgumentException($"{op}: invalid geometry {g}: sizes, kernel and stride must be positive and padding non-negative.");
+        if (2 * g.PadH > g.KernelH || 2 * g.PadW > g.KernelW)
+            throw new ArgumentException($"{op}: padding {g.PadH}x{g.PadW} must be at most half the {g.KernelH}x{g.KernelW} window (as PyTorch).");
+        if (g.OutHeight <= 0 || g.OutWidth <= 0)
+            throw new ArgumentException($"{op}: window {g.KernelH}x{g.KernelW} does not fit the {g.InHeight}x{g.InWidth} input with padding {g.PadH}x{g.PadW}.");
+        if (batch < 0) throw new ArgumentException($"{op}: batch is {batch}.");
+        Length(op, inName, inLength, (long)batch * g.InputLength, $"{batch}x{g.Channels}x{g.InHeight}x{g.InWidth}");
+        Length(op, outName, outLength, (long)batch * g.OutputLength, $"{batch}x{g.Channels}x{g.OutHeight}x{g.OutWidth}");
+    }
+
+    public static void Global(string op, int batch, int channels, int spatial, int inLength, string inName, int outLength, string outName)
+    {
+        if (batch < 0 || channels <= 0 || spatial <= 0) throw new ArgumentException($"{op}: invalid shape batch={batch} channels={channels} spatial={spatial}.");
+        Length(op, inName, inLength, (long)batch * channels * spatial, $"{batch}x{channels}x{spatial}");
+        Length(op, outName, outLength, (long)batch * channels, $"{batch}x{channels}");
+    }
+}

@@ -1,0 +1,124 @@
+using DeepPsych.Dsl.Ops;
+
+namespace DeepPsych.Dsl.Devices;
+
+/// <summary>
+/// The op API of <c>DeepPsych.Dsl.Ops</c>, on device memory. Every method mirrors the CPU op of the same name, with
+/// <see cref="DeviceView{T}"/> in place of spans and the same layouts (NCHW, OIHW, dense [out, in]), the same conventions
+/// (backward ACCUMULATES into dx, dw, db; an empty dx/db view means skip; activation derivatives from the output y) and the
+/// same argument order. Ops are queued asynchronously; only <see cref="Download{T}"/>, <see cref="Sum"/> and
+/// <see cref="Synchronize"/> wait for the device. So a whole training step runs without a host round trip per layer.
+/// </summary>
+/// <remarks>
+/// Differences from the CPU API, all forced by asynchronous execution:
+/// <list type="bullet">
+/// <item>Losses do not return a double: they write per-sample (softmax CE) or per-element (MSE) values into a device view;
+/// <see cref="Sum"/> reduces it once per step on the host, in double.</item>
+/// <item>Labels are not range-checked on the device: an out-of-range label yields a NaN loss for its row (check on upload).</item>
+/// <item>The optimizer updates (<see cref="SgdUpdate"/>, <see cref="AdamUpdate"/>) take their hyper-parameters as a value
+/// (<see cref="SgdStep"/>, <see cref="AdamStep"/>) and their state as device views.</item>
+/// </list>
+/// Shapes are validated on the host with the same messages as the CPU ops.
+/// </remarks>
+public interface IDeviceBackend : IDisposable
+{
+    /// <summary>The device this backend runs on.</summary>
+    Device Device { get; }
+
+    /// <summary>A human-readable description (device name, driver, memory).</summary>
+    string Description { get; }
+
+    /// <summary>Compiles and loads every kernel now, so the first training step measures work, not JIT.</summary>
+    void WarmUp();
+
+    /// <summary>Waits until every queued op has finished.</summary>
+    void Synchronize();
+
+    // ---- memory ----
+
+    /// <summary>Allocates <paramref name="length"/> elements of float or int, zeroed.</summary>
+    DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged;
+
+    /// <summary>Copies host data into a device view of the same length.</summary>
+    void Upload<T>(ReadOnlySpan<T> source, DeviceView<T> destination) where T : unmanaged;
+
+    /// <summary>Copies a device view to the host (waits for queued ops).</summary>
+    void Download<T>(DeviceView<T> source, Span<T> destination) where T : unmanaged;
+
+    /// <summary>view = 0.</summary>
+    void Zero(DeviceView<float> view);
+
+    /// <summary>view = value.</summary>
+    void Fill(DeviceView<float> view, float value);
+
+    /// <summary>destination = source (same length; views must not overlap).</summary>
+    void Copy(DeviceView<float> source, DeviceView<float> destination);
+
+    /// <summary>y += x (same length).</summary>
+    void Add(DeviceView<float> x, DeviceView<float> y);
+
+    /// <summary>Σ view, computed on the host in double after one download (waits for queued ops).</summary>
+    double Sum(DeviceView<float> view);
+
+    // ---- ops: each mirrors DeepPsych.Dsl.Ops.<Family>Op ----
+
+    /// <summary><see cref="Conv2DOp.Forward"/>: y = act(conv(x, w) + b), bias and activation fused.</summary>
+    void Conv2DForward(in Conv2DGeometry g, int batch, DeviceView<float> x, DeviceView<float> w, DeviceView<float> b, DeviceView<float> y, Act act = Act.None, float leakySlope = 0.01f);
+
+    /// <summary><see cref="Conv2DOp.Backward"/>: dx += convᵀ(w, dz), dw += x ⋆ dz, db += Σ dz (dz = dL/d pre-activation).</summary>
+    void Conv2DBackward(in Conv2DGeometry g, int batch, DeviceView<float> x, DeviceView<float> w, DeviceView<float> dz, DeviceView<float> dx, DeviceView<float> dw, DeviceView<float> db);
+
+    /// <summary><see cref="DenseOp.Forward"/>: y = act(x·Wᵀ + b), fused.</summary>
+    void DenseForward(int batch, int inFeatures, int outFeatures, DeviceView<float> x, DeviceView<float> w, DeviceView<float> b, DeviceView<float> y, Act act = Act.None, float leakySlope = 0.01f);
+
+    /// <summary><see cref="DenseOp.Backward"/>: dx += dz·W, dW += dzᵀ·x, db += Σ_n dz.</summary>
+    void DenseBackward(int batch, int inFeatures, int outFeatures, DeviceView<float> x, DeviceView<float> w, DeviceView<float> dz, DeviceView<float> dx, DeviceView<float> dw, DeviceView<float> db);
+
+    /// <summary><see cref="ActivationOp.Forward"/>: y = f(z).</summary>
+    void ActivationForward(Act act, float leakySlope, DeviceView<float> z, DeviceView<float> y);
+
+    /// <summary><see cref="ActivationOp.Backward"/>: dx += dy ⊙ f'(from y).</summary>
+    void ActivationBackward(Act act, float leakySlope, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx);
+
+    /// <summary><see cref="ActivationOp.ApplyDerivativeInPlace"/>: dy ⊙= f'(from y) (turns dL/dy into dL/dz for fused layers).</summary>
+    void ActivationApplyDerivativeInPlace(Act act, float leakySlope, DeviceView<float> y, DeviceView<float> dy);
+
+    /// <summary><see cref="MaxPool2DOp.Forward"/>: y = window max; argmax = the winner's flat index within its sample's input.</summary>
+    void MaxPool2DForward(in Pool2DGeometry g, int batch, DeviceView<float> x, DeviceView<float> y, DeviceView<int> argmax);
+
+    /// <summary><see cref="MaxPool2DOp.Backward"/>: dx[argmax] += dy.</summary>
+    void MaxPool2DBackward(in Pool2DGeometry g, int batch, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx);
+
+    /// <summary><see cref="AvgPool2DOp.Forward"/>.</summary>
+    void AvgPool2DForward(in Pool2DGeometry g, int batch, DeviceView<float> x, DeviceView<float> y, bool countIncludePad);
+
+    /// <summary><see cref="AvgPool2DOp.Backward"/> (accumulates).</summary>
+    void AvgPool2DBackward(in Pool2DGeometry g, int batch, DeviceView<float> dy, DeviceView<float> dx, bool countIncludePad);
+
+    /// <summary><see cref="GlobalAvgPoolOp.Forward"/>: y[n, c] = mean over the spatial positions.</summary>
+    void GlobalAvgPoolForward(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> y);
+
+    /// <summary><see cref="GlobalAvgPoolOp.Backward"/> (accumulates).</summary>
+    void GlobalAvgPoolBackward(int batch, int channels, int spatial, DeviceView<float> dy, DeviceView<float> dx);
+
+    /// <summary><see cref="DropoutOp.Forward"/>: the same counter-based mask as the CPU, bit for bit.</summary>
+    void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask);
+
+    /// <summary><see cref="DropoutOp.Backward"/>: dx += dy ⊙ mask.</summary>
+    void DropoutBackward(DeviceView<float> dy, DeviceView<float> mask, DeviceView<float> dx);
+
+    /// <summary><see cref="SoftmaxCrossEntropyOp.ForwardBackward"/>: dlogits = scale·(softmax − onehot) (overwritten);
+    /// <paramref name="losses"/>[n] = −log softmax(logits[n])[label[n]] (batch floats; sum them with <see cref="Sum"/>).</summary>
+    void SoftmaxCrossEntropy(int batch, int classes, DeviceView<float> logits, DeviceView<int> labels, DeviceView<float> dlogits, float scale, DeviceView<float> losses);
+
+    /// <summary><see cref="MseLossOp.ForwardBackward"/>: dpred = scale·2(p − t) (overwritten); squaredErrors[i] = (p − t)².</summary>
+    void MseLoss(DeviceView<float> predictions, DeviceView<float> targets, DeviceView<float> dpredictions, float scale, DeviceView<float> squaredErrors);
+
+    /// <summary>One <see cref="Optimizers.Sgd"/> step over a parameter block. <paramref name="momentumBuffer"/> may be empty when μ = 0;
+    /// <paramref name="decayMask"/> (1 = decay, 0 = not) may be empty to decay everything.</summary>
+    void SgdUpdate(in SgdStep step, DeviceView<float> parameters, DeviceView<float> gradients, DeviceView<float> momentumBuffer, DeviceView<float> decayMask);
+
+    /// <summary>One <see cref="Optimizers.Adam"/>/<see cref="Optimizers.AdamW"/> step: <paramref name="m"/> and <paramref name="v"/> are
+    /// the moment blocks (PyTorch's exp_avg, exp_avg_sq); <paramref name="decayMask"/> may be empty.</summary>
+    void AdamUpdate(in AdamStep step, DeviceView<float> parameters, DeviceView<float> gradients, DeviceView<float> m, DeviceView<float> v, DeviceView<float> decayMask);
+}
