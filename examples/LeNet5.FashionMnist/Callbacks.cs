@@ -46,7 +46,7 @@ public sealed class ProgressCallback(ProgressTask task, long totalSteps) : ITrai
     }
 
     public void OnEpochEnd(EpochEndContext context)
-        => AnsiConsole.MarkupLine($"epoch {context.Epoch}: test accuracy [bold]{context.Metrics.TestAccuracy:P2}[/], test loss {context.Metrics.TestLoss:F4}");
+        => AnsiConsole.MarkupLine($"epoch {context.Epoch + 1}: test accuracy [bold]{context.Metrics.TestAccuracy:P2}[/], test loss {context.Metrics.TestLoss:F4}");
 }
 
 /// <summary>Progress as plain lines, for logs and terminals without live rendering.</summary>
@@ -65,5 +65,5 @@ public sealed class PlainProgress(TextWriter writer, long totalSteps, int every)
     }
 
     public void OnEpochEnd(EpochEndContext context)
-        => writer.WriteLine($"epoch {context.Epoch}: test accuracy {context.Metrics.TestAccuracy:P2}, test loss {context.Metrics.TestLoss:F4}");
+        => writer.WriteLine($"epoch {context.Epoch + 1}: test accuracy {context.Metrics.TestAccuracy:P2}, test loss {context.Metrics.TestLoss:F4}");
 }

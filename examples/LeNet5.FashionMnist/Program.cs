@@ -94,7 +94,7 @@ clock.Stop();
 
 var table = new Table().AddColumns("epoch", "train loss", "train acc", "test loss", "test acc", "seconds", "images/s");
 foreach (var m in history.Epochs)
-    table.AddRow($"{m.Epoch}", $"{m.TrainLoss:F4}", $"{m.TrainAccuracy:P2}", $"{m.TestLoss:F4}", $"{m.TestAccuracy:P2}", $"{m.Seconds:F1}", $"{m.ImagesPerSecond:N0}");
+    table.AddRow($"{m.Epoch + 1}", $"{m.TrainLoss:F4}", $"{m.TrainAccuracy:P2}", $"{m.TestLoss:F4}", $"{m.TestAccuracy:P2}", $"{m.Seconds:F1}", $"{m.ImagesPerSecond:N0}");
 AnsiConsole.Write(table);
 
 var last = history.Epochs[^1];

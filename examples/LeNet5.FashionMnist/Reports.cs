@@ -14,7 +14,6 @@ public static class Reports
         var smoothed = Smooth(curve.Points.Select(p => (double)p.Loss).ToArray(), 50);
         var batches = plot.Add.ScatterLine(steps, smoothed);
         batches.LegendText = "training loss (mean of last 50 batches)";
-        double stepsPerEpoch = history.Epochs.Count > 0 ? (double)history.Epochs[0].Steps : 1;
         var epochs = history.Epochs.Where(e => e.TestLoss is not null).ToArray();
         if (epochs.Length > 0)
         {
@@ -25,14 +24,14 @@ public static class Reports
         plot.Title("LeNet-5 on Fashion-MNIST: loss");
         plot.XLabel("step");
         plot.YLabel("cross-entropy");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(path, 900, 500);
     }
 
     public static void AccuracyCurve(TrainingHistory history, string path)
     {
         var plot = new ScottPlot.Plot();
-        double[] epochs = history.Epochs.Select(e => (double)e.Epoch).ToArray();
+        double[] epochs = history.Epochs.Select(e => (double)e.Epoch + 1).ToArray();
         var train = plot.Add.Scatter(epochs, history.Epochs.Select(e => e.TrainAccuracy * 100).ToArray());
         train.LegendText = "train";
         var test = plot.Add.Scatter(epochs, history.Epochs.Select(e => (e.TestAccuracy ?? double.NaN) * 100).ToArray());
@@ -40,13 +39,13 @@ public static class Reports
         plot.Title("LeNet-5 on Fashion-MNIST: accuracy");
         plot.XLabel("epoch");
         plot.YLabel("accuracy (%)");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
         plot.SavePng(path, 900, 500);
     }
 
     public static void ConfusionMatrix(EvaluationResult result, string path)
     {
-        int k = result.ConfusionMatrix.Length, cell = 56, left = 120, top = 70;
+        int k = result.ConfusionMatrix.Length, cell = 72, left = 100, top = 70;
         using var bitmap = new SKBitmap(left + k * cell + 20, top + k * cell + 40);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
@@ -99,7 +98,8 @@ public static class Reports
         Save(bitmap, path);
     }
 
-    private static string Short(string name) => name.Length > 12 ? name[..12] : name;
+    /// <summary>Column-wide class names: "T-shirt/top" → "T-shirt", "Ankle boot" → "Boot".</summary>
+    private static string Short(string name) => name.Split('/')[0] is var s && s.StartsWith("Ankle ") ? "Boot" : name.Split('/')[0];
 
     private static void Save(SKBitmap bitmap, string path)
     {

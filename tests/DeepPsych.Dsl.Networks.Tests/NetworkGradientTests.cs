@@ -1,0 +1,154 @@
+using DeepPsych.Dsl.Ops;
+using DeepPsych.Dsl.Tests.Reference;
+using static DeepPsych.Dsl.Tests.Reference.ReferenceOps;
+
+namespace DeepPsych.Dsl.Networks.Tests;
+
+/// <summary>Whole generated networks against an independent computation: the architecture is restated here as a
+/// composition of the naive double-precision reference ops, its loss is differentiated by central finite differences
+/// in double, and the result is compared with the generated float32 backward pass.</summary>
+public class NetworkGradientTests
+{
+    /// <summary>h for central differences in double: truncation O(h²) ≈ 1e-10, rounding ≈ 1e-16/h ≈ 1e-11.</summary>
+    private const double Step = 1e-5;
+
+    /// <summary>Float32 forward and backward through a few layers carry a relative rounding error of about 1e-6 per
+    /// layer; 1e-3 of the tensor's largest gradient leaves two orders of margin while a wrong formula (a factor, a
+    /// sign, a transposed index) is off by far more.</summary>
+    private const double Tolerance = 1e-3;
+
+    private delegate double ReferenceLoss(Func<string, double[]?> parameters);
+
+    private static void Check(INeuralNetwork net, ReferenceLoss loss, Action computeGradients, int samplesPerTensor = 24)
+    {
+        net.ZeroGradients();
+        computeGradients();
+        var analytic = net.Gradients.ToArray();
+        var p = Array.ConvertAll(net.Parameters, v => (double)v);
+        double[]? Tensor(string name)
+        {
+            var t = net.ParameterTensors.FirstOrDefault(x => x.Name == name);
+            return t is null ? null : p.AsSpan(t.Offset, t.Length).ToArray();
+        }
+        var rng = new Random(17);
+        foreach (var tensor in net.ParameterTensors)
+        {
+            var indices = tensor.Length <= samplesPerTensor ? Enumerable.Range(0, tensor.Length) : Enumerable.Range(0, samplesPerTensor).Select(_ => rng.Next(tensor.Length));
+            var numeric = new List<(int Index, double Numeric, double Analytic)>();
+            foreach (int i in indices)
+            {
+                int k = tensor.Offset + i;
+                double saved = p[k];
+                p[k] = saved + Step; double plus = loss(Tensor);
+                p[k] = saved - Step; double minus = loss(Tensor);
+                p[k] = saved;
+                numeric.Add((i, (plus - minus) / (2 * Step), analytic[k]));
+            }
+            double scale = Math.Max(1e-6, analytic.AsSpan(tensor.Offset, tensor.Length).ToArray().Max(Math.Abs));
+            foreach (var (index, n, a) in numeric)
+                Assert.True(Math.Abs(n - a) <= Tolerance * scale,
+                    $"{net.Name} {tensor.Name}[{index}]: analytic {a:G9}, finite difference {n:G9} (|error| {Math.Abs(n - a):G3} > {Tolerance} x {scale:G3})");
+        }
+    }
+
+    private static double[] Act(Act act, double[] z, double slope = 0.01) => Activate(act, z, slope);
+
+    [Fact]
+    public void LeNet5_matches_finite_differences()
+    {
+        const int batch = 3;
+        var x = TestData.Uniform(1, batch * 784);
+        int[] labels = [3, 7, 0];
+        var net = new LeNet5 { Threads = 2 };
+        net.InitializeParameters(5);
+        var c1 = new Conv2DGeometry(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1);
+        var s2 = new Pool2DGeometry(6, 28, 28, 2, 2, 2, 2, 0, 0);
+        var c3 = new Conv2DGeometry(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1);
+        var s4 = new Pool2DGeometry(16, 10, 10, 2, 2, 2, 2, 0, 0);
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.ReLU, Conv2DForward(c1, batch, xd, w("C1.weight")!, w("C1.bias")));
+            h = MaxPoolForward(s2, batch, h).y;
+            h = Act(Dsl.Act.ReLU, Conv2DForward(c3, batch, h, w("C3.weight")!, w("C3.bias")));
+            h = MaxPoolForward(s4, batch, h).y;
+            h = Act(Dsl.Act.ReLU, DenseForward(batch, 400, 120, h, w("F5.weight")!, w("F5.bias")));
+            h = Act(Dsl.Act.ReLU, DenseForward(batch, 120, 84, h, w("F6.weight")!, w("F6.bias")));
+            h = DenseForward(batch, 84, 10, h, w("Output.weight")!, w("Output.bias"));
+            return SoftmaxCrossEntropy(batch, 10, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch));
+    }
+
+    [Fact]
+    public void Every_layer_kind_matches_finite_differences()
+    {
+        const int batch = 2;
+        var x = TestData.Uniform(2, batch * Zoo.InputLength);
+        int[] labels = [2, 0];
+        var net = new Zoo { Threads = 2 };
+        net.InitializeParameters(9);
+        var wide = new Conv2DGeometry(2, 9, 11, 4, 3, 5, 2, 2, 1, 2, 1, 1, 1);
+        var depthwise = new Conv2DGeometry(4, 5, 6, 4, 3, 3, 1, 1, 2, 2, 2, 2, 4);
+        var pointwise = new Conv2DGeometry(4, 5, 6, 6, 1, 1, 1, 1, 0, 0, 1, 1, 2);
+        var smooth = new Pool2DGeometry(6, 5, 6, 3, 3, 1, 1, 1, 1);
+        var down = new Pool2DGeometry(6, 5, 6, 2, 2, 1, 1, 0, 0);
+        var mix = new Conv2DGeometry(6, 4, 5, 5, 2, 2, 1, 1, 0, 0, 1, 1, 1);
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Tanh, Conv2DForward(wide, batch, xd, w("Wide.weight")!, w("Wide.bias")));
+            h = Act(Dsl.Act.Softplus, Conv2DForward(depthwise, batch, h, w("Depthwise.weight")!, null));
+            h = Act(Dsl.Act.Sigmoid, Conv2DForward(pointwise, batch, h, w("Pointwise.weight")!, w("Pointwise.bias")));
+            h = AvgPoolForward(smooth, batch, h, countIncludePad: false);
+            h = Act(Dsl.Act.LeakyReLU, h, 0.1);
+            h = MaxPoolForward(down, batch, h).y;
+            h = Act(Dsl.Act.Tanh, Conv2DForward(mix, batch, h, w("Mix.weight")!, w("Mix.bias")));
+            h = GlobalAvgPoolForward(batch, 5, 12, h);
+            h = Act(Dsl.Act.Softplus, DenseForward(batch, 5, 7, h, w("Hidden.weight")!, null));
+            h = DenseForward(batch, 7, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
+    }
+
+    [Fact]
+    public void Mean_squared_error_with_dropout_matches_finite_differences()
+    {
+        const int batch = 2;
+        var x = TestData.Uniform(3, batch * Regressor.InputLength);
+        var targets = TestData.Uniform(4, batch * Regressor.OutputLength);
+        var net = new Regressor { Threads = 2, Seed = 21 };
+        net.InitializeParameters(4);
+        const long step = 8;
+        // The mask the network will draw at this step: a pure function of (seed, step, element).
+        var ones = Enumerable.Repeat(1f, batch * 4 * 36).ToArray();
+        var mask = new float[ones.Length];
+        DropoutOp.Forward(0.3f, 21, step, 0, ones, new float[ones.Length], mask);
+        Assert.Contains(0f, mask);
+        var c1 = new Conv2DGeometry(3, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var c2 = new Conv2DGeometry(4, 6, 6, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1);
+        var xd = TestData.ToDouble(x);
+        var td = TestData.ToDouble(targets);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Tanh, Conv2DForward(c1, batch, xd, w("C1.weight")!, w("C1.bias")));
+            h = h.Select((v, i) => v * mask[i]).ToArray();
+            h = Conv2DForward(c2, batch, h, w("C2.weight")!, w("C2.bias"));
+            return SquaredError(h, td) / h.Length;
+        }, () => { net.Step = step; net.ComputeGradients(x, targets, batch); });
+    }
+
+    [Fact]
+    public void Xor_matches_finite_differences()
+    {
+        float[] x = [0, 0, 0, 1, 1, 0, 1, 1];
+        float[] t = [0, 1, 1, 0];
+        var net = new Xor221 { Threads = 2 };
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Sigmoid, DenseForward(4, 2, 2, xd, w("Hidden.weight")!, w("Hidden.bias")));
+            h = Act(Dsl.Act.Sigmoid, DenseForward(4, 2, 1, h, w("Output.weight")!, w("Output.bias")));
+            return SquaredError(h, TestData.ToDouble(t)) / 4;
+        }, () => net.ComputeGradients(x, t, 4));
+    }
+}
