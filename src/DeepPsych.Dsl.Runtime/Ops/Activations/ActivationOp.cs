@@ -29,7 +29,7 @@ public static class ActivationOp
         Act.Step => z > 0f ? 1f : 0f,
         Act.Sigmoid => 1f / (1f + MathF.Exp(-z)),
         Act.Tanh => MathF.Tanh(z),
-        Act.ReLU => z > 0f ? z : 0f,
+        Act.ReLU => MathF.Max(z, 0f),   // NaN stays NaN (IEEE 754 maximum), as in PyTorch: a divergence must not vanish
         Act.LeakyReLU => z > 0f ? z : leakySlope * z,
         // ln(1 + e^z) = max(z, 0) + ln(1 + e^-|z|): never overflows.
         Act.Softplus => MathF.Max(z, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(z))),

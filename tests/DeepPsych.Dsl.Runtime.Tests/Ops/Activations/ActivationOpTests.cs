@@ -92,4 +92,22 @@ public class ActivationOpTests
         Assert.Throws<ArgumentException>(() => ActivationOp.Backward(Act.ReLU, 0, new float[3], new float[3], new float[2]));
         Assert.Throws<ArgumentException>(() => ActivationOp.ApplyDerivativeInPlace(Act.ReLU, 0, new float[3], new float[2]));
     }
+
+    /// <summary>A NaN must survive every activation (PyTorch's behaviour): ReLU(NaN) = 0 would hide a divergence.
+    /// 37 elements run the Vector512 body, the Vector256/scalar tail and the scalar <see cref="ActivationOp.Apply"/>.</summary>
+    [Theory]
+    [InlineData(Act.ReLU)]
+    [InlineData(Act.LeakyReLU)]
+    [InlineData(Act.Sigmoid)]
+    [InlineData(Act.Tanh)]
+    [InlineData(Act.Softplus)]
+    public void NaN_propagates(Act act)
+    {
+        var z = Enumerable.Range(0, 37).Select(i => i % 3 == 0 ? float.NaN : i - 18f).ToArray();
+        var y = new float[z.Length];
+        ActivationOp.Forward(act, 0.01f, z, y);
+        for (int i = 0; i < z.Length; i++)
+            Assert.Equal(float.IsNaN(z[i]), float.IsNaN(y[i]));
+        Assert.True(float.IsNaN(ActivationOp.Apply(act, float.NaN, 0.01f)));
+    }
 }
