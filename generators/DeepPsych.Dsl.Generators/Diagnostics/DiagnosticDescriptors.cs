@@ -33,7 +33,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor StrideDropsInput = Warning("DPD0005",
         "Stride does not tile the input; the last rows or columns are never read",
-        "{0}: stride {1} does not tile the padded {2} input ({3} {4}, padding {5}) with kernel extent {6}, so the last {7} never reach the output; adjust Padding, Kernel or Stride, or accept the loss explicitly");
+        "{0}: stride {1} does not tile the padded {2} input ({3} {4}, padding {5}) with kernel extent {6}, so the output never sees the last {7} of it; adjust Padding, Kernel or Stride, or accept the loss explicitly");
 
     public static readonly DiagnosticDescriptor InvalidGeometry = Error("DPD0006",
         "Stride, dilation, groups or padding is invalid",

@@ -125,6 +125,7 @@ internal static class LayerEmitter
 
     /// <param name="x">the span holding this node's input (forward)</param>
     /// <param name="dx">the span to receive dL/dx, or null when nothing upstream needs it</param>
+    /// <remarks>Ends without a blank line: an in-place layer's caller adds the alias line that belongs to it.</remarks>
     public static void Backward(CodeWriter w, NodePlan node, string x, string? dx)
     {
         var l = node.Layer;
@@ -176,7 +177,6 @@ internal static class LayerEmitter
                 w.Line($"DropoutOp.Backward({dy}, ws.{node.Name}Mask.AsSpan(0, n * {node.Name}Size), {dxArg});");
                 break;
         }
-        w.Line();
     }
 
     /// <summary>Backward of these kinds writes dL/dx into the same buffer as dL/dy (a view or an in-place update).</summary>

@@ -408,7 +408,7 @@ internal static class NetworkEmitter
                 if (LayerEmitter.GradientInPlace(node))
                 {
                     LayerEmitter.Backward(w, node, InputSpan(plan, i), dx);
-                    w.Line($"Span<float> {dx} = {LayerEmitter.DY(node)};");
+                    w.Line($"Span<float> {dx} = {LayerEmitter.DY(node)};   // same memory");
                     w.Line();
                     continue;
                 }
@@ -421,6 +421,7 @@ internal static class NetworkEmitter
                 continue; // nothing upstream to train and no parameters here
             }
             LayerEmitter.Backward(w, node, InputSpan(plan, i), dx);
+            w.Line();
         }
         w.Close();
         w.Line();

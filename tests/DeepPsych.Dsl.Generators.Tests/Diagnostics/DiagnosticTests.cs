@@ -68,7 +68,7 @@ public class DiagnosticTests
             [Dense(10)]                         public partial Dense Out { get; }
         }
         """, "DPD0005", "Conv2D(4",
-        "C1: stride 2 does not tile the padded 28x28 input (1x28x28 network input, padding 0) with kernel extent 3x3, so the last 1 row and 1 column never reach the output; adjust Padding, Kernel or Stride, or accept the loss explicitly");
+        "C1: stride 2 does not tile the padded 28x28 input (1x28x28 network input, padding 0) with kernel extent 3x3, so the output never sees the last 1 row and 1 column of it; adjust Padding, Kernel or Stride, or accept the loss explicitly");
 
     [Fact]
     public void DPD0006_invalid_stride() => AssertSingle("""

@@ -29,7 +29,7 @@ public class GeneratedCodeTests
     public void AllLayerKinds() => Approvals.Verify(Generate(GeneratorHarness.Usings + """
         namespace Examples;
 
-        [Network(Input = new[] { 3, 17, 15 })]
+        [Network(Input = new[] { 3, 17, 17 })]
         public partial class Zoo
         {
             [Conv2D(8, KernelH = 3, KernelW = 5, Stride = 2, PaddingH = 1, PaddingW = 2, Activation = Act.LeakyReLU, LeakySlope = 0.1f)] public partial Conv2D Wide { get; }
