@@ -12,4 +12,4 @@ print(f"{'work':<20} {'DeepPsych (ILGPU)':>20} {'PyTorch':>20} {'ours/PyTorch':>
 for name, (v, unit) in ours.items():
     if name in torch:
         t = torch[name][0]
-        print(f"{name:<20} {v:>14.4g} {unit:<5} {t:>14.4g} {unit:<5} {(v / t if t else float("nan")):>12.3f}x")
+        print(f"{name:<20} {v:>14.4g} {unit:<5} {t:>14.4g} {unit:<5} {(v / t if t else float('nan')):>12.3f}x")
