@@ -42,7 +42,7 @@ foreach (int batch in small ? new[] { 4 } : new[] { 64, 1024 })
     void Step() { net.ZeroGradients(); net.ComputeGradients(x, y, batch); net.Update(sgd); }
     double seconds = Time(Step, small ? 2 : 20, backend);
     Console.WriteLine($"LeNet-5 train step, batch {batch}: {seconds * 1e3:F2} ms = {batch / seconds:F0} images/s");
-    Console.WriteLine($"RESULT lenet_train_b{batch} {batch / seconds:F1} images/s");
+    Console.WriteLine($"RESULT lenet_train_b{batch} {batch / seconds:G4} images/s");
 }
 
 // ---- conv 3x3 64→64 pad 1 (ResNet block size), forward and forward+backward ----
@@ -58,8 +58,8 @@ foreach (int batch in small ? new[] { 4 } : new[] { 64, 1024 })
     double fwd = Time(() => backend.Conv2DForward(g, n, x, w, b, yb, Act.ReLU), small ? 2 : 10, backend);
     double both = Time(() => { backend.Conv2DForward(g, n, x, w, b, yb, Act.ReLU); backend.Conv2DBackward(g, n, x, w, yb, dx, dw, db); }, small ? 2 : 10, backend);
     Console.WriteLine($"conv {label}: forward {fwd * 1e3:F2} ms ({flops / fwd / 1e9:F1} GFLOP/s); forward+backward {both * 1e3:F2} ms ({3 * flops / both / 1e9:F1} GFLOP/s)");
-    Console.WriteLine($"RESULT conv_fwd {flops / fwd / 1e9:F2} GFLOP/s");
-    Console.WriteLine($"RESULT conv_fwd_bwd {3 * flops / both / 1e9:F2} GFLOP/s");
+    Console.WriteLine($"RESULT conv_fwd {flops / fwd / 1e9:G4} GFLOP/s");
+    Console.WriteLine($"RESULT conv_fwd_bwd {3 * flops / both / 1e9:G4} GFLOP/s");
 }
 return failures == 0 ? 0 : 1;
 
