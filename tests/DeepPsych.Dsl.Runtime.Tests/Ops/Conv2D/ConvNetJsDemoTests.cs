@@ -1,5 +1,6 @@
 using DeepPsych.Dsl.Ops;
 using DeepPsych.Dsl.Tests.Reference;
+using Examples.ConvNetJs;
 
 namespace DeepPsych.Dsl.Tests.Ops.Conv2D;
 
@@ -11,43 +12,11 @@ namespace DeepPsych.Dsl.Tests.Ops.Conv2D;
 /// </summary>
 public class ConvNetJsDemoTests
 {
-    // x[c, h, w] (NCHW, one sample): three 5×5 planes.
-    private static readonly float[] X =
-    [
-        // c = 0
-        0, 0, 1, 1, 2,
-        0, 0, 2, 1, 1,
-        1, 1, 2, 2, 2,
-        1, 2, 2, 1, 0,
-        2, 0, 0, 0, 1,
-        // c = 1
-        1, 1, 1, 0, 0,
-        2, 2, 1, 2, 2,
-        0, 2, 1, 0, 2,
-        0, 2, 2, 0, 0,
-        2, 2, 1, 1, 0,
-        // c = 2
-        0, 1, 0, 1, 2,
-        1, 2, 2, 0, 2,
-        2, 2, 1, 1, 1,
-        2, 0, 2, 2, 0,
-        1, 1, 0, 2, 1,
-    ];
-
-    // w[o, c, kh, kw] (OIHW): filter W0 then W1, each three 3×3 slices.
-    private static readonly float[] W =
-    [
-        // W0: c = 0, 1, 2
-         1,  0,  0,   -1,  0,  1,    0, -1,  0,
-        -1, -1,  0,    0, -1, -1,    0,  0,  0,
-        -1, -1,  0,   -1,  1, -1,    1,  0,  1,
-        // W1: c = 0, 1, 2
-         1,  0,  0,    0, -1,  1,    1,  0, -1,
-         0,  1,  1,    1, -1,  1,    0, -1, -1,
-        -1, -1,  1,    1, -1,  1,    0,  1,  1,
-    ];
-
-    private static readonly float[] B = [1, 0];
+    // The input volume and filters live in examples/ConvNetJsDemo (DemoVolumes), which prints them; the expected
+    // output below was computed from them independently (plain Python, and by hand for the worked element).
+    private static float[] X => DemoVolumes.X;
+    private static float[] W => DemoVolumes.W;
+    private static float[] B => DemoVolumes.B;
 
     // y[o, oh, ow]. Worked example, y[0, 1, 1]: the window starts at padded (2, 2) = input rows 1..3, columns 1..3:
     //   c0: x = [0 2 1 | 1 2 2 | 2 2 1] · W0c0 = [1 0 0 | -1 0 1 | 0 -1 0] → 0 + 0 + 0 − 1 + 0 + 2 + 0 − 2 + 0 = −1
@@ -91,4 +60,7 @@ public class ConvNetJsDemoTests
         var y = ReferenceOps.Conv2DForward(Geometry, 1, TestData.ToDouble(X), TestData.ToDouble(W), TestData.ToDouble(B));
         Assert.Equal(TestData.ToDouble(Expected), y);
     }
+
+    [Fact]
+    public void The_generated_demo_network_reproduces_the_demo_exactly() => Assert.Equal(Expected, DemoVolumes.Run());
 }
