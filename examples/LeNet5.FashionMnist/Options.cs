@@ -8,7 +8,7 @@ public sealed record Options
     public int Epochs { get; init; } = 3;
     public int BatchSize { get; init; } = 64;
     public string Optimizer { get; init; } = "nesterov";
-    public float LearningRate { get; init; } = 0.1f;
+    public float LearningRate { get; init; } = 0.05f;
     public string Schedule { get; init; } = "onecycle";
     public float WeightDecay { get; init; } = 5e-4f;
     public float Momentum { get; init; } = 0.9f;
@@ -30,7 +30,7 @@ public sealed record Options
           --epochs N          epochs to train (default 3)
           --batch-size N      mini-batch size (default 64)
           --optimizer NAME    sgd | nesterov | adam | adamw (default nesterov: SGD with Nesterov momentum)
-          --lr X              learning rate; the peak rate for the one-cycle schedule (default 0.1; use 1e-3 for adam)
+          --lr X              learning rate; the peak rate for the one-cycle schedule (default 0.05; use 1e-3 for adam)
           --schedule NAME     onecycle | cosine | step | constant (default onecycle)
           --weight-decay X    L2 weight decay (default 5e-4; biases are not decayed)
           --momentum X        SGD momentum (default 0.9)
