@@ -148,6 +148,21 @@ public abstract class KernelParityTests(BackendFixture fixture)
         Tolerance.AssertClose(ed, Down(bdy), Tolerance.Elementwise, $"{act} derivative in place");
     }
 
+    [SkippableFact]
+    public void ReLU_keeps_NaN_as_the_cpu_does()
+    {
+        float[] z = [float.NaN, -1f, 2f, 0f];
+        var expected = new float[z.Length];
+        ActivationOp.Forward(Act.ReLU, 0f, z, expected);
+        using var bz = Up(z); using var by = B.Allocate<float>(z.Length);
+        B.ActivationForward(Act.ReLU, 0f, bz, by);
+        Assert.True(float.IsNaN(expected[0]), "the CPU op is expected to keep NaN");
+        Assert.Equal(expected, Down(by));
+        using var bw = Up([1f]); using var bc = B.Allocate<float>(z.Length);
+        B.DenseForward(z.Length, 1, 1, bz, bw, default, bc, Act.ReLU);   // the fused path too
+        Assert.Equal(expected, Down(bc));
+    }
+
     public static TheoryData<string> PoolCases => new() { "2x2", "3x3-stride2-pad1-overlapping", "rect" };
 
     private static Pool2DGeometry Pool(string name) => name switch

@@ -58,11 +58,14 @@ public struct Tanh : IActivation
     public readonly float Derivative(float y, float slope) => 1f - y * y;
 }
 
-/// <summary>ReLU: y = max(0, z); f' = [y &gt; 0].</summary>
+/// <summary>ReLU: y = max(0, z), NaN stays NaN (IEEE maximum, as the CPU op and PyTorch); f' = [y &gt; 0].</summary>
 public struct ReLU : IActivation
 {
     /// <inheritdoc/>
-    public readonly float Apply(float z, float slope) => z > 0f ? z : 0f;
+    public readonly float Apply(float z, float slope) => z > 0f || IsNaNBits(z) ? z : 0f;
+
+    /// <summary>NaN test on the bits: PoCL compiles with finite-math assumptions that fold <c>z != z</c> and isnan to false.</summary>
+    internal static bool IsNaNBits(float z) => (Interop.FloatAsInt(z) & 0x7FFFFFFFu) > 0x7F800000u;
     /// <inheritdoc/>
     public readonly float Derivative(float y, float slope) => y > 0f ? 1f : 0f;
 }

@@ -19,7 +19,7 @@ public static class LossKernels
         for (int j = 0; j < classes; j++)
         {
             float v = logits[row + j];
-            if (v > max || v != v) max = v;
+            if (v > max || ReLU.IsNaNBits(v)) max = v;
         }
         double sum = 0;
         for (int j = 0; j < classes; j++)

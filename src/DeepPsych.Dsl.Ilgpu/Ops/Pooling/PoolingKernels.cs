@@ -38,7 +38,7 @@ public static class PoolingKernels
             {
                 int local = plane + ih * s.W + iw;
                 float v = x[sample + local];
-                bool nan = v != v;
+                bool nan = ReLU.IsNaNBits(v);   // not v != v: PoCL folds it (finite-math)
                 if (v > best || nan)
                 {
                     best = v;
