@@ -25,9 +25,9 @@ public static class GradientCheck
         if (options.Threads is int threads) network.Threads = threads;
         TestParameterSetter.Apply(network, options.Parameters, options.Seed);
         var target = new NetworkTarget(network, batch);
-        var tensors = GradientCheckEngine.Run(target, options);
+        var tensors = GradientCheckEngine.Run(target, options, out double noise);
         string setup = string.Create(CultureInfo.InvariantCulture,
-            $"batch {batch.Batch}, seed {options.Seed}, parameters {options.Parameters}, threads {network.Threads}, architecture {network.ArchitectureHash}");
+            $"batch {batch.Batch}, seed {options.Seed}, parameters {options.Parameters}, threads {network.Threads}, architecture {network.ArchitectureHash}, measured loss noise {noise:0.0e+00}");
         return new GradientCheckReport($"{network.Name} ({network.Loss})", setup, options, tensors, target.NetworkLoss, target.ReferenceLoss, network.Loss.ToString());
     }
 
@@ -47,10 +47,10 @@ public static class GradientCheck
         try
         {
             var target = new OpTarget(inputs, outputLength, forward, backward, options.Seed);
-            var tensors = GradientCheckEngine.Run(target, options);
+            var tensors = GradientCheckEngine.Run(target, options, out double noise);
             double l = target.Loss();
             string setup = string.Create(CultureInfo.InvariantCulture,
-                $"op, loss Σ w·y with w ~ N(0,1) (seed {options.Seed}), inputs {string.Join(", ", inputs.Select(i => $"{i.Name} [{string.Join(", ", i.Shape)}]"))}, output {outputLength}");
+                $"op, loss Σ w·y with w ~ N(0,1) (seed {options.Seed}), measured loss noise {noise:0.0e+00}, inputs {string.Join(", ", inputs.Select(i => $"{i.Name} [{string.Join(", ", i.Shape)}]"))}, output {outputLength}");
             return new GradientCheckReport(name, setup, options, tensors, null, l, null);
         }
         finally

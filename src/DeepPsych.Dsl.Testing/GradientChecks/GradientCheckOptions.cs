@@ -65,10 +65,23 @@ public sealed record GradientCheckOptions
     /// 1e-3 of the tensor's largest gradient is above that noise and far below any formula error.</summary>
     public double AbsoluteTolerance { get; init; } = 1e-3;
 
-    /// <summary>A coordinate that fails at step h is retried once at h/8: a ReLU or max-pool kink inside [θ−h, θ+h]
-    /// makes the central difference wrong, and at h/8 the kink is most likely outside. A real error does not shrink
-    /// with the step. Coordinates that pass only on retry are counted as non-smooth in the report.</summary>
-    public bool RetryNonSmooth { get; init; } = true;
+    /// <summary>Smoothness is tested at every coordinate: the analytic gradient is read at both ends θ±h too, and when
+    /// their mean differs from g(θ) by more than the tolerance (on a smooth loss they agree to O(h²)), a ReLU or max-pool
+    /// kink lies inside [θ−h, θ+h] (the central difference would average two slopes). The step is then shrunk to h/4 and h/16 (counted as kinks in the report). A coordinate
+    /// that is still not smooth at h/16 is skipped as non-differentiable when this is true (the default), or compared
+    /// anyway when false. A wrong formula is wrong on both sides alike: it passes the smoothness test and fails the comparison.</summary>
+    public bool SkipNonDifferentiable { get; init; } = true;
+
+    /// <summary>A tensor fails when more than this fraction of its checked coordinates (or directions) had to be skipped
+    /// as non-differentiable: a backward that returns garbage also looks "non-smooth", and must not pass by being skipped.</summary>
+    public double MaxSkippedFraction { get; init; } = 0.25;
+
+    /// <summary>The float32 rounding noise ε of the loss is measured at the start of every check (the loss re-evaluated
+    /// with single coordinates moved by one ulp); each comparison then also allows NoiseSigmas·√2·ε/2h, what that noise
+    /// alone can do to a central difference over a step h. 6σ: a correct gradient essentially never trips it, and at the
+    /// default step it is ~1e-5 of a typical gradient — it only matters when a kink has forced the step down to h/16.
+    /// It is printed in the report. 0 turns it off.</summary>
+    public double NoiseSigmas { get; init; } = 6;
 
     /// <summary>Threads the network uses during the check; null leaves <see cref="INeuralNetwork.Threads"/> as it is.</summary>
     public int? Threads { get; init; }

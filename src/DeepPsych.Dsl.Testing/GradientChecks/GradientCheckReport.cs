@@ -7,18 +7,22 @@ namespace DeepPsych.Dsl.Testing;
 public sealed record CoordinateCheck(int FlatIndex, IReadOnlyList<int> Index, double Analytic, double Numeric, double Step, bool Retried, bool Passed, double Allowed)
 {
     /// <summary>|analytic − numeric| as a fraction of the allowed error (≤ 1 passes).</summary>
-    public double ToleranceUsed => Allowed > 0 ? AbsoluteError / Allowed : (AbsoluteError == 0 ? 0 : double.PositiveInfinity);
+    public double ToleranceUsed => Skipped ? 0 : Allowed > 0 ? AbsoluteError / Allowed : (AbsoluteError == 0 ? 0 : double.PositiveInfinity);
     /// <summary>|analytic − numeric|.</summary>
     public double AbsoluteError => Math.Abs(Analytic - Numeric);
     /// <summary>|analytic − numeric| / max(|analytic|, |numeric|); 0 when both are 0.</summary>
     public double RelativeError => GradientCheckEngine.Relative(Analytic, Numeric);
+    /// <summary>Skipped: not smooth even at the smallest step (a kink within ~1e-4·θ); <see cref="Passed"/> is then true.</summary>
+    public bool Skipped { get; init; }
 }
 
 /// <summary>One random direction d: ∇L·d (analytic) against (L(θ+td) − L(θ−td)) / 2t (numeric).</summary>
 public sealed record DirectionCheck(int Number, double Analytic, double Numeric, double Scale, bool Retried, bool Passed, double RelativeTolerance)
 {
     /// <summary>The relative error as a fraction of the tolerance (≤ 1 passes).</summary>
-    public double ToleranceUsed => RelativeError / RelativeTolerance;
+    public double ToleranceUsed => Skipped ? 0 : RelativeError / RelativeTolerance;
+    /// <summary>Skipped: not smooth even at the smallest step.</summary>
+    public bool Skipped { get; init; }
     /// <summary>|analytic − numeric|.</summary>
     public double AbsoluteError => Math.Abs(Analytic - Numeric);
     /// <summary>|analytic − numeric| / max(|analytic|, |numeric|, typical size of ∇L·d).</summary>
@@ -29,12 +33,14 @@ public sealed record DirectionCheck(int Number, double Analytic, double Numeric,
 public sealed class TensorGradientReport
 {
     internal TensorGradientReport(string name, IReadOnlyList<int> shape, int length, double gradientScale,
-        IReadOnlyList<CoordinateCheck> coordinates, IReadOnlyList<DirectionCheck> directions)
+        IReadOnlyList<CoordinateCheck> coordinates, IReadOnlyList<DirectionCheck> directions, double maxSkippedFraction)
     {
         Name = name; Shape = shape; Length = length; GradientScale = gradientScale; Coordinates = coordinates; Directions = directions;
-        Worst = coordinates.Count == 0 ? null : coordinates.MaxBy(c => (c.Passed ? 0 : 1, c.RelativeError * (c.AbsoluteError > 0 ? 1 : 0), c.AbsoluteError));
-        MaxAbsoluteError = coordinates.Count == 0 ? 0 : coordinates.Max(c => c.AbsoluteError);
-        MaxRelativeError = coordinates.Count == 0 ? 0 : coordinates.Max(c => c.RelativeError);
+        var compared = coordinates.Where(c => !c.Skipped).ToList();
+        Worst = compared.Count == 0 ? null : compared.MaxBy(c => (c.Passed ? 0 : 1, c.ToleranceUsed));
+        MaxAbsoluteError = compared.Count == 0 ? 0 : compared.Max(c => c.AbsoluteError);
+        MaxRelativeError = compared.Count == 0 ? 0 : compared.Max(c => c.RelativeError);
+        _maxSkipped = maxSkippedFraction;
     }
 
     /// <summary>The tensor's name, e.g. <c>C1.weight</c>.</summary>
@@ -60,14 +66,19 @@ public sealed class TensorGradientReport
     /// <summary>The largest error as a fraction of what was allowed, over coordinates and directions: how close the
     /// tensor came to failing (≤ 1 passes). A correct float32 gradient typically uses well under 10%.</summary>
     public double ToleranceUsed => Coordinates.Select(c => c.ToleranceUsed).Concat(Directions.Select(d => d.ToleranceUsed)).DefaultIfEmpty(0).Max();
-    /// <summary>Coordinates that passed only at the smaller retry step (a kink of ReLU or max-pool nearby).</summary>
-    public int NonSmooth => Coordinates.Count(c => c.Retried && c.Passed);
+    /// <summary>Coordinates (and directions) compared at a smaller step because a kink (ReLU, max-pool) lay inside the first.</summary>
+    public int NonSmooth => Coordinates.Count(c => c.Retried) + Directions.Count(d => d.Retried);
+    /// <summary>Coordinates (and directions) skipped as non-differentiable.</summary>
+    public int Skipped => Coordinates.Count(c => c.Skipped) + Directions.Count(d => d.Skipped);
+    /// <summary>Whether more were skipped than <see cref="GradientCheckOptions.MaxSkippedFraction"/> allows.</summary>
+    public bool TooManySkipped => Skipped > _maxSkipped * (Coordinates.Count + Directions.Count);
+    private readonly double _maxSkipped;
     /// <summary>Failing coordinates.</summary>
     public int FailedCoordinates => Coordinates.Count(c => !c.Passed);
     /// <summary>Failing directions.</summary>
     public int FailedDirections => Directions.Count(d => !d.Passed);
     /// <summary>Whether every coordinate and direction passed.</summary>
-    public bool Passed => FailedCoordinates == 0 && FailedDirections == 0;
+    public bool Passed => FailedCoordinates == 0 && FailedDirections == 0 && !TooManySkipped;
 }
 
 /// <summary>The result of a gradient check: one <see cref="TensorGradientReport"/> per tensor, and the loss cross-check.
@@ -111,7 +122,8 @@ public sealed class GradientCheckReport
         sb.Append("Gradient check ").Append(Passed ? "passed" : "FAILED").Append(": ").AppendLine(Subject);
         sb.AppendLine(Setup);
         sb.Append("pass if |a − n| ≤ ").Append(Shapes.E(o.RelativeTolerance)).Append("·max(|a|,|n|) + ").Append(Shapes.E(o.AbsoluteTolerance))
-          .Append("·max|a| per tensor; step h = ").Append(Shapes.E(o.StepFactor)).Append("·max(|θ|, rms θ, ").Append(o.MinimumScale.ToString(System.Globalization.CultureInfo.InvariantCulture)).AppendLine(")");
+          .Append("·max|a| per tensor + 6σ of loss noise; step h = ").Append(Shapes.E(o.StepFactor)).Append("·max(|θ|, rms θ, ").Append(o.MinimumScale.ToString(System.Globalization.CultureInfo.InvariantCulture)).AppendLine(")")
+          .AppendLine("a kink (½(g(θ+h) + g(θ−h)) ≠ g(θ)) shrinks the step to h/4, h/16; still one at h/16: skipped as non-differentiable");
         if (NetworkLoss is double nl)
             sb.Append("loss (").Append(LossName).Append("): network ").Append(nl.ToString("0.0000000", System.Globalization.CultureInfo.InvariantCulture))
               .Append(", reference (double) ").Append(ReferenceLoss.ToString("0.0000000", System.Globalization.CultureInfo.InvariantCulture))
@@ -123,7 +135,10 @@ public sealed class GradientCheckReport
         {
             string check = t.Sampled ? $"{t.Coordinates.Count}/{t.Length} + {t.Directions.Count} dir" : $"{t.Coordinates.Count}/{t.Length}";
             string result = t.Passed ? "ok" : $"FAIL ({Fails(t)})";
-            if (t.Passed && t.NonSmooth > 0) result += $" ({t.NonSmooth} kink{(t.NonSmooth == 1 ? "" : "s")})";
+            var notes = new List<string>();
+            if (t.NonSmooth > 0) notes.Add($"{t.NonSmooth} kink{(t.NonSmooth == 1 ? "" : "s")}");
+            if (t.Skipped > 0) notes.Add($"{t.Skipped} skipped");
+            if (notes.Count > 0) result += " (" + string.Join(", ", notes) + ")";
             var w = t.Worst;
             rows.Add(new[]
             {
@@ -141,7 +156,7 @@ public sealed class GradientCheckReport
             var drows = new List<string[]> { new[] { "tensor", "d", "analytic", "numeric", "rel err", "tol used", "result" } };
             foreach (var t in dirs)
                 foreach (var d in t.Directions)
-                    drows.Add(new[] { t.Name, d.Number.ToString(System.Globalization.CultureInfo.InvariantCulture), Shapes.E(d.Analytic), Shapes.E(d.Numeric), Shapes.E(d.RelativeError), Percent(d.ToleranceUsed), d.Passed ? (d.Retried ? "ok (kink)" : "ok") : "FAIL" });
+                    drows.Add(new[] { t.Name, d.Number.ToString(System.Globalization.CultureInfo.InvariantCulture), Shapes.E(d.Analytic), Shapes.E(d.Numeric), Shapes.E(d.RelativeError), Percent(d.ToleranceUsed), d.Skipped ? "skipped (kink)" : d.Passed ? (d.Retried ? "ok (kink)" : "ok") : "FAIL" });
             AppendTable(sb, drows, rightAligned: [false, true, true, true, true, true, false]);
         }
 
@@ -167,6 +182,7 @@ public sealed class GradientCheckReport
         var parts = new List<string>();
         if (t.FailedCoordinates > 0) parts.Add($"{t.FailedCoordinates} coord");
         if (t.FailedDirections > 0) parts.Add($"{t.FailedDirections} dir");
+        if (t.TooManySkipped) parts.Add($"{t.Skipped} non-differentiable > {t.Coordinates.Count + t.Directions.Count} × max fraction");
         return string.Join(", ", parts);
     }
 

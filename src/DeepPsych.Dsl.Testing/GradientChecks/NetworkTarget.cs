@@ -18,10 +18,13 @@ internal sealed class NetworkTarget(INeuralNetwork network, TestBatch batch) : I
 
     public double Loss()
     {
+        network.ZeroGradients();
         network.Step = _step;
         batch.ComputeGradients(network, _outputs);
         return batch.ReferenceLoss(network, _outputs);
     }
+
+    public ReadOnlySpan<float> Gradient(int t) => network.ParameterTensors[t].Gradients;
 
     public float[][] AnalyticGradients()
     {

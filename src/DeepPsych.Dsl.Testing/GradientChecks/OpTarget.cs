@@ -53,19 +53,24 @@ internal sealed class OpTarget : ICheckTarget
     public IReadOnlyList<int> TensorShape(int t) => _inputs[_checked[t]].Shape;
     public Span<float> Values(int t) => _arrays[_checked[t]];
 
+    private float[][] _last = [];
+
+    /// <summary>Forward, the loss, and backward (so <see cref="Gradient"/> holds the gradient at this point too).</summary>
     public double Loss()
     {
         _forward(_arrays, _output);
         double l = 0;
         for (int k = 0; k < _output.Length; k++) l += (double)_weights[k] * _output[k];
+        _last = _arrays.Select(a => new float[a.Length]).ToArray();
+        _backward(_arrays, _output, (float[])_weights.Clone(), _last);
         return l;
     }
 
+    public ReadOnlySpan<float> Gradient(int t) => _last[_checked[t]];
+
     public float[][] AnalyticGradients()
     {
-        _forward(_arrays, _output);
-        var grads = _arrays.Select(a => new float[a.Length]).ToArray();
-        _backward(_arrays, _output, (float[])_weights.Clone(), grads);
-        return _checked.Select(i => grads[i]).ToArray();
+        Loss();
+        return _checked.Select(i => (float[])_last[i].Clone()).ToArray();
     }
 }

@@ -112,7 +112,7 @@ internal static class GradientSnapshotText
                 sb.AppendLine($"sampled values ({sample.Count} of {v.Length}, seeded):");
                 foreach (int i in sample) AppendValues(sb, i, shape, v.AsSpan(i, 1));
                 int rows = shape.Length == 0 ? 1 : shape[0], rowLength = v.Length / Math.Max(rows, 1);
-                sb.AppendLine($"row l2 norms (along the first axis, {rows} rows of {rowLength}):");
+                sb.AppendLine($"L2 norm of each row (along the first axis, {rows} rows of {rowLength}):");
                 for (int r = 0; r < rows; r += 8)
                 {
                     sb.Append("row ").Append(r.ToString(CultureInfo.InvariantCulture).PadRight(5));
@@ -192,7 +192,7 @@ internal static class GradientSnapshotText
                 for (int d = 0; d < index.Length; d++) flat = flat * t.Shape[d] + index[d];
                 foreach (var v in line[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)) t.Values[flat++] = Num(v);
             }
-            else if (line.StartsWith("row ", StringComparison.Ordinal))
+            else if (line.StartsWith("row ", StringComparison.Ordinal) && line.Length > 4 && char.IsDigit(line[4]))
             {
                 var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 int r = int.Parse(parts[1], CultureInfo.InvariantCulture);
