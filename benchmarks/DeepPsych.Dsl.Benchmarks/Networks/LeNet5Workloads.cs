@@ -3,7 +3,8 @@ using DeepPsych.Dsl.Optimizers;
 namespace DeepPsych.Dsl.Benchmarks.Networks;
 
 /// <summary>The LeNet-5 work both the BenchmarkDotNet benchmarks and the side-by-side peer run measure, so the two
-/// always time the same thing: a training step (zero grads, forward, loss, backward, SGD-momentum update) and inference.</summary>
+/// always time the same thing: a training step (zero grads, forward, loss, backward, SGD-momentum update) and inference.
+/// Training cycles through 16 random batches (as the PyTorch peer does) so that it does not collapse onto one batch.</summary>
 public sealed class LeNet5Workloads
 {
     public readonly LeNet5 Net = new();
@@ -11,6 +12,8 @@ public sealed class LeNet5Workloads
     private readonly float[] _input;
     private readonly int[] _labels;
     private readonly float[] _output;
+    private const int Batches = 16;
+    private int _step;
     public int TrainBatch { get; }
     public int InferBatch { get; }
 
@@ -18,19 +21,21 @@ public sealed class LeNet5Workloads
     {
         TrainBatch = trainBatch;
         InferBatch = inferBatch;
-        int n = Math.Max(trainBatch, inferBatch);
+        int n = Math.Max(Batches * trainBatch, inferBatch);
         var rng = new Random(42);
         _input = new float[n * LeNet5.InputLength];
         for (int i = 0; i < _input.Length; i++) _input[i] = (float)(rng.NextDouble() * 2 - 1);
         _labels = new int[n];
         for (int i = 0; i < n; i++) _labels[i] = rng.Next(10);
-        _output = new float[n * LeNet5.OutputLength];
+        _output = new float[inferBatch * LeNet5.OutputLength];
     }
 
     public float TrainStep()
     {
         Net.ZeroGradients();
-        float loss = Net.ComputeGradients(_input.AsSpan(0, TrainBatch * LeNet5.InputLength), _labels.AsSpan(0, TrainBatch), TrainBatch);
+        int b = _step++ % Batches;
+        float loss = Net.ComputeGradients(_input.AsSpan(b * TrainBatch * LeNet5.InputLength, TrainBatch * LeNet5.InputLength),
+            _labels.AsSpan(b * TrainBatch, TrainBatch), TrainBatch);
         _sgd.Step(Net);
         return loss;
     }
