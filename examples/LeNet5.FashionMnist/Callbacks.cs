@@ -19,7 +19,8 @@ public sealed class RunningFigures(int window = 50)
     private long _samples;
 
     public double Loss => _recent.Count == 0 ? double.NaN : _recent.Average(r => r.Loss);
-    public double Accuracy => _recent.Sum(r => r.Samples) is int n && n > 0 ? (double)_recent.Sum(r => r.Correct) / n : double.NaN;
+    /// <summary>NaN when the backend reports no correct counts (Correct &lt; 0).</summary>
+    public double Accuracy => _recent.Any(r => r.Correct < 0) ? double.NaN : _recent.Sum(r => r.Samples) is int n && n > 0 ? (double)_recent.Sum(r => r.Correct) / n : double.NaN;
     public double ImagesPerSecond => _samples / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
 
     public void Add(in BatchEndInfo batch)
@@ -30,7 +31,7 @@ public sealed class RunningFigures(int window = 50)
     }
 
     public string Describe(in BatchEndInfo b)
-        => $"epoch {b.Epoch + 1}/{b.TotalEpochs} batch {b.Batch + 1}/{b.BatchesPerEpoch}  loss {Loss:F4}  acc {Accuracy:P1}  {ImagesPerSecond:N0} img/s";
+        => $"epoch {b.Epoch + 1}/{b.TotalEpochs} batch {b.Batch + 1}/{b.BatchesPerEpoch}  loss {Loss:F4}  acc {(double.IsNaN(Accuracy) ? "n/a" : Accuracy.ToString("P1"))}  {ImagesPerSecond:N0} img/s";
 }
 
 /// <summary>Drives the live Spectre.Console progress bar.</summary>

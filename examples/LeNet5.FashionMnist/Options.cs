@@ -38,7 +38,8 @@ public sealed record Options
           --data DIR          folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
                               (default /usr/share/datasets/fashion-mnist)
           --output DIR        where metrics.json, the checkpoint and the plots go (default runs/lenet5-<time>)
-          --backend NAME      cpu (default; the vectorized CPU path)
+          --backend NAME      cpu (default: the vectorized CPU path), or an ILGPU device: ilgpu-cpu, opencl[:i], cuda[:i]
+                              (OpenCL on the CPU through PoCL is slow but correct; the run names the devices present)
           --threads N         threads for data-parallel batches (default: all cores)
           --limit N           train on the first N images only (quick runs)
           --overwrite         replace files in an existing output folder
@@ -67,7 +68,7 @@ public sealed record Options
                 "--seed" => o with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--data" => o with { Data = Value() },
                 "--output" => o with { Output = Value() },
-                "--backend" => o with { Backend = OneOf(flag, Value(), "cpu") },
+                "--backend" => o with { Backend = ParseBackend(Value()) },
                 "--threads" => o with { Threads = Int() },
                 "--limit" => o with { Limit = Int() },
                 "--overwrite" => o with { Overwrite = true },
@@ -77,6 +78,12 @@ public sealed record Options
             };
         }
         return o;
+    }
+
+    private static string ParseBackend(string value)
+    {
+        try { DeepPsych.Dsl.Devices.Device.Parse(value); return value; }
+        catch (FormatException e) { throw new ArgumentException($"--backend: {e.Message}"); }
     }
 
     private static string OneOf(string flag, string value, params string[] allowed)

@@ -66,7 +66,12 @@ var clock = Stopwatch.StartNew();
 bool live = !options.Plain && AnsiConsole.Profile.Capabilities.Interactive;
 try
 {
-    if (live)
+    if (options.Backend != "cpu")
+    {
+        var progress = new PlainProgress(Console.Out, totalSteps, every: Math.Max(1, stepsPerEpoch / 10));
+        history = DeviceTraining.Fit(net, options, train, test, optimizer, schedule, [curve, progress]);
+    }
+    else if (live)
     {
         history = AnsiConsole.Progress()
             .AutoClear(false)
@@ -84,6 +89,11 @@ try
         trainer.Callbacks.Add(new PlainProgress(Console.Out, totalSteps, every: Math.Max(1, stepsPerEpoch / 10)));
         history = trainer.Fit(train, test);
     }
+}
+catch (DeepPsych.Dsl.Devices.DeviceNotAvailableException e)
+{
+    AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+    return 4;
 }
 catch (TrainingDivergedException e)
 {
