@@ -23,14 +23,13 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 set +e
-dotnet test DeepPsych.Dsl.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" | grep -E "^\s*(Passed|Failed|Skipped) |error|Passed!|Failed!|Skipped!|\[SKIP\]|\[FAIL\]|Total tests"
+# Show build errors, each test assembly's totals, and every failed or skipped test with its message or reason.
+dotnet test DeepPsych.Dsl.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" \
+  | grep -E --line-buffered ": error |^\s*(Failed|Skipped) |^\s*(Total tests|Passed|Failed|Skipped):|Error Message|^\s+Expected|^\s+Actual"
 status=${PIPESTATUS[0]}
-set -e
-passed=$(grep -oE "Passed: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE "Failed: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
-skipped=$(grep -oE "Skipped: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+sum() { grep -oE "^\s+$1: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}'; }
 echo
-echo "$passed passed, $failed failed, $skipped skipped"
-rm -f "$log"
+echo "$(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
 exit "$status"
