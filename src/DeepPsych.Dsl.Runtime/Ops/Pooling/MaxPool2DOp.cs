@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace DeepPsych.Dsl.Ops;
 
 /// <summary>
@@ -5,7 +9,7 @@ namespace DeepPsych.Dsl.Ops;
 /// flat index of the winning input element within its sample (c·H·W + ih·W + iw) — like convnet.js's switchx/switchy —
 /// which is all backward needs.
 /// </summary>
-public static class MaxPool2DOp
+public static unsafe class MaxPool2DOp
 {
     /// <summary>y[n, c, oh, ow] = max over the window of x[n, c, oh·s − p + i, ow·s − p + j]; argmax = where it was (first on ties).</summary>
     /// <param name="g">Geometry of one sample.</param>
@@ -20,6 +24,18 @@ public static class MaxPool2DOp
         g.CheckLengths(op, batch, x.Length, "x", y.Length, "y");
         if (argmax.Length != y.Length) throw new ArgumentException($"{op}: argmax has {argmax.Length} elements but y has {y.Length}.");
         int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth;
+        if (g.PadH == 0 && g.PadW == 0 && g.KernelH == g.StrideH && g.KernelW == g.StrideW)
+        {
+            // Tiling windows (window = stride, no padding; LeNet's 2×2/2): every window lies inside the input, so no
+            // clipping is needed. 2×2 with AVX-512 runs 16 outputs per step; anything else runs a tight scalar loop.
+            fixed (float* px = x) fixed (float* py = y) fixed (int* pa = argmax)
+            {
+                if (g.KernelH == 2 && g.KernelW == 2 && Avx512F.IsSupported) Forward2x2Avx512(g, batch, px, x.Length, py, pa, y.Length);
+                else ForwardTiles(g, batch, px, py, pa);
+            }
+            return;
+        }
+        // General path: windows clipped to the input (padding counts as −∞).
         for (int n = 0; n < batch; n++)
         {
             var xs = x.Slice(n * g.InputLength, g.InputLength);
@@ -53,6 +69,120 @@ public static class MaxPool2DOp
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Tiling windows (KH = SH, KW = SW, no padding), scalar: the same scan as the general path — row-major over the
+    /// window, take v if v &gt; best or v is the first NaN — written as selects on raw pointers so that the JIT emits no
+    /// bounds checks and (mostly) no data-dependent branches.
+    /// </summary>
+    private static void ForwardTiles(in Pool2DGeometry g, int batch, float* x, float* y, int* argmax)
+    {
+        int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth, KH = g.KernelH, KW = g.KernelW;
+        int o = 0;
+        for (int n = 0; n < batch; n++)
+        {
+            float* xs = x + (nint)n * g.InputLength;
+            for (int c = 0; c < C; c++)
+                for (int oh = 0; oh < OH; oh++)
+                {
+                    int rowStart = (c * H + oh * KH) * W;   // index of the window's top-left for ow = 0, within the sample
+                    for (int ow = 0; ow < OW; ow++, o++)
+                    {
+                        int at = rowStart + ow * KW;
+                        float best = xs[at];
+                        for (int i = 0; i < KH; i++)
+                        {
+                            int r = rowStart + i * W + ow * KW;
+                            for (int j = i == 0 ? 1 : 0; j < KW; j++)
+                            {
+                                float v = xs[r + j];
+                                // Once best is NaN nothing replaces it (v > NaN is false and best == best is false).
+                                bool take = v > best | (v != v & best == best);
+                                best = take ? v : best;
+                                at = take ? r + j : at;
+                            }
+                        }
+                        y[o] = best;
+                        argmax[o] = at;
+                    }
+                }
+        }
+    }
+
+    /// <summary>
+    /// 2×2 stride-2 windows, no padding, AVX-512: 16 outputs of one output row per step. Two loads per input row cover
+    /// 32 input columns; vpermt2ps splits them into the even (left) and odd (right) window columns. The four candidates
+    /// are then combined in the scalar scan's order (top-left, top-right, bottom-left, bottom-right) with the same rule:
+    /// take v if v &gt; best, or v is NaN and best is not — so the first maximum, or the first NaN, wins, as in the scalar path.
+    /// </summary>
+    /// <remarks>
+    /// A step whose row has fewer than 16 outputs left still stores 16 lanes: the extra lanes land on outputs that a later
+    /// step (same or following row, channel or sample — outputs are produced in increasing order) overwrites. Only where the
+    /// 32-column loads or the 16-lane stores would leave the tensors does the step fall back to scalar code.
+    /// </remarks>
+    private static void Forward2x2Avx512(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
+    {
+        int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth;
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = even + Vector512<int>.One;
+        var wv = Vector512.Create(W);
+        int o = 0;
+        for (int n = 0; n < batch; n++)
+        {
+            float* xs = x + (nint)n * g.InputLength;
+            for (int c = 0; c < C; c++)
+                for (int oh = 0; oh < OH; oh++)
+                {
+                    int rowStart = (c * H + 2 * oh) * W;   // within-sample index of the top row's first element
+                    for (int ow0 = 0; ow0 < OW; ow0 += 16)
+                    {
+                        int i0 = rowStart + 2 * ow0;
+                        int lanes = Math.Min(16, OW - ow0);
+                        if ((long)n * g.InputLength + i0 + W + 32 > xLength || o + 16 > yLength)
+                        {
+                            // Tail at the very end of the tensors: scalar, same rule.
+                            for (int t = 0; t < lanes; t++) Best2x2(xs, i0 + 2 * t, W, out y[o + t], out argmax[o + t]);
+                            o += lanes;
+                            continue;
+                        }
+                        float* top = xs + i0, bottom = top + W;
+                        var t0 = Vector512.Load(top); var t1 = Vector512.Load(top + 16);
+                        var b0 = Vector512.Load(bottom); var b1 = Vector512.Load(bottom + 16);
+                        var best = Avx512F.PermuteVar16x32x2(t0, even, t1);                 // top-left
+                        var topLeft = Vector512.Create(i0) + even;                                 // window indices per lane
+                        var bottomLeft = topLeft + wv;
+                        var at = topLeft;
+                        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(t0, odd, t1), topLeft + Vector512<int>.One);     // top-right
+                        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(b0, even, b1), bottomLeft);                      // bottom-left
+                        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(b0, odd, b1), bottomLeft + Vector512<int>.One);  // bottom-right
+                        Vector512.Store(best, y + o);
+                        Vector512.Store(at, argmax + o);
+                        o += lanes;
+                    }
+                }
+        }
+    }
+
+    /// <summary>Per lane: if v &gt; best, or v is NaN and best is not, then best = v and at = iv.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(ref Vector512<float> best, ref Vector512<int> at, Vector512<float> v, Vector512<int> iv)
+    {
+        var take = Vector512.GreaterThan(v, best) | Vector512.AndNot(Vector512.Equals(best, best), Vector512.Equals(v, v));
+        best = Vector512.ConditionalSelect(take, v, best);
+        at = Vector512.ConditionalSelect(take.AsInt32(), iv, at);
+    }
+
+    /// <summary>Scalar 2×2 window at within-sample index i (top-left), row length w, scanned row-major.</summary>
+    private static void Best2x2(float* xs, int i, int w, out float best, out int at)
+    {
+        best = xs[i]; at = i;
+        ReadOnlySpan<int> offsets = [1, w, w + 1];
+        foreach (int d in offsets)
+        {
+            float v = xs[i + d];
+            if (v > best || (float.IsNaN(v) && !float.IsNaN(best))) { best = v; at = i + d; }
         }
     }
 

@@ -15,6 +15,12 @@ public class MaxPool2DOpTests
         { 1, 9, 11, 2, 3, 2, 1, 0 },    // non-square window
         { 2, 5, 7, 5, 5, 3, 3, 2 },     // pad = k/2
         { 3, 13, 13, 3, 3, 2, 2, 0 },   // AlexNet-style overlapping
+        // Tiling windows (window = stride, no padding): the dedicated paths.
+        { 6, 28, 28, 2, 2, 2, 2, 0 },   // LeNet S2 at full size (2×2 vector path, 14 outputs per row)
+        { 3, 10, 37, 2, 2, 2, 2, 0 },   // 18 outputs per row (two vector steps), odd width (last column unused)
+        { 2, 11, 10, 2, 2, 2, 2, 0 },   // odd height (last row unused)
+        { 2, 9, 12, 3, 3, 3, 3, 0 },    // 3×3/3: scalar tiling path
+        { 1, 8, 9, 2, 3, 2, 3, 0 },     // non-square tiling window
     };
 
     private static Pool2DGeometry G(int c, int h, int w, int kh, int kw, int sh, int sw, int p) => new(c, h, w, kh, kw, sh, sw, p, p);
@@ -50,6 +56,48 @@ public class MaxPool2DOpTests
         var idx = Enumerable.Range(0, xd.Length).ToArray();
         var num = FiniteDifferences.Gradient(() => FiniteDifferences.Dot(rd, ReferenceOps.MaxPoolForward(g, batch, xd).y), xd, idx);
         FiniteDifferences.AssertClose("dx", dx, dx0.Zip(num, (a, b) => a + b).ToArray(), idx);
+    }
+
+    /// <summary>
+    /// Ties and NaN on the tiling-window paths (2×2/2 vector, 3×3/3 scalar): per window the first maximum in row-major
+    /// order wins, and the first NaN wins over everything (PyTorch). The expected values come from a plain scan here,
+    /// since the double reference has no NaN rule.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 12, 38, 2, 3)]
+    [InlineData(6, 28, 28, 2, 2)]
+    [InlineData(2, 9, 9, 3, 2)]
+    public void Tiling_windows_keep_first_max_and_first_NaN(int c, int h, int w, int k, int batch)
+    {
+        var g = Pool2DGeometry.Square(c, h, w, k);
+        var rnd = new Random(7);
+        var x = new float[batch * g.InputLength];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int r = rnd.Next(20);
+            // few distinct values (many ties), some −∞, some NaN (a quiet NaN with a payload, from its bits)
+            x[i] = r == 0 ? BitConverter.Int32BitsToSingle(0x7FC00000 | i) : r == 1 ? float.NegativeInfinity : rnd.Next(3);
+        }
+        var y = new float[batch * g.OutputLength]; var am = new int[y.Length];
+        MaxPool2DOp.Forward(g, batch, x, y, am);
+
+        int o = 0;
+        for (int n = 0; n < batch; n++)
+            for (int ch = 0; ch < c; ch++)
+                for (int oh = 0; oh < g.OutHeight; oh++)
+                    for (int ow = 0; ow < g.OutWidth; ow++, o++)
+                    {
+                        float best = float.NegativeInfinity; int at = (ch * h + oh * k) * w + ow * k;
+                        for (int i = 0; i < k && !float.IsNaN(best); i++)
+                            for (int j = 0; j < k; j++)
+                            {
+                                int idx = (ch * h + oh * k + i) * w + ow * k + j;
+                                float v = x[n * g.InputLength + idx];
+                                if (v > best || float.IsNaN(v)) { best = v; at = idx; if (float.IsNaN(v)) break; }
+                            }
+                        Assert.Equal(at, am[o]);
+                        Assert.Equal(BitConverter.SingleToInt32Bits(best), BitConverter.SingleToInt32Bits(y[o]));
+                    }
     }
 
     [Fact]
