@@ -1,7 +1,7 @@
 using DeepPsych.Dsl.Training;
 using Spectre.Console;
 
-namespace Examples.LeNet5;
+namespace Examples.FashionMnist;
 
 /// <summary>Keeps every batch's loss for the loss plot.</summary>
 public sealed class BatchCurve : ITrainingCallback

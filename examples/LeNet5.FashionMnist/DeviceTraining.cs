@@ -6,7 +6,7 @@ using DeepPsych.Dsl.Ilgpu.Training;
 using DeepPsych.Dsl.Optimizers;
 using DeepPsych.Dsl.Training;
 
-namespace Examples.LeNet5;
+namespace Examples.FashionMnist;
 
 /// <summary>Training on an ILGPU device (<c>--backend ilgpu-cpu | opencl[:i] | cuda[:i]</c>). Parameters, activations,
 /// gradients and optimizer state stay on the device for the whole run; each step uploads a batch and downloads the

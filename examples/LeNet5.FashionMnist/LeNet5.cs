@@ -1,6 +1,6 @@
 using DeepPsych.Dsl;
 
-namespace Examples.LeNet5;
+namespace Examples.FashionMnist;
 
 /// <summary>LeNet-5 (LeCun et al., 1998) as in the lecture, with the modern ReLU and max pooling, for 28×28 images.
 /// C1 is padded by 2 so that 28×28 inputs give the original 28×28 → 14×14 → 10×10 → 5×5 maps.</summary>

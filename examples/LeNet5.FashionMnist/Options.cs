@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Examples.LeNet5;
+namespace Examples.FashionMnist;
 
 /// <summary>Command-line options of the main job. Every flag has a default; <c>--help</c> lists them.</summary>
 public sealed record Options

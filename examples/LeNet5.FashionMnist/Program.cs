@@ -3,7 +3,7 @@ using DeepPsych.Dsl.Checkpoints;
 using DeepPsych.Dsl.Data;
 using DeepPsych.Dsl.Optimizers;
 using DeepPsych.Dsl.Training;
-using Examples.LeNet5;
+using Examples.FashionMnist;
 using Spectre.Console;
 
 Options options;

@@ -2,7 +2,7 @@ using DeepPsych.Dsl;
 using DeepPsych.Dsl.Training;
 using SkiaSharp;
 
-namespace Examples.LeNet5;
+namespace Examples.FashionMnist;
 
 /// <summary>The PNG reports of a run: loss and accuracy curves, the confusion matrix, and C1's learned filters.</summary>
 public static class Reports

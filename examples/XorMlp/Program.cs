@@ -10,8 +10,8 @@ const int epochs = 5000;
 // of 1–10 learn XOR in 5000 epochs and the others stall there (measured). Pass a seed as the first argument to try one.
 int seed = args.Length > 0 ? int.Parse(args[0]) : 3;
 
-var net = new XorNetwork { Threads = 1 };
-var velocity = new float[XorNetwork.ParameterCount];
+var net = new XorMlp { Threads = 1 };
+var velocity = new float[XorMlp.ParameterCount];
 net.InitializeParameters(seed);
 Console.WriteLine(net.Summary());
 Console.WriteLine();

@@ -1,9 +1,15 @@
+using Examples.FashionMnist;
 using DeepPsych.Dsl.Execution;
 
 namespace DeepPsych.Dsl.Networks.Tests;
 
+/// <summary>Runs alone: the shard workers are shared, so another test's warm-up would be counted.</summary>
+[CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
+public sealed class AllocationCollection;
+
 /// <summary>Counts the bytes allocated on the calling thread and on the worker threads that run the shards
 /// (not the whole process: the test host allocates on its own threads meanwhile).</summary>
+[Collection(nameof(AllocationTests))]
 public class AllocationTests
 {
     [Fact]

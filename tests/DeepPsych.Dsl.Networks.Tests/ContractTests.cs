@@ -1,3 +1,4 @@
+using Examples.FashionMnist;
 using DeepPsych.Dsl.Checkpoints;
 
 namespace DeepPsych.Dsl.Networks.Tests;

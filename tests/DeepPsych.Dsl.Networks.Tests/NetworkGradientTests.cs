@@ -1,3 +1,5 @@
+using Examples.FashionMnist;
+using Examples.Xor;
 using DeepPsych.Dsl.Ops;
 using DeepPsych.Dsl.Tests.Reference;
 using static DeepPsych.Dsl.Tests.Reference.ReferenceOps;
@@ -142,7 +144,7 @@ public class NetworkGradientTests
     {
         float[] x = [0, 0, 0, 1, 1, 0, 1, 1];
         float[] t = [0, 1, 1, 0];
-        var net = new Xor221 { Threads = 2 };
+        var net = new XorMlp { Threads = 2 };
         var xd = TestData.ToDouble(x);
         Check(net, w =>
         {

@@ -2,25 +2,6 @@ using DeepPsych.Dsl;
 
 namespace DeepPsych.Dsl.Networks.Tests;
 
-[Network(Input = new[] { 2 }, Loss = Loss.MeanSquaredError)]
-public partial class Xor221
-{
-    [Dense(2, Activation = Act.Sigmoid)] public partial Dense Hidden { get; }
-    [Dense(1, Activation = Act.Sigmoid)] public partial Dense Output { get; }
-}
-
-[Network(Input = new[] { 1, 28, 28 }, Loss = Loss.SoftmaxCrossEntropy)]
-public partial class LeNet5
-{
-    [Conv2D(6, Kernel = 5, Padding = 2, Activation = Act.ReLU)] public partial Conv2D C1 { get; }
-    [MaxPool2D(2)]                                              public partial Pool   S2 { get; }
-    [Conv2D(16, Kernel = 5, Activation = Act.ReLU)]             public partial Conv2D C3 { get; }
-    [MaxPool2D(2)]                                              public partial Pool   S4 { get; }
-    [Dense(120, Activation = Act.ReLU)]                         public partial Dense  F5 { get; }
-    [Dense(84, Activation = Act.ReLU)]                          public partial Dense  F6 { get; }
-    [Dense(10)]                                                 public partial Dense  Output { get; }
-}
-
 /// <summary>Every layer kind and the awkward options (odd sizes, non-square kernels, stride, dilation, groups, no bias,
 /// padding excluded from averages), with smooth activations so finite differences are meaningful everywhere.</summary>
 [Network(Input = new[] { 2, 9, 11 }, Loss = Loss.SoftmaxCrossEntropy)]

@@ -1,3 +1,5 @@
+using Examples.FashionMnist;
+using Examples.Xor;
 namespace DeepPsych.Dsl.Networks.Tests;
 
 /// <summary>Generated networks train, deterministically, on any number of threads, without allocating per step.</summary>
@@ -9,7 +11,7 @@ public class TrainingTests
     [Fact]
     public void Xor_2_2_1_learns_the_truth_table_with_plain_gradient_descent()
     {
-        var net = new Xor221 { Threads = 1 };
+        var net = new XorMlp { Threads = 1 };
         net.InitializeParameters(3);   // seeds 1, 2, 5, 6 stall in XOR's known local minimum (see examples/XorMlp)
         float loss = 0;
         for (int epoch = 0; epoch < 5000; epoch++)

@@ -1,3 +1,4 @@
+using Examples.FashionMnist;
 using DeepPsych.Dsl.Optimizers;
 
 namespace DeepPsych.Dsl.Benchmarks.Networks;

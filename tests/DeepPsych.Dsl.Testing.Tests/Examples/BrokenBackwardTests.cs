@@ -1,3 +1,5 @@
+using Examples.FashionMnist;
+using Examples.Xor;
 using DeepPsych.Dsl.Testing.Tests.Models;
 using Xunit.Abstractions;
 

@@ -1,3 +1,5 @@
+using Examples.FashionMnist;
+using Examples.Xor;
 using Xunit.Abstractions;
 
 namespace DeepPsych.Dsl.Testing.Tests.Examples;

@@ -1,3 +1,5 @@
+using Examples.FashionMnist;
+using Examples.Xor;
 namespace DeepPsych.Dsl.Testing.Tests.Examples;
 
 /// <summary>The example networks' gradient and summary snapshots (the .approved.txt files beside this file).</summary>
