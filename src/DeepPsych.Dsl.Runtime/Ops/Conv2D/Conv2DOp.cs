@@ -61,6 +61,10 @@ public static unsafe class Conv2DOp
                         var src = new Gemm.MatrixPanels(xg, HW);
                         Gemm.MultiplyCore(Og, P, K, wg, K, false, ref src, yg, P, false, bg, null, act, leakySlope);
                     }
+                    else if (UseDirect(g))
+                    {
+                        DirectForward(g, xg, wg, bg, yg, act, leakySlope);
+                    }
                     else if (g.StrideH == 1 && g.StrideW == 1)
                     {
                         ForwardStride1(g, xg, wg, bg, yg, act, leakySlope);
@@ -130,14 +134,24 @@ public static unsafe class Conv2DOp
                         }
                         continue;
                     }
+                    // Few input channels, stride 1: dW by direct vectorised correlation; dx (if wanted) still by GEMM + col2im below.
+                    bool direct = UseDirect(g);
+                    if (direct)
+                    {
+                        DirectWeightGradient(g, xg, dzg, dwg);
+                        if (dxg == null) continue;
+                    }
                     float* col = Scratch.Get(Scratch.Columns, (long)K * pb);
                     for (int j0 = 0; j0 < P; j0 += pb)
                     {
                         int nc = Math.Min(pb, P - j0);
-                        // dW_g += dz_g[:, block] · col[:, block]ᵀ
-                        Im2Col(g, xg, 0, K, j0, nc, col, nc);
-                        var colT = new Gemm.TransposedMatrixPanels(col, nc);
-                        Gemm.MultiplyCore(Og, K, nc, dzg + j0, P, false, ref colT, dwg, K, true, null, null, Act.None, 0f);
+                        if (!direct)
+                        {
+                            // dW_g += dz_g[:, block] · col[:, block]ᵀ
+                            Im2Col(g, xg, 0, K, j0, nc, col, nc);
+                            var colT = new Gemm.TransposedMatrixPanels(col, nc);
+                            Gemm.MultiplyCore(Og, K, nc, dzg + j0, P, false, ref colT, dwg, K, true, null, null, Act.None, 0f);
+                        }
                         if (dxg != null)
                         {
                             // dcol = W_gᵀ · dz_g[:, block], then scatter-add (col2im) into dx_g.
@@ -188,7 +202,7 @@ public static unsafe class Conv2DOp
     {
         int Cg = g.InChannels / g.Groups, H = g.InHeight, W = g.InWidth, Hp = H + 2 * g.PadH, Wp = W + 2 * g.PadW;
         planeLength = Hp * Wp;
-        int slack = (g.KernelW - 1) * g.DilationW + 16;
+        int slack = (g.KernelW - 1) * g.DilationW + 2 * 16;   // the direct path reads up to 31 floats past the last wide pixel
         long total = (long)Cg * planeLength + slack;
         float* xp = Scratch.Get(Scratch.Padded, total);
         if (g.PadH == 0 && g.PadW == 0)
@@ -223,6 +237,195 @@ public static unsafe class Conv2DOp
                 }
             }
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Direct path: few input channels, stride 1 (LeNet's C1: 1 → 6 channels, 5×5, pad 2).
+    // ------------------------------------------------------------------------------------------------
+
+    /// <summary>At most this many input channels per group take the direct path (im2col + GEMM has too small a K otherwise).</summary>
+    private const int DirectMaxInChannels = 4;
+
+    /// <summary>Stride 1, few input channels per group, not pointwise/depthwise (the caller checks those first), AVX-512.</summary>
+    private static bool UseDirect(in Conv2DGeometry g)
+        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= DirectMaxInChannels
+           && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
+
+    /// <summary>
+    /// Fills <paramref name="offsets"/>[k] with where tap k = (c, kh, kw) reads in the zero-padded input: c·plane + kh·dh·Wp + kw·dw.
+    /// With the output computed on the padded width ("wide" pixel j = oh·Wp + ow), tap k of wide pixel j reads xp[offsets[k] + j].
+    /// </summary>
+    private static void TapOffsets(in Conv2DGeometry g, int plane, Span<int> offsets)
+    {
+        int Wp = g.InWidth + 2 * g.PadW, k = 0;
+        for (int c = 0; c < g.InChannels / g.Groups; c++)
+            for (int kh = 0; kh < g.KernelH; kh++)
+                for (int kw = 0; kw < g.KernelW; kw++)
+                    offsets[k++] = c * plane + kh * g.DilationH * Wp + kw * g.DilationW;
+    }
+
+    /// <summary>
+    /// Direct forward of one group of one sample: on the zero-padded input xp, the wide output is
+    /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for j ∈ [0, OH·Wp) — a flat loop, no per-row edge cases.
+    /// Blocks of up to 6 output channels × 32 pixels stay in 12 AVX-512 accumulators; every tap loads 2 input vectors
+    /// and broadcasts one weight per channel. The wide rows are then compacted into y (dropping the Wp − OW padding
+    /// columns) and the activation applied in place.
+    /// </summary>
+    private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope)
+    {
+        int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
+        float* xp = PadInput(g, x, out int plane);
+        int len = (OH * Wp + 31) & ~31;                     // wide pixels, rounded up to whole 32-pixel steps
+        float* yw = Scratch.Get(Scratch.Wide, (long)Og * len);
+        int* offsets = stackalloc int[K];
+        TapOffsets(g, plane, new Span<int>(offsets, K));
+
+        // Split Og into ⌈Og / 6⌉ near-equal blocks (6 → one block of 6; 9 → 5 + 4).
+        int blocks = (Og + 5) / 6;
+        for (int bi = 0, o0 = 0; bi < blocks; bi++)
+        {
+            int ob = (Og - o0 + (blocks - bi) - 1) / (blocks - bi);
+            float* wb = w + (nint)o0 * K, yb = yw + (nint)o0 * len, bb = b == null ? null : b + o0;
+            switch (ob)
+            {
+                case 1: DirectForwardBlock<N1>(xp, offsets, K, wb, bb, yb, len); break;
+                case 2: DirectForwardBlock<N2>(xp, offsets, K, wb, bb, yb, len); break;
+                case 3: DirectForwardBlock<N3>(xp, offsets, K, wb, bb, yb, len); break;
+                case 4: DirectForwardBlock<N4>(xp, offsets, K, wb, bb, yb, len); break;
+                case 5: DirectForwardBlock<N5>(xp, offsets, K, wb, bb, yb, len); break;
+                default: DirectForwardBlock<N6>(xp, offsets, K, wb, bb, yb, len); break;
+            }
+            o0 += ob;
+        }
+        for (int o = 0; o < Og; o++)
+            for (int oh = 0; oh < OH; oh++)
+                Gemm.Copy(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
+        if (act != Act.None) ActivationOp.Forward(act, slope, new ReadOnlySpan<float>(y, Og * P), new Span<float>(y, Og * P));
+    }
+
+    /// <summary>Compile-time block sizes for the direct kernels (the JIT specialises each struct instantiation and drops the unused accumulators).</summary>
+    private interface IBlockSize { static abstract int Value { get; } }
+    private struct N1 : IBlockSize { public static int Value => 1; }
+    private struct N2 : IBlockSize { public static int Value => 2; }
+    private struct N3 : IBlockSize { public static int Value => 3; }
+    private struct N4 : IBlockSize { public static int Value => 4; }
+    private struct N5 : IBlockSize { public static int Value => 5; }
+    private struct N6 : IBlockSize { public static int Value => 6; }
+    private struct N8 : IBlockSize { public static int Value => 8; }
+
+    /// <summary>
+    /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for the TB.Value channels o of this block (weights w, row stride K)
+    /// and j ∈ [0, len), len a multiple of 32. Accumulator aoL holds channel o, pixels j + 16·L.
+    /// </summary>
+    private static void DirectForwardBlock<TB>(float* xp, int* offsets, int K, float* w, float* b, float* yw, int len) where TB : struct, IBlockSize
+    {
+        int nb = TB.Value;
+        for (int j = 0; j < len; j += 32)
+        {
+            // Start from the bias (0 without one).
+            var a00 = Vector512.Create(b == null ? 0f : b[0]); var a01 = a00;
+            var a10 = nb > 1 ? Vector512.Create(b == null ? 0f : b[1]) : default; var a11 = a10;
+            var a20 = nb > 2 ? Vector512.Create(b == null ? 0f : b[2]) : default; var a21 = a20;
+            var a30 = nb > 3 ? Vector512.Create(b == null ? 0f : b[3]) : default; var a31 = a30;
+            var a40 = nb > 4 ? Vector512.Create(b == null ? 0f : b[4]) : default; var a41 = a40;
+            var a50 = nb > 5 ? Vector512.Create(b == null ? 0f : b[5]) : default; var a51 = a50;
+            float* xj = xp + j;
+            for (int k = 0; k < K; k++)
+            {
+                float* s = xj + offsets[k];
+                var x0 = Vector512.Load(s); var x1 = Vector512.Load(s + 16);
+                float* wk = w + k;
+                var wv = Vector512.Create(wk[0]); a00 = Vector512.FusedMultiplyAdd(wv, x0, a00); a01 = Vector512.FusedMultiplyAdd(wv, x1, a01);
+                if (nb > 1) { wv = Vector512.Create(wk[K]); a10 = Vector512.FusedMultiplyAdd(wv, x0, a10); a11 = Vector512.FusedMultiplyAdd(wv, x1, a11); }
+                if (nb > 2) { wv = Vector512.Create(wk[2 * K]); a20 = Vector512.FusedMultiplyAdd(wv, x0, a20); a21 = Vector512.FusedMultiplyAdd(wv, x1, a21); }
+                if (nb > 3) { wv = Vector512.Create(wk[3 * K]); a30 = Vector512.FusedMultiplyAdd(wv, x0, a30); a31 = Vector512.FusedMultiplyAdd(wv, x1, a31); }
+                if (nb > 4) { wv = Vector512.Create(wk[4 * K]); a40 = Vector512.FusedMultiplyAdd(wv, x0, a40); a41 = Vector512.FusedMultiplyAdd(wv, x1, a41); }
+                if (nb > 5) { wv = Vector512.Create(wk[5 * K]); a50 = Vector512.FusedMultiplyAdd(wv, x0, a50); a51 = Vector512.FusedMultiplyAdd(wv, x1, a51); }
+            }
+            float* yj = yw + j;
+            Vector512.Store(a00, yj); Vector512.Store(a01, yj + 16);
+            if (nb > 1) { Vector512.Store(a10, yj + len); Vector512.Store(a11, yj + len + 16); }
+            if (nb > 2) { Vector512.Store(a20, yj + 2 * len); Vector512.Store(a21, yj + 2 * len + 16); }
+            if (nb > 3) { Vector512.Store(a30, yj + 3 * len); Vector512.Store(a31, yj + 3 * len + 16); }
+            if (nb > 4) { Vector512.Store(a40, yj + 4 * len); Vector512.Store(a41, yj + 4 * len + 16); }
+            if (nb > 5) { Vector512.Store(a50, yj + 5 * len); Vector512.Store(a51, yj + 5 * len + 16); }
+        }
+    }
+
+    /// <summary>
+    /// Direct weight gradient of one group of one sample: dw[o, k] += Σ_j dzw[o, j] · xp[offsets[k] + j], where dzw is dz
+    /// laid out on the padded width with zeros in the Wp − OW padding columns (and up to the next 16), so the sum over the
+    /// flat wide range equals the sum over the real output pixels. Taps go 8 at a time into 8 accumulators that share one dz load.
+    /// </summary>
+    private static void DirectWeightGradient(in Conv2DGeometry g, float* x, float* dz, float* dw)
+    {
+        int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
+        float* xp = PadInput(g, x, out int plane);
+        int len = (OH * Wp + 15) & ~15;
+        float* dzw = Scratch.Get(Scratch.Wide, (long)Og * len);
+        for (int o = 0; o < Og; o++)
+        {
+            float* d = dzw + (nint)o * len;
+            for (int oh = 0; oh < OH; oh++)
+            {
+                Gemm.Copy(dz + (nint)o * P + (nint)oh * OW, d + (nint)oh * Wp, OW);
+                new Span<float>(d + (nint)oh * Wp + OW, Wp - OW).Clear();
+            }
+            new Span<float>(d + (nint)OH * Wp, len - OH * Wp).Clear();
+        }
+        int* offsets = stackalloc int[K];
+        TapOffsets(g, plane, new Span<int>(offsets, K));
+        for (int o = 0; o < Og; o++)
+        {
+            float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
+            int k = 0;
+            for (; k + 8 <= K; k += 8) WeightGradientTaps<N8>(d, xp, offsets + k, len, dwo + k);
+            for (; k + 4 <= K; k += 4) WeightGradientTaps<N4>(d, xp, offsets + k, len, dwo + k);
+            for (; k < K; k++) WeightGradientTaps<N1>(d, xp, offsets + k, len, dwo + k);
+        }
+    }
+
+    /// <summary>dw[t] += Σ_{j &lt; len} dzw[j] · xp[offsets[t] + j] for t &lt; TB.Value (len a multiple of 16).</summary>
+    private static void WeightGradientTaps<TB>(float* dzw, float* xp, int* offsets, int len, float* dw) where TB : struct, IBlockSize
+    {
+        int nb = TB.Value;
+        float* x0 = xp + offsets[0];
+        float* x1 = nb > 1 ? xp + offsets[1] : null, x2 = nb > 2 ? xp + offsets[2] : null, x3 = nb > 3 ? xp + offsets[3] : null;
+        float* x4 = nb > 4 ? xp + offsets[4] : null, x5 = nb > 5 ? xp + offsets[5] : null, x6 = nb > 6 ? xp + offsets[6] : null, x7 = nb > 7 ? xp + offsets[7] : null;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<float> b0 = default;   // second accumulator for the single-tap case (breaks the FMA dependency chain)
+        int j = 0;
+        if (nb == 1)
+        {
+            for (; j + 32 <= len; j += 32)
+            {
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j), Vector512.Load(x0 + j), a0);
+                b0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j + 16), Vector512.Load(x0 + j + 16), b0);
+            }
+            a0 += b0;
+        }
+        for (; j < len; j += 16)
+        {
+            var d = Vector512.Load(dzw + j);
+            a0 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x0 + j), a0);
+            if (nb > 1) a1 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x1 + j), a1);
+            if (nb > 2) a2 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x2 + j), a2);
+            if (nb > 3) a3 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x3 + j), a3);
+            if (nb > 4) a4 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x4 + j), a4);
+            if (nb > 5) a5 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x5 + j), a5);
+            if (nb > 6) a6 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x6 + j), a6);
+            if (nb > 7) a7 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x7 + j), a7);
+        }
+        dw[0] += Vector512.Sum(a0);
+        if (nb > 1) dw[1] += Vector512.Sum(a1);
+        if (nb > 2) dw[2] += Vector512.Sum(a2);
+        if (nb > 3) dw[3] += Vector512.Sum(a3);
+        if (nb > 4) dw[4] += Vector512.Sum(a4);
+        if (nb > 5) dw[5] += Vector512.Sum(a5);
+        if (nb > 6) dw[6] += Vector512.Sum(a6);
+        if (nb > 7) dw[7] += Vector512.Sum(a7);
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -35,6 +35,10 @@ public class Conv2DOpTests
         ["19 outputs, K=432 > one k block"] = new(new(48, 6, 6, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1), 1, true, Act.None),
         ["K=450 stride 2 (im2col path, k blocks)"] = new(new(18, 9, 11, 10, 5, 5, 2, 2, 2, 2, 1, 1, 1), 1, true, Act.Sigmoid),
         ["wide 1x70 row (edge panels)"] = new(new(2, 3, 70, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2, true, Act.None),
+        // Direct path (stride 1, ≤ 4 input channels per group): channel blocks of ≤ 6, taps in blocks of 8 / 4 / 1.
+        ["direct 4 in 9 out 7x7 p3 wide leaky"] = new(new(4, 5, 40, 9, 7, 7, 1, 1, 3, 3, 1, 1, 1), 2, true, Act.LeakyReLU),
+        ["direct 3 in 13 out 3x3 p0 no-bias"] = new(new(3, 6, 9, 13, 3, 3, 1, 1, 0, 0, 1, 1, 1), 3, false, Act.None),
+        ["direct LeNet C1 batch 3 p(2,1) tanh"] = new(new(1, 28, 28, 6, 5, 5, 1, 1, 2, 1, 1, 1, 1), 3, true, Act.Tanh),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
