@@ -109,8 +109,14 @@ public static unsafe class Conv2DOp
         int HW = g.InHeight * g.InWidth, P = g.OutHeight * g.OutWidth;
         bool pointwise = IsPointwise(g);
         int pb = Math.Min(P, Math.Max(Gemm.MicroColumns, ColumnBlockBytes / 4 / K / Gemm.MicroColumns * Gemm.MicroColumns));   // pixels per im2col block (whole GEMM panels)
+        // Stride 1 (not pointwise / depthwise): dW for the whole batch by direct vectorised correlation, one group at a time;
+        // the sample loop below then only does db and, if wanted, dx (GEMM + col2im).
+        bool directW = !pointwise && !(Cg == 1 && G > 1) && UseDirectWeightGradient(g);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
         {
+            if (directW && batch > 0)
+                for (int grp = 0; grp < G; grp++)
+                    DirectWeightGradient(g, batch, px + (nint)grp * Cg * HW, pdz + (nint)grp * Og * P, pdw + (nint)grp * Og * K);
             for (int n = 0; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, dzs = pdz + (nint)n * g.OutputLength;
@@ -134,18 +140,12 @@ public static unsafe class Conv2DOp
                         }
                         continue;
                     }
-                    // Few input channels, stride 1: dW by direct vectorised correlation; dx (if wanted) still by GEMM + col2im below.
-                    bool direct = UseDirect(g);
-                    if (direct)
-                    {
-                        DirectWeightGradient(g, xg, dzg, dwg);
-                        if (dxg == null) continue;
-                    }
+                    if (directW && dxg == null) continue;   // dW done above; nothing left for this group
                     float* col = Scratch.Get(Scratch.Columns, (long)K * pb);
                     for (int j0 = 0; j0 < P; j0 += pb)
                     {
                         int nc = Math.Min(pb, P - j0);
-                        if (!direct)
+                        if (!directW)
                         {
                             // dW_g += dz_g[:, block] · col[:, block]ᵀ
                             Im2Col(g, xg, 0, K, j0, nc, col, nc);
@@ -198,23 +198,34 @@ public static unsafe class Conv2DOp
     }
 
     /// <summary>Copies one group's Cg input planes into a zero-padded (H + 2ph) × (W + 2pw) buffer, with a zeroed tail so shifted reads stay in bounds.</summary>
-    private static float* PadInput(in Conv2DGeometry g, float* x, out int planeLength)
+    private static float* PadInput(in Conv2DGeometry g, float* x, out int planeLength) => PadInput(g, 1, 0, x, out planeLength);
+
+    /// <summary>
+    /// The same for one group of <paramref name="samples"/> samples (input sample stride <paramref name="xStride"/>):
+    /// sample n's Cg padded planes start at n·Cg·plane in the buffer.
+    /// </summary>
+    private static float* PadInput(in Conv2DGeometry g, int samples, int xStride, float* x, out int planeLength)
     {
         int Cg = g.InChannels / g.Groups, H = g.InHeight, W = g.InWidth, Hp = H + 2 * g.PadH, Wp = W + 2 * g.PadW;
         planeLength = Hp * Wp;
         int slack = (g.KernelW - 1) * g.DilationW + 2 * 16;   // the direct path reads up to 31 floats past the last wide pixel
-        long total = (long)Cg * planeLength + slack;
+        int perSample = Cg * planeLength;
+        long total = (long)samples * perSample + slack;
         float* xp = Scratch.Get(Scratch.Padded, total);
-        if (g.PadH == 0 && g.PadW == 0)
-            Gemm.Copy(x, xp, Cg * planeLength);
-        else
+        for (int n = 0; n < samples; n++)
         {
-            new Span<float>(xp, Cg * planeLength).Clear();
-            for (int c = 0; c < Cg; c++)
-                for (int ih = 0; ih < H; ih++)
-                    Gemm.Copy(x + ((nint)c * H + ih) * W, xp + (nint)c * planeLength + (nint)(ih + g.PadH) * Wp + g.PadW, W);
+            float* xs = x + (nint)n * xStride, xps = xp + (nint)n * perSample;
+            if (g.PadH == 0 && g.PadW == 0)
+                Gemm.Copy(xs, xps, perSample);
+            else
+            {
+                new Span<float>(xps, perSample).Clear();
+                for (int c = 0; c < Cg; c++)
+                    for (int ih = 0; ih < H; ih++)
+                        Gemm.Copy(xs + ((nint)c * H + ih) * W, xps + (nint)c * planeLength + (nint)(ih + g.PadH) * Wp + g.PadW, W);
+            }
         }
-        new Span<float>(xp + (nint)Cg * planeLength, slack).Clear();
+        new Span<float>(xp + (nint)samples * perSample, slack).Clear();
         return xp;
     }
 
@@ -250,6 +261,10 @@ public static unsafe class Conv2DOp
     private static bool UseDirect(in Conv2DGeometry g)
         => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= DirectMaxInChannels
            && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
+
+    /// <summary>Direct dW: stride 1, AVX-512, K ≤ 1024 taps (the tap offsets live on the stack).</summary>
+    private static bool UseDirectWeightGradient(in Conv2DGeometry g)
+        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
 
     /// <summary>
     /// Fills <paramref name="offsets"/>[k] with where tap k = (c, kh, kw) reads in the zero-padded input: c·plane + kh·dh·Wp + kw·dw.
@@ -354,71 +369,97 @@ public static unsafe class Conv2DOp
     }
 
     /// <summary>
-    /// Direct weight gradient of one group of one sample: dw[o, k] += Σ_j dzw[o, j] · xp[offsets[k] + j], where dzw is dz
-    /// laid out on the padded width with zeros in the Wp − OW padding columns (and up to the next 16), so the sum over the
-    /// flat wide range equals the sum over the real output pixels. Taps go 8 at a time into 8 accumulators that share one dz load.
+    /// Direct weight gradient of one group over the whole batch: dw[o, k] += Σ_n Σ_j dzw[n, o, j] · xp[n, offsets[k] + j], where
+    /// xp holds the zero-padded inputs and dzw is dz laid out on the padded width with zeros in the Wp − OW padding columns
+    /// (and up to the next multiple of 16), so the sum over the flat wide range equals the sum over the real output pixels.
+    /// Taps go 8 at a time into 8 accumulators that share each dz load and live across all samples, so the horizontal sums
+    /// happen once per batch (C3's wide planes are only 9 vectors long).
     /// </summary>
-    private static void DirectWeightGradient(in Conv2DGeometry g, float* x, float* dz, float* dw)
+    /// <remarks>
+    /// The zero dz columns multiply real neighbouring inputs, so a non-finite input (±∞, NaN) can reach more dw entries than in
+    /// the exact sum (0 · ∞ = NaN); finite inputs give the exact sum up to rounding.
+    /// </remarks>
+    private static void DirectWeightGradient(in Conv2DGeometry g, int batch, float* x, float* dz, float* dw)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
         int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
-        float* xp = PadInput(g, x, out int plane);
+        float* xp = PadInput(g, batch, g.InputLength, x, out int plane);
+        int xpStride = g.InChannels / g.Groups * plane;
         int len = (OH * Wp + 15) & ~15;
-        float* dzw = Scratch.Get(Scratch.Wide, (long)Og * len);
-        for (int o = 0; o < Og; o++)
-        {
-            float* d = dzw + (nint)o * len;
-            for (int oh = 0; oh < OH; oh++)
+        float* dzw = Scratch.Get(Scratch.Wide, (long)batch * Og * len);
+        for (int n = 0; n < batch; n++)
+            for (int o = 0; o < Og; o++)
             {
-                Gemm.Copy(dz + (nint)o * P + (nint)oh * OW, d + (nint)oh * Wp, OW);
-                new Span<float>(d + (nint)oh * Wp + OW, Wp - OW).Clear();
+                float* d = dzw + ((nint)n * Og + o) * len, src = dz + (nint)n * g.OutputLength + (nint)o * P;
+                for (int oh = 0; oh < OH; oh++)
+                {
+                    Gemm.Copy(src + (nint)oh * OW, d + (nint)oh * Wp, OW);
+                    new Span<float>(d + (nint)oh * Wp + OW, Wp - OW).Clear();
+                }
+                new Span<float>(d + (nint)OH * Wp, len - OH * Wp).Clear();
             }
-            new Span<float>(d + (nint)OH * Wp, len - OH * Wp).Clear();
-        }
         int* offsets = stackalloc int[K];
         TapOffsets(g, plane, new Span<int>(offsets, K));
+        var s = new WeightGradientSource(dzw, (nint)Og * len, xp, xpStride, batch, len);
         for (int o = 0; o < Og; o++)
         {
             float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
             int k = 0;
-            for (; k + 8 <= K; k += 8) WeightGradientTaps<N8>(d, xp, offsets + k, len, dwo + k);
-            for (; k + 4 <= K; k += 4) WeightGradientTaps<N4>(d, xp, offsets + k, len, dwo + k);
-            for (; k < K; k++) WeightGradientTaps<N1>(d, xp, offsets + k, len, dwo + k);
+            for (; k + 8 <= K; k += 8) WeightGradientTaps<N8>(s, d, offsets + k, dwo + k);
+            for (; k + 4 <= K; k += 4) WeightGradientTaps<N4>(s, d, offsets + k, dwo + k);
+            for (; k < K; k++) WeightGradientTaps<N1>(s, d, offsets + k, dwo + k);
         }
     }
 
-    /// <summary>dw[t] += Σ_{j &lt; len} dzw[j] · xp[offsets[t] + j] for t &lt; TB.Value (len a multiple of 16).</summary>
-    private static void WeightGradientTaps<TB>(float* dzw, float* xp, int* offsets, int len, float* dw) where TB : struct, IBlockSize
+    /// <summary>Where <see cref="WeightGradientTaps"/> reads: sample n's wide dz row at dz + n·DzStride, its padded input at Xp + n·XpStride.</summary>
+    private readonly struct WeightGradientSource(float* dzw, nint dzStride, float* xp, nint xpStride, int batch, int len)
     {
-        int nb = TB.Value;
-        float* x0 = xp + offsets[0];
-        float* x1 = nb > 1 ? xp + offsets[1] : null, x2 = nb > 2 ? xp + offsets[2] : null, x3 = nb > 3 ? xp + offsets[3] : null;
-        float* x4 = nb > 4 ? xp + offsets[4] : null, x5 = nb > 5 ? xp + offsets[5] : null, x6 = nb > 6 ? xp + offsets[6] : null, x7 = nb > 7 ? xp + offsets[7] : null;
+        public readonly float* Dzw = dzw, Xp = xp;
+        public readonly nint DzStride = dzStride, XpStride = xpStride;
+        public readonly int Batch = batch, Len = len;
+    }
+
+    /// <summary>
+    /// dw[t] += Σ_n Σ_{j &lt; len} dzw[n][j] · xp[n][offsets[t] + j] for t &lt; TB.Value (len a multiple of 16), with dzw[n] = d + n·DzStride
+    /// and xp[n] = Xp + n·XpStride. The accumulators run across all samples.
+    /// </summary>
+    private static void WeightGradientTaps<TB>(in WeightGradientSource s, float* d, int* offsets, float* dw) where TB : struct, IBlockSize
+    {
+        int nb = TB.Value, len = s.Len;
+        nint o0 = offsets[0], o1 = nb > 1 ? offsets[1] : 0, o2 = nb > 2 ? offsets[2] : 0, o3 = nb > 3 ? offsets[3] : 0;
+        nint o4 = nb > 4 ? offsets[4] : 0, o5 = nb > 5 ? offsets[5] : 0, o6 = nb > 6 ? offsets[6] : 0, o7 = nb > 7 ? offsets[7] : 0;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         Vector512<float> b0 = default;   // second accumulator for the single-tap case (breaks the FMA dependency chain)
-        int j = 0;
-        if (nb == 1)
+        for (int n = 0; n < s.Batch; n++)
         {
-            for (; j + 32 <= len; j += 32)
+            float* dzw = d + n * s.DzStride, xp = s.Xp + n * s.XpStride;
+            if (nb == 1)
             {
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j), Vector512.Load(x0 + j), a0);
-                b0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j + 16), Vector512.Load(x0 + j + 16), b0);
+                float* x0 = xp + o0;
+                int j = 0;
+                for (; j + 32 <= len; j += 32)
+                {
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j), Vector512.Load(x0 + j), a0);
+                    b0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j + 16), Vector512.Load(x0 + j + 16), b0);
+                }
+                if (j < len) a0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j), Vector512.Load(x0 + j), a0);
+                continue;
             }
-            a0 += b0;
+            for (int j = 0; j < len; j += 16)
+            {
+                var v = Vector512.Load(dzw + j);
+                float* xj = xp + j;
+                a0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o0), a0);
+                if (nb > 1) a1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o1), a1);
+                if (nb > 2) a2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o2), a2);
+                if (nb > 3) a3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o3), a3);
+                if (nb > 4) a4 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o4), a4);
+                if (nb > 5) a5 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o5), a5);
+                if (nb > 6) a6 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o6), a6);
+                if (nb > 7) a7 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o7), a7);
+            }
         }
-        for (; j < len; j += 16)
-        {
-            var d = Vector512.Load(dzw + j);
-            a0 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x0 + j), a0);
-            if (nb > 1) a1 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x1 + j), a1);
-            if (nb > 2) a2 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x2 + j), a2);
-            if (nb > 3) a3 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x3 + j), a3);
-            if (nb > 4) a4 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x4 + j), a4);
-            if (nb > 5) a5 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x5 + j), a5);
-            if (nb > 6) a6 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x6 + j), a6);
-            if (nb > 7) a7 = Vector512.FusedMultiplyAdd(d, Vector512.Load(x7 + j), a7);
-        }
-        dw[0] += Vector512.Sum(a0);
+        dw[0] += Vector512.Sum(a0 + b0);
         if (nb > 1) dw[1] += Vector512.Sum(a1);
         if (nb > 2) dw[2] += Vector512.Sum(a2);
         if (nb > 3) dw[3] += Vector512.Sum(a3);
