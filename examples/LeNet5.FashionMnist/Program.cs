@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using DeepPsych.Dsl.Checkpoints;
 using DeepPsych.Dsl.Data;
+using DeepPsych.Dsl.Devices;
+using DeepPsych.Dsl.Ilgpu;
 using DeepPsych.Dsl.Optimizers;
 using DeepPsych.Dsl.Training;
 using Examples.FashionMnist;
@@ -57,6 +59,19 @@ AnsiConsole.WriteLine(net.Summary());
 AnsiConsole.MarkupLine($"optimizer [green]{Markup.Escape(optimizer.ToString() ?? "")}[/], schedule [green]{Markup.Escape(schedule.ToString() ?? "")}[/], batch {options.BatchSize}, {options.Epochs} epochs, seed {options.Seed}, {net.Threads} threads, backend {options.Backend}");
 AnsiConsole.MarkupLine($"output: [blue]{Markup.Escape(output)}[/]");
 
+IDeviceBackend? device = null;
+if (options.Backend != "cpu")
+{
+    // The generated network's device path: the same layers on an ILGPU accelerator, parameters uploaded per step,
+    // loss and gradients brought back; the optimizer and the rest of the trainer are unchanged.
+    IlgpuDevices.Register();
+    try { device = DeviceBackends.Open(Device.Parse(options.Backend)); }
+    catch (DeviceNotAvailableException e) { AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]"); return 4; }
+    device.WarmUp();
+    net.UseDevice(device);
+    AnsiConsole.MarkupLine($"device: [green]{Markup.Escape(device.Description)}[/]");
+}
+
 var trainer = new Trainer(net, optimizer, schedule, new TrainerOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed });
 var curve = new BatchCurve();
 trainer.Callbacks.Add(curve);
@@ -66,12 +81,7 @@ var clock = Stopwatch.StartNew();
 bool live = !options.Plain && AnsiConsole.Profile.Capabilities.Interactive;
 try
 {
-    if (options.Backend != "cpu")
-    {
-        var progress = new PlainProgress(Console.Out, totalSteps, every: Math.Max(1, stepsPerEpoch / 10));
-        history = DeviceTraining.Fit(net, options, train, test, optimizer, schedule, [curve, progress]);
-    }
-    else if (live)
+    if (live)
     {
         history = AnsiConsole.Progress()
             .AutoClear(false)
@@ -90,17 +100,14 @@ try
         history = trainer.Fit(train, test);
     }
 }
-catch (DeepPsych.Dsl.Devices.DeviceNotAvailableException e)
-{
-    AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-    return 4;
-}
 catch (TrainingDivergedException e)
 {
     AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
     return 3;
 }
 clock.Stop();
+net.UseDevice(null);   // evaluate and report on the CPU path
+device?.Dispose();
 
 var table = new Table().AddColumns("epoch", "train loss", "train acc", "test loss", "test acc", "seconds", "images/s");
 foreach (var m in history.Epochs)

@@ -67,11 +67,12 @@ internal static class LayerEmitter
 
     // ───────────────────────────── forward ─────────────────────────────
 
-    public static void Forward(CodeWriter w, NodePlan node, string x)
+    public static void Forward(CodeWriter w, NodePlan node, string x, EmitTarget t)
     {
         var l = node.Layer;
         string y = Y(node);
-        string buffer = $"ws.{node.Name}Output.AsSpan(0, n * {node.Name}Size)";
+        string buffer = t.Buffer(node.Name + "Output", node.Name + "Size");
+        string view = t.View;
         string actArgs = l.Activation == ActKind.None ? "" : $", Act.{l.Activation}, {F(l.LeakySlope)}";
         string act = ActName(l.Activation);
         w.Line($"// {node.Name} — {Describe(l)}, {Shapes(node)}");
@@ -79,43 +80,43 @@ internal static class LayerEmitter
         {
             case LayerKind.Conv2D:
                 w.Line(l.Activation == ActKind.None ? "//   y = W ⊛ x" + (l.Bias ? " + b" : "") : $"//   y = {act}(W ⊛ x{(l.Bias ? " + b" : "")})   (bias and activation fused into the convolution's output pass)");
-                w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"Conv2DOp.Forward({node.Name}Geometry, n, {x}, {node.Name}Weight, {(l.Bias ? node.Name + "Bias" : "default")}, {y}{actArgs});");
+                w.Line($"{view} {y} = {buffer};");
+                w.Line($"{t.Call("Conv2D", "Forward")}({node.Name}Geometry, n, {x}, {t.Parameter(node.Name + "Weight")}, {(l.Bias ? t.Parameter(node.Name + "Bias") : "default")}, {y}{actArgs});");
                 break;
             case LayerKind.Dense:
                 w.Line(l.Activation == ActKind.None ? "//   y = x·Wᵀ" + (l.Bias ? " + b" : "") : $"//   y = {act}(x·Wᵀ{(l.Bias ? " + b" : "")})   (bias and activation fused)");
-                w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"DenseOp.Forward(n, {node.InputLength}, {node.OutputLength}, {x}, {node.Name}Weight, {(l.Bias ? node.Name + "Bias" : "default")}, {y}{actArgs});");
+                w.Line($"{view} {y} = {buffer};");
+                w.Line($"{t.Call("Dense", "Forward")}(n, {node.InputLength}, {node.OutputLength}, {x}, {t.Parameter(node.Name + "Weight")}, {(l.Bias ? t.Parameter(node.Name + "Bias") : "default")}, {y}{actArgs});");
                 break;
             case LayerKind.MaxPool2D:
                 w.Line("//   y = max over each window; the switches remember each window's winner for backward");
-                w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"MaxPool2DOp.Forward({node.Name}Geometry, n, {x}, {y}, ws.{node.Name}Switches.AsSpan(0, n * {node.Name}Size));");
+                w.Line($"{view} {y} = {buffer};");
+                w.Line($"{t.Call("MaxPool2D", "Forward")}({node.Name}Geometry, n, {x}, {y}, {t.Buffer(node.Name + "Switches", node.Name + "Size")});");
                 break;
             case LayerKind.AvgPool2D:
                 w.Line("//   y = mean over each window" + (l.PadH > 0 ? (l.CountIncludePad ? " (padded zeros count)" : " (padded zeros do not count)") : ""));
-                w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"AvgPool2DOp.Forward({node.Name}Geometry, n, {x}, {y}, countIncludePad: {(l.CountIncludePad ? "true" : "false")});");
+                w.Line($"{view} {y} = {buffer};");
+                w.Line($"{t.Call("AvgPool2D", "Forward")}({node.Name}Geometry, n, {x}, {y}, countIncludePad: {(l.CountIncludePad ? "true" : "false")});");
                 break;
             case LayerKind.GlobalAvgPool:
                 w.Line("//   y[c] = mean of x[c] over height × width");
-                w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"GlobalAvgPoolOp.Forward(n, {node.InputShape[0]}, {node.InputShape[1] * node.InputShape[2]}, {x}, {y});");
+                w.Line($"{view} {y} = {buffer};");
+                w.Line($"{t.Call("GlobalAvgPool", "Forward")}(n, {node.InputShape[0]}, {node.InputShape[1] * node.InputShape[2]}, {x}, {y});");
                 break;
             case LayerKind.Flatten:
                 w.Line("//   y = x viewed as a vector: no copy");
-                w.Line($"Span<float> {y} = {x};");
+                w.Line($"{view} {y} = {x};");
                 break;
             case LayerKind.Activation:
                 w.Line($"//   y = {act}(x)");
-                w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"ActivationOp.Forward(Act.{l.Activation}, {F(l.LeakySlope)}, {x}, {y});");
+                w.Line($"{view} {y} = {buffer};");
+                w.Line($"{t.Call("Activation", "Forward")}(Act.{l.Activation}, {F(l.LeakySlope)}, {x}, {y});");
                 break;
             case LayerKind.Dropout:
                 w.Line($"//   training: y = x ⊙ m / (1 − p), m ~ Bernoulli(1 − p) from (Seed, Step, element); inference: y = x");
-                w.Line($"Span<float> {y} = {buffer};");
-                w.Line($"if (training) DropoutOp.Forward({F((float)l.Rate)}, Seed, Step, (long)ws.First * {node.Name}Size, {x}, {y}, ws.{node.Name}Mask.AsSpan(0, n * {node.Name}Size));");
-                w.Line($"else {x}.CopyTo({y});");
+                w.Line($"{view} {y} = {buffer};");
+                w.Line($"if (training) {t.Call("Dropout", "Forward")}({F((float)l.Rate)}, Seed, Step, (long){t.Ws}.First * {node.Name}Size, {x}, {y}, {t.Buffer(node.Name + "Mask", node.Name + "Size")});");
+                w.Line($"else {t.Copy(x, y)}");
                 break;
         }
         w.Line();
@@ -126,7 +127,7 @@ internal static class LayerEmitter
     /// <param name="x">the span holding this node's input (forward)</param>
     /// <param name="dx">the span to receive dL/dx, or null when nothing upstream needs it</param>
     /// <remarks>Ends without a blank line: an in-place layer's caller adds the alias line that belongs to it.</remarks>
-    public static void Backward(CodeWriter w, NodePlan node, string x, string? dx)
+    public static void Backward(CodeWriter w, NodePlan node, string x, string? dx, EmitTarget t)
     {
         var l = node.Layer;
         string y = Y(node), dy = DY(node);
@@ -145,36 +146,36 @@ internal static class LayerEmitter
                 if (l.Bias) w.Line(conv ? "//   dL/db += Σ dL/dz over batch and pixels" : "//   dL/db += Σ_batch dL/dz");
                 w.Line(dx is null ? "//   " + dxNote : conv ? "//   dL/dx += Wᵀ ⊛ dL/dz      (col2im(Wᵀ · dL/dz))" : "//   dL/dx += dL/dz · W");
                 if (l.Activation != ActKind.None)
-                    w.Line($"ActivationOp.ApplyDerivativeInPlace(Act.{l.Activation}, {F(l.LeakySlope)}, {y}, {dy});   // {dy} now holds dL/dz");
+                    w.Line($"{t.Call("Activation", "ApplyDerivativeInPlace")}(Act.{l.Activation}, {F(l.LeakySlope)}, {y}, {dy});   // {dy} now holds dL/dz");
                 string db = l.Bias ? $"g.Slice({node.Name}BiasOffset, {node.Name}BiasLength)" : "default";
                 if (conv)
-                    w.Line($"Conv2DOp.Backward({node.Name}Geometry, n, {x}, {node.Name}Weight, {dy}, dx: {dxArg}, dw: g.Slice({node.Name}WeightOffset, {node.Name}WeightLength), db: {db});");
+                    w.Line($"{t.Call("Conv2D", "Backward")}({node.Name}Geometry, n, {x}, {t.Parameter(node.Name + "Weight")}, {dy}, dx: {dxArg}, dw: g.Slice({node.Name}WeightOffset, {node.Name}WeightLength), db: {db});");
                 else
-                    w.Line($"DenseOp.Backward(n, {node.InputLength}, {node.OutputLength}, {x}, {node.Name}Weight, {dy}, dx: {dxArg}, dw: g.Slice({node.Name}WeightOffset, {node.Name}WeightLength), db: {db});");
+                    w.Line($"{t.Call("Dense", "Backward")}(n, {node.InputLength}, {node.OutputLength}, {x}, {t.Parameter(node.Name + "Weight")}, {dy}, dx: {dxArg}, dw: g.Slice({node.Name}WeightOffset, {node.Name}WeightLength), db: {db});");
                 break;
             }
             case LayerKind.MaxPool2D:
                 w.Line("//   dL/dx[switch] += dL/dy   (only each window's maximum receives gradient)");
-                w.Line($"MaxPool2DOp.Backward({node.Name}Geometry, n, {dy}, ws.{node.Name}Switches.AsSpan(0, n * {node.Name}Size), {dxArg});");
+                w.Line($"{t.Call("MaxPool2D", "Backward")}({node.Name}Geometry, n, {dy}, {t.Buffer(node.Name + "Switches", node.Name + "Size")}, {dxArg});");
                 break;
             case LayerKind.AvgPool2D:
                 w.Line("//   dL/dx += dL/dy / window size, spread evenly over each window");
-                w.Line($"AvgPool2DOp.Backward({node.Name}Geometry, n, {dy}, {dxArg}, countIncludePad: {(l.CountIncludePad ? "true" : "false")});");
+                w.Line($"{t.Call("AvgPool2D", "Backward")}({node.Name}Geometry, n, {dy}, {dxArg}, countIncludePad: {(l.CountIncludePad ? "true" : "false")});");
                 break;
             case LayerKind.GlobalAvgPool:
                 w.Line("//   dL/dx[c, h, w] += dL/dy[c] / (height × width)");
-                w.Line($"GlobalAvgPoolOp.Backward(n, {node.InputShape[0]}, {node.InputShape[1] * node.InputShape[2]}, {dy}, {dxArg});");
+                w.Line($"{t.Call("GlobalAvgPool", "Backward")}(n, {node.InputShape[0]}, {node.InputShape[1] * node.InputShape[2]}, {dy}, {dxArg});");
                 break;
             case LayerKind.Flatten:
                 w.Line($"//   dL/dx = dL/dy viewed back as {ShapeMath.Format(node.InputShape)}: same memory, nothing to do");
                 break;
             case LayerKind.Activation:
                 w.Line($"//   dL/dx = dL/dy ⊙ f'(x),   {Derivative(l.Activation, l.LeakySlope)}   (in place: {dy} becomes dL/dx)");
-                w.Line($"ActivationOp.ApplyDerivativeInPlace(Act.{l.Activation}, {F(l.LeakySlope)}, {y}, {dy});");
+                w.Line($"{t.Call("Activation", "ApplyDerivativeInPlace")}(Act.{l.Activation}, {F(l.LeakySlope)}, {y}, {dy});");
                 break;
             case LayerKind.Dropout:
                 w.Line("//   dL/dx += dL/dy ⊙ m / (1 − p)   (the mask kept from forward)");
-                w.Line($"DropoutOp.Backward({dy}, ws.{node.Name}Mask.AsSpan(0, n * {node.Name}Size), {dxArg});");
+                w.Line($"{t.Call("Dropout", "Backward")}({dy}, {t.Buffer(node.Name + "Mask", node.Name + "Size")}, {dxArg});");
                 break;
         }
     }

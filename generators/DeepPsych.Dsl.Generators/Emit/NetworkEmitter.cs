@@ -29,6 +29,7 @@ internal static class NetworkEmitter
         foreach (var op in UsedOps(plan))
             w.Line($"using {op} = {Dsl}.Ops.{op};");
         w.Line($"using {Dsl}.Execution;");
+        w.Line($"using {Dsl}.Devices;");
         w.Line();
         if (plan.Namespace is not null) { w.Line($"namespace {plan.Namespace};"); w.Line(); }
         foreach (var outer in plan.ContainingTypes) w.Open($"partial class {outer}");
@@ -43,7 +44,7 @@ internal static class NetworkEmitter
         EmitForward(w, plan);
         EmitTraining(w, plan);
         var backward = new CodeWriter();
-        EmitBackward(backward, plan);
+        EmitBackward(backward, plan, EmitTarget.Cpu);
         foreach (var line in backward.ToString().TrimEnd('\n').Split('\n')) w.Line(line);
         w.Line();
         w.Line("/// <summary>The source of <see cref=\"Backward\"/> above, for gradient snapshots and review.</summary>");
@@ -52,6 +53,7 @@ internal static class NetworkEmitter
         w.Line("    \"\"\"\";");
         w.Line();
         EmitWorkspace(w, plan);
+        EmitDevice(w, plan);
         w.Close();
 
         foreach (var _ in plan.ContainingTypes) w.Close();
@@ -236,6 +238,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Inference: <paramref name=\"batch\"/> samples in, raw outputs out (dropout off). Splits the batch over <see cref=\"Threads\"/>.</summary>");
         w.Open("public void Forward(ReadOnlySpan<float> input, Span<float> output, int batch)");
         w.Line("NetworkChecks.Inference(Name, batch, input.Length, InputLength, output.Length, OutputLength);");
+        w.Line("if (_device is { } device) { DeviceForward(device, input, output, batch); return; }");
         w.Line("int shards = Scatter(input, batch);");
         w.Line("WorkerPool.Shared.Run(shards, _inferShard);");
         w.Line("Gather(output, shards);");
@@ -244,13 +247,20 @@ internal static class NetworkEmitter
         w.Line("private void InferShard(int shard) => ForwardPass(_workspaces[shard], _workspaces[shard].Count, training: false);");
         w.Line();
 
-        w.Line("/// <summary>The forward pass over one shard of <paramref name=\"n\"/> samples. Every layer's output stays in the");
+        EmitForwardPass(w, plan, EmitTarget.Cpu);
+    }
+
+    /// <summary>ForwardPass (a CPU shard) or DeviceForwardPass (the device workspace): the same statements per layer.</summary>
+    private static void EmitForwardPass(CodeWriter w, NetworkPlan plan, EmitTarget t)
+    {
+        w.Line($"/// <summary>The forward pass over {(t.IsDevice ? "the device workspace's" : "one shard of")} <paramref name=\"n\"/> samples. Every layer's output stays in the");
         w.Line("/// workspace because backward needs it (and max-pool switches and dropout masks beside them).</summary>");
-        w.Open("private void ForwardPass(Workspace ws, int n, bool training)");
-        w.Line("Span<float> x = ws.Input.AsSpan(0, n * InputLength);");
+        w.Open(t.IsDevice ? "private void DeviceForwardPass(DeviceWorkspace d, int n, bool training)" : "private void ForwardPass(Workspace ws, int n, bool training)");
+        if (t.IsDevice) w.Line("var b = d.Backend;");
+        w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");
         w.Line();
         for (int i = 0; i < plan.Nodes.Length; i++)
-            LayerEmitter.Forward(w, plan.Nodes[i], InputSpan(plan, i));
+            LayerEmitter.Forward(w, plan.Nodes[i], InputSpan(plan, i), t);
         w.Close();
         w.Line();
     }
@@ -270,6 +280,7 @@ internal static class NetworkEmitter
         if (sce)
         {
             w.Line("NetworkChecks.Training(Name, batch, input.Length, InputLength, labels.Length, 1, \"labels\", outputs.Length, OutputLength);");
+            w.Line("if (_device is { } device) return DeviceTrainingStep(device, input, labels, batch, outputs);");
             w.Line("int shards = Scatter(input, batch);");
             w.Line("for (int s = 0; s < shards; s++) labels.Slice(_workspaces[s].First, _workspaces[s].Count).CopyTo(_workspaces[s].Labels);");
             w.Line("return TrainingStep(shards, batch, outputs);");
@@ -283,6 +294,7 @@ internal static class NetworkEmitter
         if (!sce)
         {
             w.Line("NetworkChecks.Training(Name, batch, input.Length, InputLength, targets.Length, OutputLength, \"targets\", outputs.Length, OutputLength);");
+            w.Line("if (_device is { } device) return DeviceTrainingStep(device, input, targets, batch, outputs);");
             w.Line("int shards = Scatter(input, batch);");
             w.Line("for (int s = 0; s < shards; s++) targets.Slice(_workspaces[s].First * OutputLength, _workspaces[s].Count * OutputLength).CopyTo(_workspaces[s].Targets);");
             w.Line("return TrainingStep(shards, batch, outputs);");
@@ -353,7 +365,7 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitBackward(CodeWriter w, NetworkPlan plan)
+    private static void EmitBackward(CodeWriter w, NetworkPlan plan, EmitTarget t)
     {
         var nodes = plan.Nodes;
         // A node needs dL/dx only if some trainable layer lies upstream of it.
@@ -362,36 +374,50 @@ internal static class NetworkEmitter
         for (int i = 0; i < nodes.Length; i++) { trainableUpstream[i] = seen; seen |= nodes[i].HasParameters; }
         int firstNeeded = System.Array.FindIndex(nodes.Items.ToArray(), n => n.HasParameters);
 
-        w.Line("/// <summary>The backward pass over one shard: the chain rule, layer by layer in reverse. Adds dL/dθ into");
+        w.Line($"/// <summary>The backward pass over {(t.IsDevice ? "the device workspace" : "one shard")}: the chain rule, layer by layer in reverse. Adds dL/dθ into");
         w.Line("/// <paramref name=\"g\"/>. Gradients of activations live in two ping-pong buffers (GradA, GradB): a layer reads");
         w.Line("/// dL/dy from one and writes dL/dx into the other, so backward needs two activation-sized buffers in all.</summary>");
-        w.Open("private void Backward(Workspace ws, int n, Span<float> g)");
+        w.Open(t.IsDevice ? "private void DeviceBackward(DeviceWorkspace d, int n, DeviceView<float> g)" : "private void Backward(Workspace ws, int n, Span<float> g)");
+        if (t.IsDevice) w.Line("var b = d.Backend;");
         w.Line("// What forward kept.");
-        w.Line("Span<float> x = ws.Input.AsSpan(0, n * InputLength);");
+        w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");
         for (int i = 0; i < nodes.Length; i++)
         {
             var node = nodes[i];
             if (LayerEmitter.HasBuffer(node))
-                w.Line($"Span<float> {LayerEmitter.Y(node)} = ws.{node.Name}Output.AsSpan(0, n * {node.Name}Size);");
+                w.Line($"{t.View} {LayerEmitter.Y(node)} = {t.Buffer(node.Name + "Output", node.Name + "Size")};");
             else
-                w.Line($"Span<float> {LayerEmitter.Y(node)} = {InputSpan(plan, i)};");
+                w.Line($"{t.View} {LayerEmitter.Y(node)} = {InputSpan(plan, i)};");
         }
         w.Line();
 
         var last = plan.Output;
         string current = "GradA";
+        string y = LayerEmitter.Y(last), dy = LayerEmitter.DY(last);
         if (plan.Loss == LossKind.SoftmaxCrossEntropy)
         {
             w.Line("// Loss — softmax + cross-entropy, fused and stable: L = −(1/B) Σ log softmax(y)[label]");
             w.Line("//   dL/dy = (softmax(y) − onehot(label)) / B, B = the whole batch across shards");
-            w.Line($"Span<float> {LayerEmitter.DY(last)} = ws.{current}.AsSpan(0, n * OutputLength);");
-            w.Line($"ws.LossSum = SoftmaxCrossEntropyOp.ForwardBackward(n, OutputLength, {LayerEmitter.Y(last)}, ws.Labels.AsSpan(0, n), {LayerEmitter.DY(last)}, 1f / _batch);");
+            w.Line($"{t.View} {dy} = {t.Buffer(current, "OutputLength")};");
+            if (t.IsDevice)
+            {
+                w.Line($"b.SoftmaxCrossEntropy(n, OutputLength, {y}, d.Labels.Slice(0, n), {dy}, 1f / _batch, d.Losses.Slice(0, n));");
+                w.Line("d.LossSum = b.Sum(d.Losses.Slice(0, n));   // the step's one download");
+            }
+            else
+                w.Line($"ws.LossSum = SoftmaxCrossEntropyOp.ForwardBackward(n, OutputLength, {y}, ws.Labels.AsSpan(0, n), {dy}, 1f / _batch);");
         }
         else
         {
             w.Line("// Loss — mean squared error: L = (1/(B·K)) Σ (y − t)²,  dL/dy = 2 (y − t) / (B·K)");
-            w.Line($"Span<float> {LayerEmitter.DY(last)} = ws.{current}.AsSpan(0, n * OutputLength);");
-            w.Line($"ws.LossSum = MseLossOp.ForwardBackward({LayerEmitter.Y(last)}, ws.Targets.AsSpan(0, n * OutputLength), {LayerEmitter.DY(last)}, 1f / ((float)_batch * OutputLength));");
+            w.Line($"{t.View} {dy} = {t.Buffer(current, "OutputLength")};");
+            if (t.IsDevice)
+            {
+                w.Line($"b.MseLoss({y}, d.Targets.Slice(0, n * OutputLength), {dy}, 1f / ((float)_batch * OutputLength), d.Losses.Slice(0, n * OutputLength));");
+                w.Line("d.LossSum = b.Sum(d.Losses.Slice(0, n * OutputLength));   // the step's one download");
+            }
+            else
+                w.Line($"ws.LossSum = MseLossOp.ForwardBackward({y}, ws.Targets.AsSpan(0, n * OutputLength), {dy}, 1f / ((float)_batch * OutputLength));");
         }
         w.Line();
 
@@ -407,20 +433,20 @@ internal static class NetworkEmitter
                 dx = LayerEmitter.DY(prev);
                 if (LayerEmitter.GradientInPlace(node))
                 {
-                    LayerEmitter.Backward(w, node, InputSpan(plan, i), dx);
-                    w.Line($"Span<float> {dx} = {LayerEmitter.DY(node)};   // same memory");
+                    LayerEmitter.Backward(w, node, InputSpan(plan, i), dx, t);
+                    w.Line($"{t.View} {dx} = {LayerEmitter.DY(node)};   // same memory");
                     w.Line();
                     continue;
                 }
                 current = current == "GradA" ? "GradB" : "GradA";
-                w.Line($"Span<float> {dx} = ws.{current}.AsSpan(0, n * {prev.Name}Size);");
-                w.Line($"{dx}.Clear();   // backward ops accumulate (+=)");
+                w.Line($"{t.View} {dx} = {t.Buffer(current, prev.Name + "Size")};");
+                w.Line($"{t.Clear(dx)}   // backward ops accumulate (+=)");
             }
             else if (!node.HasParameters)
             {
                 continue; // nothing upstream to train and no parameters here
             }
-            LayerEmitter.Backward(w, node, InputSpan(plan, i), dx);
+            LayerEmitter.Backward(w, node, InputSpan(plan, i), dx, t);
             w.Line();
         }
         w.Close();
@@ -473,5 +499,106 @@ internal static class NetworkEmitter
         for (int i = plan.Nodes.Length - 1; i >= 0; i--)
             if (LayerEmitter.HasBuffer(plan.Nodes[i])) return plan.Nodes[i].Name + "Output";
         return "Input";
+    }
+
+    /// <summary>The device path: the same layers on an <c>IDeviceBackend</c> (ILGPU on CUDA, OpenCL or its CPU
+    /// accelerator, or the CPU ops behind the interface), emitted from the same per-layer statements as the CPU path.</summary>
+    private static void EmitDevice(CodeWriter w, NetworkPlan plan)
+    {
+        bool sce = plan.Loss == LossKind.SoftmaxCrossEntropy;
+        string targetType = sce ? "int" : "float";
+        string targetBuffer = sce ? "Labels" : "Targets";
+        string targetLength = sce ? "batch" : "batch * OutputLength";
+        w.Line();
+        w.Line("// ───────────────────────────── device path ─────────────────────────────");
+        w.Line();
+        w.Line("private DeviceWorkspace? _device;");
+        w.Line();
+        w.Line("/// <summary>Runs this network on a device from now on (null: back to the CPU path). Forward, loss and backward run");
+        w.Line("/// there with no host round trip between layers; each call uploads the parameters and the batch, and brings back");
+        w.Line("/// the loss and, for training, the gradients, which are added to <see cref=\"Gradients\"/> (the optimizer runs on the host).</summary>");
+        w.Open("public void UseDevice(IDeviceBackend? backend)");
+        w.Line("_device?.Dispose();");
+        w.Line("_device = backend is null ? null : new DeviceWorkspace(backend);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The device this network runs on, or null for the CPU path.</summary>");
+        w.Line("public IDeviceBackend? DeviceBackend => _device?.Backend;");
+        w.Line();
+        w.Open($"private float DeviceTrainingStep(DeviceWorkspace d, ReadOnlySpan<float> input, ReadOnlySpan<{targetType}> targets, int batch, Span<float> outputs)");
+        w.Line("var b = d.Backend;");
+        w.Line("d.Reserve(batch);");
+        w.Line("_batch = batch;");
+        w.Line("b.Upload<float>(_parameters, d.Parameters);");
+        w.Line("b.Upload(input, d.Input.Slice(0, batch * InputLength));");
+        w.Line($"b.Upload(targets, d.{targetBuffer}.Slice(0, {targetLength}));");
+        w.Line("b.Zero(d.Gradients);");
+        w.Line("DeviceForwardPass(d, batch, training: true);");
+        w.Line("DeviceBackward(d, batch, d.Gradients);");
+        w.Line("b.Download<float>(d.Gradients, d.HostGradients);");
+        w.Line("NetworkChecks.AddInto(_gradients, d.HostGradients);");
+        w.Line("if (!outputs.IsEmpty) b.Download(d.OutputView(batch), outputs.Slice(0, batch * OutputLength));");
+        w.Line("Step++;");
+        w.Line("return (float)(d.LossSum / batch);");
+        w.Close();
+        w.Line();
+        w.Open("private void DeviceForward(DeviceWorkspace d, ReadOnlySpan<float> input, Span<float> output, int batch)");
+        w.Line("var b = d.Backend;");
+        w.Line("d.Reserve(batch);");
+        w.Line("b.Upload<float>(_parameters, d.Parameters);");
+        w.Line("b.Upload(input, d.Input.Slice(0, batch * InputLength));");
+        w.Line("DeviceForwardPass(d, batch, training: false);");
+        w.Line("b.Download(d.OutputView(batch), output.Slice(0, batch * OutputLength));");
+        w.Close();
+        w.Line();
+        EmitForwardPass(w, plan, EmitTarget.Device);
+        EmitBackward(w, plan, EmitTarget.Device);
+
+        var nodes = plan.Nodes;
+        int maxActivation = System.Math.Max(plan.InputLength, nodes.Max(n => n.OutputLength));
+        var floats = new List<(string Field, string PerSample)> { ("Input", "InputLength") };
+        var ints = new List<(string Field, string PerSample)>();
+        foreach (var node in nodes.Where(LayerEmitter.HasBuffer)) floats.Add((node.Name + "Output", node.Name + "Size"));
+        foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.MaxPool2D)) ints.Add((node.Name + "Switches", node.Name + "Size"));
+        foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.Dropout)) floats.Add((node.Name + "Mask", node.Name + "Size"));
+        floats.Add(("GradA", maxActivation.ToString()));
+        floats.Add(("GradB", maxActivation.ToString()));
+        floats.Add(("Losses", sce ? "1" : "OutputLength"));
+        if (sce) ints.Add(("Labels", "1")); else floats.Add(("Targets", "OutputLength"));
+
+        w.Line("/// <summary>Device memory: the parameter and gradient blocks, and per sample the same buffers as a CPU shard's");
+        w.Line("/// workspace, grown (never per step) to the largest batch seen. One shard: the device is the parallelism.</summary>");
+        w.Open("private sealed class DeviceWorkspace(IDeviceBackend backend) : IDisposable");
+        w.Line("public readonly IDeviceBackend Backend = backend;");
+        w.Line("public readonly DeviceBuffer<float> Parameters = backend.Allocate<float>(ParameterCount);");
+        w.Line("public readonly DeviceBuffer<float> Gradients = backend.Allocate<float>(ParameterCount);");
+        w.Line("public readonly float[] HostGradients = new float[ParameterCount];");
+        w.Line("public int Capacity;");
+        w.Line("public readonly int First = 0;   // one shard starting at sample 0: dropout keys match the CPU path");
+        w.Line("public double LossSum;");
+        w.Line($"public DeviceBuffer<float> {string.Join(", ", floats.Select(f => f.Field + " = null!"))};");
+        if (ints.Count > 0) w.Line($"public DeviceBuffer<int> {string.Join(", ", ints.Select(f => f.Field + " = null!"))};");
+        w.Line();
+        w.Line($"public DeviceView<float> OutputView(int n) => {OutputBuffer(plan)}.Slice(0, n * OutputLength);");
+        w.Line();
+        w.Open("public void Reserve(int samples)");
+        w.Line("if (samples <= Capacity) return;");
+        w.Line("Release();");
+        w.Line("Capacity = samples;");
+        foreach (var (field, perSample) in floats) w.Line($"{field} = Backend.Allocate<float>(samples * {perSample});");
+        foreach (var (field, perSample) in ints) w.Line($"{field} = Backend.Allocate<int>(samples * {perSample});");
+        w.Close();
+        w.Line();
+        w.Open("private void Release()");
+        w.Line("if (Capacity == 0) return;");
+        foreach (var (field, _) in floats.Concat(ints)) w.Line($"{field}.Dispose();");
+        w.Close();
+        w.Line();
+        w.Open("public void Dispose()");
+        w.Line("Release();");
+        w.Line("Parameters.Dispose();");
+        w.Line("Gradients.Dispose();");
+        w.Close();
+        w.Close();
     }
 }

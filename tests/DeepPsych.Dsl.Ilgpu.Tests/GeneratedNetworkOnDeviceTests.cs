@@ -1,0 +1,45 @@
+using Examples.FashionMnist;
+
+namespace DeepPsych.Dsl.Ilgpu.Tests;
+
+/// <summary>The generated LeNet-5 itself on a device (<c>net.UseDevice(backend)</c>): its device path, emitted from the
+/// same per-layer statements as its CPU path, gives the CPU path's loss, outputs and gradients within
+/// <see cref="Tolerance.Network"/>. Written once, run per backend.</summary>
+public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
+{
+    [SkippableFact]
+    public void Generated_LeNet5_on_the_device_matches_its_CPU_path()
+    {
+        Skip.If(fixture.Backend is null, fixture.SkipReason);
+        const int batch = 3;
+        var rng = new Random(11);
+        var input = new float[batch * LeNet5.InputLength];
+        for (int i = 0; i < input.Length; i++) input[i] = rng.NextSingle() * 2 - 1;
+        int[] labels = [4, 1, 8];
+
+        var cpu = new LeNet5 { Threads = 1 };
+        var device = new LeNet5();
+        device.UseDevice(fixture.Backend);
+        try
+        {
+            var outCpu = new float[batch * 10];
+            var outDevice = new float[batch * 10];
+            float lossCpu = cpu.ComputeGradients(input, labels, batch, outCpu);
+            float lossDevice = device.ComputeGradients(input, labels, batch, outDevice);
+            Tolerance.AssertClose([lossCpu], [lossDevice], Tolerance.Network, "loss");
+            Tolerance.AssertClose(outCpu, outDevice, Tolerance.Network, "training outputs");
+            foreach (var tensor in cpu.ParameterTensors)
+                Tolerance.AssertClose(tensor.Gradients, device.Gradients.AsSpan(tensor.Offset, tensor.Length), Tolerance.Network, tensor.Name + " gradient");
+            cpu.Forward(input, outCpu, batch);
+            device.Forward(input, outDevice, batch);
+            Tolerance.AssertClose(outCpu, outDevice, Tolerance.Network, "inference outputs");
+        }
+        finally { device.UseDevice(null); }
+    }
+}
+
+/// <summary>On ILGPU's CPU accelerator.</summary>
+public sealed class IlgpuCpuGeneratedNetworkTests(IlgpuCpuFixture fixture) : GeneratedNetworkOnDeviceTests(fixture), IClassFixture<IlgpuCpuFixture>;
+
+/// <summary>On OpenCL (PoCL in CI); skipped, with the reason, without an OpenCL device.</summary>
+public sealed class OpenClGeneratedNetworkTests(OpenClFixture fixture) : GeneratedNetworkOnDeviceTests(fixture), IClassFixture<OpenClFixture>;
