@@ -26,7 +26,9 @@ internal static unsafe class Scratch
     public const int Padded = 4;
     /// <summary>Output on the padded width before compaction (Conv2D stride-1 path).</summary>
     public const int Wide = 5;
-    private const int SlotCount = 6;
+    /// <summary>Flipped, transposed weights for the direct input gradient (Conv2D backward).</summary>
+    public const int FlippedWeights = 6;
+    private const int SlotCount = 7;
 
     [ThreadStatic] private static float[]?[]? s_arrays;
 

@@ -112,11 +112,14 @@ public static unsafe class Conv2DOp
         // Stride 1 (not pointwise / depthwise): dW for the whole batch by direct vectorised correlation, one group at a time;
         // the sample loop below then only does db and, if wanted, dx (GEMM + col2im).
         bool directW = !pointwise && !(Cg == 1 && G > 1) && UseDirectWeightGradient(g);
+        // dx as a direct stride-1 convolution of dz with the flipped, transposed weights (see DirectInputGradient).
+        bool directDx = directW && !dx.IsEmpty && UseDirectInputGradient(g);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
         {
             if (directW && batch > 0)
                 for (int grp = 0; grp < G; grp++)
                     DirectWeightGradient(g, batch, px + (nint)grp * Cg * HW, pdz + (nint)grp * Og * P, pdw + (nint)grp * Og * K);
+            float* wFlipped = directDx ? FlipWeights(g, pw) : null;
             for (int n = 0; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, dzs = pdz + (nint)n * g.OutputLength;
@@ -141,6 +144,11 @@ public static unsafe class Conv2DOp
                         continue;
                     }
                     if (directW && dxg == null) continue;   // dW done above; nothing left for this group
+                    if (directDx)
+                    {
+                        DirectInputGradient(g, dzg, wFlipped + (nint)grp * Cg * Og * g.KernelH * g.KernelW, dxg);
+                        continue;
+                    }
                     float* col = Scratch.Get(Scratch.Columns, (long)K * pb);
                     for (int j0 = 0; j0 < P; j0 += pb)
                     {
@@ -267,6 +275,47 @@ public static unsafe class Conv2DOp
         => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
 
     /// <summary>
+    /// Direct dx: stride 1, few input channels per group (they become the output channels of the transposed convolution),
+    /// padding at most the dilated kernel extent − 1 (so the transposed convolution's padding is non-negative), ≤ 1024 taps.
+    /// </summary>
+    private static bool UseDirectInputGradient(in Conv2DGeometry g)
+        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= 8
+           && g.PadH <= g.DilationH * (g.KernelH - 1) && g.PadW <= g.DilationW * (g.KernelW - 1)
+           && g.OutChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
+
+    /// <summary>
+    /// wf[grp][c, o, kh, kw] = w[grp·Og + o, c, KH − 1 − kh, KW − 1 − kw]: per group, the weights of the transposed convolution
+    /// (Og → Cg channels, kernel rotated by 180°), in scratch.
+    /// </summary>
+    private static float* FlipWeights(in Conv2DGeometry g, float* w)
+    {
+        int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G, KH = g.KernelH, KW = g.KernelW, T = KH * KW;
+        float* wf = Scratch.Get(Scratch.FlippedWeights, g.WeightLength);
+        for (int grp = 0; grp < G; grp++)
+            for (int o = 0; o < Og; o++)
+                for (int c = 0; c < Cg; c++)
+                {
+                    float* src = w + (((nint)grp * Og + o) * Cg + c) * T, dst = wf + (((nint)grp * Cg + c) * Og + o) * T;
+                    for (int t = 0; t < T; t++) dst[t] = src[T - 1 - t];   // (kh, kw) → (KH−1−kh, KW−1−kw) is t → T−1−t
+                }
+        return wf;
+    }
+
+    /// <summary>
+    /// dx += the transposed convolution of dz for one group of one sample. For stride 1 it is itself a stride-1 convolution:
+    /// dx[c, ih, iw] = Σ_{o, kh, kw} w[o, c, kh, kw] · dz[o, ih + p − kh·d, iw + p − kw·d]
+    ///              = conv(dz padded by d·(K − 1) − p, wf)[c, ih, iw] with wf[c, o] = w[o, c] rotated by 180°,
+    /// so it runs on <see cref="DirectForward"/> (Og input channels, Cg output channels), adding into dx.
+    /// </summary>
+    private static void DirectInputGradient(in Conv2DGeometry g, float* dz, float* wFlipped, float* dx)
+    {
+        int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups;
+        var t = new Conv2DGeometry(Og, g.OutHeight, g.OutWidth, Cg, g.KernelH, g.KernelW, 1, 1,
+            g.DilationH * (g.KernelH - 1) - g.PadH, g.DilationW * (g.KernelW - 1) - g.PadW, g.DilationH, g.DilationW, 1);
+        DirectForward(t, dz, wFlipped, null, dx, Act.None, 0f, accumulate: true);
+    }
+
+    /// <summary>
     /// Fills <paramref name="offsets"/>[k] with where tap k = (c, kh, kw) reads in the zero-padded input: c·plane + kh·dh·Wp + kw·dw.
     /// With the output computed on the padded width ("wide" pixel j = oh·Wp + ow), tap k of wide pixel j reads xp[offsets[k] + j].
     /// </summary>
@@ -286,7 +335,7 @@ public static unsafe class Conv2DOp
     /// and broadcasts one weight per channel. The wide rows are then compacted into y (dropping the Wp − OW padding
     /// columns) and the activation applied in place.
     /// </summary>
-    private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope)
+    private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
         int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
@@ -315,7 +364,8 @@ public static unsafe class Conv2DOp
         }
         for (int o = 0; o < Og; o++)
             for (int oh = 0; oh < OH; oh++)
-                Gemm.Copy(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
+                if (accumulate) Gemm.AddTo(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
+                else Gemm.Copy(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
         if (act != Act.None) ActivationOp.Forward(act, slope, new ReadOnlySpan<float>(y, Og * P), new Span<float>(y, Og * P));
     }
 

@@ -38,6 +38,7 @@ public class Conv2DOpTests
         // Direct path (stride 1, ≤ 4 input channels per group): channel blocks of ≤ 6, taps in blocks of 8 / 4 / 1.
         ["direct 4 in 9 out 7x7 p3 wide leaky"] = new(new(4, 5, 40, 9, 7, 7, 1, 1, 3, 3, 1, 1, 1), 2, true, Act.LeakyReLU),
         ["direct 3 in 13 out 3x3 p0 no-bias"] = new(new(3, 6, 9, 13, 3, 3, 1, 1, 0, 0, 1, 1, 1), 3, false, Act.None),
+        ["direct 8 in 5 out 5x3 dil(1,2) p(1,0)"] = new(new(8, 7, 12, 5, 5, 3, 1, 1, 1, 0, 1, 2, 1), 2, true, Act.ReLU),
         ["direct LeNet C1 batch 3 p(2,1) tanh"] = new(new(1, 28, 28, 6, 5, 5, 1, 1, 2, 1, 1, 1, 1), 3, true, Act.Tanh),
     };
 
