@@ -11,26 +11,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_lenet5 import LeNet5
+
 torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
 torch.set_flush_denormal(True)   # PyTorch at its best: no denormal slow paths
 torch.manual_seed(42)
 BATCHES = 16                     # training cycles through 16 random batches, as PeerRun does
-
-
-class LeNet5(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.C1 = nn.Conv2d(1, 6, 5, padding=2)
-        self.C3 = nn.Conv2d(6, 16, 5)
-        self.F5 = nn.Linear(400, 120)
-        self.F6 = nn.Linear(120, 84)
-        self.Output = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.C1(x)), 2)
-        x = F.max_pool2d(F.relu(self.C3(x)), 2)
-        x = x.flatten(1)
-        return self.Output(F.relu(self.F6(F.relu(self.F5(x)))))
 
 
 def median(work, inner, reps):
