@@ -10,12 +10,14 @@ namespace DeepPsych.Dsl.Generators.Tests.Snapshots;
 [UseReporter(typeof(XUnit2Reporter))]
 public class GeneratedCodeTests
 {
+    /// <summary>Every generated file, in hint-name order, each headed by its name.</summary>
     private static string Generate(string source)
     {
         var result = GeneratorHarness.Run(source);
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.Errors);
-        return result.Single;
+        Assert.NotEmpty(result.Sources);
+        return string.Join("\n", result.Sources.OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => $"// ===== {s.HintName}\n{s.Source}"));
     }
 
     [Fact]
@@ -23,6 +25,12 @@ public class GeneratedCodeTests
 
     [Fact]
     public void LeNet5() => Approvals.Verify(Generate(Networks.LeNet5));
+
+    [Fact]
+    public void ConvNetJsDemo() => Approvals.Verify(Generate(Networks.ConvNetJsDemo));
+
+    [Fact]
+    public void Overfitting() => Approvals.Verify(Generate(Networks.Overfitting));
 
     /// <summary>Every layer kind and option the emitter knows, in one network, so each has a snapshot.</summary>
     [Fact]

@@ -1,34 +1,15 @@
+using System.Runtime.CompilerServices;
+
 namespace DeepPsych.Dsl.Generators.Tests.Snapshots;
 
-/// <summary>The example networks' declarations, as users write them.</summary>
+/// <summary>The example networks' declarations, read from examples/ so that the snapshots cover exactly what users run.</summary>
 public static class Networks
 {
-    public const string XorMlp = GeneratorHarness.Usings + """
-        namespace Examples;
+    public static string XorMlp => Example("XorMlp/XorMlp.cs");
+    public static string LeNet5 => Example("LeNet5.FashionMnist/LeNet5.cs");
+    public static string ConvNetJsDemo => Example("ConvNetJsDemo/DemoNetwork.cs");
+    public static string Overfitting => Example("Overfitting/Networks.cs");
 
-        /// <summary>The PDP book's 2-2-1 sigmoid network for XOR, trained with mean squared error.</summary>
-        [Network(Input = new[] { 2 }, Loss = Loss.MeanSquaredError)]
-        public partial class XorMlp
-        {
-            [Dense(2, Activation = Act.Sigmoid)] public partial Dense Hidden { get; }
-            [Dense(1, Activation = Act.Sigmoid)] public partial Dense Output { get; }
-        }
-        """;
-
-    public const string LeNet5 = GeneratorHarness.Usings + """
-        namespace Examples;
-
-        /// <summary>LeNet-5 with ReLU and max pooling, for 28x28 grey images and 10 classes.</summary>
-        [Network(Input = new[] { 1, 28, 28 }, Loss = Loss.SoftmaxCrossEntropy)]
-        public partial class LeNet5
-        {
-            [Conv2D(6, Kernel = 5, Padding = 2, Activation = Act.ReLU)] public partial Conv2D C1 { get; }
-            [MaxPool2D(2)]                                              public partial Pool   S2 { get; }
-            [Conv2D(16, Kernel = 5, Activation = Act.ReLU)]             public partial Conv2D C3 { get; }
-            [MaxPool2D(2)]                                              public partial Pool   S4 { get; }
-            [Dense(120, Activation = Act.ReLU)]                         public partial Dense  F5 { get; }
-            [Dense(84, Activation = Act.ReLU)]                          public partial Dense  F6 { get; }
-            [Dense(10)]                                                 public partial Dense  Output { get; }
-        }
-        """;
+    private static string Example(string path, [CallerFilePath] string here = "")
+        => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "examples", path)));
 }
