@@ -14,7 +14,15 @@ internal static class NetworkEmitter
     private const string Dsl = "global::DeepPsych.Dsl";
 
     public static string HintName(NetworkPlan plan)
-        => string.Join(".", new[] { plan.Namespace }.Concat(plan.ContainingTypes).Concat(new[] { plan.ClassName }).Where(s => !string.IsNullOrEmpty(s))) + ".g.cs";
+        => string.Join(".", new[] { plan.Namespace }.Concat(plan.ContainingTypes.Select(TypeName)).Concat(new[] { plan.ClassName }).Where(s => !string.IsNullOrEmpty(s))) + ".g.cs";
+
+    /// <summary>"partial record struct Outer&lt;T&gt;" → "Outer" (hint names allow no spaces or angle brackets).</summary>
+    private static string TypeName(string declaration)
+    {
+        int generic = declaration.IndexOf('<');
+        string head = generic < 0 ? declaration : declaration.Substring(0, generic);
+        return head.Substring(head.LastIndexOf(' ') + 1);
+    }
 
     public static string Emit(NetworkPlan plan)
     {
@@ -32,7 +40,7 @@ internal static class NetworkEmitter
         w.Line($"using {Dsl}.Devices;");
         w.Line();
         if (plan.Namespace is not null) { w.Line($"namespace {plan.Namespace};"); w.Line(); }
-        foreach (var outer in plan.ContainingTypes) w.Open($"partial class {outer}");
+        foreach (var outer in plan.ContainingTypes) w.Open(outer);
 
         EmitClassDocs(w, plan);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DeepPsych.Dsl.Generators\", \"0.1.0\")]");

@@ -82,7 +82,7 @@ internal static class NetworkParser
 
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
         var containing = new List<string>();
-        for (var t = type.ContainingType; t is not null; t = t.ContainingType) containing.Insert(0, t.Name);
+        for (var t = type.ContainingType; t is not null; t = t.ContainingType) containing.Insert(0, Declaration(t));
 
         var spec = new NetworkSpec(
             ns.Length == 0 ? null : ns,
@@ -94,6 +94,15 @@ internal static class NetworkParser
             loss,
             wired.ToEquatableArray());
         return new ParseResult(spec, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>How to reopen a containing type: "partial record struct Outer&lt;T&gt;".</summary>
+    private static string Declaration(INamedTypeSymbol t)
+    {
+        string keyword = t.IsRecord ? (t.TypeKind == TypeKind.Struct ? "record struct" : "record")
+            : t.TypeKind switch { TypeKind.Struct => "struct", TypeKind.Interface => "interface", _ => "class" };
+        string parameters = t.TypeParameters.Length > 0 ? "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">" : "";
+        return $"partial {keyword} {t.Name}{parameters}";
     }
 
     /// <summary>Properties in declaration order (across partial files: by file path, then position).</summary>

@@ -53,4 +53,24 @@ public class GeneratedCodeTests
             [Dense(3)] public partial Dense Logits { get; }
         }
         """));
+
+    /// <summary>A network nested in other types (a generic record struct, a class) reopens each of them correctly.</summary>
+    [Fact]
+    public void A_nested_network_compiles()
+    {
+        var result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+            namespace Deep.Inside;
+            public partial record struct Outer<TKey, TValue>
+            {
+                public partial class Middle
+                {
+                    [Network(Input = new[] { 3 })]
+                    public partial class Tiny { [Dense(2)] public partial Dense Out { get; } }
+                }
+            }
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Errors);
+        Assert.Equal("Deep.Inside.Outer.Middle.Tiny.g.cs", result.Sources.Single().HintName);
+    }
 }
