@@ -47,6 +47,28 @@ public class TrainingTests
     }
 
     [Fact]
+    public void The_trainer_with_the_main_jobs_recipe_gives_bit_identical_weights_for_the_same_seed()
+    {
+        var (x, y) = Data(300, seed: 9);
+        var data = new DeepPsych.Dsl.Data.Dataset(x, y, [1, 28, 28], Enumerable.Range(0, 10).Select(i => $"class {i}").ToArray());
+        float[] Train()
+        {
+            var net = new LeNet5 { Threads = 2, Seed = 4 };
+            net.InitializeParameters(4);
+            var sgd = new DeepPsych.Dsl.Optimizers.Sgd(0.05f, momentum: 0.9f, weightDecay: 5e-4f, nesterov: true) { DecayBiases = false };
+            var schedule = new DeepPsych.Dsl.Optimizers.OneCycleSchedule(0.05f, 2 * 5);
+            new DeepPsych.Dsl.Training.Trainer(net, sgd, schedule, new DeepPsych.Dsl.Training.TrainerOptions { Epochs = 2, BatchSize = 64, Seed = 4 })
+                .Fit(data);
+            return net.Parameters.ToArray();
+        }
+        var first = Train();
+        Assert.Equal(first, Train());
+        var untrained = new LeNet5();
+        untrained.InitializeParameters(4);
+        Assert.NotEqual(untrained.Parameters, first);   // it did train
+    }
+
+    [Fact]
     public void Splitting_the_batch_over_threads_gives_the_same_loss_and_gradients()
     {
         var (x, y) = Data(9, seed: 5);
