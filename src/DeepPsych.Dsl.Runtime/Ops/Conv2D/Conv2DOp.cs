@@ -445,9 +445,9 @@ public static unsafe class Conv2DOp
         int len = (OH * Wp + 15) & ~15;
         float* dzw = Scratch.Get(Scratch.Wide, (long)batch * Og * len);
         for (int n = 0; n < batch; n++)
-            for (int o = 0; o < Og; o++)
+            for (int oc = 0; oc < Og; oc++)
             {
-                float* d = dzw + ((nint)n * Og + o) * len, src = dz + (nint)n * g.OutputLength + (nint)o * P;
+                float* d = dzw + ((nint)n * Og + oc) * len, src = dz + (nint)n * g.OutputLength + (nint)oc * P;
                 for (int oh = 0; oh < OH; oh++)
                 {
                     Gemm.Copy(src + (nint)oh * OW, d + (nint)oh * Wp, OW);
@@ -458,7 +458,21 @@ public static unsafe class Conv2DOp
         int* offsets = stackalloc int[K];
         TapOffsets(g, plane, new Span<int>(offsets, K));
         var s = new WeightGradientSource(dzw, (nint)Og * len, xp, xpStride, batch, len);
-        for (int o = 0; o < Og; o++)
+        int o = 0;
+        // Pairs of output channels × 4 taps: 8 accumulators fed by 2 dz loads and 4 (unaligned) input loads.
+        for (; o + 2 <= Og; o += 2)
+        {
+            float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
+            int k = 0;
+            for (; k + 4 <= K; k += 4) WeightGradientPairTaps4(s, d, offsets + k, dwo + k, K);
+            for (; k < K; k++)
+            {
+                WeightGradientTaps<N1>(s, d, offsets + k, dwo + k);
+                WeightGradientTaps<N1>(s, d + len, offsets + k, dwo + K + k);
+            }
+        }
+        // A last odd channel: 8 taps per dz load.
+        for (; o < Og; o++)
         {
             float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
             int k = 0;
@@ -474,6 +488,32 @@ public static unsafe class Conv2DOp
         public readonly float* Dzw = dzw, Xp = xp;
         public readonly nint DzStride = dzStride, XpStride = xpStride;
         public readonly int Batch = batch, Len = len;
+    }
+
+    /// <summary>
+    /// For output channels o ∈ {0, 1} (dz rows d and d + Len, dw rows dw and dw + K) and taps t &lt; 4:
+    /// dw[o·K + t] += Σ_n Σ_{j &lt; len} dzw[n][o][j] · xp[n][offsets[t] + j]. Each input load serves both channels.
+    /// </summary>
+    private static void WeightGradientPairTaps4(in WeightGradientSource s, float* d, int* offsets, float* dw, int K)
+    {
+        int len = s.Len;
+        nint o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3];
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        for (int n = 0; n < s.Batch; n++)
+        {
+            float* dz0 = d + n * s.DzStride, dz1 = dz0 + len, xp = s.Xp + n * s.XpStride;
+            for (int j = 0; j < len; j += 16)
+            {
+                var v = Vector512.Load(dz0 + j); var u = Vector512.Load(dz1 + j);
+                float* xj = xp + j;
+                var x0 = Vector512.Load(xj + o0); a0 = Vector512.FusedMultiplyAdd(v, x0, a0); b0 = Vector512.FusedMultiplyAdd(u, x0, b0);
+                var x1 = Vector512.Load(xj + o1); a1 = Vector512.FusedMultiplyAdd(v, x1, a1); b1 = Vector512.FusedMultiplyAdd(u, x1, b1);
+                var x2 = Vector512.Load(xj + o2); a2 = Vector512.FusedMultiplyAdd(v, x2, a2); b2 = Vector512.FusedMultiplyAdd(u, x2, b2);
+                var x3 = Vector512.Load(xj + o3); a3 = Vector512.FusedMultiplyAdd(v, x3, a3); b3 = Vector512.FusedMultiplyAdd(u, x3, b3);
+            }
+        }
+        dw[0] += Vector512.Sum(a0); dw[1] += Vector512.Sum(a1); dw[2] += Vector512.Sum(a2); dw[3] += Vector512.Sum(a3);
+        dw[K] += Vector512.Sum(b0); dw[K + 1] += Vector512.Sum(b1); dw[K + 2] += Vector512.Sum(b2); dw[K + 3] += Vector512.Sum(b3);
     }
 
     /// <summary>
