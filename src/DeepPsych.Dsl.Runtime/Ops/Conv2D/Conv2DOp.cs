@@ -216,6 +216,7 @@ public static unsafe class Conv2DOp
     /// The same for one group of <paramref name="samples"/> samples (input sample stride <paramref name="xStride"/>):
     /// sample n's Cg padded planes start at n·Cg·plane in the buffer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float* PadInput(in Conv2DGeometry g, int samples, int xStride, float* x, out int planeLength)
     {
         int Cg = g.InChannels / g.Groups, H = g.InHeight, W = g.InWidth, Hp = H + 2 * g.PadH, Wp = W + 2 * g.PadW;
@@ -294,6 +295,7 @@ public static unsafe class Conv2DOp
     /// wf[grp][c, o, kh, kw] = w[grp·Og + o, c, KH − 1 − kh, KW − 1 − kw]: per group, the weights of the transposed convolution
     /// (Og → Cg channels, kernel rotated by 180°), in scratch.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float* FlipWeights(in Conv2DGeometry g, float* w)
     {
         int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G, KH = g.KernelH, KW = g.KernelW, T = KH * KW;
@@ -326,6 +328,7 @@ public static unsafe class Conv2DOp
     /// Fills <paramref name="offsets"/>[k] with where tap k = (c, kh, kw) reads in the zero-padded input: c·plane + kh·dh·Wp + kw·dw.
     /// With the output computed on the padded width ("wide" pixel j = oh·Wp + ow), tap k of wide pixel j reads xp[offsets[k] + j].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TapOffsets(in Conv2DGeometry g, int plane, Span<int> offsets)
     {
         int Wp = g.InWidth + 2 * g.PadW, k = 0;
@@ -342,6 +345,7 @@ public static unsafe class Conv2DOp
     /// and broadcasts one weight per channel. The wide rows are then compacted into y (dropping the Wp − OW padding
     /// columns) and the activation applied in place.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
     private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
@@ -390,6 +394,7 @@ public static unsafe class Conv2DOp
     /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for the TB.Value channels o of this block (weights w, row stride K)
     /// and j ∈ [0, len), len a multiple of 32. Accumulator aoL holds channel o, pixels j + 16·L.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
     private static void DirectForwardBlock<TB>(float* xp, int* offsets, int K, float* w, float* b, float* yw, int len) where TB : struct, IBlockSize
     {
         int nb = TB.Value;
@@ -436,6 +441,7 @@ public static unsafe class Conv2DOp
     /// The zero dz columns multiply real neighbouring inputs, so a non-finite input (±∞, NaN) can reach more dw entries than in
     /// the exact sum (0 · ∞ = NaN); finite inputs give the exact sum up to rounding.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
     private static void DirectWeightGradient(in Conv2DGeometry g, int batch, float* x, float* dz, float* dw)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
@@ -494,6 +500,7 @@ public static unsafe class Conv2DOp
     /// For output channels o ∈ {0, 1} (dz rows d and d + Len, dw rows dw and dw + K) and taps t &lt; 4:
     /// dw[o·K + t] += Σ_n Σ_{j &lt; len} dzw[n][o][j] · xp[n][offsets[t] + j]. Each input load serves both channels.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
     private static void WeightGradientPairTaps4(in WeightGradientSource s, float* d, int* offsets, float* dw, int K)
     {
         int len = s.Len;
@@ -520,6 +527,7 @@ public static unsafe class Conv2DOp
     /// dw[t] += Σ_n Σ_{j &lt; len} dzw[n][j] · xp[n][offsets[t] + j] for t &lt; TB.Value (len a multiple of 16), with dzw[n] = d + n·DzStride
     /// and xp[n] = Xp + n·XpStride. The accumulators run across all samples.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
     private static void WeightGradientTaps<TB>(in WeightGradientSource s, float* d, int* offsets, float* dw) where TB : struct, IBlockSize
     {
         int nb = TB.Value, len = s.Len;

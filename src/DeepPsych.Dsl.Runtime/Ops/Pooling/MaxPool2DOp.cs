@@ -77,6 +77,7 @@ public static unsafe class MaxPool2DOp
     /// window, take v if v &gt; best or v is the first NaN — written as selects on raw pointers so that the JIT emits no
     /// bounds checks and (mostly) no data-dependent branches.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
     private static void ForwardTiles(in Pool2DGeometry g, int batch, float* x, float* y, int* argmax)
     {
         int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth, KH = g.KernelH, KW = g.KernelW;
@@ -122,6 +123,7 @@ public static unsafe class MaxPool2DOp
     /// step (same or following row, channel or sample — outputs are produced in increasing order) overwrites. Only where the
     /// 32-column loads or the 16-lane stores would leave the tensors does the step fall back to scalar code.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
     private static void Forward2x2Avx512(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
     {
         int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth;
