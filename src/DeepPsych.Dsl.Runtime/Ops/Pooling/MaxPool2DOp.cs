@@ -99,8 +99,8 @@ public static unsafe class MaxPool2DOp
                             for (int j = i == 0 ? 1 : 0; j < KW; j++)
                             {
                                 float v = xs[r + j];
-                                // Once best is NaN nothing replaces it (v > NaN is false and best == best is false).
-                                bool take = v > best | (v != v & best == best);
+                                // Once best is NaN nothing replaces it (v > NaN is false and !IsNaN(best) is false).
+                                bool take = v > best | (float.IsNaN(v) & !float.IsNaN(best));
                                 best = take ? v : best;
                                 at = take ? r + j : at;
                             }
