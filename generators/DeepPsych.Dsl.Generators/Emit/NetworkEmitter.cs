@@ -463,43 +463,30 @@ internal static class NetworkEmitter
 
     private static void EmitWorkspace(CodeWriter w, NetworkPlan plan)
     {
-        var nodes = plan.Nodes;
-        int maxActivation = System.Math.Max(plan.InputLength, nodes.Max(n => n.OutputLength));
+        var buffers = MemoryPlan.PerSample(plan);
         w.Line("/// <summary>The memory of one batch shard, sized at build time per sample and grown (never per step) to the");
         w.Line("/// largest shard seen: each layer's output, max-pool switches, dropout masks, two gradient buffers, and");
         w.Line("/// this shard's parameter gradients.</summary>");
         w.Open("private sealed class Workspace");
         w.Line("public int Capacity, Count, First;");
         w.Line("public double LossSum;");
-        w.Line("public float[] Input = [];");
-        foreach (var node in nodes.Where(LayerEmitter.HasBuffer))
-            w.Line($"public float[] {node.Name}Output = [];");
-        foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.MaxPool2D))
-            w.Line($"public int[] {node.Name}Switches = [];");
-        foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.Dropout))
-            w.Line($"public float[] {node.Name}Mask = [];");
-        w.Line("public float[] GradA = [], GradB = [];");
+        foreach (var b in buffers)
+            w.Line($"public {(b.IsInt ? "int" : "float")}[] {b.Field} = [];   // {b.Why}");
         w.Line("public float[] Gradients = [];   // this shard's dL/dθ (shard 0 adds straight into the network's block)");
-        w.Line(plan.Loss == LossKind.SoftmaxCrossEntropy ? "public int[] Labels = [];" : "public float[] Targets = [];");
         w.Line();
         w.Line($"public Span<float> OutputSpan() => {OutputBuffer(plan)}.AsSpan(0, Count * OutputLength);");
         w.Line();
         w.Open("public void Reserve(int samples)");
         w.Line("if (samples <= Capacity) return;");
         w.Line("Capacity = samples;");
-        w.Line("Input = new float[samples * InputLength];");
-        foreach (var node in nodes.Where(LayerEmitter.HasBuffer))
-            w.Line($"{node.Name}Output = new float[samples * {node.Name}Size];");
-        foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.MaxPool2D))
-            w.Line($"{node.Name}Switches = new int[samples * {node.Name}Size];");
-        foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.Dropout))
-            w.Line($"{node.Name}Mask = new float[samples * {node.Name}Size];");
-        w.Line($"GradA = new float[samples * {maxActivation}];   // the largest activation: {maxActivation} floats per sample");
-        w.Line($"GradB = new float[samples * {maxActivation}];");
-        w.Line(plan.Loss == LossKind.SoftmaxCrossEntropy ? "Labels = new int[samples];" : "Targets = new float[samples * OutputLength];");
+        foreach (var b in buffers)
+            w.Line($"{b.Field} = new {(b.IsInt ? "int" : "float")}[{Samples(b)}];");
         w.Close();
         w.Close();
     }
+
+    /// <summary>Elements of a buffer for <c>samples</c> samples.</summary>
+    private static string Samples(BufferPlan b) => b.PerSample == "1" ? "samples" : $"samples * {b.PerSample}";
 
     /// <summary>The workspace array holding the network output: the last node with a buffer (Flatten is a view).</summary>
     private static string OutputBuffer(NetworkPlan plan)
@@ -562,17 +549,7 @@ internal static class NetworkEmitter
         EmitForwardPass(w, plan, EmitTarget.Device);
         EmitBackward(w, plan, EmitTarget.Device);
 
-        var nodes = plan.Nodes;
-        int maxActivation = System.Math.Max(plan.InputLength, nodes.Max(n => n.OutputLength));
-        var floats = new List<(string Field, string PerSample)> { ("Input", "InputLength") };
-        var ints = new List<(string Field, string PerSample)>();
-        foreach (var node in nodes.Where(LayerEmitter.HasBuffer)) floats.Add((node.Name + "Output", node.Name + "Size"));
-        foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.MaxPool2D)) ints.Add((node.Name + "Switches", node.Name + "Size"));
-        foreach (var node in nodes.Where(n => n.Layer.Kind == LayerKind.Dropout)) floats.Add((node.Name + "Mask", node.Name + "Size"));
-        floats.Add(("GradA", maxActivation.ToString()));
-        floats.Add(("GradB", maxActivation.ToString()));
-        floats.Add(("Losses", sce ? "1" : "OutputLength"));
-        if (sce) ints.Add(("Labels", "1")); else floats.Add(("Targets", "OutputLength"));
+        var buffers = MemoryPlan.PerSample(plan).Append(new BufferPlan("Losses", false, sce ? "1" : "OutputLength", "per-sample losses, summed on the device")).ToList();
 
         w.Line("/// <summary>Device memory: the parameter and gradient blocks, and per sample the same buffers as a CPU shard's");
         w.Line("/// workspace, grown (never per step) to the largest batch seen. One shard: the device is the parallelism.</summary>");
@@ -584,8 +561,8 @@ internal static class NetworkEmitter
         w.Line("public int Capacity;");
         w.Line("public readonly int First = 0;   // one shard starting at sample 0: dropout keys match the CPU path");
         w.Line("public double LossSum;");
-        w.Line($"public DeviceBuffer<float> {string.Join(", ", floats.Select(f => f.Field + " = null!"))};");
-        if (ints.Count > 0) w.Line($"public DeviceBuffer<int> {string.Join(", ", ints.Select(f => f.Field + " = null!"))};");
+        foreach (var b in buffers)
+            w.Line($"public DeviceBuffer<{(b.IsInt ? "int" : "float")}> {b.Field} = null!;   // {b.Why}");
         w.Line();
         w.Line($"public DeviceView<float> OutputView(int n) => {OutputBuffer(plan)}.Slice(0, n * OutputLength);");
         w.Line();
@@ -593,13 +570,12 @@ internal static class NetworkEmitter
         w.Line("if (samples <= Capacity) return;");
         w.Line("Release();");
         w.Line("Capacity = samples;");
-        foreach (var (field, perSample) in floats) w.Line($"{field} = Backend.Allocate<float>(samples * {perSample});");
-        foreach (var (field, perSample) in ints) w.Line($"{field} = Backend.Allocate<int>(samples * {perSample});");
+        foreach (var b in buffers) w.Line($"{b.Field} = Backend.Allocate<{(b.IsInt ? "int" : "float")}>({Samples(b)});");
         w.Close();
         w.Line();
         w.Open("private void Release()");
         w.Line("if (Capacity == 0) return;");
-        foreach (var (field, _) in floats.Concat(ints)) w.Line($"{field}.Dispose();");
+        foreach (var b in buffers) w.Line($"{b.Field}.Dispose();");
         w.Close();
         w.Line();
         w.Open("public void Dispose()");
