@@ -380,7 +380,6 @@ internal static class NetworkEmitter
         var trainableUpstream = new bool[nodes.Length];
         bool seen = false;
         for (int i = 0; i < nodes.Length; i++) { trainableUpstream[i] = seen; seen |= nodes[i].HasParameters; }
-        int firstNeeded = System.Array.FindIndex(nodes.Items.ToArray(), n => n.HasParameters);
 
         w.Line($"/// <summary>The backward pass over {(t.IsDevice ? "the device workspace" : "one shard")}: the chain rule, layer by layer in reverse. Adds dL/dθ into");
         w.Line("/// <paramref name=\"g\"/>. Gradients of activations live in two ping-pong buffers (GradA, GradB): a layer reads");
@@ -432,7 +431,6 @@ internal static class NetworkEmitter
         for (int i = nodes.Length - 1; i >= 0; i--)
         {
             var node = nodes[i];
-            if (i < firstNeeded) break;
             int from = node.Layer.Inputs.Length > 0 ? node.Layer.Inputs[0] : -1;
             string? dx = null;
             if (trainableUpstream[i] && from >= 0)
