@@ -27,6 +27,14 @@ public static class Figures
         return path;
     }
 
+    /// <summary>Renders <paramref name="plot"/> at <paramref name="width"/> × <paramref name="height"/> pixels onto
+    /// <paramref name="canvas"/> with its top-left corner at (<paramref name="left"/>, <paramref name="top"/>).</summary>
+    public static void Draw(SKCanvas canvas, ScottPlot.Plot plot, float left, float top, int width, int height)
+    {
+        using var image = SKBitmap.Decode(plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png));
+        canvas.DrawBitmap(image, left, top);
+    }
+
     /// <summary>Black antialiased text of <paramref name="size"/> pixels with its baseline at (x, y).</summary>
     public static void Text(SKCanvas canvas, string text, float x, float y, float size = 13, bool bold = false)
     {

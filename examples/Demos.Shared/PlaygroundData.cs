@@ -13,6 +13,19 @@ public static class PlaygroundData
     /// <summary>Class names for <see cref="Dataset"/>: label 0 is the playground's −1, label 1 its +1.</summary>
     public static readonly string[] ClassNames = ["negative (orange)", "positive (blue)"];
 
+    /// <summary>What the demos divide the coordinates by before a network sees them: the playground's ±6 to about unit scale.</summary>
+    public const float InputScale = 3f;
+
+    /// <summary>The networks' inputs for n interleaved (x, y) points: the coordinates divided by <see cref="InputScale"/>.</summary>
+    public static float[] NetworkInputs(float[] xy) => xy.Select(v => v / InputScale).ToArray();
+
+    /// <summary>A copy of <paramref name="data"/> whose samples are <paramref name="features"/> of its points (same labels).</summary>
+    public static Dataset WithFeatures(Dataset data, Func<float[], float[]> features)
+    {
+        var inputs = features(data.Images);
+        return new Dataset(inputs, data.Labels, [inputs.Length / data.Count], data.ClassNames, data.Name);
+    }
+
     /// <summary>Generates <paramref name="count"/> points of data set <paramref name="name"/> and splits them, after a
     /// seeded shuffle, into a training set of <paramref name="trainFraction"/> of them and a test set of the rest.</summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists the known ones).</exception>

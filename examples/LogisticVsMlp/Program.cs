@@ -1,5 +1,4 @@
 using DeepPsych.Dsl;
-using DeepPsych.Dsl.Data;
 using DeepPsych.Dsl.Optimizers;
 using DeepPsych.Dsl.Training;
 using Examples.Demos;
@@ -40,9 +39,9 @@ static int Run(DemoArgs args)
         var (title, net, features) = models[m];
         net.InitializeParameters(1);
         var trainer = new Trainer(net, new Adam(0.01f), null, new TrainerOptions { Epochs = epochs, BatchSize = 10, Seed = 1, Prefetch = false });
-        trainer.Fit(Transform(train, features));
-        var trainResult = trainer.Evaluate(Transform(train, features));
-        var testResult = trainer.Evaluate(Transform(test, features));
+        trainer.Fit(PlaygroundData.WithFeatures(train, features));
+        var trainResult = trainer.Evaluate(PlaygroundData.WithFeatures(train, features));
+        var testResult = trainer.Evaluate(PlaygroundData.WithFeatures(test, features));
         Console.WriteLine($"{title,-42} | {net.Parameters.Length,3} parameters | train loss {trainResult.Loss:F3} accuracy {trainResult.Accuracy:P1} | test loss {testResult.Loss:F3} accuracy {testResult.Accuracy:P1}");
 
         int left = margin + m * (panel + margin);
@@ -54,22 +53,16 @@ static int Run(DemoArgs args)
     return 0;
 }
 
-// The networks see coordinates divided by 3 (the playground's ±6 to about unit scale), and the squares of those.
-static float[] Plain(float[] xy) => xy.Select(v => v / 3f).ToArray();
+// The networks see the scaled coordinates (PlaygroundData.NetworkInputs), and for LogisticOnSquares their squares too.
+static float[] Plain(float[] xy) => PlaygroundData.NetworkInputs(xy);
 
 static float[] Squares(float[] xy)
 {
     var f = new float[xy.Length * 2];
     for (int i = 0; i < xy.Length / 2; i++)
     {
-        float x = xy[2 * i] / 3f, y = xy[2 * i + 1] / 3f;
+        float x = xy[2 * i] / PlaygroundData.InputScale, y = xy[2 * i + 1] / PlaygroundData.InputScale;
         (f[4 * i], f[4 * i + 1], f[4 * i + 2], f[4 * i + 3]) = (x, y, x * x, y * y);
     }
     return f;
-}
-
-static Dataset Transform(Dataset data, Func<float[], float[]> features)
-{
-    var inputs = features(data.Images);
-    return new Dataset(inputs, data.Labels, [inputs.Length / data.Count], data.ClassNames, data.Name);
 }

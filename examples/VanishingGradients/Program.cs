@@ -25,7 +25,7 @@ static int Run(DemoArgs args)
     int seeds = args.Int("--seeds", args.Quick ? 2 : 5), epochs = args.Int("--epochs", args.Quick ? 5 : 60);
     string output = args.OutputFolder("runs/vanishing-gradients");
     var (train, test) = PlaygroundData.Generate("circle", 1000, noise: 0.1, seed: 1);
-    var scale = new Normalization(0f, 3f);   // the playground's ±6 coordinates to about unit scale
+    var scale = new Normalization(0f, PlaygroundData.InputScale);   // as the other demos' networks see them
     train.Normalize(scale);
     test.Normalize(scale);
 
