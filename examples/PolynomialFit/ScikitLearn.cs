@@ -27,8 +27,9 @@ public static partial class ScikitLearn
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            string why = stderr.Result.Contains("No module named 'sklearn'", StringComparison.Ordinal)
-                ? "scikit-learn is not installed; apt-get install python3-sklearn"
+            var missing = Regex.Match(stderr.Result, @"No module named '(\w+)'");
+            string why = missing.Success
+                ? $"{Python} lacks the module '{missing.Groups[1].Value}'; apt-get install python3-sklearn"
                 : $"sklearn_cv.py failed with exit code {process.ExitCode}: {stderr.Result.Trim().Split('\n').LastOrDefault()}";
             return new(new Dictionary<int, double>(), $"scikit-learn: not compared ({why})");
         }
