@@ -28,8 +28,11 @@ static int Run(DemoArgs args)
     int epochs = args.Int("--epochs", args.Quick ? 12 : 300);
     float lr = (float)args.Double("--lr", 0.03);
     string output = args.OutputFolder("runs/playground");
+    if (which != "all" && !PlaygroundData.Names.Contains(which))
+        throw new ArgumentException($"Unknown data set '{which}'; use {string.Join(", ", PlaygroundData.Names)} or all.\n{args.Usage}");
     string[] datasets = which == "all" ? PlaygroundData.Names : [which];
-    Func<INeuralNetwork> make = Network(activation) ?? throw new ArgumentException($"Unknown activation '{activation}'; use tanh, relu, sigmoid or linear.\n{args.Usage}");
+    if (!Networks.TryGetValue(activation, out var make))
+        throw new ArgumentException($"Unknown activation '{activation}'; use {string.Join(", ", Networks.Keys)}.\n{args.Usage}");
     int[] stages = new[] { 0, epochs / 30, epochs / 6, epochs }.Distinct().ToArray();
     Console.WriteLine($"2-8-8-2 MLP, {activation}; 500 points per data set (half train, half test), noise {noise.ToString(CultureInfo.InvariantCulture)}; " +
                       $"SGD lr {lr.ToString(CultureInfo.InvariantCulture)}, batch 10, {epochs} epochs");
@@ -85,12 +88,14 @@ static int Run(DemoArgs args)
     return 0;
 }
 
-// The network for --activation: one generated class per activation (Networks.cs).
-static Func<INeuralNetwork>? Network(string activation) => activation switch
+/// <summary>The network for each --activation: one generated class per activation (Networks.cs).</summary>
+static partial class Program
 {
-    "tanh" => () => new PlaygroundTanh(),
-    "relu" => () => new PlaygroundReLU(),
-    "sigmoid" => () => new PlaygroundSigmoid(),
-    "linear" => () => new PlaygroundLinear(),
-    _ => null,
-};
+    private static readonly Dictionary<string, Func<INeuralNetwork>> Networks = new()
+    {
+        ["tanh"] = () => new PlaygroundTanh(),
+        ["relu"] = () => new PlaygroundReLU(),
+        ["sigmoid"] = () => new PlaygroundSigmoid(),
+        ["linear"] = () => new PlaygroundLinear(),
+    };
+}

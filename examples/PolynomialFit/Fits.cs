@@ -6,17 +6,21 @@ namespace Examples.PolynomialFit;
 /// <summary>Training the polynomial networks, cross-validating them, and drawing a fit.</summary>
 public static class Fits
 {
-    /// <summary>The degrees of the scikit-learn example.</summary>
-    public static readonly int[] Degrees = [1, 4, 15];
-
-    /// <summary>The generated network for <paramref name="degree"/>.</summary>
-    public static INeuralNetwork Network(int degree) => degree switch
+    /// <summary>The generated network of each degree of the scikit-learn example (Networks.cs).</summary>
+    private static readonly Dictionary<int, Func<INeuralNetwork>> Networks = new()
     {
-        1 => new PolynomialDegree1(),
-        4 => new PolynomialDegree4(),
-        15 => new PolynomialDegree15(),
-        _ => throw new ArgumentOutOfRangeException(nameof(degree), degree, $"Declared degrees: {string.Join(", ", Degrees)} (Networks.cs)."),
+        [1] = () => new PolynomialDegree1(),
+        [4] = () => new PolynomialDegree4(),
+        [15] = () => new PolynomialDegree15(),
     };
+
+    /// <summary>The degrees of the scikit-learn example.</summary>
+    public static IReadOnlyCollection<int> Degrees => Networks.Keys;
+
+    /// <summary>A new generated network for <paramref name="degree"/>.</summary>
+    public static INeuralNetwork Network(int degree) => Networks.TryGetValue(degree, out var make)
+        ? make()
+        : throw new ArgumentOutOfRangeException(nameof(degree), degree, $"Declared degrees: {string.Join(", ", Degrees)} (Networks.cs).");
 
     /// <summary>Trains the degree-<paramref name="degree"/> network on (x, y) by full-batch gradient descent: SGD with
     /// momentum 0.9 and weight decay λ (not on the bias), lr = 1/L with L the loss's largest curvature.</summary>

@@ -23,11 +23,11 @@ public static class LeastSquares
     public static double[] Solve(double[,] a, ReadOnlySpan<double> y, double ridge = 0)
     {
         int n = a.GetLength(0), p = a.GetLength(1), extra = ridge > 0 ? p - 1 : 0, m = n + extra;
+        if (m < p) throw new ArgumentException($"{n} samples cannot determine {p} coefficients without a ridge term.");
         // Ridge as ordinary least squares on [A; √ridge·I] and [y; 0]; y rides along as column p of r.
         var r = new double[m, p + 1];
         for (int i = 0; i < n; i++) { for (int j = 0; j < p; j++) r[i, j] = a[i, j]; r[i, p] = y[i]; }
         for (int k = 0; k < extra; k++) r[n + k, k + 1] = Math.Sqrt(ridge);
-        if (m < p) throw new ArgumentException($"{n} samples cannot determine {p} coefficients without a ridge term.");
 
         var v = new double[m];
         for (int j = 0; j < p; j++)

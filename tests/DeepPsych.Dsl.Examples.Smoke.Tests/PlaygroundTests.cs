@@ -18,6 +18,6 @@ public sealed class PlaygroundTests
     {
         var run = ExampleRun.Start("Playground", "--quick", "--activation", "softmax");
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("Unknown activation 'softmax'; use tanh, relu, sigmoid or linear.", run.Errors);
+        Assert.Contains("Unknown activation 'softmax'; use tanh, relu, sigmoid, linear.", run.Errors);
     }
 }
