@@ -6,8 +6,8 @@ namespace Examples.PolynomialFit;
 /// function of x — is the one scikit-learn's <c>PolynomialFeatures(d)</c> + <c>LinearRegression</c> finds with the
 /// monomials x, x², …, x^d. What changes is the conditioning: on [0, 1] the monomials are nearly parallel (with the
 /// constant, their Gram matrix is the Hilbert matrix, condition number 4.8·10⁵ for degree 4 and 2·10²² for degree 15),
-/// so gradient descent on them crawls along the long axis of the loss valley for ever; these features are orthonormal under the uniform
-/// distribution (E[f_j f_k] = δ_jk), which is the feature scaling gradient descent needs.
+/// so gradient descent on them crawls along the long axis of the loss valley for ever; these features are orthonormal
+/// under the uniform distribution (E[f_j f_k] = δ_jk), which is the feature scaling gradient descent needs.
 /// </remarks>
 public static class LegendreFeatures
 {
