@@ -34,7 +34,7 @@ public sealed class PackageTests(LocalFeed feed, ITestOutputHelper output) : ICl
         => nuspec.Descendants().FirstOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
 
     [SkippableFact]
-    public void DeepPsych_Dsl_carries_the_runtime_and_the_generator_and_depends_on_the_contract()
+    public void DeepPsych_Dsl_carries_the_runtime_the_generator_and_its_code_fixes_and_depends_on_the_contract()
     {
         RequirePackages();
         using var package = ZipFile.OpenRead(feed.PackagePath("DeepPsych.Dsl"));
@@ -42,6 +42,7 @@ public sealed class PackageTests(LocalFeed feed, ITestOutputHelper output) : ICl
         Assert.Contains("lib/net10.0/DeepPsych.Dsl.Runtime.dll", files);
         Assert.Contains("lib/net10.0/DeepPsych.Dsl.Runtime.xml", files);
         Assert.Contains("analyzers/dotnet/cs/DeepPsych.Dsl.Generators.dll", files);
+        Assert.Contains("analyzers/dotnet/cs/DeepPsych.Dsl.CodeFixes.dll", files);
         Assert.Contains("README.md", files);
         Assert.Contains("LICENSE", files);
         var nuspec = Nuspec(package);
@@ -98,5 +99,16 @@ public sealed class PackageTests(LocalFeed feed, ITestOutputHelper output) : ICl
         Assert.True(test.ExitCode == 0, test.ToString());
         Assert.Contains("Passed!", test.Output);
         Assert.DoesNotMatch(@"warning [A-Z]+\d+", test.Output);
+
+        // Its training program runs end to end on a tiny Fashion-MNIST-shaped data set (the real one may be absent).
+        string data = Path.Combine(feed.Root, "tiny-fashion-mnist"), report = Path.Combine(feed.Root, "report");
+        TinyIdx.Write(data, train: 96, test: 32);
+        var run = Dotnet(root, "run", "--project", Path.Combine("PackNet", "PackNet.csproj"), "-c", "Release", "--no-build", "--",
+            "--epochs", "1", "--data", data, "--output", report);
+        output.WriteLine(run.Output);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"test accuracy \d", run.Output);
+        Assert.True(File.Exists(Path.Combine(report, "metrics.json")), run.ToString());
+        Assert.True(File.Exists(Path.Combine(report, "fashion-cnn.safetensors")), run.ToString());
     }
 }
