@@ -1,16 +1,4 @@
-using System;
-using System.Collections.Immutable;
-using System.Composition;
 using System.Globalization;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using DeepPsych.Dsl.Generators.Diagnostics;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace DeepPsych.Dsl.CodeFixes;
 
@@ -19,26 +7,14 @@ namespace DeepPsych.Dsl.CodeFixes;
 /// (2: dilated extent HxW, 3: input HxW, 6: current padding P or PHxPW). Per-axis values are written as
 /// PaddingH/PaddingW when the attribute has them, else the larger one as Padding.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddPaddingCodeFix)), Shared]
-public sealed class AddPaddingCodeFix : CodeFixProvider
+public sealed class AddPaddingCodeFix() : DiagnosticCodeFix<AttributeSyntax>(DiagnosticDescriptors.KernelDoesNotFit)
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = [DiagnosticDescriptors.KernelDoesNotFit.Id];
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    protected override Edit? Offer(Diagnostic diagnostic, AttributeSyntax attribute)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Pair(diagnostic, "2") is not { } extent || Pair(diagnostic, "3") is not { } input || Pair(diagnostic, "6") is not { } current) continue;
-            var attribute = root?.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<AttributeSyntax>().FirstOrDefault();
-            if (root is null || attribute is null) continue;
-            int padH = Math.Max(current.H, Needed(extent.H, input.H)), padW = Math.Max(current.W, Needed(extent.W, input.W));
-            string title = padH == padW ? $"Add Padding = {padH} so the kernel fits" : $"Add PaddingH = {padH}, PaddingW = {padW} so the kernel fits";
-            context.RegisterCodeFix(
-                CodeAction.Create(title, ct => Fix(context.Document, root, attribute, padH, padW, ct), nameof(AddPaddingCodeFix)),
-                diagnostic);
-        }
+        if (Pair(diagnostic, "2") is not { } extent || Pair(diagnostic, "3") is not { } input || Pair(diagnostic, "6") is not { } current) return null;
+        int padH = Math.Max(current.H, Needed(extent.H, input.H)), padW = Math.Max(current.W, Needed(extent.W, input.W));
+        string title = padH == padW ? $"Add Padding = {padH} so the kernel fits" : $"Add PaddingH = {padH}, PaddingW = {padW} so the kernel fits";
+        return new(title, (document, root, ct) => Fix(document, root, attribute, padH, padW, ct));
     }
 
     private static int Needed(int extent, int input) => Math.Max(0, (extent - input + 1) / 2);
