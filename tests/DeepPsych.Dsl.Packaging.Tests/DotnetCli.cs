@@ -27,8 +27,15 @@ public static class DotnetCli
     }
 
     public static Result Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+        => Start(Executable ?? throw new InvalidOperationException("dotnet was not found"), workingDirectory, environment, arguments);
+
+    /// <summary>Runs another program (a published binary) the same way.</summary>
+    public static Result RunProgram(string program, string workingDirectory, params string[] arguments)
+        => Start(program, workingDirectory, null, arguments);
+
+    private static Result Start(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, string[] arguments)
     {
-        var info = new ProcessStartInfo(Executable ?? throw new InvalidOperationException("dotnet was not found"))
+        var info = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -56,12 +63,13 @@ public static class DotnetCli
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        var limit = TimeSpan.FromMinutes(15);   // a NativeAOT publish on two busy cores takes minutes
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in 5 minutes:{Environment.NewLine}{output}");
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in {limit.TotalMinutes} minutes:{Environment.NewLine}{output}");
         }
         process.WaitForExit();
-        return new Result(process.ExitCode, output.ToString(), clock.Elapsed, "dotnet " + string.Join(' ', arguments));
+        return new Result(process.ExitCode, output.ToString(), clock.Elapsed, $"{Path.GetFileName(program)} {string.Join(' ', arguments)}");
     }
 }
