@@ -7,7 +7,7 @@ public sealed class ParameterTensor
     private readonly float[] _values;
     private readonly float[] _gradients;
 
-    /// <summary>Creates a view of <paramref name="length"/> floats at <paramref name="offset"/> in both blocks.</summary>
+    /// <summary>Creates a view of the product of <paramref name="shape"/> floats at <paramref name="offset"/> in both blocks.</summary>
     public ParameterTensor(string name, int[] shape, int offset, float[] values, float[] gradients, int fanIn = 0, int fanOut = 0, Init init = Init.Auto)
     {
         Name = name;
