@@ -1,9 +1,16 @@
+// Shared with the generator: DeepPsych.Dsl.Generators compiles this file as linked source (DEEPPSYCH_GENERATOR defined,
+// types internal there), so enums, option names and attribute defaults are written once, here.
 namespace DeepPsych.Dsl;
 
 /// <summary>Element-wise activation functions. Each can stand alone (<see cref="ActivationAttribute"/>) or be fused
 /// into the layer before it (<c>Activation = Act.ReLU</c> on a <see cref="Conv2DAttribute"/> or <see cref="DenseAttribute"/>).</summary>
 /// <remarks>Every derivative is computed from the activation's <em>output</em> y = f(z), so a fused layer keeps only y for backward.</remarks>
-public enum Act
+#if DEEPPSYCH_GENERATOR
+internal
+#else
+public
+#endif
+enum Act
 {
     /// <summary>Identity: f(z) = z.</summary>
     None = 0,
@@ -22,7 +29,12 @@ public enum Act
 }
 
 /// <summary>The training loss of a network. Losses are averaged over the batch (and over outputs for MSE), as PyTorch's defaults.</summary>
-public enum Loss
+#if DEEPPSYCH_GENERATOR
+internal
+#else
+public
+#endif
+enum Loss
 {
     /// <summary>Softmax followed by cross-entropy against integer class labels, fused and numerically stable.</summary>
     SoftmaxCrossEntropy = 0,
@@ -31,7 +43,12 @@ public enum Loss
 }
 
 /// <summary>How a layer's weights are initialised. <see cref="Auto"/> picks He for the ReLU family and Xavier/Glorot otherwise.</summary>
-public enum Init
+#if DEEPPSYCH_GENERATOR
+internal
+#else
+public
+#endif
+enum Init
 {
     /// <summary>He (Kaiming) normal for ReLU, LeakyReLU and Softplus; Xavier/Glorot uniform for everything else.</summary>
     Auto = 0,
