@@ -29,5 +29,8 @@ internal sealed class EmitTarget
 
     public string Clear(string view) => IsDevice ? $"b.Zero({view});" : $"{view}.Clear();";
 
+    /// <summary>to += from (same length).</summary>
+    public string Accumulate(string from, string to) => IsDevice ? $"b.Add({from}, {to});" : $"NetworkChecks.AddInto({to}, {from});";
+
     public string Copy(string from, string to) => IsDevice ? $"b.Copy({from}, {to});" : $"{from}.CopyTo({to});";
 }

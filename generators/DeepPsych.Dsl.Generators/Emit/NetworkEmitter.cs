@@ -74,20 +74,10 @@ internal static class NetworkEmitter
         var ops = new SortedSet<string>(System.StringComparer.Ordinal);
         foreach (var node in plan.Nodes)
         {
-            var l = node.Layer;
-            switch (l.Kind)
-            {
-                case LayerKind.Conv2D: ops.Add("Conv2DOp"); ops.Add("Conv2DGeometry"); break;
-                case LayerKind.Dense: ops.Add("DenseOp"); break;
-                case LayerKind.MaxPool2D: ops.Add("MaxPool2DOp"); ops.Add("Pool2DGeometry"); break;
-                case LayerKind.AvgPool2D: ops.Add("AvgPool2DOp"); ops.Add("Pool2DGeometry"); break;
-                case LayerKind.GlobalAvgPool: ops.Add("GlobalAvgPoolOp"); break;
-                case LayerKind.Activation: ops.Add("ActivationOp"); break;
-                case LayerKind.Dropout: ops.Add("DropoutOp"); break;
-            }
-            if (l.Activation != ActKind.None) ops.Add("ActivationOp");
+            ops.UnionWith(node.Options.Ops);
+            if (!node.Options.Applied.IsNone) ops.Add("ActivationOp");
         }
-        ops.Add(plan.Loss == LossKind.SoftmaxCrossEntropy ? "SoftmaxCrossEntropyOp" : "MseLossOp");
+        ops.Add(plan.Loss == Loss.SoftmaxCrossEntropy ? "SoftmaxCrossEntropyOp" : "MseLossOp");
         return ops;
     }
 
@@ -126,28 +116,16 @@ internal static class NetworkEmitter
         w.Line();
 
         w.Line("// Parameter block layout: every tensor's offset and length (weights OIHW or [out, in], as PyTorch).");
-        foreach (var p in Parameters(plan))
-            w.Line($"private const int {Id(p)}Offset = {p.Offset}, {Id(p)}Length = {p.Length};   // {p.Name} [{string.Join(", ", p.Shape)}]");
+        foreach (var p in plan.Parameters)
+            w.Line($"private const int {p.Id}Offset = {p.Offset}, {p.Id}Length = {p.Length};   // {p.Name} [{string.Join(", ", p.Shape)}]");
         w.Line();
 
         foreach (var node in plan.Nodes)
-        {
-            var l = node.Layer;
-            if (l.Kind == LayerKind.Conv2D)
-                w.Line($"private static readonly Conv2DGeometry {node.Name}Geometry = new(InChannels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, OutChannels: {l.Units}, KernelH: {l.KernelH}, KernelW: {l.KernelW}, StrideH: {l.StrideH}, StrideW: {l.StrideW}, PadH: {l.PadH}, PadW: {l.PadW}, DilationH: {l.DilationH}, DilationW: {l.DilationW}, Groups: {l.Groups});");
-            else if (l.Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D)
-                w.Line($"private static readonly Pool2DGeometry {node.Name}Geometry = new(Channels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, KernelH: {l.KernelH}, KernelW: {l.KernelW}, StrideH: {l.StrideH}, StrideW: {l.StrideW}, PadH: {l.PadH}, PadW: {l.PadW});");
-        }
+            if (node.Options.GeometryField(node) is { } geometry) w.Line(geometry);
         w.Line($"private static readonly int[] s_inputShape = [{string.Join(", ", plan.InputShape)}];");
         w.Line($"private static readonly int[] s_outputShape = [{string.Join(", ", plan.Output.OutputShape)}];");
         w.Line();
     }
-
-    private static IEnumerable<ParameterPlan> Parameters(NetworkPlan plan)
-        => plan.Nodes.SelectMany(n => new[] { n.Weights, n.Bias }).Where(p => p is not null)!;
-
-    /// <summary>C# identifier of a parameter tensor: C1.weight → C1Weight.</summary>
-    private static string Id(ParameterPlan p) => p.Name.EndsWith(".weight") ? p.Name.Substring(0, p.Name.Length - 7) + "Weight" : p.Name.Substring(0, p.Name.Length - 5) + "Bias";
 
     private static void EmitFields(CodeWriter w, NetworkPlan plan)
     {
@@ -164,48 +142,22 @@ internal static class NetworkEmitter
         w.Line("private int _threads = Environment.ProcessorCount;");
         w.Line();
         w.Line("// Read-only views of each parameter tensor in the block.");
-        foreach (var p in Parameters(plan))
-            w.Line($"private ReadOnlySpan<float> {Id(p)} => new(_parameters, {Id(p)}Offset, {Id(p)}Length);");
+        foreach (var p in plan.Parameters)
+            w.Line($"private ReadOnlySpan<float> {p.Id} => new(_parameters, {p.Id}Offset, {p.Id}Length);");
         w.Line();
     }
 
-    private static string HandleType(NodePlan node) => node.Layer.Kind switch
-    {
-        LayerKind.Conv2D => "Conv2D",
-        LayerKind.Dense => "Dense",
-        LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool => "Pool",
-        LayerKind.Flatten => "Flatten",
-        LayerKind.Activation => "Activation",
-        _ => "Dropout",
-    };
+    private static string HandleType(NodePlan node) => node.Options.Kind.HandleType;
 
     private static void EmitConstructor(CodeWriter w, NetworkPlan plan)
     {
         w.Line("/// <summary>Creates the network with parameters initialised from seed 0 (call <see cref=\"InitializeParameters\"/> to reseed).</summary>");
         w.Open($"public {plan.ClassName}()");
+        foreach (var p in plan.Parameters)
+            w.Line($"var {Local(p)} = new {Dsl}.ParameterTensor(\"{p.Name}\", [{string.Join(", ", p.Shape)}], {p.Id}Offset, _parameters, _gradients, fanIn: {p.FanIn}, fanOut: {p.FanOut}, {Dsl}.Init.{p.Init});");
         foreach (var node in plan.Nodes)
-        {
-            foreach (var p in new[] { node.Weights, node.Bias })
-            {
-                if (p is null) continue;
-                string init = p.Init == InitKind.He ? "He" : "Xavier";
-                w.Line($"var {Local(p)} = new {Dsl}.ParameterTensor(\"{p.Name}\", [{string.Join(", ", p.Shape)}], {Id(p)}Offset, _parameters, _gradients, fanIn: {p.FanIn}, fanOut: {p.FanOut}, {Dsl}.Init.{init});");
-            }
-        }
-        foreach (var node in plan.Nodes)
-        {
-            string shape = $"[{string.Join(", ", node.OutputShape)}]";
-            string h = HandleType(node);
-            string args = h switch
-            {
-                "Conv2D" or "Dense" => $"\"{node.Name}\", {shape}, {node.Flops}, {Local(node.Weights!)}, {(node.Bias is null ? "null" : Local(node.Bias))}",
-                "Pool" => $"\"{node.Name}\", \"{node.Layer.Kind}\", {shape}, {node.Flops}",
-                "Activation" => $"\"{node.Name}\", {shape}, {node.Flops}",
-                _ => $"\"{node.Name}\", {shape}",
-            };
-            w.Line($"_{node.Name} = new {Dsl}.{h}({args});");
-        }
-        w.Line($"_parameterTensors = [{string.Join(", ", Parameters(plan).Select(Local))}];");
+            w.Line($"_{node.Name} = new {Dsl}.{HandleType(node)}({node.Options.HandleArguments(node, $"[{string.Join(", ", node.OutputShape)}]")});");
+        w.Line($"_parameterTensors = [{string.Join(", ", plan.Parameters.Select(Local))}];");
         w.Line($"_layers = [{string.Join(", ", plan.Nodes.Select(n => "_" + n.Name))}];");
         w.Line("_trainShard = TrainShard;");
         w.Line("_inferShard = InferShard;");
@@ -217,7 +169,8 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static string Local(ParameterPlan p) => "p" + Id(p);
+    /// <summary>The constructor's local for a parameter tensor (the kinds' handle arguments name it: pC1Weight).</summary>
+    private static string Local(ParameterPlan p) => "p" + p.Id;
 
     private static void EmitContract(CodeWriter w, NetworkPlan plan)
     {
@@ -267,21 +220,26 @@ internal static class NetworkEmitter
         if (t.IsDevice) w.Line("var b = d.Backend;");
         w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");
         w.Line();
-        for (int i = 0; i < plan.Nodes.Length; i++)
-            LayerEmitter.Forward(w, plan.Nodes[i], InputSpan(plan, i), t);
+        foreach (int i in plan.Order)
+        {
+            var node = plan.Nodes[i];
+            w.Line($"// {node.Name} — {node.Options.Describe()}, {Shapes(node)}");
+            node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false));
+            w.Line();
+        }
         w.Close();
         w.Line();
     }
 
-    private static string InputSpan(NetworkPlan plan, int i)
-    {
-        int from = plan.Nodes[i].Layer.Inputs.Length > 0 ? plan.Nodes[i].Layer.Inputs[0] : -1;
-        return from < 0 ? "x" : LayerEmitter.Y(plan.Nodes[from]);
-    }
+    /// <summary>The spans a node reads: <c>x</c> for the network input, <c>yC1</c> for C1's output.</summary>
+    private static string[] InputSpans(NetworkPlan plan, NodePlan node)
+        => node.Layer.Inputs.Select(v => plan.Producer(v) is { } p ? LayerCode.Y(p.Name) : "x").ToArray();
+
+    private static string Shapes(NodePlan node) => $"{string.Join(" + ", node.InputShapes.Select(shape => ShapeMath.Format(shape)))} → {ShapeMath.Format(node.OutputShape)}";
 
     private static void EmitTraining(CodeWriter w, NetworkPlan plan)
     {
-        bool sce = plan.Loss == LossKind.SoftmaxCrossEntropy;
+        bool sce = plan.Loss == Loss.SoftmaxCrossEntropy;
         w.Line("/// <summary>One training step's gradients: forward, softmax + cross-entropy, backward. Adds dL/dθ of the batch-mean");
         w.Line("/// loss into <see cref=\"Gradients\"/> and returns that loss.</summary>");
         w.Open("public float ComputeGradients(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch, Span<float> outputs = default)");
@@ -365,7 +323,7 @@ internal static class NetworkEmitter
         w.Open("public string? FirstNonFiniteLayer()");
         w.Open("for (int s = 0; s < _shardCount; s++)");
         w.Line("var ws = _workspaces[s];");
-        foreach (var node in plan.Nodes.Where(LayerEmitter.HasBuffer))
+        foreach (var node in plan.Nodes.Where(n => n.Options.OwnsOutput))
             w.Line($"if (!NetworkChecks.AllFinite(ws.{node.Name}Output.AsSpan(0, ws.Count * {node.Name}Size))) return \"{node.Name}\";");
         w.Close();
         w.Line("return null;");
@@ -375,37 +333,29 @@ internal static class NetworkEmitter
 
     private static void EmitBackward(CodeWriter w, NetworkPlan plan, EmitTarget t)
     {
-        var nodes = plan.Nodes;
-        // A node needs dL/dx only if some trainable layer lies upstream of it.
-        var trainableUpstream = new bool[nodes.Length];
-        bool seen = false;
-        for (int i = 0; i < nodes.Length; i++) { trainableUpstream[i] = seen; seen |= nodes[i].HasParameters; }
-
         w.Line($"/// <summary>The backward pass over {(t.IsDevice ? "the device workspace" : "one shard")}: the chain rule, layer by layer in reverse. Adds dL/dθ into");
-        w.Line("/// <paramref name=\"g\"/>. Gradients of activations live in two ping-pong buffers (GradA, GradB): a layer reads");
-        w.Line("/// dL/dy from one and writes dL/dx into the other, so backward needs two activation-sized buffers in all.</summary>");
+        w.Line("/// <paramref name=\"g\"/>. Gradients of values live in slots assigned at build time by liveness (GradA, GradB, …): every");
+        w.Line("/// backward op adds (+=) into its input's slot, which is zeroed when taken, so a value read twice gets the sum.</summary>");
         w.Open(t.IsDevice ? "private void DeviceBackward(DeviceWorkspace d, int n, DeviceView<float> g)" : "private void Backward(Workspace ws, int n, Span<float> g)");
         if (t.IsDevice) w.Line("var b = d.Backend;");
         w.Line("// What forward kept.");
         w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");
-        for (int i = 0; i < nodes.Length; i++)
+        foreach (int i in plan.Order)
         {
-            var node = nodes[i];
-            if (LayerEmitter.HasBuffer(node))
-                w.Line($"{t.View} {LayerEmitter.Y(node)} = {t.Buffer(node.Name + "Output", node.Name + "Size")};");
-            else
-                w.Line($"{t.View} {LayerEmitter.Y(node)} = {InputSpan(plan, i)};");
+            var node = plan.Nodes[i];
+            string kept = node.Options.OwnsOutput ? t.Buffer(node.Name + "Output", node.Name + "Size") : InputSpans(plan, node)[0];
+            w.Line($"{t.View} {LayerCode.Y(node.Name)} = {kept};");
         }
         w.Line();
 
-        var last = plan.Output;
-        string current = "GradA";
-        string y = LayerEmitter.Y(last), dy = LayerEmitter.DY(last);
-        if (plan.Loss == LossKind.SoftmaxCrossEntropy)
+        var gradients = plan.Backward;
+        string y = LayerCode.Y(plan.Output.Name), dy = LayerCode.DY(plan.Output.Name);
+        string outputSlot = MemoryPlan.GradientSlotField(gradients.OutputSlot);
+        if (plan.Loss == Loss.SoftmaxCrossEntropy)
         {
             w.Line("// Loss — softmax + cross-entropy, fused and stable: L = −(1/B) Σ log softmax(y)[label]");
             w.Line("//   dL/dy = (softmax(y) − onehot(label)) / B, B = the whole batch across shards");
-            w.Line($"{t.View} {dy} = {t.Buffer(current, "OutputLength")};");
+            w.Line($"{t.View} {dy} = {t.Buffer(outputSlot, "OutputLength")};");
             if (t.IsDevice)
             {
                 w.Line($"b.SoftmaxCrossEntropy(n, OutputLength, {y}, d.Labels.Slice(0, n), {dy}, 1f / _batch, d.Losses.Slice(0, n));");
@@ -417,7 +367,7 @@ internal static class NetworkEmitter
         else
         {
             w.Line("// Loss — mean squared error: L = (1/(B·K)) Σ (y − t)²,  dL/dy = 2 (y − t) / (B·K)");
-            w.Line($"{t.View} {dy} = {t.Buffer(current, "OutputLength")};");
+            w.Line($"{t.View} {dy} = {t.Buffer(outputSlot, "OutputLength")};");
             if (t.IsDevice)
             {
                 w.Line($"b.MseLoss({y}, d.Targets.Slice(0, n * OutputLength), {dy}, 1f / ((float)_batch * OutputLength), d.Losses.Slice(0, n * OutputLength));");
@@ -428,31 +378,21 @@ internal static class NetworkEmitter
         }
         w.Line();
 
-        for (int i = nodes.Length - 1; i >= 0; i--)
+        foreach (var step in gradients.Steps)
         {
-            var node = nodes[i];
-            int from = node.Layer.Inputs.Length > 0 ? node.Layer.Inputs[0] : -1;
-            string? dx = null;
-            if (trainableUpstream[i] && from >= 0)
+            var node = plan.Nodes[step.Node];
+            var inputs = node.Layer.Inputs;
+            foreach (int value in step.Allocate)
             {
-                var prev = nodes[from];
-                dx = LayerEmitter.DY(prev);
-                if (LayerEmitter.GradientInPlace(node))
-                {
-                    LayerEmitter.Backward(w, node, InputSpan(plan, i), dx, t);
-                    w.Line($"{t.View} {dx} = {LayerEmitter.DY(node)};   // same memory");
-                    w.Line();
-                    continue;
-                }
-                current = current == "GradA" ? "GradB" : "GradA";
-                w.Line($"{t.View} {dx} = {t.Buffer(current, prev.Name + "Size")};");
-                w.Line($"{t.Clear(dx)}   // backward ops accumulate (+=)");
+                var producer = plan.Nodes[value];
+                string slot = MemoryPlan.GradientSlotField(step.InputSlots[inputs.Items.IndexOf(value)]);
+                w.Line($"{t.View} {LayerCode.DY(producer.Name)} = {t.Buffer(slot, producer.Name + "Size")};");
+                w.Line($"{t.Clear(LayerCode.DY(producer.Name))}   // backward ops accumulate (+=)");
             }
-            else if (!node.HasParameters)
-            {
-                continue; // nothing upstream to train and no parameters here
-            }
-            LayerEmitter.Backward(w, node, InputSpan(plan, i), dx, t);
+            var dx = inputs.Select((v, k) => step.InputSlots[k] < 0 ? null : LayerCode.DY(plan.Nodes[v].Name)).ToArray();
+            w.Line($"// {node.Name} backward — {node.Options.Describe()}, {Shapes(node)}");
+            node.Options.Backward(new LayerCode(w, node, t, InputSpans(plan, node), dx, step.DxIsDy));
+            if (step.DxIsDy) w.Line($"{t.View} {dx[0]} = {LayerCode.DY(node.Name)};   // same memory");
             w.Line();
         }
         w.Close();
@@ -472,7 +412,7 @@ internal static class NetworkEmitter
             w.Line($"public {(b.IsInt ? "int" : "float")}[] {b.Field} = [];   // {b.Why}");
         w.Line("public float[] Gradients = [];   // this shard's dL/dθ (shard 0 adds straight into the network's block)");
         w.Line();
-        w.Line($"public Span<float> OutputSpan() => {OutputBuffer(plan)}.AsSpan(0, Count * OutputLength);");
+        w.Line($"public Span<float> OutputSpan() => {MemoryPlan.OutputField(plan)}.AsSpan(0, Count * OutputLength);");
         w.Line();
         w.Open("public void Reserve(int samples)");
         w.Line("if (samples <= Capacity) return;");
@@ -486,19 +426,12 @@ internal static class NetworkEmitter
     /// <summary>Elements of a buffer for <c>samples</c> samples.</summary>
     private static string Samples(BufferPlan b) => b.PerSample == "1" ? "samples" : $"samples * {b.PerSample}";
 
-    /// <summary>The workspace array holding the network output: the last node with a buffer (Flatten is a view).</summary>
-    private static string OutputBuffer(NetworkPlan plan)
-    {
-        for (int i = plan.Nodes.Length - 1; i >= 0; i--)
-            if (LayerEmitter.HasBuffer(plan.Nodes[i])) return plan.Nodes[i].Name + "Output";
-        return "Input";
-    }
 
     /// <summary>The device path: the same layers on an <c>IDeviceBackend</c> (ILGPU on CUDA, OpenCL or its CPU
     /// accelerator, or the CPU ops behind the interface), emitted from the same per-layer statements as the CPU path.</summary>
     private static void EmitDevice(CodeWriter w, NetworkPlan plan)
     {
-        bool sce = plan.Loss == LossKind.SoftmaxCrossEntropy;
+        bool sce = plan.Loss == Loss.SoftmaxCrossEntropy;
         string targetType = sce ? "int" : "float";
         string targetBuffer = sce ? "Labels" : "Targets";
         string targetLength = sce ? "batch" : "batch * OutputLength";
@@ -562,7 +495,7 @@ internal static class NetworkEmitter
         foreach (var b in buffers)
             w.Line($"public DeviceBuffer<{(b.IsInt ? "int" : "float")}> {b.Field} = null!;   // {b.Why}");
         w.Line();
-        w.Line($"public DeviceView<float> OutputView(int n) => {OutputBuffer(plan)}.Slice(0, n * OutputLength);");
+        w.Line($"public DeviceView<float> OutputView(int n) => {MemoryPlan.OutputField(plan)}.Slice(0, n * OutputLength);");
         w.Line();
         w.Open("public void Reserve(int samples)");
         w.Line("if (samples <= Capacity) return;");

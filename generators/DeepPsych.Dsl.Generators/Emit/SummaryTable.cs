@@ -16,8 +16,8 @@ internal static class SummaryTable
         rows.Add(new[] { "input", "", ShapeMath.Format(plan.InputShape), "", "" });
         foreach (var node in plan.Nodes)
         {
-            int parameters = (node.Weights?.Length ?? 0) + (node.Bias?.Length ?? 0);
-            rows.Add(new[] { node.Name, LayerEmitter.Describe(node.Layer), ShapeMath.Format(node.OutputShape), N(parameters), N(node.Flops) });
+            int parameters = node.Parameters.Sum(p => p.Length);
+            rows.Add(new[] { node.Name, node.Options.Describe(), ShapeMath.Format(node.OutputShape), N(parameters), N(node.Flops) });
         }
         rows.Add(new[] { "total", "", "", N(plan.ParameterCount), N(plan.Flops) });
 

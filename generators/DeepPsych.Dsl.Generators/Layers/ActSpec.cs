@@ -1,0 +1,55 @@
+using System.Globalization;
+using DeepPsych.Dsl.Generators.Shapes;
+
+namespace DeepPsych.Dsl.Generators.Layers;
+
+/// <summary>An activation as a layer applies it: the function and the slope of LeakyReLU. Its names and derivative
+/// texts for the generated comments live here, once.</summary>
+internal readonly record struct ActSpec(Act Function, float LeakySlope)
+{
+    public static readonly ActSpec None = new(Act.None, new ActivationAttribute(Act.None).LeakySlope);
+
+    public bool IsNone => Function == Act.None;
+
+    /// <summary>The extra arguments of a fused op call: <c>, Act.ReLU, 0.01f</c>, or nothing.</summary>
+    public string FusedArguments => IsNone ? "" : $", Act.{Function}, {Literal.Float(LeakySlope)}";
+
+    public string MathName => Function switch
+    {
+        Act.ReLU => "relu",
+        Act.LeakyReLU => "leaky_relu",
+        Act.Sigmoid => "σ",
+        Act.Tanh => "tanh",
+        Act.Softplus => "softplus",
+        Act.Step => "step",
+        _ => "",
+    };
+
+    public string Derivative => Function switch
+    {
+        Act.ReLU => "relu'(z) = [y > 0]",
+        Act.LeakyReLU => $"leaky_relu'(z) = y > 0 ? 1 : {LeakySlope.ToString("R", CultureInfo.InvariantCulture)}",
+        Act.Sigmoid => "σ'(z) = y (1 − y)",
+        Act.Tanh => "tanh'(z) = 1 − y²",
+        Act.Softplus => "softplus'(z) = σ(z) = 1 − e^(−y)",
+        Act.Step => "step'(z) = 0 almost everywhere: no gradient passes",
+        _ => "1",
+    };
+
+    /// <summary>DPD0014 when LeakyReLU's slope is outside [0, 1).</summary>
+    public void Check(ShapeContext c)
+    {
+        if (Function == Act.LeakyReLU && !(LeakySlope >= 0f && LeakySlope < 1f))
+            c.Report(Diagnostics.DiagnosticDescriptors.InvalidOption, c.Name, "LeakySlope", LeakySlope,
+                "LeakyReLU needs 0 <= LeakySlope < 1 (its derivative is recovered from the sign of the output)");
+    }
+}
+
+/// <summary>C# literals in generated code.</summary>
+internal static class Literal
+{
+    /// <summary>A float that round-trips: "0.01f".</summary>
+    public static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    public static string Bool(bool value) => value ? "true" : "false";
+}
