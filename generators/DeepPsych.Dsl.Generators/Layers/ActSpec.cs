@@ -36,10 +36,13 @@ internal readonly record struct ActSpec(Act Function, float LeakySlope)
         _ => "1",
     };
 
-    /// <summary>DPD0014 when LeakyReLU's slope is outside [0, 1).</summary>
+    /// <summary>DPD0014 when the slope is not finite (it is emitted as a literal) or LeakyReLU's slope is outside [0, 1).</summary>
     public void Check(ShapeContext c)
     {
-        if (Function == Act.LeakyReLU && !(LeakySlope >= 0f && LeakySlope < 1f))
+        if (float.IsNaN(LeakySlope) || float.IsInfinity(LeakySlope))
+            c.Report(Diagnostics.DiagnosticDescriptors.InvalidOption, c.Name, "LeakySlope", LeakySlope,
+                "it must be a finite number (LeakyReLU needs 0 <= LeakySlope < 1; other activations ignore it)");
+        else if (Function == Act.LeakyReLU && !(LeakySlope >= 0f && LeakySlope < 1f))
             c.Report(Diagnostics.DiagnosticDescriptors.InvalidOption, c.Name, "LeakySlope", LeakySlope,
                 "LeakyReLU needs 0 <= LeakySlope < 1 (its derivative is recovered from the sign of the output)");
     }
