@@ -188,3 +188,15 @@ sealed class DropoutAttribute(double rate) : LayerAttribute
     /// <summary>Probability of dropping an element, in [0, 1).</summary>
     public double Rate { get; } = rate;
 }
+
+/// <summary>The identity, y = x, on any shape (PyTorch's <c>nn.Identity</c>): a named point in the network that costs
+/// nothing (a view, no copy). Declared with the <see cref="Identity"/> property type.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+#if DEEPPSYCH_GENERATOR
+internal
+#else
+public
+#endif
+sealed class IdentityAttribute : LayerAttribute
+{
+}

@@ -17,6 +17,7 @@ internal static class LayerTable
         FlattenOptions.Row,
         ActivationOptions.Row,
         DropoutOptions.Row,
+        IdentityOptions.Row,
     ];
 
     private static readonly Dictionary<string, LayerKind> ByAttribute = Kinds.ToDictionary(k => k.AttributeName);

@@ -40,6 +40,7 @@ public class GeneratedCodeTests
         [Network(Input = new[] { 3, 17, 17 })]
         public partial class Zoo
         {
+            [Identity] public partial Identity Stem { get; }
             [Conv2D(8, KernelH = 3, KernelW = 5, Stride = 2, PaddingH = 1, PaddingW = 2, Activation = Act.LeakyReLU, LeakySlope = 0.1f)] public partial Conv2D Wide { get; }
             [Conv2D(8, Kernel = 3, Padding = 2, Dilation = 2, Groups = 8, Bias = false, Activation = Act.Tanh)] public partial Conv2D Depthwise { get; }
             [Activation(Act.Softplus)] public partial Activation Soft { get; }
