@@ -1,5 +1,5 @@
-// Shared with the generator: DeepPsych.Dsl.Generators compiles this file as linked source (DEEPPSYCH_GENERATOR defined,
-// type internal there), so the compile-time shape check and the runtime geometry use the same formula.
+// Linked into the generator (see its .csproj), where DEEPPSYCH_GENERATOR makes the class internal: the compile-time
+// shape check and the runtime geometry use the same formula.
 namespace DeepPsych.Dsl;
 
 /// <summary>The output size of a sliding window (convolution or pooling) on one axis, as PyTorch computes it

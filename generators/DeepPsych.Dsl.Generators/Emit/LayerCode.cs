@@ -1,6 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Planning;
-
 namespace DeepPsych.Dsl.Generators.Emit;
 
 /// <summary>What a kind's <c>Forward</c>/<c>Backward</c> writes with: the writer, the node, the target (CPU or device),

@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using DeepPsych.Dsl.Generators.Model;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Emit;
 
 /// <summary>The backward pass (CPU shard and device): the loss, then each node's backward in the planned order, with its
@@ -30,31 +24,17 @@ internal static partial class NetworkEmitter
         var gradients = plan.Backward;
         string y = LayerCode.Y(plan.Output.Name), dy = LayerCode.DY(plan.Output.Name);
         string outputSlot = MemoryPlan.GradientSlotField(gradients.OutputSlot);
-        if (plan.Loss == Loss.SoftmaxCrossEntropy)
+        var loss = LossCode.For(plan.Loss);
+        foreach (var line in loss.Math) w.Line(line);
+        w.Line($"{t.View} {dy} = {t.Buffer(outputSlot, "OutputLength")};");
+        if (t.IsDevice)
         {
-            w.Line("// Loss — softmax + cross-entropy, fused and stable: L = −(1/B) Σ log softmax(y)[label]");
-            w.Line("//   dL/dy = (softmax(y) − onehot(label)) / B, B = the whole batch across shards");
-            w.Line($"{t.View} {dy} = {t.Buffer(outputSlot, "OutputLength")};");
-            if (t.IsDevice)
-            {
-                w.Line($"b.SoftmaxCrossEntropy(n, OutputLength, {y}, d.Labels.Slice(0, n), {dy}, 1f / _batch, d.Losses.Slice(0, n));");
-                w.Line("d.LossSum = b.Sum(d.Losses.Slice(0, n));   // the step's one download");
-            }
-            else
-                w.Line($"ws.LossSum = SoftmaxCrossEntropyOp.ForwardBackward(n, OutputLength, {y}, ws.Labels.AsSpan(0, n), {dy}, 1f / _batch);");
+            string losses = $"d.Losses.Slice(0, {loss.Count("n")})";
+            w.Line(loss.Device(y, $"d.{loss.TargetBuffer}.Slice(0, {loss.Count("n")})", dy, losses) + ";");
+            w.Line($"d.LossSum = b.Sum({losses});   // the step's one download");
         }
         else
-        {
-            w.Line("// Loss — mean squared error: L = (1/(B·K)) Σ (y − t)²,  dL/dy = 2 (y − t) / (B·K)");
-            w.Line($"{t.View} {dy} = {t.Buffer(outputSlot, "OutputLength")};");
-            if (t.IsDevice)
-            {
-                w.Line($"b.MseLoss({y}, d.Targets.Slice(0, n * OutputLength), {dy}, 1f / ((float)_batch * OutputLength), d.Losses.Slice(0, n * OutputLength));");
-                w.Line("d.LossSum = b.Sum(d.Losses.Slice(0, n * OutputLength));   // the step's one download");
-            }
-            else
-                w.Line($"ws.LossSum = MseLossOp.ForwardBackward({y}, ws.Targets.AsSpan(0, n * OutputLength), {dy}, 1f / ((float)_batch * OutputLength));");
-        }
+            w.Line($"ws.LossSum = {loss.Cpu(y, $"ws.{loss.TargetBuffer}.AsSpan(0, {loss.Count("n")})", dy)};");
         w.Line();
 
         foreach (var step in gradients.Steps)

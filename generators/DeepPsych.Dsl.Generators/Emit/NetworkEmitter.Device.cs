@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using DeepPsych.Dsl.Generators.Model;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Emit;
 
 /// <summary>The device path: DeviceTrainingStep, DeviceForward, the device passes and DeviceWorkspace.</summary>
@@ -13,10 +7,10 @@ internal static partial class NetworkEmitter
     /// accelerator, or the CPU ops behind the interface), emitted from the same per-layer statements as the CPU path.</summary>
     private static void EmitDevice(CodeWriter w, NetworkPlan plan)
     {
-        bool sce = plan.Loss == Loss.SoftmaxCrossEntropy;
-        string targetType = sce ? "int" : "float";
-        string targetBuffer = sce ? "Labels" : "Targets";
-        string targetLength = sce ? "batch" : "batch * OutputLength";
+        var loss = LossCode.For(plan.Loss);
+        string targetType = loss.IntTargets ? "int" : "float";
+        string targetBuffer = loss.TargetBuffer;
+        string targetLength = loss.Count("batch");
         w.Line();
         w.Line("// ───────────────────────────── device path ─────────────────────────────");
         w.Line();
@@ -62,7 +56,7 @@ internal static partial class NetworkEmitter
         EmitForwardPass(w, plan, EmitTarget.Device);
         EmitBackward(w, plan, EmitTarget.Device);
 
-        var buffers = MemoryPlan.PerSample(plan).Append(new BufferPlan("Losses", false, sce ? "1" : "OutputLength", "per-sample losses, summed on the device")).ToList();
+        var buffers = MemoryPlan.PerSample(plan).Append(new BufferPlan("Losses", false, loss.PerSample, "per-sample losses, summed on the device")).ToList();
 
         w.Line("/// <summary>Device memory: the parameter and gradient blocks, and per sample the same buffers as a CPU shard's");
         w.Line("/// workspace, grown (never per step) to the largest batch seen. One shard: the device is the parallelism.</summary>");

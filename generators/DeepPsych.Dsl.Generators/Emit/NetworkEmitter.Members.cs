@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using DeepPsych.Dsl.Generators.Model;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Emit;
 
 /// <summary>The class members every network has: constants (sizes, parameter layout, geometry), fields, the constructor

@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using DeepPsych.Dsl.Generators.Model;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Emit;
 
 /// <summary>Stage 4: turns a <see cref="NetworkPlan"/> into one readable C# file: constants and the summary table,

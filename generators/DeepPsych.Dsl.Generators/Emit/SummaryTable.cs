@@ -1,9 +1,5 @@
-using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Text;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
 
 namespace DeepPsych.Dsl.Generators.Emit;
 

@@ -1,7 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using DeepPsych.Dsl.Generators.Model;
-
 namespace DeepPsych.Dsl.Generators.Graph;
 
 /// <summary>One node's backward, in the order backward runs. Before it, each value in <see cref="Allocate"/> gets a

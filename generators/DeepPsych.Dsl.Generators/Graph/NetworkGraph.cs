@@ -1,6 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-
 namespace DeepPsych.Dsl.Generators.Graph;
 
 /// <summary>The network as a graph of values: value −1 is the network input, value i ≥ 0 is node i's output. Each node

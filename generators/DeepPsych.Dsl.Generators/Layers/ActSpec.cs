@@ -1,5 +1,4 @@
 using System.Globalization;
-using DeepPsych.Dsl.Generators.Shapes;
 
 namespace DeepPsych.Dsl.Generators.Layers;
 

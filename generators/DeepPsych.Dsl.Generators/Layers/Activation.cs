@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Parsing;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>[Activation]: a standalone element-wise activation. Its derivative is taken from the kept output y, so

@@ -1,6 +1,3 @@
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Parsing;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>[AvgPool2D]: mean over each window; padded zeros count in the divisor unless CountIncludePad = false

@@ -1,10 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Diagnostics;
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Parsing;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>[Conv2D]: 2-D convolution, NCHW input, OIHW weights (PyTorch's nn.Conv2d), bias and activation fused into

@@ -1,10 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Diagnostics;
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Parsing;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>[Dense]: y = x·Wᵀ + b, W stored [out, in] (PyTorch's nn.Linear); input of any rank is read flat. Runtime: DenseOp.</summary>

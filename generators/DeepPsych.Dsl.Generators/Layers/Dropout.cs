@@ -1,8 +1,4 @@
-using System.Collections.Generic;
 using System.Globalization;
-using DeepPsych.Dsl.Generators.Diagnostics;
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Shapes;
 
 namespace DeepPsych.Dsl.Generators.Layers;
 

@@ -1,6 +1,3 @@
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>[Flatten]: C×H×W viewed as one vector (a view: see <see cref="ViewOptions"/>).</summary>

@@ -1,8 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>[GlobalAvgPool]: C×H×W → C, the mean of each channel. Runtime: GlobalAvgPoolOp.</summary>

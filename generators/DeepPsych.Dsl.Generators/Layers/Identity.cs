@@ -1,6 +1,3 @@
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>[Identity]: y = x, any shape (PyTorch's nn.Identity), a named point in the network that costs nothing

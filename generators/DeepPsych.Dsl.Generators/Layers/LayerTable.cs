@@ -1,6 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>The only list of layer kinds (a strategy table, as riok/mapperly's <c>MappingBuilder._builders</c>). Each

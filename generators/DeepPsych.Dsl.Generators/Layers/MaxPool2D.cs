@@ -1,7 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Emit;
-using DeepPsych.Dsl.Generators.Parsing;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>[MaxPool2D]: max over each window (padding counts as −∞); forward keeps the winners ("switches") for backward.

@@ -1,8 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Diagnostics;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>What MaxPool2D and AvgPool2D share: a square window (stride 0 = the kernel), its checks, output shape,

@@ -1,5 +1,3 @@
-using DeepPsych.Dsl.Generators.Emit;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>What the view kinds share (Flatten, Identity): the output is the input's memory, so there is no buffer, no

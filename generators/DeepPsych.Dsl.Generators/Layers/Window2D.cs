@@ -1,7 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Diagnostics;
-using DeepPsych.Dsl.Generators.Shapes;
-
 namespace DeepPsych.Dsl.Generators.Layers;
 
 /// <summary>A sliding window's options per axis, shared by Conv2D and the 2-D pools: the checks on them and the output

@@ -1,5 +1,3 @@
-using System;
-using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace DeepPsych.Dsl.Generators.Model;

@@ -1,5 +1,3 @@
-using DeepPsych.Dsl.Generators.Layers;
-
 namespace DeepPsych.Dsl.Generators.Model;
 
 /// <summary>One layer as declared: its name, its kind's options record (see Layers/), the values it reads and the

@@ -1,6 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-
 namespace DeepPsych.Dsl.Generators.Planning;
 
 /// <summary>One per-sample buffer of a workspace: its field name, element type, floats (or ints) per sample and why it exists.</summary>

@@ -1,8 +1,3 @@
-using System.Linq;
-using DeepPsych.Dsl.Generators.Graph;
-using DeepPsych.Dsl.Generators.Layers;
-using DeepPsych.Dsl.Generators.Model;
-
 namespace DeepPsych.Dsl.Generators.Planning;
 
 /// <summary>One parameter tensor in the network's contiguous block: <c>C1.weight</c>, C# id <c>C1Weight</c>.</summary>

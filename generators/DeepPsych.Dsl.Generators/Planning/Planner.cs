@@ -1,11 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Text;
-using DeepPsych.Dsl.Generators.Diagnostics;
-using DeepPsych.Dsl.Generators.Graph;
-using DeepPsych.Dsl.Generators.Model;
-using DeepPsych.Dsl.Generators.Shapes;
 
 namespace DeepPsych.Dsl.Generators.Planning;
 

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using DeepPsych.Dsl.Generators.Model;
 using Microsoft.CodeAnalysis;
 
 namespace DeepPsych.Dsl.Generators.Shapes;

@@ -1,8 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using DeepPsych.Dsl.Generators.Graph;
-using DeepPsych.Dsl.Generators.Model;
-
 namespace DeepPsych.Dsl.Generators.Shapes;
 
 /// <summary>Stage 2: compile-time shape inference over the graph in topological order. Each kind checks its own options
