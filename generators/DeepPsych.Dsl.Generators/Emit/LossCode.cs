@@ -19,13 +19,13 @@ internal sealed record LossCode(
         ["// Loss — softmax + cross-entropy, fused and stable: L = −(1/B) Σ log softmax(y)[label]",
          "//   dL/dy = (softmax(y) − onehot(label)) / B, B = the whole batch across shards"],
         "Labels", IntTargets: true, "1",
-        (y, labels, dy) => $"SoftmaxCrossEntropyOp.ForwardBackward(n, OutputLength, {y}, {labels}, {dy}, 1f / _batch)",
+        (y, labels, dy) => $"global::DeepPsych.Dsl.Ops.SoftmaxCrossEntropyOp.ForwardBackward(n, OutputLength, {y}, {labels}, {dy}, 1f / _batch)",
         (y, labels, dy, losses) => $"b.SoftmaxCrossEntropy(n, OutputLength, {y}, {labels}, {dy}, 1f / _batch, {losses})");
 
     private static readonly LossCode MeanSquaredError = new(
         ["// Loss — mean squared error: L = (1/(B·K)) Σ (y − t)²,  dL/dy = 2 (y − t) / (B·K)"],
         "Targets", IntTargets: false, "OutputLength",
-        (y, targets, dy) => $"MseLossOp.ForwardBackward({y}, {targets}, {dy}, 1f / ((float)_batch * OutputLength))",
+        (y, targets, dy) => $"global::DeepPsych.Dsl.Ops.MseLossOp.ForwardBackward({y}, {targets}, {dy}, 1f / ((float)_batch * OutputLength))",
         (y, targets, dy, losses) => $"b.MseLoss({y}, {targets}, {dy}, 1f / ((float)_batch * OutputLength), {losses})");
 
     /// <summary>Elements of the targets (or losses) for <paramref name="samples"/> samples: "n" or "n * OutputLength".</summary>

@@ -9,7 +9,7 @@ internal static partial class NetworkEmitter
         w.Line($"/// <summary>The backward pass over {(t.IsDevice ? "the device workspace" : "one shard")}: the chain rule, layer by layer in reverse. Adds dL/dθ into");
         w.Line("/// <paramref name=\"g\"/>. Gradients of values live in slots assigned at build time by liveness (GradA, GradB, …): every");
         w.Line("/// backward op adds (+=) into its input's slot, which is zeroed when taken, so a value read twice gets the sum.</summary>");
-        w.Open(t.IsDevice ? "private void DeviceBackward(DeviceWorkspace d, int n, DeviceView<float> g)" : "private void Backward(Workspace ws, int n, Span<float> g)");
+        w.Open(t.IsDevice ? "private void DeviceBackward(DeviceWorkspace d, int n, global::DeepPsych.Dsl.Devices.DeviceView<float> g)" : "private void Backward(Workspace ws, int n, global::System.Span<float> g)");
         if (t.IsDevice) w.Line("var b = d.Backend;");
         w.Line("// What forward kept.");
         w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");

@@ -6,11 +6,11 @@ internal static partial class NetworkEmitter
     private static void EmitForward(CodeWriter w, NetworkPlan plan)
     {
         w.Line("/// <summary>Inference: <paramref name=\"batch\"/> samples in, raw outputs out (dropout off). Splits the batch over <see cref=\"Threads\"/>.</summary>");
-        w.Open("public void Forward(ReadOnlySpan<float> input, Span<float> output, int batch)");
-        w.Line("NetworkChecks.Inference(Name, batch, input.Length, InputLength, output.Length, OutputLength);");
+        w.Open("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)");
+        w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Inference(Name, batch, input.Length, InputLength, output.Length, OutputLength);");
         w.Line("if (_device is { } device) { DeviceForward(device, input, output, batch); return; }");
         w.Line("int shards = Scatter(input, batch);");
-        w.Line("WorkerPool.Shared.Run(shards, _inferShard);");
+        w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _inferShard);");
         w.Line("Gather(output, shards);");
         w.Close();
         w.Line();

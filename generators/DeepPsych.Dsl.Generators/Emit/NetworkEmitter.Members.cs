@@ -48,15 +48,15 @@ internal static partial class NetworkEmitter
         w.Line($"private readonly {Dsl}.Layer[] _layers;");
         foreach (var node in plan.Nodes)
             w.Line($"private readonly {Dsl}.{HandleType(node)} _{node.Name};");
-        w.Line("private readonly Action<int> _trainShard, _inferShard;");
+        w.Line("private readonly global::System.Action<int> _trainShard, _inferShard;");
         w.Line("private Workspace[] _workspaces = [];");
         w.Line("private int _shardCount;   // shards used by the last call");
         w.Line("private int _batch;        // whole batch of the running step: losses are averaged over it");
-        w.Line("private int _threads = Environment.ProcessorCount;");
+        w.Line("private int _threads = global::System.Environment.ProcessorCount;");
         w.Line();
         w.Line("// Read-only views of each parameter tensor in the block.");
         foreach (var p in plan.Parameters)
-            w.Line($"private ReadOnlySpan<float> {p.Id} => new(_parameters, {p.Id}Offset, {p.Id}Length);");
+            w.Line($"private global::System.ReadOnlySpan<float> {p.Id} => new(_parameters, {p.Id}Offset, {p.Id}Length);");
         w.Line();
     }
 
@@ -98,12 +98,12 @@ internal static partial class NetworkEmitter
         w.Line("public float[] Gradients => _gradients;");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.ParameterTensor> ParameterTensors => _parameterTensors;");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.Layer> Layers => _layers;");
-        w.Line("public int Threads { get => _threads; set => _threads = Math.Clamp(value, 1, WorkerPool.Shared.MaxParallelism); }");
+        w.Line("public int Threads { get => _threads; set => _threads = global::System.Math.Clamp(value, 1, global::DeepPsych.Dsl.Execution.WorkerPool.Shared.MaxParallelism); }");
         w.Line("public int Seed { get; set; }");
         w.Line("public long Step { get; set; }");
         w.Line("public string Summary() => SummaryTable;");
-        w.Line("public void InitializeParameters(int seed) => ParameterInitializer.Initialize(_parameterTensors, seed);");
-        w.Line("public void ZeroGradients() => Array.Clear(_gradients);");
+        w.Line("public void InitializeParameters(int seed) => global::DeepPsych.Dsl.Execution.ParameterInitializer.Initialize(_parameterTensors, seed);");
+        w.Line("public void ZeroGradients() => global::System.Array.Clear(_gradients);");
         w.Line();
     }
 }

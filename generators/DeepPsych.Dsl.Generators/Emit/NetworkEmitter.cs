@@ -27,13 +27,6 @@ internal static partial class NetworkEmitter
         w.Line("#nullable enable");
         w.Line("#pragma warning disable CS1591 // generated members are documented on the interface");
         w.Line();
-        w.Line("using System;");
-        w.Line($"using Act = {Dsl}.Act;");
-        foreach (var op in UsedOps(plan))
-            w.Line($"using {op} = {Dsl}.Ops.{op};");
-        w.Line($"using {Dsl}.Execution;");
-        w.Line($"using {Dsl}.Devices;");
-        w.Line();
         if (plan.Namespace is not null) { w.Line($"namespace {plan.Namespace};"); w.Line(); }
         foreach (var outer in plan.ContainingTypes) w.Open(outer);
 
@@ -61,19 +54,6 @@ internal static partial class NetworkEmitter
 
         foreach (var _ in plan.ContainingTypes) w.Close();
         return w.ToString();
-    }
-
-    /// <summary>The op classes this network calls, so the file imports nothing it does not use.</summary>
-    private static IEnumerable<string> UsedOps(NetworkPlan plan)
-    {
-        var ops = new SortedSet<string>(System.StringComparer.Ordinal);
-        foreach (var node in plan.Nodes)
-        {
-            ops.UnionWith(node.Options.Ops);
-            if (!node.Options.Applied.IsNone) ops.Add("ActivationOp");
-        }
-        ops.Add(plan.Loss == Loss.SoftmaxCrossEntropy ? "SoftmaxCrossEntropyOp" : "MseLossOp");
-        return ops;
     }
 
     private static void EmitClassDocs(CodeWriter w, NetworkPlan plan)

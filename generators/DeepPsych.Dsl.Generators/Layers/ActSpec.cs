@@ -11,7 +11,7 @@ internal readonly record struct ActSpec(Act Function, float LeakySlope)
     public bool IsNone => Function == Act.None;
 
     /// <summary>The extra arguments of a fused op call: <c>, Act.ReLU, 0.01f</c>, or nothing.</summary>
-    public string FusedArguments => IsNone ? "" : $", Act.{Function}, {Literal.Float(LeakySlope)}";
+    public string FusedArguments => IsNone ? "" : $", global::DeepPsych.Dsl.Act.{Function}, {Literal.Float(LeakySlope)}";
 
     public string MathName => Function switch
     {

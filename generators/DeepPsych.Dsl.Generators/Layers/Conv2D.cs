@@ -68,12 +68,11 @@ internal sealed record Conv2DOptions(int OutChannels, Window2D Window, int Group
             + (w.DilationH != 1 ? $" d{w.DilationH}" : "") + (Groups != 1 ? $" g{Groups}" : "") + (Bias ? "" : " nobias") + (Fused.IsNone ? "" : " +" + Fused.Function);
     }
 
-    public override IEnumerable<string> Ops => ["Conv2DOp", "Conv2DGeometry"];
 
     public override string? GeometryField(NodePlan node)
     {
         var w = Window;
-        return $"private static readonly Conv2DGeometry {node.Name}Geometry = new(InChannels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, OutChannels: {OutChannels}, KernelH: {w.KernelH}, KernelW: {w.KernelW}, StrideH: {w.StrideH}, StrideW: {w.StrideW}, PadH: {w.PadH}, PadW: {w.PadW}, DilationH: {w.DilationH}, DilationW: {w.DilationW}, Groups: {Groups});";
+        return $"private static readonly global::DeepPsych.Dsl.Ops.Conv2DGeometry {node.Name}Geometry = new(InChannels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, OutChannels: {OutChannels}, KernelH: {w.KernelH}, KernelW: {w.KernelW}, StrideH: {w.StrideH}, StrideW: {w.StrideW}, PadH: {w.PadH}, PadW: {w.PadW}, DilationH: {w.DilationH}, DilationW: {w.DilationW}, Groups: {Groups});";
     }
 
     public override string HandleArguments(NodePlan node, string shape) => Weighted.HandleArguments(node, shape);
@@ -107,6 +106,6 @@ internal static class Weighted
         if (bias) c.Line(db);
         c.Line(c.Dx is null ? "//   dL/dx is not needed (nothing trainable upstream)" : dx);
         if (!fused.IsNone)
-            c.Line($"{c.T.Call("Activation", "ApplyDerivativeInPlace")}(Act.{fused.Function}, {Literal.Float(fused.LeakySlope)}, {c.Y()}, {c.DY()});   // {c.DY()} now holds dL/dz");
+            c.Line($"{c.T.Call("Activation", "ApplyDerivativeInPlace")}(global::DeepPsych.Dsl.Act.{fused.Function}, {Literal.Float(fused.LeakySlope)}, {c.Y()}, {c.DY()});   // {c.DY()} now holds dL/dz");
     }
 }

@@ -44,7 +44,6 @@ internal sealed record DenseOptions(int Units, bool Bias, ActSpec Fused, Init In
 
     public override string Describe() => $"Dense {Units}" + (Bias ? "" : " nobias") + (Fused.IsNone ? "" : " +" + Fused.Function);
 
-    public override IEnumerable<string> Ops => ["DenseOp"];
 
     public override string HandleArguments(NodePlan node, string shape) => Weighted.HandleArguments(node, shape);
 

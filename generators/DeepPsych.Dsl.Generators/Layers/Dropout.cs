@@ -24,7 +24,6 @@ internal sealed record DropoutOptions(double Rate) : LayerOptions
 
     public override string Describe() => "Dropout " + Rate.ToString("R", CultureInfo.InvariantCulture);
 
-    public override IEnumerable<string> Ops => ["DropoutOp"];
 
     public override void Forward(LayerCode c)
     {

@@ -14,7 +14,6 @@ internal sealed record GlobalAvgPoolOptions : LayerOptions
 
     public override string Describe() => "GlobalAvgPool";
 
-    public override IEnumerable<string> Ops => ["GlobalAvgPoolOp"];
 
     public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"GlobalAvgPool\", {shape}, {node.Flops}";
 

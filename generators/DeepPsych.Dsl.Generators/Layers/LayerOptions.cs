@@ -74,9 +74,6 @@ internal abstract record LayerOptions
 
     // ───────────── emission ─────────────
 
-    /// <summary>Runtime op classes the statements call (imported by the generated file).</summary>
-    public virtual IEnumerable<string> Ops => [];
-
     /// <summary>A static geometry field for the generated class, or null.</summary>
     public virtual string? GeometryField(NodePlan node) => null;
 

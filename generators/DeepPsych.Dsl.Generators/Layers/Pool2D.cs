@@ -29,10 +29,9 @@ internal abstract record Pool2DOptions(Window2D Window) : LayerOptions
 
     protected string WindowText => $"{Kind.Name} {Window.KernelH}x{Window.KernelW}/{Window.StrideH}" + (Window.PadH != 0 ? $" p{Window.PadH}" : "");
 
-    public override IEnumerable<string> Ops => [Kind.Name + "Op", "Pool2DGeometry"];
 
     public override string? GeometryField(NodePlan node)
-        => $"private static readonly Pool2DGeometry {node.Name}Geometry = new(Channels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, KernelH: {Window.KernelH}, KernelW: {Window.KernelW}, StrideH: {Window.StrideH}, StrideW: {Window.StrideW}, PadH: {Window.PadH}, PadW: {Window.PadW});";
+        => $"private static readonly global::DeepPsych.Dsl.Ops.Pool2DGeometry {node.Name}Geometry = new(Channels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, KernelH: {Window.KernelH}, KernelW: {Window.KernelW}, StrideH: {Window.StrideH}, StrideW: {Window.StrideW}, PadH: {Window.PadH}, PadW: {Window.PadW});";
 
     public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"{Kind.Name}\", {shape}, {node.Flops}";
 }

@@ -55,6 +55,32 @@ public class GeneratedCodeTests
         }
         """));
 
+    /// <summary>User types named like the runtime's (Span, Conv2DOp, Shards, Act, …) beside the network do not capture
+    /// the generated code's names: everything it names from outside the class is global::-qualified.</summary>
+    [Fact]
+    public void User_types_named_like_runtime_types_do_not_capture_generated_names()
+    {
+        var result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+            namespace Clash;
+            class Span<T> { } class ReadOnlySpan<T> { } class Action<T> { } class Math { } class Array { } class Environment { }
+            class IDisposable { } class Act { } class Conv2DOp { } class Conv2DGeometry { } class Pool2DGeometry { } class MaxPool2DOp { }
+            class DenseOp { } class ActivationOp { } class DropoutOp { } class SoftmaxCrossEntropyOp { } class WorkerPool { } class Shards { }
+            class NetworkChecks { } class ParameterInitializer { } class IDeviceBackend { } class DeviceView<T> { } class DeviceBuffer<T> { }
+
+            [Network(Input = new[] { 1, 8, 8 })]
+            public partial class Net
+            {
+                [Conv2D(4, Kernel = 3, Padding = 1, Activation = DeepPsych.Dsl.Act.ReLU)] public partial Conv2D C1 { get; }
+                [MaxPool2D(2)] public partial Pool S2 { get; }
+                [Activation(DeepPsych.Dsl.Act.Tanh)] public partial Activation A3 { get; }
+                [Dropout(0.5)] public partial Dropout D4 { get; }
+                [Dense(3)] public partial Dense Out { get; }
+            }
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Errors);
+    }
+
     /// <summary>A network nested in other types (a generic record struct, a class) reopens each of them correctly.</summary>
     [Fact]
     public void A_nested_network_compiles()
