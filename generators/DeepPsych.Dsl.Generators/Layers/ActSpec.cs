@@ -50,8 +50,14 @@ internal readonly record struct ActSpec(Act Function, float LeakySlope)
 /// <summary>C# literals in generated code.</summary>
 internal static class Literal
 {
-    /// <summary>A float that round-trips: "0.01f".</summary>
-    public static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+    /// <summary>A float that round-trips, shortest form first: "0.01f" ("R" can fail to round-trip on .NET Framework
+    /// hosts, then "G9" is exact). NaN and ∞ never get here: DPD0014 rejects them first.</summary>
+    public static string Float(float value)
+    {
+        string shortest = value.ToString("R", CultureInfo.InvariantCulture);
+        string text = float.Parse(shortest, CultureInfo.InvariantCulture) == value ? shortest : value.ToString("G9", CultureInfo.InvariantCulture);
+        return text + "f";
+    }
 
     public static string Bool(bool value) => value ? "true" : "false";
 }

@@ -24,7 +24,7 @@ internal sealed record ActivationOptions(ActSpec Function) : LayerOptions
         return c.Reported ? null : c.Input.Shape;
     }
 
-    public override long Flops(int[] inShape, int[] outShape) => ShapeMath.Product(outShape);
+    public override long Flops(LayerShapes shapes) => ShapeMath.Product(shapes.Output);
 
     public override string Describe() => Function.Function.ToString();
 

@@ -48,17 +48,17 @@ internal sealed record Conv2DOptions(int OutChannels, Window2D Window, int Group
         return hw is null ? null : [OutChannels, hw[0], hw[1]];
     }
 
-    public override IEnumerable<ParameterShape> Parameters(int[] inShape, int[] outShape)
+    public override IEnumerable<ParameterShape> Parameters(LayerShapes shapes)
     {
-        int perGroup = inShape[0] / Groups, taps = Window.KernelH * Window.KernelW;
+        int perGroup = shapes.Input[0] / Groups, taps = Window.KernelH * Window.KernelW;
         yield return new("weight", [OutChannels, perGroup, Window.KernelH, Window.KernelW], perGroup * taps, OutChannels * taps);
         if (Bias) yield return new("bias", [OutChannels], 0, 0);
     }
 
-    public override long Flops(int[] inShape, int[] outShape)
+    public override long Flops(LayerShapes shapes)
     {
-        long outLength = ShapeMath.Product(outShape);
-        return 2L * outLength * (inShape[0] / Groups) * Window.KernelH * Window.KernelW + (Bias ? outLength : 0) + (Fused.IsNone ? 0 : outLength);
+        long outLength = ShapeMath.Product(shapes.Output);
+        return 2L * outLength * (shapes.Input[0] / Groups) * Window.KernelH * Window.KernelW + (Bias ? outLength : 0) + (Fused.IsNone ? 0 : outLength);
     }
 
     public override string Describe()

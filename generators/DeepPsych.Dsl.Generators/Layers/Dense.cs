@@ -29,17 +29,17 @@ internal sealed record DenseOptions(int Units, bool Bias, ActSpec Fused, Init In
         return c.Reported ? null : [Units];
     }
 
-    public override IEnumerable<ParameterShape> Parameters(int[] inShape, int[] outShape)
+    public override IEnumerable<ParameterShape> Parameters(LayerShapes shapes)
     {
-        int fanIn = ShapeMath.Product(inShape);
+        int fanIn = ShapeMath.Product(shapes.Input);
         yield return new("weight", [Units, fanIn], fanIn, Units);
         if (Bias) yield return new("bias", [Units], 0, 0);
     }
 
-    public override long Flops(int[] inShape, int[] outShape)
+    public override long Flops(LayerShapes shapes)
     {
-        long outLength = ShapeMath.Product(outShape);
-        return 2L * outLength * ShapeMath.Product(inShape) + (Bias ? outLength : 0) + (Fused.IsNone ? 0 : outLength);
+        long outLength = ShapeMath.Product(shapes.Output);
+        return 2L * outLength * ShapeMath.Product(shapes.Input) + (Bias ? outLength : 0) + (Fused.IsNone ? 0 : outLength);
     }
 
     public override string Describe() => $"Dense {Units}" + (Bias ? "" : " nobias") + (Fused.IsNone ? "" : " +" + Fused.Function);

@@ -18,7 +18,7 @@ internal sealed record DropoutOptions(double Rate) : LayerOptions
         return null;
     }
 
-    public override long Flops(int[] inShape, int[] outShape) => 0;
+    public override long Flops(LayerShapes shapes) => 0;
 
     public override IEnumerable<SavedBuffer> Saved => [new("Mask", false, "the dropout mask, 0 or 1/(1-p)")];
 

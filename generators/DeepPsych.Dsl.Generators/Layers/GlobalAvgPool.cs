@@ -10,7 +10,7 @@ internal sealed record GlobalAvgPoolOptions : LayerOptions
 
     public override int[]? OutputShape(ShapeContext c) => c.NeedsImage("GlobalAvgPool") ? [c.Input.Shape[0]] : null;
 
-    public override long Flops(int[] inShape, int[] outShape) => ShapeMath.Product(inShape);
+    public override long Flops(LayerShapes shapes) => ShapeMath.Product(shapes.Input);
 
     public override string Describe() => "GlobalAvgPool";
 

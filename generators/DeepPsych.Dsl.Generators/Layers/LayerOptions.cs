@@ -37,10 +37,10 @@ internal abstract record LayerOptions
     public virtual bool Trainable => false;
 
     /// <summary>Parameter tensors in block order (PyTorch names are layer + "." + suffix, layouts as PyTorch's).</summary>
-    public virtual IEnumerable<ParameterShape> Parameters(int[] inShape, int[] outShape) => [];
+    public virtual IEnumerable<ParameterShape> Parameters(LayerShapes shapes) => [];
 
     /// <summary>Forward FLOPs per sample: a multiply-add is 2; pooling and activations count one per element visited.</summary>
-    public abstract long Flops(int[] inShape, int[] outShape);
+    public abstract long Flops(LayerShapes shapes);
 
     // ───────────── memory: what forward keeps for backward ─────────────
 
@@ -105,6 +105,13 @@ internal sealed class LayerKind(string name, System.Type attribute, string handl
 
 /// <summary>One parameter tensor a kind declares: the suffix of its PyTorch name, its shape and its fans for initialisation.</summary>
 internal readonly record struct ParameterShape(string Suffix, int[] Shape, int FanIn, int FanOut);
+
+/// <summary>A node's input shapes (one per input, in order) and its output shape, for parameters and FLOPs.</summary>
+internal readonly record struct LayerShapes(IReadOnlyList<int[]> Inputs, int[] Output)
+{
+    /// <summary>The input of a one-input kind.</summary>
+    public int[] Input => Inputs[0];
+}
 
 /// <summary>A per-sample buffer a kind keeps from forward for backward: field suffix, element type and why.</summary>
 internal readonly record struct SavedBuffer(string Suffix, bool IsInt, string Why);

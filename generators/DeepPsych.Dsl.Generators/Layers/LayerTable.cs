@@ -23,7 +23,7 @@ internal static class LayerTable
     public static LayerKind? ForAttribute(string attributeName) => ByAttribute.TryGetValue(attributeName, out var kind) ? kind : null;
 
     /// <summary>Metadata names of the layer handle types (DeepPsych.Dsl.Conv2D, .Pool, …).</summary>
-    public static readonly IReadOnlyCollection<string> HandleTypes = new HashSet<string>(Kinds.Select(k => "DeepPsych.Dsl." + k.HandleType));
+    public static readonly IReadOnlyCollection<string> HandleTypes = new HashSet<string>(Kinds.Select(k => typeof(LayerAttribute).Namespace + "." + k.HandleType));
 
     /// <summary>"Conv2D, Dense, …" for messages.</summary>
     public static string Names => string.Join(", ", Kinds.Select(k => k.Name));

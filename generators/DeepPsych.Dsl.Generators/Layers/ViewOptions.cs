@@ -6,7 +6,7 @@ internal abstract record ViewOptions : LayerOptions
 {
     public override bool OwnsOutput => false;
     public override bool GradientInPlace => true;
-    public override long Flops(int[] inShape, int[] outShape) => 0;
+    public override long Flops(LayerShapes shapes) => 0;
     public override string HashText => HashFields();
 
     /// <summary>How y relates to x, for the comments: "x viewed as a vector".</summary>

@@ -10,8 +10,10 @@ namespace DeepPsych.Dsl.Generators.Parsing;
 /// Only declaration-level problems are found here (not partial, wrong property form, unknown layers); shapes come later.</summary>
 internal static class NetworkParser
 {
-    public const string NetworkAttributeName = "DeepPsych.Dsl.NetworkAttribute";
-    private const string Ns = "DeepPsych.Dsl.";
+    /// <summary>Metadata names from the linked contract types, so a rename there cannot leave a stale string here.</summary>
+    public static readonly string NetworkAttributeName = typeof(NetworkAttribute).FullName!;
+    private static readonly string LayerAttributeName = typeof(LayerAttribute).FullName!;
+    private static readonly string Ns = typeof(NetworkAttribute).Namespace + ".";
 
     /// <summary>Members the generator emits; a layer may not take these names.</summary>
     internal static readonly ImmutableHashSet<string> ReservedNames = ImmutableHashSet.Create(
@@ -106,7 +108,7 @@ internal static class NetworkParser
         {
             string? name = a.AttributeClass?.ToDisplayString();
             if (name is not null && LayerTable.ForAttribute(name) is not null) { layerAttribute = a; break; }
-            if (a.AttributeClass is { } cls && DerivesFrom(cls, Ns + "LayerAttribute"))
+            if (a.AttributeClass is { } cls && DerivesFrom(cls, LayerAttributeName))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? propertyLocation,
                     property.Name, $"[{cls.Name}] is not a layer the generator knows",

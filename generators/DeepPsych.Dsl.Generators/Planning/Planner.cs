@@ -61,14 +61,15 @@ internal static class Planner
             var inShapes = graph.Inputs(i).Select(v => v == NetworkGraph.NetworkInput ? input : shapes[v]).ToArray();
             var outShape = shapes[i];
             var init = ResolveInit(spec, graph, i);
+            var nodeShapes = new LayerShapes(inShapes, outShape);
             var parameters = new List<ParameterPlan>();
-            foreach (var p in layer.Options.Parameters(inShapes[0], outShape))
+            foreach (var p in layer.Options.Parameters(nodeShapes))
             {
                 var plan = new ParameterPlan(layer.Name, p.Suffix, p.Shape.ToEquatableArray(), offset, ShapeMath.Product(p.Shape), p.FanIn, p.FanOut, init);
                 offset += plan.Length;
                 parameters.Add(plan);
             }
-            long cost = layer.Options.Flops(inShapes[0], outShape);
+            long cost = layer.Options.Flops(nodeShapes);
             flops += cost;
             nodes.Add(new NodePlan(layer, inShapes.Select(s => s.ToEquatableArray()).ToEquatableArray(), outShape.ToEquatableArray(), parameters.ToEquatableArray(), cost));
         }

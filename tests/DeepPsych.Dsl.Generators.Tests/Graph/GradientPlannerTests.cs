@@ -20,7 +20,7 @@ public class GradientPlannerTests
         public override int Arity => 2;
         public override string HashText => "add";
         public override int[]? OutputShape(ShapeContext c) => c.Inputs[0].Shape;
-        public override long Flops(int[] inShape, int[] outShape) => ShapeMath.Product(outShape);
+        public override long Flops(LayerShapes shapes) => ShapeMath.Product(shapes.Output);
         public override string Describe() => "Add";
         public override void Forward(LayerCode c) => c.Line($"AddOp.Forward({c.Inputs[0]}, {c.Inputs[1]}, {c.Y()});");
         public override void Backward(LayerCode c) => c.Line($"AddOp.Backward({c.DY()}, {c.InputGradients[0] ?? "default"}, {c.InputGradients[1] ?? "default"});");
