@@ -10,8 +10,11 @@ internal readonly record struct ActSpec(Act Function, float LeakySlope)
 
     public bool IsNone => Function == Act.None;
 
-    /// <summary>The extra arguments of a fused op call: <c>, Act.ReLU, 0.01f</c>, or nothing.</summary>
-    public string FusedArguments => IsNone ? "" : $", global::DeepPsych.Dsl.Act.{Function}, {Literal.Float(LeakySlope)}";
+    /// <summary>The op-call arguments naming this activation: <c>global::DeepPsych.Dsl.Act.ReLU, 0.01f</c>.</summary>
+    public string Arguments => $"global::DeepPsych.Dsl.Act.{Function}, {Literal.Float(LeakySlope)}";
+
+    /// <summary>The extra arguments of a fused op call: <c>, Act.ReLU, 0.01f</c> (qualified), or nothing.</summary>
+    public string FusedArguments => IsNone ? "" : ", " + Arguments;
 
     public string MathName => Function switch
     {

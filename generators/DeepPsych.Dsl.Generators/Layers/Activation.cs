@@ -4,7 +4,7 @@ namespace DeepPsych.Dsl.Generators.Layers;
 /// backward can update dL/dy in place when nothing else reads the input's gradient. Runtime: ActivationOp.</summary>
 internal sealed record ActivationOptions(ActSpec Function) : LayerOptions
 {
-    public static readonly LayerKind Row = new("Activation", typeof(ActivationAttribute), "Activation", Read) { Example = "Activation(global::DeepPsych.Dsl.Act.ReLU)" };
+    public static readonly LayerKind Row = new("Activation", typeof(ActivationAttribute), "Activation", Read) { Example = "Activation(Act.ReLU)" };
 
     private static LayerOptions Read(AttributeReader a)
     {
@@ -35,12 +35,12 @@ internal sealed record ActivationOptions(ActSpec Function) : LayerOptions
     {
         c.Line($"//   y = {Function.MathName}(x)");
         c.Line($"{c.T.View} {c.Y()} = {c.OutputBuffer};");
-        c.Line($"{c.T.Call("Activation", "Forward")}(global::DeepPsych.Dsl.Act.{Function.Function}, {Literal.Float(Function.LeakySlope)}, {c.X}, {c.Y()});");
+        c.Line($"{c.T.Call("Activation", "Forward")}({Function.Arguments}, {c.X}, {c.Y()});");
     }
 
     public override void Backward(LayerCode c)
     {
-        string args = $"global::DeepPsych.Dsl.Act.{Function.Function}, {Literal.Float(Function.LeakySlope)}, {c.Y()}, {c.DY()}";
+        string args = $"{Function.Arguments}, {c.Y()}, {c.DY()}";
         if (c.DxIsDy)
         {
             c.Line($"//   dL/dx = dL/dy ⊙ f'(x),   {Function.Derivative}   (in place: {c.DY()} becomes dL/dx)");

@@ -106,6 +106,6 @@ internal static class Weighted
         if (bias) c.Line(db);
         c.Line(c.Dx is null ? "//   dL/dx is not needed (nothing trainable upstream)" : dx);
         if (!fused.IsNone)
-            c.Line($"{c.T.Call("Activation", "ApplyDerivativeInPlace")}(global::DeepPsych.Dsl.Act.{fused.Function}, {Literal.Float(fused.LeakySlope)}, {c.Y()}, {c.DY()});   // {c.DY()} now holds dL/dz");
+            c.Line($"{c.T.Call("Activation", "ApplyDerivativeInPlace")}({fused.Arguments}, {c.Y()}, {c.DY()});   // {c.DY()} now holds dL/dz");
     }
 }
