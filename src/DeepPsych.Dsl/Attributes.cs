@@ -1,5 +1,4 @@
-// Shared with the generator: DeepPsych.Dsl.Generators compiles this file as linked source (DEEPPSYCH_GENERATOR defined,
-// types internal there), so enums, option names and attribute defaults are written once, here.
+// Also compiled into the generator as linked source (see its .csproj): names, defaults and formulas written once.
 using System;
 
 namespace DeepPsych.Dsl;
@@ -16,12 +15,7 @@ namespace DeepPsych.Dsl;
 /// }
 /// </code></example>
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class NetworkAttribute : Attribute
+public sealed class NetworkAttribute : Attribute
 {
     /// <summary>The shape of one input sample: <c>{ channels, height, width }</c> for images or <c>{ features }</c> for vectors.</summary>
     public int[]? Input { get; set; }
@@ -31,24 +25,14 @@ sealed class NetworkAttribute : Attribute
 }
 
 /// <summary>Base of every layer attribute.</summary>
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-abstract class LayerAttribute : Attribute
+public abstract class LayerAttribute : Attribute
 {
 }
 
 /// <summary>2-D convolution over NCHW input with OIHW weights, as PyTorch's <c>nn.Conv2d</c>.
 /// Output size per axis: ⌊(in + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class Conv2DAttribute(int outChannels) : LayerAttribute
+public sealed class Conv2DAttribute(int outChannels) : LayerAttribute
 {
     /// <summary>Number of output channels (filters).</summary>
     public int OutChannels { get; } = outChannels;
@@ -83,12 +67,7 @@ sealed class Conv2DAttribute(int outChannels) : LayerAttribute
 /// <summary>Fully connected layer: y = x·Wᵀ + b with W stored [out, in], as PyTorch's <c>nn.Linear</c>.
 /// Input of any rank is flattened first.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class DenseAttribute(int units) : LayerAttribute
+public sealed class DenseAttribute(int units) : LayerAttribute
 {
     /// <summary>Number of outputs.</summary>
     public int Units { get; } = units;
@@ -104,12 +83,7 @@ sealed class DenseAttribute(int units) : LayerAttribute
 
 /// <summary>Max pooling. Padded positions count as −∞, as in PyTorch.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class MaxPool2DAttribute(int kernel) : LayerAttribute
+public sealed class MaxPool2DAttribute(int kernel) : LayerAttribute
 {
     /// <summary>Square window size.</summary>
     public int Kernel { get; } = kernel;
@@ -121,12 +95,7 @@ sealed class MaxPool2DAttribute(int kernel) : LayerAttribute
 
 /// <summary>Average pooling.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class AvgPool2DAttribute(int kernel) : LayerAttribute
+public sealed class AvgPool2DAttribute(int kernel) : LayerAttribute
 {
     /// <summary>Square window size.</summary>
     public int Kernel { get; } = kernel;
@@ -140,34 +109,19 @@ sealed class AvgPool2DAttribute(int kernel) : LayerAttribute
 
 /// <summary>Global average pooling: C×H×W → C.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class GlobalAvgPoolAttribute : LayerAttribute
+public sealed class GlobalAvgPoolAttribute : LayerAttribute
 {
 }
 
 /// <summary>Flattens C×H×W to one vector. Optional: a Dense layer flattens its input itself.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class FlattenAttribute : LayerAttribute
+public sealed class FlattenAttribute : LayerAttribute
 {
 }
 
 /// <summary>A standalone element-wise activation.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class ActivationAttribute(Act function) : LayerAttribute
+public sealed class ActivationAttribute(Act function) : LayerAttribute
 {
     /// <summary>The activation function.</summary>
     public Act Function { get; } = function;
@@ -178,12 +132,7 @@ sealed class ActivationAttribute(Act function) : LayerAttribute
 /// <summary>Inverted dropout: during training each element is zeroed with probability <c>rate</c> and the rest are
 /// scaled by 1 / (1 − rate); at inference it is the identity. The mask is a pure function of (seed, step, element).</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class DropoutAttribute(double rate) : LayerAttribute
+public sealed class DropoutAttribute(double rate) : LayerAttribute
 {
     /// <summary>Probability of dropping an element, in [0, 1).</summary>
     public double Rate { get; } = rate;
@@ -192,11 +141,6 @@ sealed class DropoutAttribute(double rate) : LayerAttribute
 /// <summary>The identity, y = x, on any shape (PyTorch's <c>nn.Identity</c>): a named point in the network that costs
 /// nothing (a view, no copy). Declared with the <see cref="Identity"/> property type.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-sealed class IdentityAttribute : LayerAttribute
+public sealed class IdentityAttribute : LayerAttribute
 {
 }

@@ -1,16 +1,10 @@
-// Shared with the generator: DeepPsych.Dsl.Generators compiles this file as linked source (DEEPPSYCH_GENERATOR defined,
-// types internal there), so enums, option names and attribute defaults are written once, here.
+// Also compiled into the generator as linked source (see its .csproj): names, defaults and formulas written once.
 namespace DeepPsych.Dsl;
 
 /// <summary>Element-wise activation functions. Each can stand alone (<see cref="ActivationAttribute"/>) or be fused
 /// into the layer before it (<c>Activation = Act.ReLU</c> on a <see cref="Conv2DAttribute"/> or <see cref="DenseAttribute"/>).</summary>
 /// <remarks>Every derivative is computed from the activation's <em>output</em> y = f(z), so a fused layer keeps only y for backward.</remarks>
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-enum Act
+public enum Act
 {
     /// <summary>Identity: f(z) = z.</summary>
     None = 0,
@@ -29,12 +23,7 @@ enum Act
 }
 
 /// <summary>The training loss of a network. Losses are averaged over the batch (and over outputs for MSE), as PyTorch's defaults.</summary>
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-enum Loss
+public enum Loss
 {
     /// <summary>Softmax followed by cross-entropy against integer class labels, fused and numerically stable.</summary>
     SoftmaxCrossEntropy = 0,
@@ -43,12 +32,7 @@ enum Loss
 }
 
 /// <summary>How a layer's weights are initialised. <see cref="Auto"/> picks He for the ReLU family and Xavier/Glorot otherwise.</summary>
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-enum Init
+public enum Init
 {
     /// <summary>He (Kaiming) normal for ReLU, LeakyReLU and Softplus; Xavier/Glorot uniform for everything else.</summary>
     Auto = 0,

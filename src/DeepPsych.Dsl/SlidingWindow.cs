@@ -1,16 +1,10 @@
-// Linked into the generator (see its .csproj), where DEEPPSYCH_GENERATOR makes the class internal: the compile-time
-// shape check and the runtime geometry use the same formula.
+// Also compiled into the generator as linked source (see its .csproj): the same formula at compile time and run time.
 namespace DeepPsych.Dsl;
 
 /// <summary>The output size of a sliding window (convolution or pooling) on one axis, as PyTorch computes it
 /// (ceil_mode = false). Written once: the runtime's <c>Conv2DGeometry</c> and <c>Pool2DGeometry</c> and the
 /// generator's shape inference all call it.</summary>
-#if DEEPPSYCH_GENERATOR
-internal
-#else
-public
-#endif
-static class SlidingWindow
+public static class SlidingWindow
 {
     /// <summary>The input span one window covers: d·(k − 1) + 1.</summary>
     public static int Extent(int kernel, int dilation) => dilation * (kernel - 1) + 1;
