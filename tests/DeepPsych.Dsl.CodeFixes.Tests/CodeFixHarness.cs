@@ -16,7 +16,7 @@ public static class CodeFixHarness
     private static readonly MetadataReference[] References =
     [
         .. Net100.References.All,
-        MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(DeepPsych.Dsl.INeuralNetwork).Assembly.Location),   // the contract (the generator compiles its attributes too)
         MetadataReference.CreateFromFile(typeof(DeepPsych.Dsl.Execution.WorkerPool).Assembly.Location),
     ];
 
