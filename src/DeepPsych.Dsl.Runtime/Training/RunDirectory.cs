@@ -29,12 +29,7 @@ public sealed class RunDirectory
     /// Nothing is left behind.</exception>
     public static RunDirectory Prepare(string path, bool overwrite = false, string overwriteHint = "pass overwrite: true")
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string full = System.IO.Path.GetFullPath(path);
-        if (System.IO.File.Exists(full))
-            throw new RunDirectoryException($"Output folder '{full}' is a file. Choose a folder for the results.", full);
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !overwrite)
-            throw new RunDirectoryException($"Output folder '{full}' is not empty; {overwriteHint} to replace its files, or choose another folder.", full);
+        string full = Check(path, overwrite, overwriteHint);
 
         // The highest ancestor that does not exist yet: what to remove again if the folder turns out unusable.
         string? createdRoot = null;
@@ -53,6 +48,20 @@ public sealed class RunDirectory
             throw new RunDirectoryException($"Output folder '{full}' cannot be written: {e.Message} Choose a writable folder for the results.", full, e);
         }
         return run;
+    }
+
+    /// <summary>The checks of <see cref="Prepare"/> that need no writing (a file in the way, results that would be
+    /// overwritten), for a caller that wants to fail fast before loading data; creates nothing. Returns the full path.</summary>
+    /// <exception cref="RunDirectoryException">The folder is a file, or not empty without <paramref name="overwrite"/>.</exception>
+    public static string Check(string path, bool overwrite = false, string overwriteHint = "pass overwrite: true")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = System.IO.Path.GetFullPath(path);
+        if (System.IO.File.Exists(full))
+            throw new RunDirectoryException($"Output folder '{full}' is a file. Choose a folder for the results.", full);
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !overwrite)
+            throw new RunDirectoryException($"Output folder '{full}' is not empty; {overwriteHint} to replace its files, or choose another folder.", full);
+        return full;
     }
 
     /// <summary>The full path of <paramref name="fileName"/> in the folder.</summary>
