@@ -1,7 +1,7 @@
 namespace Examples.Plotting;
 
 /// <summary>Command-line conventions shared by the examples (linked into examples/Overfitting).</summary>
-public static class CommandLine
+internal static class CommandLine
 {
     /// <summary>Splits GNU-style <c>--flag=value</c> into <c>--flag value</c>; other arguments pass unchanged.</summary>
     public static string[] ExpandEquals(string[] args) =>

@@ -2,7 +2,7 @@ namespace Examples.Plotting;
 
 /// <summary>Plot axes shared by the examples (linked into examples/Overfitting): epochs as whole numbers, and one
 /// y-range for plots that are meant to be compared side by side.</summary>
-public static class Plots
+internal static class Plots
 {
     /// <summary>An x-axis of whole epochs 1..<paramref name="epochs"/>: integer ticks only (every k-th when there are many),
     /// and half an epoch of margin on each side, so one epoch does not span −0.1…2.1.</summary>

@@ -84,7 +84,7 @@ public static class OverfittingDemo
         }
 
         // One y-scale for all four plots, so that they can be compared.
-        var range = Plots.SharedRange(histories.SelectMany(h => new[] { h.Epochs.Select(e => e.TrainLoss), h.Epochs.Select(e => e.ValLoss ?? double.NaN) }));
+        var range = SharedRange(histories);
         for (int r = 0; r < runs.Length; r++)
         {
             string file = run.File($"overfitting_{r + 1}.png");
@@ -93,6 +93,10 @@ public static class OverfittingDemo
         }
         return 0;
     }
+
+    /// <summary>One y-range that holds every train and test loss of every run.</summary>
+    public static (double Bottom, double Top) SharedRange(IEnumerable<TrainingHistory> histories) =>
+        Plots.SharedRange(histories.SelectMany(h => new[] { h.Epochs.Select(e => e.TrainLoss), h.Epochs.Select(e => e.ValLoss ?? double.NaN) }));
 
     /// <summary>Train and test loss per epoch on the given y-range.</summary>
     public static ScottPlot.Plot LossPlot(string title, TrainingHistory history, (double Bottom, double Top) range)
