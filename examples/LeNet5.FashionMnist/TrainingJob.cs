@@ -172,7 +172,7 @@ public static class TrainingJob
 
     /// <summary>The line printed after each epoch.</summary>
     public static string EpochLine(EpochEndContext context) =>
-        $"epoch {context.Metrics.Number}/{context.TotalEpochs}: test accuracy {context.Metrics.ValAccuracy:P2}, test loss {context.Metrics.ValLoss:F4}";
+        $"epoch {context.Metrics.Number}: test accuracy {context.Metrics.ValAccuracy:P2}, test loss {context.Metrics.ValLoss:F4}";
 
     /// <summary>"1 epoch", "3 epochs", "60,000 images".</summary>
     public static string Plural(long count, string noun) => $"{count.ToString("N0", CultureInfo.InvariantCulture)} {noun}{(count == 1 ? "" : "s")}";

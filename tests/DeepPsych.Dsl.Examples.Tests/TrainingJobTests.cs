@@ -88,7 +88,7 @@ public sealed class TrainingJobTests(JobFixture job)
     {
         string output = Output("interrupted");
         using var cancel = new CancellationTokenSource();
-        var writer = new CancelAfterEpoch("epoch 1/3:", cancel);
+        var writer = new CancelAfterEpoch("epoch 1:", cancel);
         var (code, text, _) = job.Run(["--epochs", "3", "--batch-size", "32", "--output", output], writer, cancel.Token);
         Assert.Equal(TrainingJob.Interrupted, code);
         Assert.Contains("Stopped after 1 epoch: interrupted (Ctrl+C)", text);
