@@ -38,7 +38,7 @@ static int Run(DemoArgs args)
     {
         var (title, net, features) = models[m];
         net.InitializeParameters(1);
-        var trainer = new Trainer(net, new Adam(0.01f), null, new TrainerOptions { Epochs = epochs, BatchSize = 10, Seed = 1, Prefetch = false });
+        var trainer = new Trainer(net, new Adam(0.01f), null, new TrainerOptions { Epochs = epochs, BatchSize = 10, Seed = 1, Prefetch = false, Verbose = false });
         trainer.Fit(PlaygroundData.WithFeatures(train, features));
         var trainResult = trainer.Evaluate(PlaygroundData.WithFeatures(train, features));
         var testResult = trainer.Evaluate(PlaygroundData.WithFeatures(test, features));

@@ -57,12 +57,12 @@ static int Run(DemoArgs args)
         for (int s = 0; s < stages.Length; s++)
         {
             // Train from the previous stage to this one; the optimizer and the network carry over.
-            var trainer = new Trainer(net, sgd, null, new TrainerOptions { Epochs = stages[s], BatchSize = 10, Seed = 1, Prefetch = false });
+            var trainer = new Trainer(net, sgd, null, new TrainerOptions { Epochs = stages[s], BatchSize = 10, Seed = 1, Prefetch = false, Verbose = false });
             var history = trainer.Fit(trainInputs, testInputs, startEpoch: s == 0 ? 0 : stages[s - 1]);
             double trainNow = trainer.Evaluate(trainInputs).Loss;
             var testNow = trainer.Evaluate(testInputs);
             if (s == 0) { trainLoss.Add(trainNow); testLoss.Add(testNow.Loss); }
-            foreach (var e in history.Epochs) { trainLoss.Add(e.TrainLoss); testLoss.Add(e.TestLoss ?? double.NaN); }
+            foreach (var e in history.Epochs) { trainLoss.Add(e.TrainLoss); testLoss.Add(e.ValLoss ?? double.NaN); }
 
             int left = gap + s * (panel + gap);
             DecisionSurface.Draw(canvas, net, left, top + title, panel, train, test, PlaygroundData.NetworkInputs);

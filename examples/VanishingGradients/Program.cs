@@ -66,10 +66,10 @@ static int Run(DemoArgs args)
         var trained = make();
         trained.InitializeParameters(1);
         var history = new Trainer(trained, new Sgd(0.05f, momentum: 0.9f), null,
-            new TrainerOptions { Epochs = epochs, BatchSize = 32, Seed = 1, Prefetch = false }).Fit(train, test);
+            new TrainerOptions { Epochs = epochs, BatchSize = 32, Seed = 1, Prefetch = false, Verbose = false }).Fit(train, test);
         var last = history.Epochs[^1];
-        Console.WriteLine($"{"",-21} | after {epochs} epochs: train loss {last.TrainLoss:F4}, test loss {last.TestLoss:F4}, test accuracy {last.TestAccuracy:P1}");
-        var curve = lossPlot.Add.ScatterLine(history.Epochs.Select(e => e.Epoch + 1.0).ToArray(), history.Epochs.Select(e => e.TestLoss ?? double.NaN).ToArray());
+        Console.WriteLine($"{"",-21} | after {epochs} epochs: train loss {last.TrainLoss:F4}, test loss {last.ValLoss:F4}, test accuracy {last.ValAccuracy:P1}");
+        var curve = lossPlot.Add.ScatterLine(history.Epochs.Select(e => e.Epoch + 1.0).ToArray(), history.Epochs.Select(e => e.ValLoss ?? double.NaN).ToArray());
         curve.LegendText = name;
         curve.LineWidth = 2;
     }
