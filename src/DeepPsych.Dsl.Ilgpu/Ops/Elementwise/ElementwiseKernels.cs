@@ -1,0 +1,25 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace DeepPsych.Dsl.Ilgpu.Ops;
+
+/// <summary>
+/// The residual add, mirroring <c>ElementwiseOp</c>: forward y = a + b; backward adds dy into each input's gradient with
+/// <see cref="MemoryKernels.Add"/> (dx += dy), which is already the accumulate kernel — gradients of a value with several
+/// consumers are summed because every backward accumulates.
+/// </summary>
+public static class ElementwiseKernels
+{
+    /// <summary>y[i] = a[i] + b[i].</summary>
+    public static void Add(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y) => y[i] = a[i] + b[i];
+
+    /// <summary>Queues y = a + b over <paramref name="y"/>'s length.</summary>
+    public static void Add(Accelerator accelerator, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y)
+        => LoadedKernels.Get(accelerator, static acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Add))
+            ((int)y.Length, a, b, y);
+
+    /// <summary>Queues dx += dy (the residual's backward, once per input).</summary>
+    public static void Accumulate(Accelerator accelerator, ArrayView<float> dy, ArrayView<float> dx)
+        => LoadedKernels.Get(accelerator, static acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(MemoryKernels.Add))
+            ((int)dx.Length, dy, dx);
+}
