@@ -167,4 +167,23 @@ public class BatchNormOpTests
     }
 
     private static double[] Plus(double[] a, double[] b) => a.Zip(b, (u, v) => u + v).ToArray();
+
+    [Fact]
+    public void A_training_step_allocates_nothing_after_warm_up_even_split_across_threads()
+    {
+        const int n = 4, c = 6, s = 40 * 40;
+        var x = TestData.Uniform(70, n * c * s); var gamma = TestData.Uniform(71, c); var beta = TestData.Uniform(72, c); var dy = TestData.Uniform(73, x.Length);
+        float[] y = new float[x.Length], mean = new float[c], inv = new float[c], rm = new float[c], rv = new float[c], dx = new float[x.Length], dg = new float[c], db = new float[c];
+        using var pool = new WorkerPool(3);
+        void Step()
+        {
+            BatchNormOp.ForwardTraining(n, c, s, x, gamma, beta, Eps, 0.1f, rm, rv, y, mean, inv, pool);
+            BatchNormOp.BackwardTraining(n, c, s, x, gamma, mean, inv, dy, dx, dg, db, pool);
+            BatchNormOp.ForwardInference(n, c, s, x, gamma, beta, rm, rv, Eps, y);
+        }
+        Step();
+        long caller = GC.GetAllocatedBytesForCurrentThread(), workers = pool.WorkerAllocatedBytes;
+        Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - caller + pool.WorkerAllocatedBytes - workers);
+    }
 }

@@ -71,4 +71,16 @@ public class LocalResponseNormOpTests
             Parity.AssertClose($"dx (size {size})", dx, TestData.ToDouble(ParseLine(lines[2 * i + 1])), 1e-5);
         }
     }
+
+    [Fact]
+    public void Forward_and_backward_allocate_nothing()
+    {
+        const int n = 2, c = 7, s = 37;
+        var x = TestData.Uniform(30, n * c * s); float[] y = new float[x.Length], scale = new float[x.Length], dx = new float[x.Length];
+        LocalResponseNormOp.Forward(n, c, s, 5, 1e-4f, 0.75f, 2f, x, y, scale);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        LocalResponseNormOp.Forward(n, c, s, 5, 1e-4f, 0.75f, 2f, x, y, scale);
+        LocalResponseNormOp.Backward(n, c, s, 5, 1e-4f, 0.75f, 2f, x, y, scale, x, dx);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

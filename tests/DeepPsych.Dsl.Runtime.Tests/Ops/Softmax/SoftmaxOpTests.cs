@@ -60,4 +60,22 @@ public class SoftmaxOpTests
         Parity.AssertClose("softmax", p, TestData.ToDouble(ParseLine(lines[0])), 1e-6);
         Parity.AssertClose("log_softmax", lp, TestData.ToDouble(ParseLine(lines[1])), 1e-5);
     }
+
+    [Fact]
+    public void Softmax_log_softmax_and_the_weighted_loss_allocate_nothing()
+    {
+        const int n = 4, k = 10;
+        var z = TestData.Uniform(32, n * k); float[] y = new float[z.Length], dz = new float[z.Length], w = TestData.Uniform(33, k, 0.5f, 2f);
+        int[] labels = [1, -100, 9, 0];
+        void Run()
+        {
+            SoftmaxOp.Forward(n, k, z, y); SoftmaxOp.Backward(n, k, y, z, dz);
+            SoftmaxOp.LogForward(n, k, z, y); SoftmaxOp.LogBackward(n, k, y, z, dz);
+            WeightedSoftmaxCrossEntropyOp.ForwardBackward(n, k, z, labels, w, -100, dz, 1f / (float)WeightedSoftmaxCrossEntropyOp.WeightSum(k, labels, w));
+        }
+        Run();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -104,4 +104,19 @@ public class SpatialPyramidPoolOpTests
             Parity.AssertClose($"dx ({h}x{w})", dx, TestData.ToDouble(ParseLine(lines[2 * i + 1])), 1e-6);
         }
     }
+
+    [Fact]
+    public void Forward_and_backward_allocate_nothing()
+    {
+        int[] levels = [4, 2, 1];
+        var x = TestData.Uniform(31, 2 * 3 * 13 * 11);
+        var y = new float[2 * SpatialPyramidPoolOp.OutputLength(3, levels)]; var arg = new int[y.Length]; var dx = new float[x.Length];
+        SpatialPyramidPoolOp.Forward(2, 3, 13, 11, levels, x, y, arg);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        SpatialPyramidPoolOp.Forward(2, 3, 13, 11, levels, x, y, arg);
+        SpatialPyramidPoolOp.Backward(2, 3, 13, 11, levels, y, arg, dx);
+        AdaptiveAvgPool2DOp.Forward(2, 3, 13, 11, 4, 4, x, y.AsSpan(0, 2 * 3 * 16));
+        AdaptiveAvgPool2DOp.Backward(2, 3, 13, 11, 4, 4, y.AsSpan(0, 2 * 3 * 16), dx);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
