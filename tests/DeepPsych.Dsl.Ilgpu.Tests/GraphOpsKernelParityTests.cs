@@ -182,6 +182,17 @@ public abstract class GraphOpsKernelParityTests(BackendFixture fixture)
         Assert.True(Math.Abs(sum - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"loss sum {sum} on the device vs {expected} on the CPU");
     }
 
+    [SkippableFact]
+    public void Launchers_refuse_wrong_lengths_on_the_host_naming_the_shape()
+    {
+        var acc = Acc;
+        using var a = acc.Allocate1D<float>(12); using var b = acc.Allocate1D<float>(10);
+        var e = Assert.Throws<ArgumentException>(() => BatchNormKernels.ForwardInference(acc, new NormShape(2, 3, 2), 1e-5f, a.View, default, default, b.View.SubView(0, 3), b.View.SubView(0, 3), b.View));
+        Assert.Contains("y has 10 elements but 2x3x2 = 12", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ConcatKernels.Forward(acc, new ConcatShape(1, 2, 3, 2, 2), a.View.SubView(0, 4), a.View.SubView(0, 6)));
+        Assert.Contains("channels [2, 4)", e.Message);
+    }
+
     // ---- helpers ----
 
     private static float[] Rand(int n, int seed, float lo = -1f, float hi = 1f)

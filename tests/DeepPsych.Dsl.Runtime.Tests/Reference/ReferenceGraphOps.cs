@@ -109,8 +109,10 @@ public static class ReferenceGraphOps
 
     // ---------------- softmax, log-softmax, weighted cross-entropy ----------------
 
+    /// <summary>Softmax (<see cref="ReferenceOps.Softmax"/>) or log-softmax z − m − ln Σ e^{z − m} per row.</summary>
     public static double[] SoftmaxForward(int n, int k, double[] z, bool log)
     {
+        if (!log) return ReferenceOps.Softmax(n, k, z);
         var y = new double[z.Length];
         for (int r = 0; r < n; r++)
         {
@@ -118,7 +120,7 @@ public static class ReferenceGraphOps
             for (int j = 0; j < k; j++) m = Math.Max(m, z[r * k + j]);
             double sum = 0;
             for (int j = 0; j < k; j++) sum += Math.Exp(z[r * k + j] - m);
-            for (int j = 0; j < k; j++) y[r * k + j] = log ? z[r * k + j] - m - Math.Log(sum) : Math.Exp(z[r * k + j] - m) / sum;
+            for (int j = 0; j < k; j++) y[r * k + j] = z[r * k + j] - m - Math.Log(sum);
         }
         return y;
     }

@@ -22,6 +22,15 @@ public readonly record struct AdaptiveShape(int N, int C, int H, int W, int OH, 
     /// <summary>Inputs: N·C·H·W.</summary>
     public int Inputs => N * C * H * W;
 
+    /// <summary>Host check: positive sizes, the input holds N·C·H·W and the output N·SampleStride values, the bins fit a sample.</summary>
+    internal void Check(string op, long inLength, string inName, long outLength, string outName)
+    {
+        if (N < 0 || C <= 0 || H <= 0 || W <= 0 || OH <= 0 || OW <= 0 || Offset < 0 || Offset + C * OH * OW > SampleStride)
+            throw new ArgumentException($"{op}: invalid shape {this}: sizes must be positive and the bins must fit the sample's outputs.");
+        Shapes.Length(op, inName, inLength, Inputs, $"{N}x{C}x{H}x{W}");
+        Shapes.Length(op, outName, outLength, (long)N * SampleStride, $"{N}x{SampleStride}");
+    }
+
     /// <summary>Output index of thread <paramref name="i"/> of <see cref="Outputs"/>; also gives its (plane-local) bin and channel.</summary>
     public int OutputIndex(int i, out int n, out int c, out int oh, out int ow)
     {
@@ -76,11 +85,17 @@ public static class AdaptiveAvgPool2DKernels
 
     /// <summary>Queues the Forward kernel.</summary>
     public static void Forward(Accelerator accelerator, AdaptiveShape shape, ArrayView<float> x, ArrayView<float> y)
-        => LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, AdaptiveShape, ArrayView<float>, ArrayView<float>>(Forward))
+    {
+        shape.Check("AdaptiveAvgPool2DKernels.Forward", x.Length, "x", y.Length, "y");
+        LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, AdaptiveShape, ArrayView<float>, ArrayView<float>>(Forward))
             (shape.Outputs, shape, x, y);
+    }
 
     /// <summary>Queues the Backward kernel (accumulates into dx).</summary>
     public static void Backward(Accelerator accelerator, AdaptiveShape shape, ArrayView<float> dy, ArrayView<float> dx)
-        => LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, AdaptiveShape, ArrayView<float>, ArrayView<float>>(Backward))
+    {
+        shape.Check("AdaptiveAvgPool2DKernels.Backward", dx.Length, "dx", dy.Length, "dy");
+        LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, AdaptiveShape, ArrayView<float>, ArrayView<float>>(Backward))
             (shape.Inputs, shape, dy, dx);
+    }
 }

@@ -111,12 +111,17 @@ public static class BatchNormKernels
         dx[i] += k * (dy[i] - sums[c] / m - xhat * sums[s.C + c] / m);
     }
 
-    // ---- launchers (queue on the accelerator's default stream; shapes are checked by the caller, as the CPU op checks them) ----
+    // ---- launchers (queue on the accelerator's default stream after checking every length on the host, as the CPU op does) ----
 
     /// <summary>Training forward: <see cref="Statistics"/> then <see cref="Normalize"/>. Empty γ/β = affine false; empty running views = not tracked.</summary>
     public static void ForwardTraining(Accelerator accelerator, NormShape shape, float epsilon, float momentum, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
         ArrayView<float> runningMean, ArrayView<float> runningVar, ArrayView<float> y, ArrayView<float> saveMean, ArrayView<float> saveInvStd)
     {
+        const string op = "BatchNormKernels.ForwardTraining";
+        Check(op, shape, x, "x", y, "y", gamma, beta);
+        if ((long)shape.N * shape.S < 2) throw new ArgumentException($"{op}: training needs more than one value per channel, got batch {shape.N} x spatial {shape.S}.");
+        PerChannel(op, shape, saveMean, "saveMean"); PerChannel(op, shape, saveInvStd, "saveInvStd");
+        if (runningMean.Length != 0 || runningVar.Length != 0) { PerChannel(op, shape, runningMean, "runningMean"); PerChannel(op, shape, runningVar, "runningVar"); }
         var sv = SpecializedValue.New(shape);
         bool track = runningMean.Length > 0;
         LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<NormShape>, float, float, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Statistics))
@@ -130,6 +135,9 @@ public static class BatchNormKernels
     public static void ForwardInference(Accelerator accelerator, NormShape shape, float epsilon, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
         ArrayView<float> runningMean, ArrayView<float> runningVar, ArrayView<float> y)
     {
+        const string op = "BatchNormKernels.ForwardInference";
+        Check(op, shape, x, "x", y, "y", gamma, beta);
+        PerChannel(op, shape, runningMean, "runningMean"); PerChannel(op, shape, runningVar, "runningVar");
         bool affine = gamma.Length > 0;
         LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<NormShape>, int, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Inference))
             (shape.Length, SpecializedValue.New(shape), affine ? 1 : 0, epsilon, x, affine ? gamma : runningMean, affine ? beta : runningMean, runningMean, runningVar, y);
@@ -140,6 +148,12 @@ public static class BatchNormKernels
     public static void BackwardTraining(Accelerator accelerator, NormShape shape, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> saveMean, ArrayView<float> saveInvStd,
         ArrayView<float> dy, ArrayView<float> dx, ArrayView<float> dgamma, ArrayView<float> dbeta, ArrayView<float> workspace)
     {
+        const string op = "BatchNormKernels.BackwardTraining";
+        Check(op, shape, x, "x", dy, "dy", gamma, gamma);
+        if (dx.Length != 0) Shapes.Length(op, "dx", dx.Length, shape.Length, $"{shape.N}x{shape.C}x{shape.S}");
+        PerChannel(op, shape, saveMean, "saveMean"); PerChannel(op, shape, saveInvStd, "saveInvStd");
+        if (dgamma.Length != 0 || dbeta.Length != 0) { PerChannel(op, shape, dgamma, "dgamma"); PerChannel(op, shape, dbeta, "dbeta"); }
+        Shapes.Length(op, "workspace", workspace.Length, 2L * shape.C, $"2x{shape.C}");
         var sv = SpecializedValue.New(shape);
         bool grads = dgamma.Length > 0;
         LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<NormShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BackwardReduce))
@@ -149,4 +163,15 @@ public static class BatchNormKernels
         LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<NormShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BackwardData))
             (shape.Length, sv, affine ? 1 : 0, x, dy, affine ? gamma : saveMean, saveMean, saveInvStd, workspace, dx);
     }
+
+    private static void Check(string op, NormShape s, ArrayView<float> a, string aName, ArrayView<float> b, string bName, ArrayView<float> gamma, ArrayView<float> beta)
+    {
+        if (s.N < 0 || s.C <= 0 || s.S <= 0) throw new ArgumentException($"{op}: invalid shape {s}.");
+        Shapes.Length(op, aName, a.Length, s.Length, $"{s.N}x{s.C}x{s.S}");
+        Shapes.Length(op, bName, b.Length, s.Length, $"{s.N}x{s.C}x{s.S}");
+        if (gamma.Length != 0) PerChannel(op, s, gamma, "gamma");
+        if (beta.Length != 0) PerChannel(op, s, beta, "beta");
+    }
+
+    private static void PerChannel(string op, NormShape s, ArrayView<float> v, string name) => Shapes.Length(op, name, v.Length, s.C, $"{s.C} channels");
 }

@@ -29,11 +29,25 @@ public static class ConcatKernels
 
     /// <summary>Queues the Forward kernel for one input.</summary>
     public static void Forward(Accelerator accelerator, ConcatShape shape, ArrayView<float> x, ArrayView<float> y)
-        => LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ConcatShape>, ArrayView<float>, ArrayView<float>>(Forward))
+    {
+        Check("ConcatKernels.Forward", shape, x.Length, "x", y.Length, "y");
+        LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ConcatShape>, ArrayView<float>, ArrayView<float>>(Forward))
             (shape.Length, SpecializedValue.New(shape), x, y);
+    }
 
     /// <summary>Queues the Backward kernel for one input (accumulates).</summary>
     public static void Backward(Accelerator accelerator, ConcatShape shape, ArrayView<float> dy, ArrayView<float> dx)
-        => LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ConcatShape>, ArrayView<float>, ArrayView<float>>(Backward))
+    {
+        Check("ConcatKernels.Backward", shape, dx.Length, "dx", dy.Length, "dy");
+        LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ConcatShape>, ArrayView<float>, ArrayView<float>>(Backward))
             (shape.Length, SpecializedValue.New(shape), dy, dx);
+    }
+
+    private static void Check(string op, ConcatShape s, long inLength, string inName, long outLength, string outName)
+    {
+        if (s.N < 0 || s.InC <= 0 || s.S <= 0 || s.Offset < 0 || s.Offset + s.InC > s.OutC)
+            throw new ArgumentException($"{op}: channels [{s.Offset}, {s.Offset + s.InC}) of an input with {s.InC} channels do not lie inside the {s.OutC} output channels.");
+        Shapes.Length(op, inName, inLength, s.Length, $"{s.N}x{s.InC}x{s.S}");
+        Shapes.Length(op, outName, outLength, (long)s.N * s.OutC * s.S, $"{s.N}x{s.OutC}x{s.S}");
+    }
 }

@@ -52,11 +52,25 @@ public static class LocalResponseNormKernels
 
     /// <summary>Queues the Forward kernel.</summary>
     public static void Forward(Accelerator accelerator, LrnShape shape, ArrayView<float> x, ArrayView<float> y, ArrayView<float> scale)
-        => LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<LrnShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Forward))
+    {
+        Check("LocalResponseNormKernels.Forward", shape, x, "x", y, "y", scale, "scale");
+        LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<LrnShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Forward))
             (shape.Length, SpecializedValue.New(shape), x, y, scale);
+    }
 
     /// <summary>Queues the Backward kernel (accumulates into dx).</summary>
     public static void Backward(Accelerator accelerator, LrnShape shape, ArrayView<float> x, ArrayView<float> y, ArrayView<float> scale, ArrayView<float> dy, ArrayView<float> dx)
-        => LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<LrnShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Backward))
+    {
+        Check("LocalResponseNormKernels.Backward", shape, x, "x", y, "y", scale, "scale");
+        Check("LocalResponseNormKernels.Backward", shape, dy, "dy", dx, "dx", dx, "dx");
+        LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<LrnShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Backward))
             (shape.Length, SpecializedValue.New(shape), x, y, scale, dy, dx);
+    }
+
+    private static void Check(string op, LrnShape s, ArrayView<float> a, string aName, ArrayView<float> b, string bName, ArrayView<float> c, string cName)
+    {
+        if (s.N < 0 || s.C <= 0 || s.S <= 0 || s.Size <= 0 || !(s.K > 0f)) throw new ArgumentException($"{op}: invalid shape or parameters {s} (size ≥ 1, k > 0).");
+        string text = $"{s.N}x{s.C}x{s.S}";
+        Shapes.Length(op, aName, a.Length, s.Length, text); Shapes.Length(op, bName, b.Length, s.Length, text); Shapes.Length(op, cName, c.Length, s.Length, text);
+    }
 }

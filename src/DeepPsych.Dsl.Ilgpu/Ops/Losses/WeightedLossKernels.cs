@@ -43,6 +43,11 @@ public static class WeightedLossKernels
     public static void SoftmaxCrossEntropy(Accelerator accelerator, int batch, int classes, int ignoreIndex, float scale,
         ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> weights, ArrayView<float> dlogits, ArrayView<float> losses)
     {
+        const string op = "WeightedLossKernels.SoftmaxCrossEntropy";
+        SoftmaxKernels.Rows(op, batch, classes, logits.Length, "logits", dlogits.Length, "dlogits");
+        Shapes.Length(op, "labels", labels.Length, batch, $"{batch} rows");
+        Shapes.Length(op, "losses", losses.Length, batch, $"{batch} rows");
+        if (weights.Length != 0) Shapes.Length(op, "weights", weights.Length, classes, $"{classes} classes");
         bool weighted = weights.Length > 0;
         if (batch > 0)
             LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, int, int, int, float, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SoftmaxCrossEntropy))

@@ -65,6 +65,7 @@ public static class SoftmaxKernels
     /// <summary>Queues softmax (or log-softmax when <paramref name="log"/>) of <paramref name="batch"/> rows.</summary>
     public static void Forward(Accelerator accelerator, int batch, int classes, bool log, ArrayView<float> z, ArrayView<float> y)
     {
+        Rows("SoftmaxKernels.Forward", batch, classes, z.Length, "z", y.Length, "y");
         var kernel = log
             ? LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(LogForward))
             : LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Forward));
@@ -74,9 +75,19 @@ public static class SoftmaxKernels
     /// <summary>Queues the matching backward (accumulates into dx).</summary>
     public static void Backward(Accelerator accelerator, int batch, int classes, bool log, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx)
     {
+        Rows("SoftmaxKernels.Backward", batch, classes, y.Length, "y", dy.Length, "dy");
+        Rows("SoftmaxKernels.Backward", batch, classes, dx.Length, "dx", dx.Length, "dx");
         var kernel = log
             ? LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(LogBackward))
             : LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Backward));
         if (batch > 0) kernel(batch, classes, y, dy, dx);
+    }
+
+    /// <summary>Host check of N × K views (the weighted loss uses it too).</summary>
+    internal static void Rows(string op, int batch, int classes, long aLength, string aName, long bLength, string bName)
+    {
+        if (batch < 0 || classes <= 0) throw new ArgumentException($"{op}: invalid shape batch={batch} classes={classes}.");
+        Shapes.Length(op, aName, aLength, (long)batch * classes, $"{batch}x{classes}");
+        Shapes.Length(op, bName, bLength, (long)batch * classes, $"{batch}x{classes}");
     }
 }

@@ -58,12 +58,12 @@ public static class SpatialPyramidPoolKernels
     public static void Forward(Accelerator accelerator, int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax)
     {
         var kernel = LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, AdaptiveShape, ArrayView<float>, ArrayView<float>, ArrayView<int>>(LevelForward));
-        int stride = SpatialPyramidPoolOp.OutputLength(channels, levels), offset = 0;
-        foreach (int l in levels)
+        Shapes.Length("SpatialPyramidPoolKernels.Forward", "argmax", argmax.Length, y.Length, "y's length");
+        for (int k = 0; k < levels.Length; k++)
         {
-            var shape = new AdaptiveShape(batch, channels, inHeight, inWidth, l, l, offset, stride);
+            var shape = Level(batch, channels, inHeight, inWidth, levels, k);
+            shape.Check("SpatialPyramidPoolKernels.Forward", x.Length, "x", y.Length, "y");
             if (shape.Outputs > 0) kernel(shape.Outputs, shape, x, y, argmax);
-            offset += channels * l * l;
         }
     }
 
@@ -71,12 +71,20 @@ public static class SpatialPyramidPoolKernels
     public static void Backward(Accelerator accelerator, int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, ArrayView<float> dy, ArrayView<int> argmax, ArrayView<float> dx)
     {
         var kernel = LoadedKernels.Get(accelerator, static a => a.LoadAutoGroupedStreamKernel<Index1D, AdaptiveShape, ArrayView<float>, ArrayView<int>, ArrayView<float>>(LevelBackward));
-        int stride = SpatialPyramidPoolOp.OutputLength(channels, levels), offset = 0;
-        foreach (int l in levels)
+        Shapes.Length("SpatialPyramidPoolKernels.Backward", "argmax", argmax.Length, dy.Length, "dy's length");
+        for (int k = 0; k < levels.Length; k++)
         {
-            var shape = new AdaptiveShape(batch, channels, inHeight, inWidth, l, l, offset, stride);
+            var shape = Level(batch, channels, inHeight, inWidth, levels, k);
+            shape.Check("SpatialPyramidPoolKernels.Backward", dx.Length, "dx", dy.Length, "dy");
             if (shape.Inputs > 0) kernel(shape.Inputs, shape, dy, argmax, dx);
-            offset += channels * l * l;
         }
+    }
+
+    /// <summary>Level k's shape: n × n bins, starting after the C·n² outputs of each earlier level, C·Σn² outputs per sample.</summary>
+    private static AdaptiveShape Level(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, int k)
+    {
+        int offset = 0;
+        for (int j = 0; j < k; j++) offset += channels * levels[j] * levels[j];
+        return new AdaptiveShape(batch, channels, inHeight, inWidth, levels[k], levels[k], offset, SpatialPyramidPoolOp.OutputLength(channels, levels));
     }
 }
