@@ -10,7 +10,7 @@ public sealed class GraphOpsKernelCatalogTests
         var names = IlgpuKernels.Catalog().Select(k => k.Name).ToHashSet();
         string[] expected =
         [
-            "BatchNormKernels.Statistics", "BatchNormKernels.Normalize", "BatchNormKernels.Inference", "BatchNormKernels.BackwardReduce", "BatchNormKernels.BackwardData",
+            "BatchNormKernels.SumPartials", "BatchNormKernels.Mean", "BatchNormKernels.SquarePartials", "BatchNormKernels.Statistics", "BatchNormKernels.BackwardPartials", "BatchNormKernels.Normalize", "BatchNormKernels.Inference", "BatchNormKernels.BackwardReduce", "BatchNormKernels.BackwardData",
             "LocalResponseNormKernels.Forward", "LocalResponseNormKernels.Backward",
             "AdaptiveAvgPool2DKernels.Forward", "AdaptiveAvgPool2DKernels.Backward",
             "SpatialPyramidPoolKernels.LevelForward", "SpatialPyramidPoolKernels.LevelBackward",
