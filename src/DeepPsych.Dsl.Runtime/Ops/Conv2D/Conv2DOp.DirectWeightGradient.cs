@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepPsych.Dsl.Ops;
+
+// Direct stride-1 weight gradient: a batch-wide vectorised correlation of the padded input with dz.
+public static unsafe partial class Conv2DOp
+{
+    /// <summary>Direct dW: stride 1, AVX-512, K ≤ 1024 taps (the tap offsets live on the stack).</summary>
+    private static bool UseDirectWeightGradient(in Conv2DGeometry g)
+        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
+
+    /// <summary>
+    /// Direct weight gradient of one group over the whole batch: dw[o, k] += Σ_n Σ_j dzw[n, o, j] · xp[n, offsets[k] + j], where
+    /// xp holds the zero-padded inputs and dzw is dz laid out on the padded width with zeros in the Wp − OW padding columns
+    /// (and up to the next multiple of 16), so the sum over the flat wide range equals the sum over the real output pixels.
+    /// Taps go 8 at a time into 8 accumulators that share each dz load and live across all samples, so the horizontal sums
+    /// happen once per batch (C3's wide planes are only 9 vectors long).
+    /// </summary>
+    /// <remarks>
+    /// The zero dz columns multiply real neighbouring inputs, so a non-finite input (±∞, NaN) can reach more dw entries than in
+    /// the exact sum (0 · ∞ = NaN); finite inputs give the exact sum up to rounding.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
+    private static void DirectWeightGradient(in Conv2DGeometry g, int batch, float* x, float* dz, float* dw)
+    {
+        int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
+        float* xp = PadInput(g, batch, g.InputLength, x, out int plane);
+        int xpStride = g.InChannels / g.Groups * plane;
+        int len = (OH * Wp + 15) & ~15;
+        float* dzw = Scratch.Get(Scratch.Wide, (long)batch * Og * len);
+        for (int n = 0; n < batch; n++)
+            for (int oc = 0; oc < Og; oc++)
+            {
+                float* d = dzw + ((nint)n * Og + oc) * len, src = dz + (nint)n * g.OutputLength + (nint)oc * P;
+                for (int oh = 0; oh < OH; oh++)
+                {
+                    Gemm.Copy(src + (nint)oh * OW, d + (nint)oh * Wp, OW);
+                    new Span<float>(d + (nint)oh * Wp + OW, Wp - OW).Clear();
+                }
+                new Span<float>(d + (nint)OH * Wp, len - OH * Wp).Clear();
+            }
+        int* offsets = stackalloc int[K];
+        TapOffsets(g, plane, new Span<int>(offsets, K));
+        var s = new WeightGradientSource(dzw, (nint)Og * len, xp, xpStride, batch, len);
+        int o = 0;
+        // Pairs of output channels × 4 taps: 8 accumulators fed by 2 dz loads and 4 (unaligned) input loads.
+        for (; o + 2 <= Og; o += 2)
+        {
+            float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
+            int k = 0;
+            for (; k + 4 <= K; k += 4) WeightGradientPairTaps4(s, d, offsets + k, dwo + k, K);
+            for (; k < K; k++)
+            {
+                WeightGradientTaps<N1>(s, d, offsets + k, dwo + k);
+                WeightGradientTaps<N1>(s, d + len, offsets + k, dwo + K + k);
+            }
+        }
+        // A last odd channel: 8 taps per dz load.
+        for (; o < Og; o++)
+        {
+            float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
+            int k = 0;
+            for (; k + 8 <= K; k += 8) WeightGradientTaps<N8>(s, d, offsets + k, dwo + k);
+            for (; k + 4 <= K; k += 4) WeightGradientTaps<N4>(s, d, offsets + k, dwo + k);
+            for (; k < K; k++) WeightGradientTaps<N1>(s, d, offsets + k, dwo + k);
+        }
+    }
+
+    /// <summary>Where <see cref="WeightGradientTaps"/> reads: sample n's wide dz row at dz + n·DzStride, its padded input at Xp + n·XpStride.</summary>
+    private readonly struct WeightGradientSource(float* dzw, nint dzStride, float* xp, nint xpStride, int batch, int len)
+    {
+        public readonly float* Dzw = dzw, Xp = xp;
+        public readonly nint DzStride = dzStride, XpStride = xpStride;
+        public readonly int Batch = batch, Len = len;
+    }
+
+    /// <summary>
+    /// For output channels o ∈ {0, 1} (dz rows d and d + Len, dw rows dw and dw + K) and taps t &lt; 4:
+    /// dw[o·K + t] += Σ_n Σ_{j &lt; len} dzw[n][o][j] · xp[n][offsets[t] + j]. Each input load serves both channels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
+    private static void WeightGradientPairTaps4(in WeightGradientSource s, float* d, int* offsets, float* dw, int K)
+    {
+        int len = s.Len;
+        nint o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3];
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        for (int n = 0; n < s.Batch; n++)
+        {
+            float* dz0 = d + n * s.DzStride, dz1 = dz0 + len, xp = s.Xp + n * s.XpStride;
+            for (int j = 0; j < len; j += 16)
+            {
+                var v = Vector512.Load(dz0 + j); var u = Vector512.Load(dz1 + j);
+                float* xj = xp + j;
+                var x0 = Vector512.Load(xj + o0); a0 = Vector512.FusedMultiplyAdd(v, x0, a0); b0 = Vector512.FusedMultiplyAdd(u, x0, b0);
+                var x1 = Vector512.Load(xj + o1); a1 = Vector512.FusedMultiplyAdd(v, x1, a1); b1 = Vector512.FusedMultiplyAdd(u, x1, b1);
+                var x2 = Vector512.Load(xj + o2); a2 = Vector512.FusedMultiplyAdd(v, x2, a2); b2 = Vector512.FusedMultiplyAdd(u, x2, b2);
+                var x3 = Vector512.Load(xj + o3); a3 = Vector512.FusedMultiplyAdd(v, x3, a3); b3 = Vector512.FusedMultiplyAdd(u, x3, b3);
+            }
+        }
+        dw[0] += Vector512.Sum(a0); dw[1] += Vector512.Sum(a1); dw[2] += Vector512.Sum(a2); dw[3] += Vector512.Sum(a3);
+        dw[K] += Vector512.Sum(b0); dw[K + 1] += Vector512.Sum(b1); dw[K + 2] += Vector512.Sum(b2); dw[K + 3] += Vector512.Sum(b3);
+    }
+
+    /// <summary>
+    /// dw[t] += Σ_n Σ_{j &lt; len} dzw[n][j] · xp[n][offsets[t] + j] for t &lt; TB.Value (len a multiple of 16), with dzw[n] = d + n·DzStride
+    /// and xp[n] = Xp + n·XpStride. The accumulators run across all samples.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
+    private static void WeightGradientTaps<TB>(in WeightGradientSource s, float* d, int* offsets, float* dw) where TB : struct, IBlockSize
+    {
+        int nb = TB.Value, len = s.Len;
+        nint o0 = offsets[0], o1 = nb > 1 ? offsets[1] : 0, o2 = nb > 2 ? offsets[2] : 0, o3 = nb > 3 ? offsets[3] : 0;
+        nint o4 = nb > 4 ? offsets[4] : 0, o5 = nb > 5 ? offsets[5] : 0, o6 = nb > 6 ? offsets[6] : 0, o7 = nb > 7 ? offsets[7] : 0;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<float> b0 = default;   // second accumulator for the single-tap case (breaks the FMA dependency chain)
+        for (int n = 0; n < s.Batch; n++)
+        {
+            float* dzw = d + n * s.DzStride, xp = s.Xp + n * s.XpStride;
+            if (nb == 1)
+            {
+                float* x0 = xp + o0;
+                int j = 0;
+                for (; j + 32 <= len; j += 32)
+                {
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j), Vector512.Load(x0 + j), a0);
+                    b0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j + 16), Vector512.Load(x0 + j + 16), b0);
+                }
+                if (j < len) a0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j), Vector512.Load(x0 + j), a0);
+                continue;
+            }
+            for (int j = 0; j < len; j += 16)
+            {
+                var v = Vector512.Load(dzw + j);
+                float* xj = xp + j;
+                a0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o0), a0);
+                if (nb > 1) a1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o1), a1);
+                if (nb > 2) a2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o2), a2);
+                if (nb > 3) a3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o3), a3);
+                if (nb > 4) a4 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o4), a4);
+                if (nb > 5) a5 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o5), a5);
+                if (nb > 6) a6 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o6), a6);
+                if (nb > 7) a7 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o7), a7);
+            }
+        }
+        dw[0] += Vector512.Sum(a0 + b0);
+        if (nb > 1) dw[1] += Vector512.Sum(a1);
+        if (nb > 2) dw[2] += Vector512.Sum(a2);
+        if (nb > 3) dw[3] += Vector512.Sum(a3);
+        if (nb > 4) dw[4] += Vector512.Sum(a4);
+        if (nb > 5) dw[5] += Vector512.Sum(a5);
+        if (nb > 6) dw[6] += Vector512.Sum(a6);
+        if (nb > 7) dw[7] += Vector512.Sum(a7);
+    }
+}
