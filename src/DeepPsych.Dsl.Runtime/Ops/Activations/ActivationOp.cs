@@ -107,6 +107,7 @@ public static class ActivationOp
     }
 
     /// <summary>y = f(z) over the whole vectors of [0, n); returns where the scalar tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static unsafe int ForwardLanes<TW, TV>(Act act, float slope, float* z, float* y, int n) where TW : struct, ILanes<TV> where TV : struct
     {
         int i = 0;
@@ -115,6 +116,7 @@ public static class ActivationOp
     }
 
     /// <summary>dx += dy ⊙ f'(y), or with <paramref name="dx"/> null dy *= f'(y), over the whole vectors of [0, n); returns where the tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static unsafe int BackwardLanes<TW, TV>(Act act, float slope, float* y, float* dy, float* dx, int n) where TW : struct, ILanes<TV> where TV : struct
     {
         int i = 0;

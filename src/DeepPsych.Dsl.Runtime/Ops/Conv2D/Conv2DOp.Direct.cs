@@ -12,9 +12,9 @@ public static unsafe partial class Conv2DOp
     /// </summary>
     private const int DirectMaxInChannels = 8;
 
-    /// <summary>Stride 1, few input channels per group, not pointwise/depthwise (the caller checks those first), AVX-512.</summary>
+    /// <summary>Stride 1, few input channels per group, not pointwise/depthwise (the caller checks those first); any vector width.</summary>
     private static bool UseDirect(in Conv2DGeometry g)
-        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= DirectMaxInChannels
+        => g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= DirectMaxInChannels
            && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
 
     /// <summary>
@@ -22,7 +22,7 @@ public static unsafe partial class Conv2DOp
     /// padding at most the dilated kernel extent − 1 (so the transposed convolution's padding is non-negative), ≤ 1024 taps.
     /// </summary>
     private static bool UseDirectInputGradient(in Conv2DGeometry g)
-        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= 8
+        => g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= 8
            && g.PadH <= g.DilationH * (g.KernelH - 1) && g.PadW <= g.DilationW * (g.KernelW - 1)
            && g.OutChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
 
@@ -62,7 +62,7 @@ public static unsafe partial class Conv2DOp
     /// <summary>
     /// Direct forward of one group of one sample: on the zero-padded input xp, the wide output is
     /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for j ∈ [0, OH·Wp) — a flat loop, no per-row edge cases.
-    /// Blocks of up to 6 output channels × 32 pixels stay in 12 AVX-512 accumulators; every tap loads 2 input vectors
+    /// Blocks of up to 6 output channels × 2 vectors of pixels (32 with AVX-512) stay in 12 accumulators; every tap loads 2 input vectors
     /// and broadcasts one weight per channel. The wide rows are then compacted into y (dropping the Wp − OW padding
     /// columns) and the activation applied in place.
     /// </summary>
@@ -72,7 +72,8 @@ public static unsafe partial class Conv2DOp
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
         int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
         float* xp = PadInput(g, x, out int plane);
-        int len = (OH * Wp + 31) & ~31;                     // wide pixels, rounded up to whole 32-pixel steps
+        int step = 2 * Simd.Width / 32;                     // pixels per kernel step: 2 vectors
+        int len = (OH * Wp + step - 1) / step * step;       // wide pixels, rounded up to whole steps
         float* yw = Scratch.Get(Scratch.Wide, (long)Og * len);
         int* offsets = stackalloc int[K];
         TapOffsets(g, plane, new Span<int>(offsets, K));
@@ -83,14 +84,11 @@ public static unsafe partial class Conv2DOp
         {
             int ob = (Og - o0 + (blocks - bi) - 1) / (blocks - bi);
             float* wb = w + (nint)o0 * K, yb = yw + (nint)o0 * len, bb = b == null ? null : b + o0;
-            switch (ob)
+            switch (Simd.Width)
             {
-                case 1: DirectForwardBlock<N1>(xp, offsets, K, wb, bb, yb, len); break;
-                case 2: DirectForwardBlock<N2>(xp, offsets, K, wb, bb, yb, len); break;
-                case 3: DirectForwardBlock<N3>(xp, offsets, K, wb, bb, yb, len); break;
-                case 4: DirectForwardBlock<N4>(xp, offsets, K, wb, bb, yb, len); break;
-                case 5: DirectForwardBlock<N5>(xp, offsets, K, wb, bb, yb, len); break;
-                default: DirectForwardBlock<N6>(xp, offsets, K, wb, bb, yb, len); break;
+                case 512: DirectForwardBlock<Lanes512, Vector512<float>>(ob, xp, offsets, K, wb, bb, yb, len); break;
+                case 256: DirectForwardBlock<Lanes256, Vector256<float>>(ob, xp, offsets, K, wb, bb, yb, len); break;
+                default: DirectForwardBlock<Lanes128, Vector128<float>>(ob, xp, offsets, K, wb, bb, yb, len); break;
             }
             o0 += ob;
         }
@@ -111,43 +109,58 @@ public static unsafe partial class Conv2DOp
     private struct N6 : IBlockSize { public static int Value => 6; }
     private struct N8 : IBlockSize { public static int Value => 8; }
 
+    /// <summary>One block of <paramref name="channels"/> (1–6) output channels at vector width TW.</summary>
+    private static void DirectForwardBlock<TW, TV>(int channels, float* xp, int* offsets, int K, float* w, float* b, float* yw, int len)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        switch (channels)
+        {
+            case 1: DirectForwardBlock<TW, TV, N1>(xp, offsets, K, w, b, yw, len); break;
+            case 2: DirectForwardBlock<TW, TV, N2>(xp, offsets, K, w, b, yw, len); break;
+            case 3: DirectForwardBlock<TW, TV, N3>(xp, offsets, K, w, b, yw, len); break;
+            case 4: DirectForwardBlock<TW, TV, N4>(xp, offsets, K, w, b, yw, len); break;
+            case 5: DirectForwardBlock<TW, TV, N5>(xp, offsets, K, w, b, yw, len); break;
+            default: DirectForwardBlock<TW, TV, N6>(xp, offsets, K, w, b, yw, len); break;
+        }
+    }
+
     /// <summary>
     /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for the TB.Value channels o of this block (weights w, row stride K)
-    /// and j ∈ [0, len), len a multiple of 32. Accumulator aoL holds channel o, pixels j + 16·L.
+    /// and j ∈ [0, len), len a multiple of 2·W (W = TW.Count lanes). Accumulator aoL holds channel o, pixels j + W·L.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void DirectForwardBlock<TB>(float* xp, int* offsets, int K, float* w, float* b, float* yw, int len) where TB : struct, IBlockSize
+    private static void DirectForwardBlock<TW, TV, TB>(float* xp, int* offsets, int K, float* w, float* b, float* yw, int len) where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize
     {
-        int nb = TB.Value;
-        for (int j = 0; j < len; j += 32)
+        int nb = TB.Value, W = TW.Count;
+        for (int j = 0; j < len; j += 2 * W)
         {
             // Start from the bias (0 without one).
-            var a00 = Vector512.Create(b == null ? 0f : b[0]); var a01 = a00;
-            var a10 = nb > 1 ? Vector512.Create(b == null ? 0f : b[1]) : default; var a11 = a10;
-            var a20 = nb > 2 ? Vector512.Create(b == null ? 0f : b[2]) : default; var a21 = a20;
-            var a30 = nb > 3 ? Vector512.Create(b == null ? 0f : b[3]) : default; var a31 = a30;
-            var a40 = nb > 4 ? Vector512.Create(b == null ? 0f : b[4]) : default; var a41 = a40;
-            var a50 = nb > 5 ? Vector512.Create(b == null ? 0f : b[5]) : default; var a51 = a50;
+            var a00 = TW.Broadcast(b == null ? 0f : b[0]); var a01 = a00;
+            var a10 = nb > 1 ? TW.Broadcast(b == null ? 0f : b[1]) : default(TV); var a11 = a10;
+            var a20 = nb > 2 ? TW.Broadcast(b == null ? 0f : b[2]) : default(TV); var a21 = a20;
+            var a30 = nb > 3 ? TW.Broadcast(b == null ? 0f : b[3]) : default(TV); var a31 = a30;
+            var a40 = nb > 4 ? TW.Broadcast(b == null ? 0f : b[4]) : default(TV); var a41 = a40;
+            var a50 = nb > 5 ? TW.Broadcast(b == null ? 0f : b[5]) : default(TV); var a51 = a50;
             float* xj = xp + j;
             for (int k = 0; k < K; k++)
             {
                 float* s = xj + offsets[k];
-                var x0 = Vector512.Load(s); var x1 = Vector512.Load(s + 16);
+                var x0 = TW.Load(s); var x1 = TW.Load(s + W);
                 float* wk = w + k;
-                var wv = Vector512.Create(wk[0]); a00 = Vector512.FusedMultiplyAdd(wv, x0, a00); a01 = Vector512.FusedMultiplyAdd(wv, x1, a01);
-                if (nb > 1) { wv = Vector512.Create(wk[K]); a10 = Vector512.FusedMultiplyAdd(wv, x0, a10); a11 = Vector512.FusedMultiplyAdd(wv, x1, a11); }
-                if (nb > 2) { wv = Vector512.Create(wk[2 * K]); a20 = Vector512.FusedMultiplyAdd(wv, x0, a20); a21 = Vector512.FusedMultiplyAdd(wv, x1, a21); }
-                if (nb > 3) { wv = Vector512.Create(wk[3 * K]); a30 = Vector512.FusedMultiplyAdd(wv, x0, a30); a31 = Vector512.FusedMultiplyAdd(wv, x1, a31); }
-                if (nb > 4) { wv = Vector512.Create(wk[4 * K]); a40 = Vector512.FusedMultiplyAdd(wv, x0, a40); a41 = Vector512.FusedMultiplyAdd(wv, x1, a41); }
-                if (nb > 5) { wv = Vector512.Create(wk[5 * K]); a50 = Vector512.FusedMultiplyAdd(wv, x0, a50); a51 = Vector512.FusedMultiplyAdd(wv, x1, a51); }
+                var wv = TW.Broadcast(wk[0]); a00 = TW.MultiplyAdd(wv, x0, a00); a01 = TW.MultiplyAdd(wv, x1, a01);
+                if (nb > 1) { wv = TW.Broadcast(wk[K]); a10 = TW.MultiplyAdd(wv, x0, a10); a11 = TW.MultiplyAdd(wv, x1, a11); }
+                if (nb > 2) { wv = TW.Broadcast(wk[2 * K]); a20 = TW.MultiplyAdd(wv, x0, a20); a21 = TW.MultiplyAdd(wv, x1, a21); }
+                if (nb > 3) { wv = TW.Broadcast(wk[3 * K]); a30 = TW.MultiplyAdd(wv, x0, a30); a31 = TW.MultiplyAdd(wv, x1, a31); }
+                if (nb > 4) { wv = TW.Broadcast(wk[4 * K]); a40 = TW.MultiplyAdd(wv, x0, a40); a41 = TW.MultiplyAdd(wv, x1, a41); }
+                if (nb > 5) { wv = TW.Broadcast(wk[5 * K]); a50 = TW.MultiplyAdd(wv, x0, a50); a51 = TW.MultiplyAdd(wv, x1, a51); }
             }
             float* yj = yw + j;
-            Vector512.Store(a00, yj); Vector512.Store(a01, yj + 16);
-            if (nb > 1) { Vector512.Store(a10, yj + len); Vector512.Store(a11, yj + len + 16); }
-            if (nb > 2) { Vector512.Store(a20, yj + 2 * len); Vector512.Store(a21, yj + 2 * len + 16); }
-            if (nb > 3) { Vector512.Store(a30, yj + 3 * len); Vector512.Store(a31, yj + 3 * len + 16); }
-            if (nb > 4) { Vector512.Store(a40, yj + 4 * len); Vector512.Store(a41, yj + 4 * len + 16); }
-            if (nb > 5) { Vector512.Store(a50, yj + 5 * len); Vector512.Store(a51, yj + 5 * len + 16); }
+            TW.Store(a00, yj); TW.Store(a01, yj + W);
+            if (nb > 1) { TW.Store(a10, yj + len); TW.Store(a11, yj + len + W); }
+            if (nb > 2) { TW.Store(a20, yj + 2 * len); TW.Store(a21, yj + 2 * len + W); }
+            if (nb > 3) { TW.Store(a30, yj + 3 * len); TW.Store(a31, yj + 3 * len + W); }
+            if (nb > 4) { TW.Store(a40, yj + 4 * len); TW.Store(a41, yj + 4 * len + W); }
+            if (nb > 5) { TW.Store(a50, yj + 5 * len); TW.Store(a51, yj + 5 * len + W); }
         }
     }
 }

@@ -6,9 +6,9 @@ namespace DeepPsych.Dsl.Ops;
 // Direct stride-1 weight gradient: a batch-wide vectorised correlation of the padded input with dz.
 public static unsafe partial class Conv2DOp
 {
-    /// <summary>Direct dW: stride 1, AVX-512, K ≤ 1024 taps (the tap offsets live on the stack).</summary>
+    /// <summary>Direct dW: stride 1, K ≤ 1024 taps (the tap offsets live on the stack); any vector width.</summary>
     private static bool UseDirectWeightGradient(in Conv2DGeometry g)
-        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
+        => g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
 
     /// <summary>
     /// Direct weight gradient of one group over the whole batch: dw[o, k] += Σ_n Σ_j dzw[n, o, j] · xp[n, offsets[k] + j], where
@@ -44,17 +44,32 @@ public static unsafe partial class Conv2DOp
         int* offsets = stackalloc int[K];
         TapOffsets(g, plane, new Span<int>(offsets, K));
         var s = new WeightGradientSource(dzw, (nint)Og * len, xp, xpStride, batch, len);
-        int o = 0;
+        switch (Simd.Width)
+        {
+            case 512: DirectWeightGradient<Lanes512, Vector512<float>>(s, offsets, dw, Og, K); break;
+            case 256: DirectWeightGradient<Lanes256, Vector256<float>>(s, offsets, dw, Og, K); break;
+            default: DirectWeightGradient<Lanes128, Vector128<float>>(s, offsets, dw, Og, K); break;
+        }
+    }
+
+    /// <summary>All channels and taps of <see cref="DirectWeightGradient(in Conv2DGeometry, int, float*, float*, float*)"/> at vector width TW
+    /// (len, a multiple of 16, is a whole number of vectors at every width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DirectWeightGradient<TW, TV>(in WeightGradientSource s, int* offsets, float* dw, int Og, int K)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        float* dzw = s.Dzw;
+        int len = s.Len, o = 0;
         // Pairs of output channels × 4 taps: 8 accumulators fed by 2 dz loads and 4 (unaligned) input loads.
         for (; o + 2 <= Og; o += 2)
         {
             float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
             int k = 0;
-            for (; k + 4 <= K; k += 4) WeightGradientPairTaps4(s, d, offsets + k, dwo + k, K);
+            for (; k + 4 <= K; k += 4) WeightGradientPairTaps4<TW, TV>(s, d, offsets + k, dwo + k, K);
             for (; k < K; k++)
             {
-                WeightGradientTaps<N1>(s, d, offsets + k, dwo + k);
-                WeightGradientTaps<N1>(s, d + len, offsets + k, dwo + K + k);
+                WeightGradientTaps<TW, TV, N1>(s, d, offsets + k, dwo + k);
+                WeightGradientTaps<TW, TV, N1>(s, d + len, offsets + k, dwo + K + k);
             }
         }
         // A last odd channel: 8 taps per dz load.
@@ -62,13 +77,13 @@ public static unsafe partial class Conv2DOp
         {
             float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
             int k = 0;
-            for (; k + 8 <= K; k += 8) WeightGradientTaps<N8>(s, d, offsets + k, dwo + k);
-            for (; k + 4 <= K; k += 4) WeightGradientTaps<N4>(s, d, offsets + k, dwo + k);
-            for (; k < K; k++) WeightGradientTaps<N1>(s, d, offsets + k, dwo + k);
+            for (; k + 8 <= K; k += 8) WeightGradientTaps<TW, TV, N8>(s, d, offsets + k, dwo + k);
+            for (; k + 4 <= K; k += 4) WeightGradientTaps<TW, TV, N4>(s, d, offsets + k, dwo + k);
+            for (; k < K; k++) WeightGradientTaps<TW, TV, N1>(s, d, offsets + k, dwo + k);
         }
     }
 
-    /// <summary>Where <see cref="WeightGradientTaps"/> reads: sample n's wide dz row at dz + n·DzStride, its padded input at Xp + n·XpStride.</summary>
+    /// <summary>Where <see cref="WeightGradientTaps{TW, TV, TB}"/> reads: sample n's wide dz row at dz + n·DzStride, its padded input at Xp + n·XpStride.</summary>
     private readonly struct WeightGradientSource(float* dzw, nint dzStride, float* xp, nint xpStride, int batch, int len)
     {
         public readonly float* Dzw = dzw, Xp = xp;
@@ -81,40 +96,41 @@ public static unsafe partial class Conv2DOp
     /// dw[o·K + t] += Σ_n Σ_{j &lt; len} dzw[n][o][j] · xp[n][offsets[t] + j]. Each input load serves both channels.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void WeightGradientPairTaps4(in WeightGradientSource s, float* d, int* offsets, float* dw, int K)
+    private static void WeightGradientPairTaps4<TW, TV>(in WeightGradientSource s, float* d, int* offsets, float* dw, int K)
+        where TW : struct, ILanes<TV> where TV : struct
     {
         int len = s.Len;
         nint o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3];
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        TV a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
         for (int n = 0; n < s.Batch; n++)
         {
             float* dz0 = d + n * s.DzStride, dz1 = dz0 + len, xp = s.Xp + n * s.XpStride;
-            for (int j = 0; j < len; j += 16)
+            for (int j = 0; j < len; j += TW.Count)
             {
-                var v = Vector512.Load(dz0 + j); var u = Vector512.Load(dz1 + j);
+                var v = TW.Load(dz0 + j); var u = TW.Load(dz1 + j);
                 float* xj = xp + j;
-                var x0 = Vector512.Load(xj + o0); a0 = Vector512.FusedMultiplyAdd(v, x0, a0); b0 = Vector512.FusedMultiplyAdd(u, x0, b0);
-                var x1 = Vector512.Load(xj + o1); a1 = Vector512.FusedMultiplyAdd(v, x1, a1); b1 = Vector512.FusedMultiplyAdd(u, x1, b1);
-                var x2 = Vector512.Load(xj + o2); a2 = Vector512.FusedMultiplyAdd(v, x2, a2); b2 = Vector512.FusedMultiplyAdd(u, x2, b2);
-                var x3 = Vector512.Load(xj + o3); a3 = Vector512.FusedMultiplyAdd(v, x3, a3); b3 = Vector512.FusedMultiplyAdd(u, x3, b3);
+                var x0 = TW.Load(xj + o0); a0 = TW.MultiplyAdd(v, x0, a0); b0 = TW.MultiplyAdd(u, x0, b0);
+                var x1 = TW.Load(xj + o1); a1 = TW.MultiplyAdd(v, x1, a1); b1 = TW.MultiplyAdd(u, x1, b1);
+                var x2 = TW.Load(xj + o2); a2 = TW.MultiplyAdd(v, x2, a2); b2 = TW.MultiplyAdd(u, x2, b2);
+                var x3 = TW.Load(xj + o3); a3 = TW.MultiplyAdd(v, x3, a3); b3 = TW.MultiplyAdd(u, x3, b3);
             }
         }
-        dw[0] += Vector512.Sum(a0); dw[1] += Vector512.Sum(a1); dw[2] += Vector512.Sum(a2); dw[3] += Vector512.Sum(a3);
-        dw[K] += Vector512.Sum(b0); dw[K + 1] += Vector512.Sum(b1); dw[K + 2] += Vector512.Sum(b2); dw[K + 3] += Vector512.Sum(b3);
+        dw[0] += TW.Sum(a0); dw[1] += TW.Sum(a1); dw[2] += TW.Sum(a2); dw[3] += TW.Sum(a3);
+        dw[K] += TW.Sum(b0); dw[K + 1] += TW.Sum(b1); dw[K + 2] += TW.Sum(b2); dw[K + 3] += TW.Sum(b3);
     }
 
     /// <summary>
-    /// dw[t] += Σ_n Σ_{j &lt; len} dzw[n][j] · xp[n][offsets[t] + j] for t &lt; TB.Value (len a multiple of 16), with dzw[n] = d + n·DzStride
+    /// dw[t] += Σ_n Σ_{j &lt; len} dzw[n][j] · xp[n][offsets[t] + j] for t &lt; TB.Value (len a multiple of 16: whole vectors at every width, and at most one vector past the last 2-vector step), with dzw[n] = d + n·DzStride
     /// and xp[n] = Xp + n·XpStride. The accumulators run across all samples.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void WeightGradientTaps<TB>(in WeightGradientSource s, float* d, int* offsets, float* dw) where TB : struct, IBlockSize
+    private static void WeightGradientTaps<TW, TV, TB>(in WeightGradientSource s, float* d, int* offsets, float* dw) where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize
     {
         int nb = TB.Value, len = s.Len;
         nint o0 = offsets[0], o1 = nb > 1 ? offsets[1] : 0, o2 = nb > 2 ? offsets[2] : 0, o3 = nb > 3 ? offsets[3] : 0;
         nint o4 = nb > 4 ? offsets[4] : 0, o5 = nb > 5 ? offsets[5] : 0, o6 = nb > 6 ? offsets[6] : 0, o7 = nb > 7 ? offsets[7] : 0;
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<float> b0 = default;   // second accumulator for the single-tap case (breaks the FMA dependency chain)
+        TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        TV b0 = default;   // second accumulator for the single-tap case (breaks the FMA dependency chain)
         for (int n = 0; n < s.Batch; n++)
         {
             float* dzw = d + n * s.DzStride, xp = s.Xp + n * s.XpStride;
@@ -122,35 +138,35 @@ public static unsafe partial class Conv2DOp
             {
                 float* x0 = xp + o0;
                 int j = 0;
-                for (; j + 32 <= len; j += 32)
+                for (; j + 2 * TW.Count <= len; j += 2 * TW.Count)
                 {
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j), Vector512.Load(x0 + j), a0);
-                    b0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j + 16), Vector512.Load(x0 + j + 16), b0);
+                    a0 = TW.MultiplyAdd(TW.Load(dzw + j), TW.Load(x0 + j), a0);
+                    b0 = TW.MultiplyAdd(TW.Load(dzw + j + TW.Count), TW.Load(x0 + j + TW.Count), b0);
                 }
-                if (j < len) a0 = Vector512.FusedMultiplyAdd(Vector512.Load(dzw + j), Vector512.Load(x0 + j), a0);
+                if (j < len) a0 = TW.MultiplyAdd(TW.Load(dzw + j), TW.Load(x0 + j), a0);
                 continue;
             }
-            for (int j = 0; j < len; j += 16)
+            for (int j = 0; j < len; j += TW.Count)
             {
-                var v = Vector512.Load(dzw + j);
+                var v = TW.Load(dzw + j);
                 float* xj = xp + j;
-                a0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o0), a0);
-                if (nb > 1) a1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o1), a1);
-                if (nb > 2) a2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o2), a2);
-                if (nb > 3) a3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o3), a3);
-                if (nb > 4) a4 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o4), a4);
-                if (nb > 5) a5 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o5), a5);
-                if (nb > 6) a6 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o6), a6);
-                if (nb > 7) a7 = Vector512.FusedMultiplyAdd(v, Vector512.Load(xj + o7), a7);
+                a0 = TW.MultiplyAdd(v, TW.Load(xj + o0), a0);
+                if (nb > 1) a1 = TW.MultiplyAdd(v, TW.Load(xj + o1), a1);
+                if (nb > 2) a2 = TW.MultiplyAdd(v, TW.Load(xj + o2), a2);
+                if (nb > 3) a3 = TW.MultiplyAdd(v, TW.Load(xj + o3), a3);
+                if (nb > 4) a4 = TW.MultiplyAdd(v, TW.Load(xj + o4), a4);
+                if (nb > 5) a5 = TW.MultiplyAdd(v, TW.Load(xj + o5), a5);
+                if (nb > 6) a6 = TW.MultiplyAdd(v, TW.Load(xj + o6), a6);
+                if (nb > 7) a7 = TW.MultiplyAdd(v, TW.Load(xj + o7), a7);
             }
         }
-        dw[0] += Vector512.Sum(a0 + b0);
-        if (nb > 1) dw[1] += Vector512.Sum(a1);
-        if (nb > 2) dw[2] += Vector512.Sum(a2);
-        if (nb > 3) dw[3] += Vector512.Sum(a3);
-        if (nb > 4) dw[4] += Vector512.Sum(a4);
-        if (nb > 5) dw[5] += Vector512.Sum(a5);
-        if (nb > 6) dw[6] += Vector512.Sum(a6);
-        if (nb > 7) dw[7] += Vector512.Sum(a7);
+        dw[0] += TW.Sum(TW.Add(a0, b0));
+        if (nb > 1) dw[1] += TW.Sum(a1);
+        if (nb > 2) dw[2] += TW.Sum(a2);
+        if (nb > 3) dw[3] += TW.Sum(a3);
+        if (nb > 4) dw[4] += TW.Sum(a4);
+        if (nb > 5) dw[5] += TW.Sum(a5);
+        if (nb > 6) dw[6] += TW.Sum(a6);
+        if (nb > 7) dw[7] += TW.Sum(a7);
     }
 }

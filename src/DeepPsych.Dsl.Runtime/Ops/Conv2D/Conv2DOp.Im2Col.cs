@@ -10,6 +10,7 @@ public static unsafe partial class Conv2DOp
     {
         private readonly Conv2DGeometry _g = g;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {
             for (int p = 0; p * nr < nc; p++)
@@ -26,6 +27,7 @@ public static unsafe partial class Conv2DOp
     /// dst[(k − k0)·ld + (j − j0)] = x[c, ih, iw] (0 in the padding) for k ∈ [k0, k0 + kc), j ∈ [j0, j0 + nc),
     /// where k = (c, kh, kw), j = (oh, ow), ih = oh·sh − ph + kh·dh, iw = ow·sw − pw + kw·dw. Stride-1 rows are block copies.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
     internal static void Im2Col(in Conv2DGeometry g, float* x, int k0, int kc, int j0, int nc, float* dst, int ld)
     {
         int KH = g.KernelH, KW = g.KernelW, H = g.InHeight, W = g.InWidth, OW = g.OutWidth;
@@ -59,6 +61,7 @@ public static unsafe partial class Conv2DOp
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: dx[c, ih, iw] += src[(k − k0)·ld + (j − j0)] over the valid (non-padding) taps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
     internal static void Col2ImAdd(in Conv2DGeometry g, float* src, int kc, int j0, int nc, int ld, float* dx)
     {
         int KH = g.KernelH, KW = g.KernelW, H = g.InHeight, W = g.InWidth, OW = g.OutWidth;

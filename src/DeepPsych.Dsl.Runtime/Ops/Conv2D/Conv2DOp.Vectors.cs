@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace DeepPsych.Dsl.Ops;
@@ -34,6 +35,7 @@ public static unsafe partial class Conv2DOp
     };
 
     /// <summary>The whole vectors of <see cref="Axpy(float, float*, float*, int)"/>; returns where the scalar tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static int Axpy<TW, TV>(float a, float* x, float* y, int n) where TW : struct, ILanes<TV> where TV : struct
     {
         int i = 0;
@@ -42,6 +44,7 @@ public static unsafe partial class Conv2DOp
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static float Dot<TW, TV>(float* x, float* y, int n) where TW : struct, ILanes<TV> where TV : struct
     {
         int i = 0;
@@ -56,6 +59,7 @@ public static unsafe partial class Conv2DOp
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static float Sum<TW, TV>(float* x, int n) where TW : struct, ILanes<TV> where TV : struct
     {
         int i = 0;

@@ -11,7 +11,7 @@ namespace DeepPsych.Dsl.Ops;
 /// <list type="bullet">
 /// <item>1×1, stride 1, no padding: the input already is the GEMM's B matrix (C/G × H·W) — no im2col.</item>
 /// <item>one input channel per group (depthwise, G = C): a direct loop over the kernel taps, vectorised along output rows.</item>
-/// <item>stride 1 with at most <see cref="DirectMaxInChannels"/> input channels per group, AVX-512 (LeNet's C1 and C3): a direct
+/// <item>stride 1 with at most <see cref="DirectMaxInChannels"/> input channels per group (LeNet's C1 and C3), at every vector width: a direct
 /// convolution on a zero-padded copy, vectorised over output pixels (<see cref="DirectForward"/>). In backward, every stride-1
 /// convolution gets dW by a direct batch-wide correlation (<see cref="DirectWeightGradient"/>), and those with ≤ 8 input
 /// channels per group get dx as a direct convolution of dz with the flipped weights (<see cref="DirectInputGradient"/>).</item>

@@ -106,6 +106,7 @@ public static unsafe partial class Gemm
     /// <summary>B is an ordinary row-major matrix.</summary>
     internal readonly struct MatrixPanels(float* b, int ldb) : IPanelSource
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {
             for (int p = 0; p * nr < nc; p++)
@@ -125,6 +126,7 @@ public static unsafe partial class Gemm
     /// <summary>B is stored transposed: B[p, j] = b[j·ldb + p] (an n × k row-major matrix, e.g. W in x·Wᵀ or col in dz·colᵀ).</summary>
     internal readonly struct TransposedMatrixPanels(float* b, int ldb) : IPanelSource
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {
             for (int p = 0; p * nr < nc; p++)
@@ -171,6 +173,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>Packs rows [i0, i0 + m) of op(A), columns [k0, k0 + kc) into micro-panels [kc][mr] (row tails zero-padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static void PackA(float* a, int lda, bool transA, int m, int k0, int kc, float* dst, int mr)
     {
         for (int i0 = 0; i0 < m; i0 += mr, dst += (nint)kc * mr)
@@ -201,6 +204,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>The packed GEMM driver: C = op(A)·B with B supplied panel by panel by <paramref name="b"/> (a matrix, or im2col on the fly).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     internal static void MultiplyCore<TB>(int m, int n, int k, float* a, int lda, bool transA, ref TB b, float* c, int ldc, bool accumulate,
         float* rowBias, float* colBias, Act act, float slope) where TB : struct, IPanelSource
     {
@@ -289,7 +293,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>Epilogue of the packed kernels: row r of the raw tile t (3 vectors) → (+C) (+row bias) (+column bias), act, store to C.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void FinishTile<TW, TV>(float* t, int rows, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
         where TW : struct, ILanes<TV> where TV : struct
     {
@@ -310,6 +314,7 @@ public static unsafe partial class Gemm
     // C = A·Bᵀ, dot products.
     // ------------------------------------------------------------------------------------------------
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     internal static void MultiplyTransposedBCore(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate,
         float* colBias, Act act, float slope)
     {
@@ -406,7 +411,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>Epilogue of the dot-product kernel: C[r, j] = act((C[r, j] if loadC) + t[r·stride + j] + colBias[j]).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void FinishTileNT(float* t, int stride, int rows, int cols, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
     {
         for (int r = 0; r < rows; r++)

@@ -12,6 +12,7 @@ public static unsafe partial class Gemm
 {
     /// <summary>C[0..R, 0..48) = A·B over <paramref name="kc"/> steps; A packed [kc][8] (broadcast side), B packed [kc][48] (vector side).</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static void KernelNN512<TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TR : struct, IRowCount
     {
         Vector512<float> c0_0 = default, c0_1 = default, c0_2 = default;
@@ -53,6 +54,7 @@ public static unsafe partial class Gemm
 
     /// <summary>C[0..R, 0..3·W) = A·B over <paramref name="kc"/> steps at vector width W = TW.Count (256 or 128 bits); A packed [kc][4] (broadcast side), B packed [kc][3·W] (vector side).</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static void KernelNN<TW, TV, TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TW : struct, ILanes<TV> where TV : struct where TR : struct, IRowCount
     {
         TV c0_0 = default, c0_1 = default, c0_2 = default;
@@ -82,6 +84,7 @@ public static unsafe partial class Gemm
 
     /// <summary>C[r, j] = Σ_k A[r, k]·B[j, k] for r &lt; TR, j &lt; TC (dot products along contiguous rows); the k tail re-reads the last 16 elements with the already-summed lanes masked off, so it needs an absolute k end ≥ 16.</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static void KernelNT512<TR, TC>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* colBias, Act act, float slope) where TR : struct, IRowCount where TC : struct, IRowCount
     {
         Vector512<float> s0_0 = default, s0_1 = default, s0_2 = default;
@@ -151,6 +154,7 @@ public static unsafe partial class Gemm
 
     /// <summary>C[r, j] = Σ_k A[r, k]·B[j, k] for r &lt; TR, j &lt; TC (dot products along contiguous rows); at vector width W = TW.Count (256 or 128 bits); the k tail re-reads the last W elements with the already-summed lanes masked off, so it needs an absolute k end ≥ W.</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static void KernelNT<TW, TV, TR, TC>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* colBias, Act act, float slope) where TW : struct, ILanes<TV> where TV : struct where TR : struct, IRowCount where TC : struct, IRowCount
     {
         TV s0_0 = default, s0_1 = default;
