@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using DeepPsych.Dsl.Execution;
@@ -18,7 +19,7 @@ public static class FmaPeak
     private static readonly float[] s_sink = new float[64 * 16];
 
     /// <summary>FLOPs of one <see cref="Run"/> call (2 per lane per FMA).</summary>
-    public static double FlopsPerCall => 2.0 * Iterations * Accumulators * (Simd.Width / 32) * WorkerPool.Shared.MaxParallelism;
+    public static double FlopsPerCall => 2.0 * Iterations * Accumulators * (Simd.Width == 512 ? 16 : Vector<float>.Count) * WorkerPool.Shared.MaxParallelism;
 
     private static int Accumulators => Simd.Width == 512 ? 16 : 12;
 
@@ -29,7 +30,7 @@ public static class FmaPeak
 
     private static void Body(int thread)
     {
-        float r = Simd.Width switch { 512 => Loop512(Iterations), 256 => Loop256(Iterations), _ => Loop128(Iterations) };
+        float r = Simd.Width == 512 ? Loop512(Iterations) : LoopVector(Iterations);
         s_sink[thread * 16] = r;   // keep the result alive (one cache line per thread)
     }
 
@@ -53,37 +54,22 @@ public static class FmaPeak
         return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15);
     }
 
+    /// <summary>The 256- and 128-bit loop: <see cref="Vector{T}"/> is 8 floats with AVX2 and 4 without (SSE / NEON), the
+    /// width <see cref="Simd.Width"/> takes there; MultiplyAddEstimate is one FMA where the ISA has it.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Loop256(int n)
+    private static float LoopVector(int n)
     {
-        var m = Vector256.Create(0.999999f); var c = Vector256.Create(1e-6f);
-        Vector256<float> a0 = Vector256.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        var m = new Vector<float>(0.999999f); var c = new Vector<float>(1e-6f);
+        Vector<float> a0 = Vector<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
         for (int i = 0; i < n; i++)
         {
-            a0 = Vector256.MultiplyAddEstimate(a0, m, c); a1 = Vector256.MultiplyAddEstimate(a1, m, c);
-            a2 = Vector256.MultiplyAddEstimate(a2, m, c); a3 = Vector256.MultiplyAddEstimate(a3, m, c);
-            a4 = Vector256.MultiplyAddEstimate(a4, m, c); a5 = Vector256.MultiplyAddEstimate(a5, m, c);
-            a6 = Vector256.MultiplyAddEstimate(a6, m, c); a7 = Vector256.MultiplyAddEstimate(a7, m, c);
-            a8 = Vector256.MultiplyAddEstimate(a8, m, c); a9 = Vector256.MultiplyAddEstimate(a9, m, c);
-            a10 = Vector256.MultiplyAddEstimate(a10, m, c); a11 = Vector256.MultiplyAddEstimate(a11, m, c);
+            a0 = Vector.MultiplyAddEstimate(a0, m, c); a1 = Vector.MultiplyAddEstimate(a1, m, c);
+            a2 = Vector.MultiplyAddEstimate(a2, m, c); a3 = Vector.MultiplyAddEstimate(a3, m, c);
+            a4 = Vector.MultiplyAddEstimate(a4, m, c); a5 = Vector.MultiplyAddEstimate(a5, m, c);
+            a6 = Vector.MultiplyAddEstimate(a6, m, c); a7 = Vector.MultiplyAddEstimate(a7, m, c);
+            a8 = Vector.MultiplyAddEstimate(a8, m, c); a9 = Vector.MultiplyAddEstimate(a9, m, c);
+            a10 = Vector.MultiplyAddEstimate(a10, m, c); a11 = Vector.MultiplyAddEstimate(a11, m, c);
         }
-        return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Loop128(int n)
-    {
-        var m = Vector128.Create(0.999999f); var c = Vector128.Create(1e-6f);
-        Vector128<float> a0 = Vector128.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        for (int i = 0; i < n; i++)
-        {
-            a0 = Vector128.MultiplyAddEstimate(a0, m, c); a1 = Vector128.MultiplyAddEstimate(a1, m, c);
-            a2 = Vector128.MultiplyAddEstimate(a2, m, c); a3 = Vector128.MultiplyAddEstimate(a3, m, c);
-            a4 = Vector128.MultiplyAddEstimate(a4, m, c); a5 = Vector128.MultiplyAddEstimate(a5, m, c);
-            a6 = Vector128.MultiplyAddEstimate(a6, m, c); a7 = Vector128.MultiplyAddEstimate(a7, m, c);
-            a8 = Vector128.MultiplyAddEstimate(a8, m, c); a9 = Vector128.MultiplyAddEstimate(a9, m, c);
-            a10 = Vector128.MultiplyAddEstimate(a10, m, c); a11 = Vector128.MultiplyAddEstimate(a11, m, c);
-        }
-        return Vector128.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+        return Vector.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
     }
 }
