@@ -78,17 +78,19 @@ public static unsafe partial class Conv2DOp
     {
         float* dzw = s.Dzw;
         int len = s.Len, o = 0;
-        // Pairs of output channels × 4 taps: 8 accumulators fed by 2 dz loads and 4 (unaligned) input loads.
-        for (; o + 2 <= Og; o += 2)
+        // Groups of 4 output channels (with 32 vector registers) then pairs × 4 taps: 16 or 8 accumulators fed by 4 or 2 dz
+        // loads and 4 (unaligned) input loads.
+        int group = TW.Count == 16 ? 4 : 2;
+        for (; o + 2 <= Og; o += group)
         {
+            if (o + group > Og) group = 2;
             float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
             int k = 0;
-            for (; k + 4 <= K; k += 4) WeightGradientPairTaps4<TW, TV>(s, d, offsets + k, dwo + k, K);
+            for (; k + 4 <= K; k += 4)
+                if (group == 4) WeightGradientChannelsTaps4<TW, TV, N4>(s, d, offsets + k, dwo + k, K);
+                else WeightGradientChannelsTaps4<TW, TV, N2>(s, d, offsets + k, dwo + k, K);
             for (; k < K; k++)
-            {
-                WeightGradientTaps<TW, TV, N1>(s, d, offsets + k, dwo + k);
-                WeightGradientTaps<TW, TV, N1>(s, d + len, offsets + k, dwo + K + k);
-            }
+                for (int c = 0; c < group; c++) WeightGradientTaps<TW, TV, N1>(s, d + (nint)c * len, offsets + k, dwo + (nint)c * K + k);
         }
         // A last odd channel: 8 taps per dz load.
         for (; o < Og; o++)
@@ -110,31 +112,44 @@ public static unsafe partial class Conv2DOp
     }
 
     /// <summary>
-    /// For output channels o ∈ {0, 1} (dz rows d and d + Len, dw rows dw and dw + K) and taps t &lt; 4:
-    /// dw[o·K + t] += Σ_n Σ_{j &lt; len} dzw[n][o][j] · xp[n][offsets[t] + j]. Each input load serves both channels.
+    /// For TC.Value output channels o (2 or 4; dz rows d + o·Len, dw rows dw + o·K) and taps t &lt; 4:
+    /// dw[o·K + t] += Σ_n Σ_{j &lt; len} dzw[n][o][j] · xp[n][offsets[t] + j]. Each input load serves every channel
+    /// (4 channels: 16 accumulators, 8 loads per 16 FMAs — only with AVX-512's 32 registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void WeightGradientPairTaps4<TW, TV>(in WeightGradientSource s, float* d, int* offsets, float* dw, int K)
-        where TW : struct, ILanes<TV> where TV : struct
+    private static void WeightGradientChannelsTaps4<TW, TV, TC>(in WeightGradientSource s, float* d, int* offsets, float* dw, int K)
+        where TW : struct, ILanes<TV> where TV : struct where TC : struct, IBlockSize
     {
         int len = s.Len;
+        bool four = TC.Value > 2;
         nint o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3];
         TV a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        TV c0 = default, c1 = default, c2 = default, c3 = default, e0 = default, e1 = default, e2 = default, e3 = default;
         for (int n = 0; n < s.Batch; n++)
         {
-            float* dz0 = d + n * s.DzStride, dz1 = dz0 + len, xp = s.Xp + n * s.XpStride;
+            float* dz0 = d + n * s.DzStride, dz1 = dz0 + len, dz2 = dz1 + len, dz3 = dz2 + len, xp = s.Xp + n * s.XpStride;
             for (int j = 0; j < len; j += TW.Count)
             {
                 var v = TW.Load(dz0 + j); var u = TW.Load(dz1 + j);
+                var q = four ? TW.Load(dz2 + j) : default; var r = four ? TW.Load(dz3 + j) : default;
                 float* xj = xp + j;
                 var x0 = TW.Load(xj + o0); a0 = TW.MultiplyAdd(v, x0, a0); b0 = TW.MultiplyAdd(u, x0, b0);
+                if (four) { c0 = TW.MultiplyAdd(q, x0, c0); e0 = TW.MultiplyAdd(r, x0, e0); }
                 var x1 = TW.Load(xj + o1); a1 = TW.MultiplyAdd(v, x1, a1); b1 = TW.MultiplyAdd(u, x1, b1);
+                if (four) { c1 = TW.MultiplyAdd(q, x1, c1); e1 = TW.MultiplyAdd(r, x1, e1); }
                 var x2 = TW.Load(xj + o2); a2 = TW.MultiplyAdd(v, x2, a2); b2 = TW.MultiplyAdd(u, x2, b2);
+                if (four) { c2 = TW.MultiplyAdd(q, x2, c2); e2 = TW.MultiplyAdd(r, x2, e2); }
                 var x3 = TW.Load(xj + o3); a3 = TW.MultiplyAdd(v, x3, a3); b3 = TW.MultiplyAdd(u, x3, b3);
+                if (four) { c3 = TW.MultiplyAdd(q, x3, c3); e3 = TW.MultiplyAdd(r, x3, e3); }
             }
         }
         dw[0] += TW.Sum(a0); dw[1] += TW.Sum(a1); dw[2] += TW.Sum(a2); dw[3] += TW.Sum(a3);
         dw[K] += TW.Sum(b0); dw[K + 1] += TW.Sum(b1); dw[K + 2] += TW.Sum(b2); dw[K + 3] += TW.Sum(b3);
+        if (four)
+        {
+            dw[2 * K] += TW.Sum(c0); dw[2 * K + 1] += TW.Sum(c1); dw[2 * K + 2] += TW.Sum(c2); dw[2 * K + 3] += TW.Sum(c3);
+            dw[3 * K] += TW.Sum(e0); dw[3 * K + 1] += TW.Sum(e1); dw[3 * K + 2] += TW.Sum(e2); dw[3 * K + 3] += TW.Sum(e3);
+        }
     }
 
     /// <summary>
