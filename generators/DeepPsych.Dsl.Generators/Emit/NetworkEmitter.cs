@@ -44,7 +44,7 @@ internal static class NetworkEmitter
 
         EmitClassDocs(w, plan);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DeepPsych.Dsl.Generators\", \"0.1.0\")]");
-        w.Open($"partial class {plan.ClassName} : {Dsl}.INeuralNetwork");
+        w.Open($"partial class {plan.ClassName} : {Dsl}.INeuralNetwork, {Dsl}.Devices.IDeviceTrainable");
         EmitConstants(w, plan);
         EmitFields(w, plan);
         EmitConstructor(w, plan);
@@ -228,8 +228,8 @@ internal static class NetworkEmitter
         w.Line("int global::DeepPsych.Dsl.INeuralNetwork.OutputLength => OutputLength;");
         w.Line($"public {Dsl}.Loss Loss => {Dsl}.Loss.{plan.Loss};");
         w.Line("public string ArchitectureHash => ArchitectureHashValue;");
-        w.Line("public float[] Parameters => _parameters;");
-        w.Line("public float[] Gradients => _gradients;");
+        w.Line("public float[] Parameters => _device is { } d ? d.HostParameters() : _parameters;   // current after device steps");
+        w.Line("public float[] Gradients => _device is { } d ? d.HostGradients() : _gradients;");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.ParameterTensor> ParameterTensors => _parameterTensors;");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.Layer> Layers => _layers;");
         w.Line("public int Threads { get => _threads; set => _threads = Math.Clamp(value, 1, WorkerPool.Shared.MaxParallelism); }");
@@ -237,7 +237,7 @@ internal static class NetworkEmitter
         w.Line("public long Step { get; set; }");
         w.Line("public string Summary() => SummaryTable;");
         w.Line("public void InitializeParameters(int seed) => ParameterInitializer.Initialize(_parameterTensors, seed);");
-        w.Line("public void ZeroGradients() => Array.Clear(_gradients);");
+        w.Line("public void ZeroGradients() { if (_device is { } d) d.ZeroGradients(); else Array.Clear(_gradients); }");
         w.Line();
     }
 
@@ -507,29 +507,30 @@ internal static class NetworkEmitter
         w.Line();
         w.Line("private DeviceWorkspace? _device;");
         w.Line();
-        w.Line("/// <summary>Runs this network on a device from now on (null: back to the CPU path). Forward, loss and backward run");
-        w.Line("/// there with no host round trip between layers; each call uploads the parameters and the batch, and brings back");
-        w.Line("/// the loss and, for training, the gradients, which are added to <see cref=\"Gradients\"/> (the optimizer runs on the host).</summary>");
+        w.Line("/// <summary>Runs this network on a device from now on (null: back to the CPU path). Forward, loss, backward and the");
+        w.Line("/// optimizer update run there; parameters, gradients and optimizer state stay there between steps, so a step moves");
+        w.Line("/// only the batch up and the per-sample losses down. Host access (<see cref=\"Parameters\"/>, the named views, a");
+        w.Line("/// checkpoint) brings them down on demand; see <see cref=\"DeviceTrainingState\"/> for the rule.</summary>");
         w.Open("public void UseDevice(IDeviceBackend? backend)");
-        w.Line("_device?.Dispose();");
-        w.Line("_device = backend is null ? null : new DeviceWorkspace(backend);");
+        w.Line("_device?.Dispose();   // brings newer parameters, gradients and optimizer state down first");
+        w.Line("_device = backend is null ? null : new DeviceWorkspace(backend, _parameters, _gradients, _parameterTensors);");
         w.Close();
         w.Line();
         w.Line("/// <summary>The device this network runs on, or null for the CPU path.</summary>");
         w.Line("public IDeviceBackend? DeviceBackend => _device?.Backend;");
         w.Line();
+        w.Line("/// <summary>The blocks kept on the device (optimizers and the trainer update them there), or null for the CPU path.</summary>");
+        w.Line("public DeviceTrainingState? DeviceState => _device;");
+        w.Line();
         w.Open($"private float DeviceTrainingStep(DeviceWorkspace d, ReadOnlySpan<float> input, ReadOnlySpan<{targetType}> targets, int batch, Span<float> outputs)");
         w.Line("var b = d.Backend;");
         w.Line("d.Reserve(batch);");
         w.Line("_batch = batch;");
-        w.Line("b.Upload<float>(_parameters, d.Parameters);");
+        w.Line("var g = d.BeginTrainingStep();   // uploads parameters or gradients only if the host changed them");
         w.Line("b.Upload(input, d.Input.Slice(0, batch * InputLength));");
         w.Line($"b.Upload(targets, d.{targetBuffer}.Slice(0, {targetLength}));");
-        w.Line("b.Zero(d.Gradients);");
         w.Line("DeviceForwardPass(d, batch, training: true);");
-        w.Line("DeviceBackward(d, batch, d.Gradients);");
-        w.Line("b.Download<float>(d.Gradients, d.HostGradients);");
-        w.Line("NetworkChecks.AddInto(_gradients, d.HostGradients);");
+        w.Line("DeviceBackward(d, batch, g);");
         w.Line("if (!outputs.IsEmpty) b.Download(d.OutputView(batch), outputs.Slice(0, batch * OutputLength));");
         w.Line("Step++;");
         w.Line("return (float)(d.LossSum / batch);");
@@ -538,7 +539,7 @@ internal static class NetworkEmitter
         w.Open("private void DeviceForward(DeviceWorkspace d, ReadOnlySpan<float> input, Span<float> output, int batch)");
         w.Line("var b = d.Backend;");
         w.Line("d.Reserve(batch);");
-        w.Line("b.Upload<float>(_parameters, d.Parameters);");
+        w.Line("d.BeginInference();");
         w.Line("b.Upload(input, d.Input.Slice(0, batch * InputLength));");
         w.Line("DeviceForwardPass(d, batch, training: false);");
         w.Line("b.Download(d.OutputView(batch), output.Slice(0, batch * OutputLength));");
@@ -549,13 +550,11 @@ internal static class NetworkEmitter
 
         var buffers = MemoryPlan.PerSample(plan).Append(new BufferPlan("Losses", false, sce ? "1" : "OutputLength", "per-sample losses, summed on the device")).ToList();
 
-        w.Line("/// <summary>Device memory: the parameter and gradient blocks, and per sample the same buffers as a CPU shard's");
-        w.Line("/// workspace, grown (never per step) to the largest batch seen. One shard: the device is the parallelism.</summary>");
-        w.Open("private sealed class DeviceWorkspace(IDeviceBackend backend) : IDisposable");
-        w.Line("public readonly IDeviceBackend Backend = backend;");
-        w.Line("public readonly DeviceBuffer<float> Parameters = backend.Allocate<float>(ParameterCount);");
-        w.Line("public readonly DeviceBuffer<float> Gradients = backend.Allocate<float>(ParameterCount);");
-        w.Line("public readonly float[] HostGradients = new float[ParameterCount];");
+        w.Line("/// <summary>Device memory: the parameter, gradient and optimizer blocks (kept between steps by <see cref=\"DeviceTrainingState\"/>),");
+        w.Line("/// and per sample the same buffers as a CPU shard's workspace, grown (never per step) to the largest batch seen.");
+        w.Line("/// One shard: the device is the parallelism.</summary>");
+        w.Line("private sealed class DeviceWorkspace(IDeviceBackend backend, float[] parameters, float[] gradients, global::DeepPsych.Dsl.ParameterTensor[] tensors)");
+        w.Open("    : DeviceTrainingState(backend, parameters, gradients, tensors)");
         w.Line("public int Capacity;");
         w.Line("public readonly int First = 0;   // one shard starting at sample 0: dropout keys match the CPU path");
         w.Line("public double LossSum;");
@@ -576,11 +575,7 @@ internal static class NetworkEmitter
         foreach (var b in buffers) w.Line($"{b.Field}.Dispose();");
         w.Close();
         w.Line();
-        w.Open("public void Dispose()");
-        w.Line("Release();");
-        w.Line("Parameters.Dispose();");
-        w.Line("Gradients.Dispose();");
-        w.Close();
+        w.Line("protected override void DisposeWorkspace() => Release();");
         w.Close();
     }
 }

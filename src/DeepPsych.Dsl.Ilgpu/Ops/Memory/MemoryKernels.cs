@@ -12,6 +12,48 @@ public static class MemoryKernels
     /// <summary>y[i] += x[i].</summary>
     public static void Add(Index1D i, ArrayView<float> x, ArrayView<float> y) => y[i] += x[i];
 
+    /// <summary>y[i] ·= factor.</summary>
+    public static void Scale(Index1D i, ArrayView<float> y, float factor) => y[i] *= factor;
+
+    /// <summary>y[i] = clamp(y[i], −limit, limit); NaN stays NaN (as <c>GradientClipping.ClipByValue</c>).</summary>
+    public static void Clamp(Index1D i, ArrayView<float> y, float limit)
+    {
+        float v = y[i];
+        if (v > limit) y[i] = limit;
+        else if (v < -limit) y[i] = -limit;
+    }
+
+    /// <summary>First stage of <c>Statistics</c>: thread k sums x² and (x − x) over elements k, k + parts, k + 2·parts, …
+    /// into partial[k] and partial[parts + k]. x − x is 0 for a finite x and NaN for NaN or ±∞, so the second sum says
+    /// whether every element is finite, whatever the magnitudes.</summary>
+    public static void StatisticsPartial(Index1D index, int length, int parts, ArrayView<float> x, ArrayView<float> partial)
+    {
+        int k = index;
+        float squares = 0f, nonFinite = 0f;
+        for (int i = k; i < length; i += parts)
+        {
+            float v = x[i];
+            squares += v * v;
+            nonFinite += v - v;
+        }
+        partial[k] = squares;
+        partial[parts + k] = nonFinite;
+    }
+
+    /// <summary>Second stage of <c>Statistics</c>, one thread: partial[2·parts] = Σ squares, partial[2·parts + 1] = Σ (x − x),
+    /// each in order, in double.</summary>
+    public static void StatisticsFinish(Index1D index, int parts, ArrayView<float> partial)
+    {
+        double squares = 0, nonFinite = 0;
+        for (int k = 0; k < parts; k++)
+        {
+            squares += partial[k];
+            nonFinite += partial[parts + k];
+        }
+        partial[2 * parts] = (float)squares;
+        partial[2 * parts + 1] = (float)nonFinite;
+    }
+
     /// <summary>dst[j] += Σ_{r &lt; rows} partial[r · length + j] (adds per-slice partial sums, in slice order).</summary>
     public static void AddRows(Index1D index, int rows, int length, ArrayView<float> partial, ArrayView<float> dst)
     {
