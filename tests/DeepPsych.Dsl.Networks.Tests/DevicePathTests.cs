@@ -211,5 +211,6 @@ public class DevicePathTests
         device.Output.Bias!.Values[3] = float.NaN;
         var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(device, new Sgd(0.01f), options: new TrainerOptions { BatchSize = 8, EvaluateEachEpoch = false }).Fit(data));
         Assert.Equal(0, e.Step);
+        Assert.Equal("Output", e.Layer);   // found on the device: the first layer output holding NaN
     }
 }

@@ -363,6 +363,7 @@ internal static class NetworkEmitter
 
         w.Line("/// <summary>The first layer, in forward order, whose last output held NaN or ±∞; null when all were finite.</summary>");
         w.Open("public string? FirstNonFiniteLayer()");
+        w.Line("if (_device is { } device) return DeviceFirstNonFiniteLayer(device);");
         w.Open("for (int s = 0; s < _shardCount; s++)");
         w.Line("var ws = _workspaces[s];");
         foreach (var node in plan.Nodes.Where(LayerEmitter.HasBuffer))
@@ -543,6 +544,14 @@ internal static class NetworkEmitter
         w.Line("b.Upload(input, d.Input.Slice(0, batch * InputLength));");
         w.Line("DeviceForwardPass(d, batch, training: false);");
         w.Line("b.Download(d.OutputView(batch), output.Slice(0, batch * OutputLength));");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary><see cref=\"FirstNonFiniteLayer\"/> on the device: one reduction per kept output of the last step (asked only after a divergence).</summary>");
+        w.Open("private string? DeviceFirstNonFiniteLayer(DeviceWorkspace d)");
+        w.Line("if (d.Capacity == 0) return null;   // no step on this device yet");
+        foreach (var node in plan.Nodes.Where(LayerEmitter.HasBuffer))
+            w.Line($"if (!d.Backend.Statistics(d.{node.Name}Output.Slice(0, _batch * {node.Name}Size)).AllFinite) return \"{node.Name}\";");
+        w.Line("return null;");
         w.Close();
         w.Line();
         EmitForwardPass(w, plan, EmitTarget.Device);
