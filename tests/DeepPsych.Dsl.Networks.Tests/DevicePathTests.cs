@@ -214,3 +214,25 @@ public class DevicePathTests
         Assert.Equal("Output", e.Layer);   // found on the device: the first layer output holding NaN
     }
 }
+
+/// <summary>A device training step (forward, loss, backward, the optimizer update on the device) allocates nothing after
+/// warm-up, as the CPU path's (<see cref="AllocationTests"/>); runs in that test's non-parallel collection.</summary>
+[Collection(nameof(AllocationTests))]
+public class DeviceAllocationTests
+{
+    [Fact]
+    public void A_device_training_step_with_its_optimizer_update_allocates_nothing_after_warm_up()
+    {
+        var net = new LeNet5();
+        net.UseDevice(new CpuBackend());
+        var adam = new Adam(1e-3f, weightDecay: 1e-4f) { DecayBiases = false };
+        var (x, y) = TrainingTests.Data(16, seed: 1);
+        var outputs = new float[16 * 10];
+        void Step() { net.ZeroGradients(); net.ComputeGradients(x, y, 16, outputs); adam.Step(net); net.Forward(x, outputs, 16); }
+        for (int i = 0; i < 3; i++) Step();
+        long caller = GC.GetAllocatedBytesForCurrentThread(), workers = DeepPsych.Dsl.Execution.WorkerPool.Shared.WorkerAllocatedBytes;
+        for (int i = 0; i < 10; i++) Step();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + DeepPsych.Dsl.Execution.WorkerPool.Shared.WorkerAllocatedBytes - workers;
+        Assert.True(allocated == 0, $"{allocated} bytes allocated in 10 device steps");
+    }
+}

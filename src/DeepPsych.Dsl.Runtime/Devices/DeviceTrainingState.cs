@@ -34,6 +34,7 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
     private object? _stateOwner;
     private float[][]? _stateHost;
     private DeviceBuffer<float>[] _state = [];
+    private DeviceView<float>[] _stateViews = [];
     private bool _stateDeviceAhead;
     private float[]? _maskSource;
     private DeviceBuffer<float>? _mask;
@@ -177,6 +178,7 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
                 foreach (var b in _state) b.Dispose();
                 _state = new DeviceBuffer<float>[host.Length];
                 for (int i = 0; i < host.Length; i++) _state[i] = Backend.Allocate<float>(ParameterCount);
+                _stateViews = Array.ConvertAll(_state, b => b.View);
             }
             for (int i = 0; i < host.Length; i++) Backend.Upload<float>(host[i], _state[i]);
             _stateOwner = owner;
@@ -197,9 +199,7 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
             }
             mask = _mask!;
         }
-        var views = new DeviceView<float>[_state.Length];
-        for (int i = 0; i < views.Length; i++) views[i] = _state[i];
-        return new OptimizerViews(Backend, Parameters, Gradients, views, mask);
+        return new OptimizerViews(Backend, Parameters, Gradients, _stateViews, mask);   // allocates nothing per step
     }
 
     /// <summary>Brings <paramref name="owner"/>'s state blocks down into its host arrays when the device holds newer ones
