@@ -94,8 +94,8 @@ internal static partial class NetworkEmitter
         w.Line("int global::DeepPsych.Dsl.INeuralNetwork.OutputLength => OutputLength;");
         w.Line($"public {Dsl}.Loss Loss => {Dsl}.Loss.{plan.Loss};");
         w.Line("public string ArchitectureHash => ArchitectureHashValue;");
-        w.Line("public float[] Parameters => _parameters;");
-        w.Line("public float[] Gradients => _gradients;");
+        w.Line("public float[] Parameters => _device is { } d ? d.HostParameters() : _parameters;   // current after device steps");
+        w.Line("public float[] Gradients => _device is { } d ? d.HostGradients() : _gradients;");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.ParameterTensor> ParameterTensors => _parameterTensors;");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.Layer> Layers => _layers;");
         w.Line("public int Threads { get => _threads; set => _threads = global::System.Math.Clamp(value, 1, global::DeepPsych.Dsl.Execution.WorkerPool.Shared.MaxParallelism); }");
@@ -103,7 +103,7 @@ internal static partial class NetworkEmitter
         w.Line("public long Step { get; set; }");
         w.Line("public string Summary() => SummaryTable;");
         w.Line("public void InitializeParameters(int seed) => global::DeepPsych.Dsl.Execution.ParameterInitializer.Initialize(_parameterTensors, seed);");
-        w.Line("public void ZeroGradients() => global::System.Array.Clear(_gradients);");
+        w.Line("public void ZeroGradients() { if (_device is { } d) d.ZeroGradients(); else global::System.Array.Clear(_gradients); }");
         w.Line();
     }
 }

@@ -87,6 +87,7 @@ internal static partial class NetworkEmitter
 
         w.Line("/// <summary>The first layer, in forward order, whose last output held NaN or ±∞; null when all were finite.</summary>");
         w.Open("public string? FirstNonFiniteLayer()");
+        w.Line("if (_device is { } device) return DeviceFirstNonFiniteLayer(device);");
         w.Open("for (int s = 0; s < _shardCount; s++)");
         w.Line("var ws = _workspaces[s];");
         foreach (var node in plan.Nodes.Where(n => n.Options.OwnsOutput))

@@ -20,7 +20,7 @@ internal static class NetworkParser
         "Name", "InputShape", "OutputShape", "InputLength", "OutputLength", "Loss", "ArchitectureHash", "Parameters",
         "Gradients", "ParameterTensors", "Layers", "Threads", "Seed", "Step", "InitializeParameters", "Forward",
         "ComputeGradients", "ZeroGradients", "FirstNonFiniteLayer", "Summary", "ParameterCount", "FlopsPerSample",
-        "SummaryTable", "ArchitectureHashValue", "Workspace", "UseDevice", "DeviceBackend", "DeviceWorkspace", "BackwardSource");
+        "SummaryTable", "ArchitectureHashValue", "Workspace", "UseDevice", "DeviceBackend", "DeviceState", "DeviceWorkspace", "BackwardSource");
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using DeepPsych.Dsl.Data;
+using DeepPsych.Dsl.Devices;
 using DeepPsych.Dsl.Optimizers;
 
 namespace DeepPsych.Dsl.Training;
@@ -149,15 +150,15 @@ public sealed class Trainer
             }
 
             float norm = float.NaN;
-            if (Options.ClipGradientNorm is { } maxNorm) norm = GradientClipping.ClipByGlobalNorm(Network.Gradients, maxNorm);
-            if (Options.ClipGradientValue is { } clip) GradientClipping.ClipByValue(Network.Gradients, clip);
-            if (Options.DetectNonFinite && (!float.IsFinite(loss) || !AllFinite(Network.Gradients)))
+            if (Options.ClipGradientNorm is { } maxNorm) norm = GradientClipping.ClipByGlobalNorm(Network, maxNorm);
+            if (Options.ClipGradientValue is { } clip) GradientClipping.ClipByValue(Network, clip);
+            if (Options.DetectNonFinite && (!float.IsFinite(loss) || !AllFinite(Network, gradients: true)))
                 throw Diverged("the loss or a gradient", step, epoch, batch.Index, loss, lr);
 
             if (Schedule is not null) Optimizer.LearningRate = Schedule.LearningRate(step) * LearningRateFactor;
             lr = Optimizer.LearningRate;
             Optimizer.Step(Network);
-            if (Options.DetectNonFinite && !AllFinite(Network.Parameters))
+            if (Options.DetectNonFinite && !AllFinite(Network, gradients: false))
                 throw Diverged("a parameter (after the update)", step, epoch, batch.Index, loss, lr);
 
             lossSum += (double)loss * count;
@@ -214,6 +215,12 @@ public sealed class Trainer
             if (!AllFinite(gradients ? t.Gradients : t.Values)) return t.Name;
         return null;
     }
+
+    /// <summary>Whether every gradient (or parameter) of <paramref name="network"/> is finite, checked on the device the
+    /// network runs on (one reduction; the blocks stay there) or on the host.</summary>
+    private static bool AllFinite(INeuralNetwork network, bool gradients) => network is IDeviceTrainable { DeviceState: { } device }
+        ? (gradients ? device.GradientStatistics() : device.ParameterStatistics()).AllFinite
+        : AllFinite(gradients ? network.Gradients : network.Parameters);
 
     /// <summary>Whether every value is finite: x − x is 0 for finite x and NaN for NaN or ±∞, so one vector sum decides.</summary>
     internal static bool AllFinite(ReadOnlySpan<float> values)
