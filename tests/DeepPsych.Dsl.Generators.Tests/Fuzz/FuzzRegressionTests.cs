@@ -1,0 +1,128 @@
+using Microsoft.CodeAnalysis;
+
+namespace DeepPsych.Dsl.Generators.Tests.Fuzz;
+
+/// <summary>Reproducers the property test found (and issue #9 listed), fixed in NetworkGenerator and
+/// Parsing/DeclarationChecks, kept as regular tests: each must hold the property, and most assert the exact outcome.</summary>
+public sealed class FuzzRegressionTests
+{
+    private static GeneratorHarness.Result Holds(string source)
+    {
+        Assert.Null(GeneratorProperty.Check(source));
+        return GeneratorHarness.Run(source);
+    }
+
+    private static void Clean(GeneratorHarness.Result result, int sources)
+    {
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Equal(sources, result.Sources.Count);
+    }
+
+    [Fact]
+    public void Same_readable_name_under_a_generic_and_a_plain_outer_class_gets_two_hint_names()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            namespace N;
+            public partial class Outer { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } } }
+            public partial class Outer<T> { [Network(Input = new[] { 3 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } } }
+            """);
+        Clean(result, 2);
+        Assert.Equal(2, result.Sources.Select(s => s.HintName.ToLowerInvariant()).Distinct().Count());
+        Assert.All(result.Sources, s => Assert.Matches(@"^N\.Outer\.Net\.[0-9a-f]{8}\.g\.cs$", s.HintName));
+    }
+
+    [Fact]
+    public void Names_that_differ_only_in_case_get_distinct_hint_names()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            namespace N;
+            [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } }
+            [Network(Input = new[] { 2 })] public partial class NET { [Dense(2)] public partial Dense Out { get; } }
+            """);
+        Clean(result, 2);
+    }
+
+    [Fact]
+    public void An_escaped_keyword_namespace_gives_a_valid_hint_name()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            namespace @class.@event;
+            [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } }
+            """);
+        Clean(result, 1);
+        Assert.Equal("class.event.Net.g.cs", result.Sources.Single().HintName);
+    }
+
+    [Fact]
+    public void Same_named_networks_in_different_namespaces_keep_their_readable_hint_names()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            namespace A { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } } }
+            namespace B { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } } }
+            """);
+        Clean(result, 2);
+        Assert.Equal(["A.Net.g.cs", "B.Net.g.cs"], result.Sources.Select(s => s.HintName).Order());
+    }
+
+    [Fact]
+    public void A_named_argument_given_twice_leaves_the_users_own_error_CS0643_as_the_only_one()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 4 })]
+            public partial class Net { [Dense(64, LeakySlope = 0.2f, LeakySlope = 0.2f)] public partial Dense Out { get; } }
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains(result.Errors, d => d.Id == "CS0643");
+    }
+
+    [Theory]
+    [InlineData("public partial record Net { [Dense(120)] public partial Dense D { get; } }", "DPD0030")]
+    [InlineData("public partial record struct Net { [Dense(120)] public partial Dense D { get; } }", "DPD0030")]
+    [InlineData("public partial record Net(int Seed) { [Dense(120)] public partial Dense D { get; } }", "DPD0030")]
+    [InlineData("public partial class Mlp(int seed) { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public static partial class Net { [Dense(2)] public static partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public partial class Net<T> { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("file partial class Net { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public partial class Forward { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public int Parameters => 1; }", "DPD0031")]
+    [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public Net() { } }", "DPD0031")]
+    [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public Net(int seed) { } }", "DPD0031")]
+    public void Unsupported_network_declarations_get_a_diagnostic_instead_of_code_that_does_not_compile(string declaration, string id)
+    {
+        var result = Holds("using DeepPsych.Dsl;\n[Network(Input = new[] { 4 })]\n" + declaration);
+        Assert.Contains(result.GeneratorDiagnostics, d => d.Id == id);
+        Assert.Empty(result.Sources);
+    }
+
+    [Theory]
+    [InlineData("public partial class C { [Activation(Act.Softplus)] public partial Activation A { get; } }")]
+    [InlineData("public partial record R { [Dense(120)] public partial Dense D { get; } }")]
+    [InlineData("public partial struct S { [Flatten] public partial Flatten F { get; } }")]
+    public void Layer_attributes_outside_a_network_are_reported(string declaration)
+    {
+        var result = Holds("using DeepPsych.Dsl;\n" + declaration);
+        Assert.Equal("DPD0032", Assert.Single(result.GeneratorDiagnostics).Id);
+    }
+
+    [Fact]
+    public void A_user_constructor_that_chains_to_the_generated_one_compiles_cleanly()
+    {
+        var result = Holds("""
+            #nullable enable
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 4 })]
+            public partial class Net
+            {
+                [Dense(2)] public partial Dense Out { get; }
+                public Net(int seed) : this() => InitializeParameters(seed);
+            }
+            """);
+        Clean(result, 1);
+    }
+}
