@@ -1,4 +1,6 @@
+using DeepPsych.Dsl.Generators.Tests.Snapshots;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace DeepPsych.Dsl.Generators.Tests.Fuzz;
 
@@ -124,5 +126,26 @@ public sealed class FuzzRegressionTests
             }
             """);
         Clean(result, 1);
+    }
+
+    [Theory]
+    [InlineData(nameof(Networks.XorMlp))]
+    [InlineData(nameof(Networks.LeNet5))]
+    [InlineData(nameof(Networks.ConvNetJsDemo))]
+    [InlineData(nameof(Networks.Overfitting))]
+    public void Example_networks_compile_under_nullable_with_warnings_as_errors_and_the_latest_language_version(string example)
+    {
+        var latest = new CSharpParseOptions(LanguageVersion.Latest);
+        string source = "#nullable enable\n" + (string)typeof(Networks).GetProperty(example)!.GetValue(null)!;
+        var baseline = GeneratorHarness.Compilation(source);
+        var compilation = baseline
+            .RemoveAllSyntaxTrees()
+            .AddSyntaxTrees(baseline.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), latest, t.FilePath)))
+            .WithOptions(baseline.Options.WithGeneralDiagnosticOption(ReportDiagnostic.Error).WithNullableContextOptions(NullableContextOptions.Enable));
+        CSharpGeneratorDriver.Create([new NetworkGenerator().AsSourceGenerator()], parseOptions: latest)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.NotEmpty(output.SyntaxTrees.Skip(compilation.SyntaxTrees.Count()));
     }
 }

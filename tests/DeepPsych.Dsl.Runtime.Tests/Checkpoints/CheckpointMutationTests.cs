@@ -37,25 +37,12 @@ public sealed class CheckpointMutationTests : IDisposable
         {
             var (bytes, what) = Mutate(valid, random);
             File.WriteAllBytes(path, bytes);
-            long before = GC.GetAllocatedBytesForCurrentThread(), allocated;
-            try
-            {
-                using (var file = SafeTensors.Open(path))
+            if (FileMutations.Read<CheckpointException>(() =>
+                {
+                    using var file = SafeTensors.Open(path);
                     foreach (var t in file.Tensors) file.ReadFloat32(t.Name);
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            }
-            catch (CheckpointException e)
-            {
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                }, AllocationBound(bytes.Length), $"case {i} ({what})", path))
                 rejected++;
-                Assert.True(e.Message.Contains(path), $"case {i} ({what}): the message does not name the file: {e.Message}");
-            }
-            catch (Exception e)
-            {
-                Assert.Fail($"case {i} ({what}): {e.GetType().Name} escaped instead of CheckpointException: {e.Message}");
-                throw;
-            }
-            Assert.True(allocated <= AllocationBound(bytes.Length), $"case {i} ({what}): allocated {allocated} bytes for a {bytes.Length}-byte file");
         }
         Assert.InRange(rejected, Cases / 2, Cases); // most mutations break the file; a few (data bits) are harmless
     }
@@ -89,35 +76,25 @@ public sealed class CheckpointMutationTests : IDisposable
             var parameters = (float[])target.Parameters.Clone();
             long step = target.Step;
             var state = targetOptimizer.ExportState();
-            long before = GC.GetAllocatedBytesForCurrentThread(), allocated;
-            try
+            long fileBytes = bytes.Length + (weights ? validOptimizer.Length : validWeights.Length);
+            what = $"case {i} ({what})";
+            if (FileMutations.Read<CheckpointException>(() => Checkpoint.Load(target, path, targetOptimizer), AllocationBound(fileBytes), what, path, optimizerPath))
             {
-                Checkpoint.Load(target, path, targetOptimizer);
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                rejected++;
+                Assert.True(parameters.AsSpan().SequenceEqual(target.Parameters), $"{what}: a failed load changed the parameters");
+                Assert.True(step == target.Step, $"{what}: a failed load changed the step");
+                var after = targetOptimizer.ExportState();
+                Assert.True(state.Step == after.Step && state.Buffers.Count == after.Buffers.Count
+                    && state.Hyperparameters.Count == after.Hyperparameters.Count && !state.Hyperparameters.Any(h => after.Hyperparameters[h.Key] != h.Value),
+                    $"{what}: a failed load changed the optimizer");
+            }
+            else
+            {
                 // A harmless mutation loaded: start the next case from a different state again.
                 target.InitializeParameters(i);
                 target.Step = 99;
                 targetOptimizer.ImportState(new Sgd(0.5f, momentum: 0.5f).ExportState());
             }
-            catch (CheckpointException e)
-            {
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                rejected++;
-                Assert.True(e.Message.Contains(path) || e.Message.Contains(optimizerPath), $"case {i} ({what}): the message does not name the file: {e.Message}");
-                Assert.True(parameters.AsSpan().SequenceEqual(target.Parameters), $"case {i} ({what}): a failed load changed the parameters");
-                Assert.True(step == target.Step, $"case {i} ({what}): a failed load changed the step");
-                var after = targetOptimizer.ExportState();
-                Assert.True(state.Step == after.Step && state.Buffers.Count == after.Buffers.Count
-                    && state.Hyperparameters.Count == after.Hyperparameters.Count && !state.Hyperparameters.Any(h => after.Hyperparameters[h.Key] != h.Value),
-                    $"case {i} ({what}): a failed load changed the optimizer");
-            }
-            catch (Exception e)
-            {
-                Assert.Fail($"case {i} ({what}): {e.GetType().Name} escaped instead of CheckpointException: {e.Message}");
-                throw;
-            }
-            long fileBytes = bytes.Length + (weights ? validOptimizer.Length : validWeights.Length);
-            Assert.True(allocated <= AllocationBound(fileBytes), $"case {i} ({what}): allocated {allocated} bytes for {fileBytes} bytes of files");
         }
         Assert.InRange(rejected, Cases / 2, Cases);
     }

@@ -17,6 +17,32 @@ internal static partial class FileMutations
         [0, 0, 0, 0, 0, 0, 0, 0], [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
     ];
 
+    /// <summary>Runs one read of a mutated file: it must succeed or throw <typeparamref name="TException"/> naming one of
+    /// <paramref name="paths"/>, and allocate at most <paramref name="bound"/> bytes. Returns whether it was rejected.</summary>
+    public static bool Read<TException>(Action read, long bound, string what, params string[] paths) where TException : Exception
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread(), allocated;
+        bool rejected = false;
+        try
+        {
+            read();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        catch (TException e)
+        {
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            rejected = true;
+            Assert.True(paths.Any(e.Message.Contains), $"{what}: the message does not name the file: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            Assert.Fail($"{what}: {e.GetType().Name} escaped instead of {typeof(TException).Name}: {e.Message}");
+            throw;
+        }
+        Assert.True(allocated <= bound, $"{what}: allocated {allocated} bytes, the bound is {bound}");
+        return rejected;
+    }
+
     /// <summary>A byte-level mutation of <paramref name="bytes"/>.</summary>
     public static (byte[] Bytes, string What) Bytes(byte[] bytes, Random random)
     {

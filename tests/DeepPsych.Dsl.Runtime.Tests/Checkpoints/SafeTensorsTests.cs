@@ -165,14 +165,23 @@ public sealed class SafeTensorsTests : IDisposable
         var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(PathOf("none.safetensors")));
         Assert.Contains("does not exist", e.Message);
     }
+
     // Regression rows of issue #9's reader table: each gave another exception type or passed a corrupt header.
+
+    /// <summary>Writes a file with <paramref name="header"/> and <paramref name="data"/> and returns what Open throws.</summary>
+    private CheckpointException Refused(string header, byte[] data)
+    {
+        string path = PathOf($"refused-{Guid.NewGuid():N}.safetensors");
+        WriteRaw(path, header, data);
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        Assert.Contains(path, e.Message);
+        return e;
+    }
 
     [Fact]
     public void Duplicate_tensor_name_is_reported()
     {
-        string path = PathOf("dup.safetensors");
-        WriteRaw(path, """{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}""", new byte[8]);
-        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        var e = Refused("""{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}""", new byte[8]);
         Assert.Contains("tensor 'w' twice", e.Message);
         Assert.Equal("w", e.TensorName);
     }
@@ -180,11 +189,8 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void Duplicate_metadata_is_reported()
     {
-        string path = PathOf("dupm.safetensors");
-        WriteRaw(path, """{"__metadata__": {"a": "1", "a": "2"}}""", []);
-        Assert.Contains("'a' twice", Assert.Throws<CheckpointException>(() => SafeTensors.Open(path)).Message);
-        WriteRaw(path, """{"__metadata__": {}, "__metadata__": {}}""", []);
-        Assert.Contains("'__metadata__' twice", Assert.Throws<CheckpointException>(() => SafeTensors.Open(path)).Message);
+        Assert.Contains("'a' twice", Refused("""{"__metadata__": {"a": "1", "a": "2"}}""", []).Message);
+        Assert.Contains("'__metadata__' twice", Refused("""{"__metadata__": {}, "__metadata__": {}}""", []).Message);
     }
 
     [Theory]
@@ -195,9 +201,7 @@ public sealed class SafeTensorsTests : IDisposable
     [InlineData("""{"a": 0}""")]
     public void Non_numeric_data_offsets_are_reported(string offsets)
     {
-        string path = PathOf("off.safetensors");
-        WriteRaw(path, $$$"""{"w": {"dtype": "F32", "shape": [1], "data_offsets": {{{offsets}}}}}""", new byte[4]);
-        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        var e = Refused($$$"""{"w": {"dtype": "F32", "shape": [1], "data_offsets": {{{offsets}}}}}""", new byte[4]);
         Assert.Contains("tensor 'w' has no 'data_offsets' pair of integers", e.Message);
     }
 
@@ -220,9 +224,7 @@ public sealed class SafeTensorsTests : IDisposable
     [InlineData("""{"__metadata__": {"k": "\udc00"}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}""")]
     public void Lone_surrogate_escapes_are_reported(string header)
     {
-        string path = PathOf("sur.safetensors");
-        WriteRaw(path, header, new byte[4]);
-        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        var e = Refused(header, new byte[4]);
         Assert.Contains("holds a JSON string that is not valid Unicode text", e.Message);
     }
 
@@ -233,9 +235,7 @@ public sealed class SafeTensorsTests : IDisposable
     [InlineData("[3037000500, 3037000500]")]             // 4 · (2^31.5)^2: each factor fine, the product not
     public void Shapes_larger_than_the_file_are_reported_without_overflow(string shape)
     {
-        string path = PathOf("big.safetensors");
-        WriteRaw(path, $$$"""{"w": {"dtype": "F32", "shape": {{{shape}}}, "data_offsets": [0, 0]}}""", []);
-        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Open(path));
+        var e = Refused($$$"""{"w": {"dtype": "F32", "shape": {{{shape}}}, "data_offsets": [0, 0]}}""", []);
         Assert.Contains($"tensor 'w' has shape {shape.Replace(",", ", ").Replace(",  ", ", ")} of F32 (more than 9223372036854775807 bytes) but data_offsets [0, 0] span 0 bytes", e.Message);
     }
 
