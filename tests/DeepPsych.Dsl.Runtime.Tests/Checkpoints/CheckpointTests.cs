@@ -219,6 +219,7 @@ public sealed class CheckpointTests : IDisposable
     [InlineData("sgd", "optimizer.weight_decay", "abc", "expected a finite number")]
     [InlineData("sgd", "optimizer.step", "1e20", "expected a step count")]
     [InlineData("sgd", "optimizer.step", "-1", "expected a step count")]
+    [InlineData("sgd", "optimizer.step", "abc", "expected a step count")]
     [InlineData("adamw", "optimizer.beta1", "1", "β1 must lie in [0, 1)")]
     [InlineData("adamw", "optimizer.beta2", "-0.1", "β2 must lie in [0, 1)")]
     [InlineData("adamw", "optimizer.eps", "-1e-8", "ε must be ≥ 0")]

@@ -327,4 +327,12 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.True(File.Exists(held));   // locked by a writer
         Assert.True(File.Exists(other));  // another target's
     }
+
+    [Fact]
+    public void The_directory_flush_after_the_rename_reports_a_directory_it_cannot_open()
+    {
+        AtomicFile.FlushDirectory(_dir); // fsync of a real directory succeeds
+        if (!OperatingSystem.IsWindows())
+            Assert.Throws<IOException>(() => AtomicFile.FlushDirectory(PathOf("missing")));
+    }
 }
