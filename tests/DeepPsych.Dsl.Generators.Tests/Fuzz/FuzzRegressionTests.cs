@@ -112,6 +112,24 @@ public sealed class FuzzRegressionTests
         Assert.Equal("DPD0032", Assert.Single(result.GeneratorDiagnostics).Id);
     }
 
+    [Theory]
+    [InlineData("[MaxPool2D(2, Padding = -1)] public partial Pool P { get; }")]
+    [InlineData("[Conv2D(2, Kernel = 3, Padding = -1)] public partial Conv2D C { get; }")]
+    public void Negative_padding_is_a_DPD_error(string layer)
+    {
+        var result = Holds($$"""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 1, 8, 8 })]
+            public partial class Net
+            {
+                {{layer}}
+                [Flatten] public partial Flatten F { get; }
+                [Dense(2)] public partial Dense Out { get; }
+            }
+            """);
+        Assert.Contains(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error && d.Id.StartsWith("DPD", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_user_constructor_that_chains_to_the_generated_one_compiles_cleanly()
     {
