@@ -4,7 +4,8 @@ namespace DeepPsych.Dsl.Generators.Tests.Fuzz;
 
 /// <summary>The generator's property test (issue #9): seeded random declarations, each checked against
 /// <see cref="GeneratorProperty"/>. CI runs <see cref="DefaultCases"/> cases; the soak sets
-/// DEEPPSYCH_GENERATOR_FUZZ_CASES=100000 (and optionally DEEPPSYCH_GENERATOR_FUZZ_SEED, the first seed).</summary>
+/// DEEPPSYCH_GENERATOR_FUZZ_CASES=100000 (and optionally DEEPPSYCH_GENERATOR_FUZZ_SEED, the first seed, and
+/// DEEPPSYCH_GENERATOR_FUZZ_PROGRESS, a file that gets a line of counts every 500 seeds).</summary>
 public sealed class GeneratorPropertyTests(ITestOutputHelper output)
 {
     public const int DefaultCases = 2000;
@@ -19,9 +20,12 @@ public sealed class GeneratorPropertyTests(ITestOutputHelper output)
         var skipped = new Dictionary<string, int>();
         var failures = new List<string>();
         var kinds = new Dictionary<string, int>();
-        int checkedCases = 0;
+        int checkedCases = 0, violations = 0;
+        string? progress = Environment.GetEnvironmentVariable("DEEPPSYCH_GENERATOR_FUZZ_PROGRESS");
         for (int seed = first; seed < first + cases; seed++)
         {
+            if (progress is not null && (seed - first) % 500 == 0 && seed > first)
+                File.AppendAllText(progress, $"{DateTime.UtcNow:HH:mm:ss} seeds {first}..{seed - 1}: {checkedCases} checked, {seed - first - checkedCases} skipped as known gaps, {violations} violations\n");
             var c = DeclarationFuzzer.Case(seed);
             if (KnownGaps.Find(c) is { } gap)
             {
@@ -31,6 +35,7 @@ public sealed class GeneratorPropertyTests(ITestOutputHelper output)
             checkedCases++;
             var violation = GeneratorProperty.Check(c.Source);
             if (violation is null) continue;
+            violations++;
             kinds[violation.Kind] = kinds.GetValueOrDefault(violation.Kind) + 1;
             if (kinds[violation.Kind] <= 2 && failures.Count < 30)
                 failures.Add($"seed {seed}: {violation}\n[{string.Join(", ", c.Features.Order())}]\n--- shrunk ---\n{GeneratorProperty.Shrink(c.Source, violation)}\n");
