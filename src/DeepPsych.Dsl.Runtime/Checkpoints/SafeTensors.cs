@@ -98,8 +98,9 @@ public static class SafeTensors
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new CheckpointException($"Cannot write '{full}': could not {stage} ({e.GetType().Name}: {e.Message}). " +
-                (File.Exists(full) ? "The existing file is unchanged." : "Nothing was written."), full, inner: e);
+            string state = stage == "flush the directory" ? "The new file is in place, but the rename may not survive a crash."
+                : File.Exists(full) ? "The existing file is unchanged." : "Nothing was written.";
+            throw new CheckpointException($"Cannot write '{full}': could not {stage} ({e.GetType().Name}: {e.Message}). {state}", full, inner: e);
         }
         finally
         {
