@@ -15,8 +15,9 @@ internal static partial class AtomicFile
     /// <summary>How old an unlocked temporary file must be before it counts as orphaned.</summary>
     public static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(1);
 
-    /// <summary>Lets a test corrupt the temporary file between writing and verifying it; null everywhere else.</summary>
-    internal static Action<FileStream>? BeforeVerify;
+    /// <summary>Lets a test corrupt the temporary file between writing and verifying it; unset everywhere else. Async-local,
+    /// so that it affects only the test's own writes, not tests running in parallel.</summary>
+    internal static readonly AsyncLocal<Action<FileStream>?> BeforeVerify = new();
 
     public static string TemporaryPath(string target)
         => Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");

@@ -88,7 +88,7 @@ public static class SafeTensors
                 foreach (var t in tensors) stream.Write(MemoryMarshal.AsBytes(t.Data.Span));
                 stream.Flush(flushToDisk: true);
                 stage = "verify the temporary file";
-                AtomicFile.BeforeVerify?.Invoke(stream);
+                AtomicFile.BeforeVerify.Value?.Invoke(stream);
                 Verify(full, stream, header, tensors);
                 stage = "move the temporary file over the target";
                 File.Move(temp, full, overwrite);

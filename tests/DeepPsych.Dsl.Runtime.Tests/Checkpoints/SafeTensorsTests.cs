@@ -268,7 +268,7 @@ public sealed class SafeTensorsTests : IDisposable
     {
         string path = PathOf("v.safetensors");
         var good = WriteGood(path);
-        AtomicFile.BeforeVerify = stream => { stream.Position = stream.Length - 1; stream.WriteByte(0x55); stream.Flush(); };
+        AtomicFile.BeforeVerify.Value = stream => { stream.Position = stream.Length - 1; stream.WriteByte(0x55); stream.Flush(); };
         CheckpointException e;
         try
         {
@@ -276,7 +276,7 @@ public sealed class SafeTensorsTests : IDisposable
         }
         finally
         {
-            AtomicFile.BeforeVerify = null;
+            AtomicFile.BeforeVerify.Value = null;
         }
         Assert.Contains("tensor 'w' read back differs", e.Message);
         Assert.Contains("not replaced", e.Message);
