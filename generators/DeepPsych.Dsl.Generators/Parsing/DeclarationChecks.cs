@@ -13,8 +13,8 @@ namespace DeepPsych.Dsl.Generators.Parsing;
 /// generated code that does not compile (or nothing at all): a [Network] that is not a class, a generic or static
 /// network, a primary constructor or a parameterless constructor of the user's own (the generator declares that one),
 /// and user members or a class name that collide with the members every network gets. A declaration whose attributes
-/// already carry a compiler error of the user's own (e.g. a named argument given twice, CS1740) produces nothing, so
-/// that error is the only one the user sees.</summary>
+/// already carry a compiler error of the user's own (e.g. a named argument given twice, CS0643) produces nothing, so
+/// that error is the only one the user sees; so does [Network] on two partial declarations of one type (CS0579).</summary>
 internal static class DeclarationChecks
 {
     /// <summary>A result that stops the pipeline for this declaration, or null when the parser may proceed.</summary>
@@ -83,10 +83,12 @@ internal static class DeclarationChecks
         return false;
     }
 
-    /// <summary>The user's own compiler errors in attribute arguments of the class or its members: a named argument
-    /// given twice (CS1740), or an argument that is not a constant (the attribute then binds with error values).</summary>
+    /// <summary>The user's own compiler errors in the attributes of the class or its members: [Network] twice (CS0579), a
+    /// named argument given twice (CS0643), or an argument that is not a constant (it then binds with error values).</summary>
     private static bool HasUserAttributeErrors(INamedTypeSymbol type)
     {
+        // [Network] on two partial declarations of one type (CS0579): each would otherwise produce the same file.
+        if (type.GetAttributes().Count(a => a.AttributeClass?.ToDisplayString() == NetworkParser.NetworkAttributeName) > 1) return true;
         IEnumerable<AttributeData> attributes = type.GetAttributes();
         foreach (var member in type.GetMembers()) attributes = attributes.Concat(member.GetAttributes());
         foreach (var a in attributes)

@@ -83,6 +83,25 @@ public sealed class FuzzRegressionTests
         Assert.Contains(result.Errors, d => d.Id == "CS0643");
     }
 
+    [Fact]
+    public void Network_on_two_partial_declarations_of_one_type_leaves_the_users_CS0579_as_the_only_error()
+    {
+        // Found by the soak (seed 105826): 'Net' and '@Net' are one type; two identical hint names crashed the generator.
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 4 })]
+            internal partial class Net { }
+            [Network(Input = new[] { 4 })]
+            partial class @Net
+            {
+                [Dense(2)] public partial Dense L0 { get; }
+            }
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Sources);
+        Assert.Contains(result.Errors, d => d.Id == "CS0579");
+    }
+
     [Theory]
     [InlineData("public partial record Net { [Dense(120)] public partial Dense D { get; } }", "DPD0030")]
     [InlineData("public partial record struct Net { [Dense(120)] public partial Dense D { get; } }", "DPD0030")]

@@ -36,6 +36,7 @@ public sealed class GeneratorPropertyTests(ITestOutputHelper output)
             var violation = GeneratorProperty.Check(c.Source);
             if (violation is null) continue;
             violations++;
+            if (progress is not null) File.AppendAllText(progress, $"seed {seed}: {violation}\n");
             kinds[violation.Kind] = kinds.GetValueOrDefault(violation.Kind) + 1;
             if (kinds[violation.Kind] <= 2 && failures.Count < 30)
                 failures.Add($"seed {seed}: {violation}\n[{string.Join(", ", c.Features.Order())}]\n--- shrunk ---\n{GeneratorProperty.Shrink(c.Source, violation)}\n");
