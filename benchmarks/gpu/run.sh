@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 pub="$here/publish"
 if [ "${1:-}" = publish ]; then
-  dotnet publish "$here/DeepPsych.Dsl.GpuCheck" -c Release -r linux-x64 --self-contained -p:PublishTrimmed=true \
+  dotnet publish "$here/DeepPsych.Dsl.GpuCheck" -c Release -r linux-x64 --self-contained \
     -o "$pub" --artifacts-path "${ARTIFACTS:-/tmp/art-gpucheck}"
   du -sh "$pub"
   exit 0

@@ -1,3 +1,5 @@
+using DeepPsych.Dsl;
+using DeepPsych.Dsl.Devices;
 using DeepPsych.Dsl.Training;
 using Spectre.Console;
 
@@ -8,7 +10,6 @@ public sealed class BatchCurve : ITrainingCallback
 {
     public List<(long Step, float Loss)> Points { get; } = [];
     public void OnBatchEnd(in BatchEndInfo batch) => Points.Add((batch.Step, batch.Loss));
-    public void OnEpochEnd(EpochEndContext context) { }
 }
 
 /// <summary>Running figures over the last batches: loss, accuracy, images per second.</summary>
@@ -30,12 +31,47 @@ public sealed class RunningFigures(int window = 50)
         _samples += batch.Samples;
     }
 
-    public string Describe(in BatchEndInfo b)
-        => $"epoch {b.Epoch + 1}/{b.TotalEpochs} batch {b.Batch + 1}/{b.BatchesPerEpoch}  loss {Loss:F4}  acc {(double.IsNaN(Accuracy) ? "n/a" : Accuracy.ToString("P1"))}  {ImagesPerSecond:N0} img/s";
+    /// <summary>The figures as one line of at most <paramref name="width"/> characters: the longest of a few forms that
+    /// fits (dropping throughput, then accuracy, then words), so a live bar never wraps.</summary>
+    public string Describe(in BatchEndInfo b, int width = int.MaxValue)
+    {
+        string acc = double.IsNaN(Accuracy) ? "n/a" : Accuracy.ToString("P1");
+        string[] forms =
+        [
+            $"epoch {b.Epoch + 1}/{b.TotalEpochs} batch {b.Batch + 1}/{b.BatchesPerEpoch}  loss {Loss:F4}  acc {acc}  {ImagesPerSecond:N0} img/s",
+            $"epoch {b.Epoch + 1}/{b.TotalEpochs} batch {b.Batch + 1}/{b.BatchesPerEpoch}  loss {Loss:F4}  acc {acc}",
+            $"{b.Epoch + 1}/{b.TotalEpochs} {b.Batch + 1}/{b.BatchesPerEpoch} loss {Loss:F3} acc {acc}",
+            $"{b.Epoch + 1}/{b.TotalEpochs} loss {Loss:F3}",
+        ];
+        foreach (var form in forms) if (form.Length <= width) return form;
+        return forms[^1][..Math.Max(0, width)];
+    }
+}
+
+/// <summary>The live bar's layout for a terminal <c>width</c> columns wide: a bar, the percentage and the time left at
+/// fixed widths, and what is left for the description (<see cref="RunningFigures.Describe"/>). Spectre separates columns by
+/// one space; one column is kept free because a line that fills the last column wraps in many terminals.</summary>
+public readonly record struct ProgressLayout(int BarWidth, int DescriptionWidth)
+{
+    public const int PercentageWidth = 4, RemainingWidth = 8;
+
+    public static ProgressLayout For(int width)
+    {
+        int bar = Math.Clamp(width / 6, 5, 30);
+        return new ProgressLayout(bar, Math.Max(10, width - 1 - bar - PercentageWidth - RemainingWidth - 3));
+    }
+
+    public ProgressColumn[] Columns() =>
+    [
+        new TaskDescriptionColumn { Alignment = Justify.Left },
+        new ProgressBarColumn { Width = BarWidth },
+        new PercentageColumn(),
+        new RemainingTimeColumn(),
+    ];
 }
 
 /// <summary>Drives the live Spectre.Console progress bar.</summary>
-public sealed class ProgressCallback(ProgressTask task, long totalSteps) : ITrainingCallback
+public sealed class ProgressCallback(ProgressTask task, long totalSteps, IAnsiConsole console, ProgressLayout layout) : ITrainingCallback
 {
     private readonly RunningFigures _figures = new();
 
@@ -43,11 +79,10 @@ public sealed class ProgressCallback(ProgressTask task, long totalSteps) : ITrai
     {
         _figures.Add(batch);
         task.Value = Math.Min(totalSteps, batch.Step);
-        task.Description = _figures.Describe(batch);
+        task.Description = Markup.Escape(_figures.Describe(batch, layout.DescriptionWidth));
     }
 
-    public void OnEpochEnd(EpochEndContext context)
-        => AnsiConsole.MarkupLine($"epoch {context.Epoch + 1}: test accuracy [bold]{context.Metrics.TestAccuracy:P2}[/], test loss {context.Metrics.TestLoss:F4}");
+    public void OnEpochEnd(EpochEndContext context) => console.WriteLine(TrainingJob.EpochLine(context));
 }
 
 /// <summary>Progress as plain lines, for logs and terminals without live rendering.</summary>
@@ -65,6 +100,14 @@ public sealed class PlainProgress(TextWriter writer, long totalSteps, int every)
         writer.WriteLine($"{_figures.Describe(batch)}  eta {TimeSpan.FromSeconds(Math.Max(0, eta)):mm\\:ss}");
     }
 
-    public void OnEpochEnd(EpochEndContext context)
-        => writer.WriteLine($"epoch {context.Epoch + 1}: test accuracy {context.Metrics.TestAccuracy:P2}, test loss {context.Metrics.TestLoss:F4}");
+    public void OnEpochEnd(EpochEndContext context) => writer.WriteLine(TrainingJob.EpochLine(context));
+}
+
+/// <summary>Evaluates on the generated CPU forward while training runs on ILGPU's CPU accelerator. That accelerator
+/// simulates a GPU thread by thread (hundreds of times slower than the CPU path); the weights are the same, so the
+/// figures are too, and an evaluation of the 10,000 test images takes seconds instead of minutes.</summary>
+public sealed class ValidateOnCpuPath(LeNet5 network, IDeviceBackend device) : ITrainingCallback
+{
+    public void OnValidationBegin(Trainer trainer) => network.UseDevice(null);
+    public void OnValidationEnd(Trainer trainer) => network.UseDevice(device);
 }

@@ -41,14 +41,18 @@ public sealed record Options
           --backend NAME      cpu (default: the vectorized CPU path), or an ILGPU device: ilgpu-cpu, opencl[:i], cuda[:i]
                               (OpenCL on the CPU through PoCL is slow but correct; the run names the devices present)
           --threads N         threads for data-parallel batches (default: all cores)
-          --limit N           train on the first N images only (quick runs)
+          --limit N           train on the first N training images only (quick runs; the test set stays whole)
           --overwrite         replace files in an existing output folder
           --plain             plain log lines instead of the live progress bar
           --help              this text
+
+        A flag's value may also follow an equals sign: --epochs=1.
         """;
 
     public static Options Parse(string[] args)
     {
+        // --flag=value is --flag value (GNU style).
+        args = Examples.Plotting.CommandLine.ExpandEquals(args);
         var o = new Options();
         for (int i = 0; i < args.Length; i++)
         {
@@ -65,7 +69,7 @@ public sealed record Options
                 "--schedule" => o with { Schedule = OneOf(flag, Value(), "onecycle", "cosine", "step", "constant") },
                 "--weight-decay" => o with { WeightDecay = Float() },
                 "--momentum" => o with { Momentum = Float() },
-                "--seed" => o with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--seed" => o with { Seed = Value() is var v && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed : throw new ArgumentException($"--seed needs a whole number, not '{v}'.") },
                 "--data" => o with { Data = Value() },
                 "--output" => o with { Output = Value() },
                 "--backend" => o with { Backend = ParseBackend(Value()) },

@@ -1,5 +1,6 @@
 using DeepPsych.Dsl;
 using DeepPsych.Dsl.Training;
+using Examples.Plotting;
 using SkiaSharp;
 
 namespace Examples.FashionMnist;
@@ -14,10 +15,10 @@ public static class Reports
         var smoothed = Smooth(curve.Points.Select(p => (double)p.Loss).ToArray(), 50);
         var batches = plot.Add.ScatterLine(steps, smoothed);
         batches.LegendText = "training loss (mean of last 50 batches)";
-        var epochs = history.Epochs.Where(e => e.TestLoss is not null).ToArray();
+        var epochs = history.Epochs.Where(e => e.ValLoss is not null).ToArray();
         if (epochs.Length > 0)
         {
-            var test = plot.Add.Scatter(epochs.Select(e => (double)e.Steps).ToArray(), epochs.Select(e => e.TestLoss!.Value).ToArray());
+            var test = plot.Add.Scatter(epochs.Select(e => (double)e.Steps).ToArray(), epochs.Select(e => e.ValLoss!.Value).ToArray());
             test.LegendText = "test loss (end of epoch)";
             test.MarkerSize = 10;
         }
@@ -28,19 +29,22 @@ public static class Reports
         plot.SavePng(path, 900, 500);
     }
 
-    public static void AccuracyCurve(TrainingHistory history, string path)
+    public static void AccuracyCurve(TrainingHistory history, string path) => AccuracyPlot(history).SavePng(path, 900, 500);
+
+    /// <summary>Train and test accuracy per epoch, on an axis of whole epochs.</summary>
+    public static ScottPlot.Plot AccuracyPlot(TrainingHistory history)
     {
         var plot = new ScottPlot.Plot();
-        double[] epochs = history.Epochs.Select(e => (double)e.Epoch + 1).ToArray();
-        var train = plot.Add.Scatter(epochs, history.Epochs.Select(e => e.TrainAccuracy * 100).ToArray());
-        train.LegendText = "train";
-        var test = plot.Add.Scatter(epochs, history.Epochs.Select(e => (e.TestAccuracy ?? double.NaN) * 100).ToArray());
-        test.LegendText = "test";
+        double[] epochs = history.Epochs.Select(e => (double)e.Number).ToArray();
+        var train = plot.Add.Scatter(epochs, history.Epochs.Select(e => (e.TrainAccuracy ?? double.NaN) * 100).ToArray());
+        train.LegendText = "train (training mode, during the epoch)";
+        var test = plot.Add.Scatter(epochs, history.Epochs.Select(e => (e.ValAccuracy ?? double.NaN) * 100).ToArray());
+        test.LegendText = "test (after the epoch)";
         plot.Title("LeNet-5 on Fashion-MNIST: accuracy");
-        plot.XLabel("epoch");
+        Plots.EpochAxis(plot, Math.Max(history.PlannedEpochs, history.Epochs.Count));
         plot.YLabel("accuracy (%)");
         plot.ShowLegend(ScottPlot.Alignment.LowerRight);
-        plot.SavePng(path, 900, 500);
+        return plot;
     }
 
     public static void ConfusionMatrix(EvaluationResult result, string path)

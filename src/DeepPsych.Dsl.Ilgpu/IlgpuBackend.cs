@@ -26,6 +26,7 @@ public sealed class IlgpuBackend : IDeviceBackend
     private readonly IlgpuKernels _kernels;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _dummy;
     private MemoryBuffer1D<float, Stride1D.Dense>? _scratch;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _statistics;
     private bool _disposed;
 
     internal IlgpuBackend(Device device, Context context, Accelerator accelerator)
@@ -62,6 +63,7 @@ public sealed class IlgpuBackend : IDeviceBackend
         if (_disposed) return;
         _disposed = true;
         _scratch?.Dispose();
+        _statistics?.Dispose();
         _dummy.Dispose();
         Accelerator.Dispose();
         _context.Dispose();
@@ -132,6 +134,36 @@ public sealed class IlgpuBackend : IDeviceBackend
         double s = 0;
         foreach (float v in host) s += v;
         return s;
+    }
+
+    /// <summary>Threads of the first stage of <see cref="Statistics"/>; each sums every <c>StatisticsParts</c>-th element.</summary>
+    private const int StatisticsParts = 1024;
+
+    /// <inheritdoc/>
+    public BlockStatistics Statistics(DeviceView<float> view)
+    {
+        if (view.IsEmpty) return new BlockStatistics(0, true);
+        _statistics ??= Accelerator.Allocate1D<float>(2 * StatisticsParts + 2);
+        ArrayView<float> partial = _statistics.View;
+        _kernels.StatisticsPartial(StatisticsParts, view.Length, StatisticsParts, View(view), partial);
+        _kernels.StatisticsFinish(1, StatisticsParts, partial);
+        Span<float> result = stackalloc float[2];
+        Accelerator.Synchronize();
+        partial.SubView(2 * StatisticsParts, 2).CopyToCPU(result);
+        return new BlockStatistics(result[0], result[1] == 0f);
+    }
+
+    /// <inheritdoc/>
+    public void Scale(DeviceView<float> view, float factor)
+    {
+        if (!view.IsEmpty) _kernels.Scale(view.Length, View(view), factor);
+    }
+
+    /// <inheritdoc/>
+    public void Clamp(DeviceView<float> view, float limit)
+    {
+        if (!(limit > 0)) throw new ArgumentOutOfRangeException(nameof(limit), limit, "Clamp: the limit must be positive.");
+        if (!view.IsEmpty) _kernels.Clamp(view.Length, View(view), limit);
     }
 
     // ---- conv ----

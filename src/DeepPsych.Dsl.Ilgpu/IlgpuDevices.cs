@@ -48,6 +48,10 @@ public sealed class IlgpuDevices : IDeviceProvider
     /// <inheritdoc/>
     IDeviceBackend IDeviceProvider.Open(Device device) => Open(device);
 
+    /// <summary>"there is no OpenCL device", "there is 1 OpenCL device", "there are 2 OpenCL devices".</summary>
+    internal static string ThereAre(int count, string noun) =>
+        count switch { 0 => $"there is no {noun}", 1 => $"there is 1 {noun}", _ => $"there are {count} {noun}s" };
+
     /// <summary>Opens <paramref name="device"/> on ILGPU (kernels load lazily; call <see cref="IDeviceBackend.WarmUp"/> to load them all now).</summary>
     /// <exception cref="DeviceNotAvailableException">No such device; the message lists the devices present.</exception>
     public static IlgpuBackend Open(Device device)
@@ -68,7 +72,7 @@ public sealed class IlgpuDevices : IDeviceProvider
                 {
                     var devices = context.GetCLDevices();
                     if (device.Index >= devices.Count)
-                        throw new DeviceNotAvailableException(device, $"there are {devices.Count} OpenCL devices (is an ICD such as pocl-opencl-icd installed, and libOpenCL.so from ocl-icd-opencl-dev?).", Describe(context));
+                        throw new DeviceNotAvailableException(device, $"{ThereAre(devices.Count, "OpenCL device")} (is an ICD such as pocl-opencl-icd installed, and libOpenCL.so from ocl-icd-opencl-dev?).", Describe(context));
                     var cl = devices[device.Index];
                     OpenClCompatibility.EnableGenericAddressSpace(cl);
                     accelerator = cl.CreateAccelerator(context);
@@ -78,7 +82,7 @@ public sealed class IlgpuDevices : IDeviceProvider
                 {
                     var devices = context.GetCudaDevices();
                     if (device.Index >= devices.Count)
-                        throw new DeviceNotAvailableException(device, $"there are {devices.Count} CUDA devices (is the NVIDIA driver installed?).", Describe(context));
+                        throw new DeviceNotAvailableException(device, $"{ThereAre(devices.Count, "CUDA device")} (is the NVIDIA driver installed?).", Describe(context));
                     accelerator = devices[device.Index].CreateAccelerator(context);
                     break;
                 }

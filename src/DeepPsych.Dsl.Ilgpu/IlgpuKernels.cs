@@ -30,6 +30,10 @@ internal sealed class IlgpuKernels(Accelerator accelerator)
     private Action<Index1D, int, int, ArrayView<float>, ArrayView<float>>? _addRows;
     private Action<Index1D, ArrayView<float>, float>? _fill;
     private Action<Index1D, ArrayView<float>, ArrayView<float>>? _add;
+    private Action<Index1D, ArrayView<float>, float>? _scale;
+    private Action<Index1D, ArrayView<float>, float>? _clamp;
+    private Action<Index1D, int, int, ArrayView<float>, ArrayView<float>>? _statisticsPartial;
+    private Action<Index1D, int, ArrayView<float>>? _statisticsFinish;
     private Action<Index1D, PoolShape, ArrayView<float>, ArrayView<float>, ArrayView<int>>? _maxForward;
     private Action<Index1D, PoolShape, ArrayView<float>, ArrayView<int>, ArrayView<float>>? _maxBackward;
     private Action<Index1D, PoolShape, int, ArrayView<float>, ArrayView<float>>? _avgForward;
@@ -62,6 +66,10 @@ internal sealed class IlgpuKernels(Accelerator accelerator)
     public Action<Index1D, int, int, ArrayView<float>, ArrayView<float>> AddRows => _addRows ??= _acc.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>>(MemoryKernels.AddRows);
     public Action<Index1D, ArrayView<float>, float> Fill => _fill ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(MemoryKernels.Fill);
     public Action<Index1D, ArrayView<float>, ArrayView<float>> Add => _add ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(MemoryKernels.Add);
+    public Action<Index1D, ArrayView<float>, float> Scale => _scale ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(MemoryKernels.Scale);
+    public Action<Index1D, ArrayView<float>, float> Clamp => _clamp ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(MemoryKernels.Clamp);
+    public Action<Index1D, int, int, ArrayView<float>, ArrayView<float>> StatisticsPartial => _statisticsPartial ??= _acc.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>>(MemoryKernels.StatisticsPartial);
+    public Action<Index1D, int, ArrayView<float>> StatisticsFinish => _statisticsFinish ??= _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>>(MemoryKernels.StatisticsFinish);
     public Action<Index1D, PoolShape, ArrayView<float>, ArrayView<float>, ArrayView<int>> MaxPoolForward => _maxForward ??= _acc.LoadAutoGroupedStreamKernel<Index1D, PoolShape, ArrayView<float>, ArrayView<float>, ArrayView<int>>(PoolingKernels.MaxForward);
     public Action<Index1D, PoolShape, ArrayView<float>, ArrayView<int>, ArrayView<float>> MaxPoolBackward => _maxBackward ??= _acc.LoadAutoGroupedStreamKernel<Index1D, PoolShape, ArrayView<float>, ArrayView<int>, ArrayView<float>>(PoolingKernels.MaxBackward);
     public Action<Index1D, PoolShape, int, ArrayView<float>, ArrayView<float>> AvgPoolForward => _avgForward ??= _acc.LoadAutoGroupedStreamKernel<Index1D, PoolShape, int, ArrayView<float>, ArrayView<float>>(PoolingKernels.AvgForward);
@@ -83,7 +91,7 @@ internal sealed class IlgpuKernels(Accelerator accelerator)
             _ = ConvForward(act); _ = DenseForward(act); _ = ActivationForward(act); _ = ActivationBackward(act); _ = ActivationDerivative(act);
         }
         _ = ConvBackwardData; _ = ConvBackwardWeights; _ = DenseBackwardData; _ = DenseBackwardWeights; _ = BiasGradient; _ = AddRows;
-        _ = Fill; _ = Add; _ = MaxPoolForward; _ = MaxPoolBackward; _ = AvgPoolForward; _ = AvgPoolBackward;
+        _ = Fill; _ = Add; _ = Scale; _ = Clamp; _ = StatisticsPartial; _ = StatisticsFinish; _ = MaxPoolForward; _ = MaxPoolBackward; _ = AvgPoolForward; _ = AvgPoolBackward;
         _ = GlobalAvgPoolForward; _ = GlobalAvgPoolBackward; _ = DropoutForward; _ = DropoutBackward; _ = SoftmaxCrossEntropy; _ = Mse; _ = Sgd; _ = Adam;
     }
 

@@ -2,7 +2,7 @@ using DeepPsych.Dsl.Ops;
 
 namespace DeepPsych.Dsl.Ilgpu;
 
-/// <summary>Host-side shape checks for the device ops, with the CPU ops' messages (the geometry validators there are internal).</summary>
+/// <summary>Host-side shape checks for the device ops, with the CPU ops' messages (convolution geometry: the runtime's Conv2DGeometry.Validate).</summary>
 internal static class Shapes
 {
     public static void Length(string op, string name, long actual, long expected, string expectedShape)
@@ -12,13 +12,7 @@ internal static class Shapes
 
     public static void Conv(string op, in Conv2DGeometry g, int batch, int xLength, int wLength)
     {
-        if (g.InChannels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.OutChannels <= 0 || g.KernelH <= 0 || g.KernelW <= 0
-            || g.StrideH <= 0 || g.StrideW <= 0 || g.PadH < 0 || g.PadW < 0 || g.DilationH <= 0 || g.DilationW <= 0 || g.Groups <= 0)
-            throw new ArgumentException($"{op}: invalid geometry {g}: sizes, kernel, stride, dilation and groups must be positive and padding non-negative.");
-        if (g.InChannels % g.Groups != 0 || g.OutChannels % g.Groups != 0)
-            throw new ArgumentException($"{op}: {g.InChannels} input and {g.OutChannels} output channels must both be divisible by groups={g.Groups}.");
-        if (g.OutHeight <= 0 || g.OutWidth <= 0)
-            throw new ArgumentException($"{op}: kernel {g.KernelH}x{g.KernelW} (dilation {g.DilationH}x{g.DilationW}) does not fit the {g.InHeight}x{g.InWidth} input with padding {g.PadH}x{g.PadW}.");
+        g.Validate(op);   // the runtime's one geometry check
         if (batch < 0) throw new ArgumentException($"{op}: batch is {batch}.");
         Length(op, "x", xLength, (long)batch * g.InputLength, $"{batch}x{g.InChannels}x{g.InHeight}x{g.InWidth}");
         Length(op, "w", wLength, g.WeightLength, $"{g.OutChannels}x{g.InChannels / g.Groups}x{g.KernelH}x{g.KernelW}");

@@ -1,3 +1,6 @@
+// Also compiled into the generator as linked source (see its .csproj): names, defaults and formulas written once.
+using System;
+
 namespace DeepPsych.Dsl;
 
 /// <summary>Declares a partial class as a network. The generator reads its attributed <c>partial</c> properties in
@@ -133,4 +136,11 @@ public sealed class DropoutAttribute(double rate) : LayerAttribute
 {
     /// <summary>Probability of dropping an element, in [0, 1).</summary>
     public double Rate { get; } = rate;
+}
+
+/// <summary>The identity, y = x, on any shape (PyTorch's <c>nn.Identity</c>): a named point in the network that costs
+/// nothing (a view, no copy). Declared with the <see cref="Identity"/> property type.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class IdentityAttribute : LayerAttribute
+{
 }

@@ -1,3 +1,4 @@
+// Also compiled into the generator as linked source (see its .csproj): names, defaults and formulas written once.
 namespace DeepPsych.Dsl;
 
 /// <summary>Element-wise activation functions. Each can stand alone (<see cref="ActivationAttribute"/>) or be fused

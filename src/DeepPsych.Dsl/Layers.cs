@@ -47,3 +47,6 @@ public sealed class Dropout(string name, int[] outputShape) : Layer(name, "Dropo
 
 /// <summary>A flatten layer (a view: no copy, no cost).</summary>
 public sealed class Flatten(string name, int[] outputShape) : Layer(name, "Flatten", outputShape, 0, []);
+
+/// <summary>An identity layer (a view: no copy, no cost).</summary>
+public sealed class Identity(string name, int[] outputShape) : Layer(name, "Identity", outputShape, 0, []);

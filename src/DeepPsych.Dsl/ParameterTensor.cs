@@ -6,8 +6,9 @@ public sealed class ParameterTensor
 {
     private readonly float[] _values;
     private readonly float[] _gradients;
+    private IHostBlockAccess? _access;
 
-    /// <summary>Creates a view of <paramref name="length"/> floats at <paramref name="offset"/> in both blocks.</summary>
+    /// <summary>Creates a view of the product of <paramref name="shape"/> floats at <paramref name="offset"/> in both blocks.</summary>
     public ParameterTensor(string name, int[] shape, int offset, float[] values, float[] gradients, int fanIn = 0, int fanOut = 0, Init init = Init.Auto)
     {
         Name = name;
@@ -41,11 +42,31 @@ public sealed class ParameterTensor
     /// <summary>Whether this tensor is a bias (initialised to zero).</summary>
     public bool IsBias => Name.EndsWith(".bias", StringComparison.Ordinal);
 
-    /// <summary>The values, a view into the network's parameter block.</summary>
-    public Span<float> Values => _values.AsSpan(Offset, Length);
-    /// <summary>The accumulated gradients, a view into the network's gradient block.</summary>
-    public Span<float> Gradients => _gradients.AsSpan(Offset, Length);
+    /// <summary>The values, a view into the network's parameter block (brought down first when the network runs on a device).</summary>
+    public Span<float> Values
+    {
+        get { _access?.BeforeHostAccess(gradients: false); return _values.AsSpan(Offset, Length); }
+    }
+
+    /// <summary>The accumulated gradients, a view into the network's gradient block (brought down first when the network runs on a device).</summary>
+    public Span<float> Gradients
+    {
+        get { _access?.BeforeHostAccess(gradients: true); return _gradients.AsSpan(Offset, Length); }
+    }
+
+    /// <summary>For generated code: routes every host access of <see cref="Values"/> and <see cref="Gradients"/> through
+    /// <paramref name="access"/> while the network's blocks live on a device (null: host only).</summary>
+    public void AttachHostAccess(IHostBlockAccess? access) => _access = access;
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} [{string.Join("x", Shape)}]";
+}
+
+/// <summary>Told before the host reads or writes a network's parameter or gradient block, so a device that holds newer
+/// values can bring them down first and upload the host's values again before its next use (see
+/// <c>DeepPsych.Dsl.Devices.DeviceTrainingState</c>).</summary>
+public interface IHostBlockAccess
+{
+    /// <summary>The host is about to read or write the parameter block (<paramref name="gradients"/> false) or the gradient block.</summary>
+    void BeforeHostAccess(bool gradients);
 }

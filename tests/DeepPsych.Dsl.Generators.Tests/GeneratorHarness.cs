@@ -15,7 +15,7 @@ public static class GeneratorHarness
     private static readonly MetadataReference[] References =
     [
         .. Net100.References.All,
-        MetadataReference.CreateFromFile(typeof(DeepPsych.Dsl.NetworkAttribute).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(DeepPsych.Dsl.INeuralNetwork).Assembly.Location),   // the contract (its attributes are also linked into the generator as internal types)
         MetadataReference.CreateFromFile(typeof(DeepPsych.Dsl.Execution.WorkerPool).Assembly.Location),
     ];
 

@@ -17,6 +17,9 @@ public abstract class BackendFixture : IDisposable
         }
     }
 
+    /// <summary>A fixture around a backend opened by the subclass (e.g. with a non-default ILGPU context).</summary>
+    protected BackendFixture(IDeviceBackend backend) => Backend = backend;
+
     /// <summary>The backend, or null when the device is absent.</summary>
     public IDeviceBackend? Backend { get; }
 

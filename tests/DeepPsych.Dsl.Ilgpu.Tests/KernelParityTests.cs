@@ -319,6 +319,46 @@ public abstract class KernelParityTests(BackendFixture fixture)
         }
     }
 
+    /// <summary>Statistics (Σ x², all finite) against <see cref="GradientClipping.GlobalNorm"/> in double, over lengths below,
+    /// at and above the reduction's 1024 partial sums; a NaN or an ∞ anywhere is reported as not finite, huge finite values are not.</summary>
+    [SkippableFact]
+    public void Statistics_matches_the_host_norm_and_finds_NaN_and_infinity()
+    {
+        foreach (int n in new[] { 1, 7, 1024, 3001 })
+        {
+            var x = Rand(n, 60 + n);
+            using var bx = Up(x);
+            var s = B.Statistics(bx);
+            double norm = GradientClipping.GlobalNorm(x);
+            Assert.True(s.AllFinite, $"n={n}: finite values reported as not finite");
+            Tolerance.AssertClose([(float)(norm * norm)], [(float)s.SumOfSquares], Tolerance.Ops, $"Σ x² over {n}");
+            foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+            {
+                var y = (float[])x.Clone();
+                y[n - 1] = bad;
+                using var by = Up(y);
+                Assert.False(B.Statistics(by).AllFinite, $"n={n}: {bad} at the end not found");
+            }
+        }
+        using var huge = Up([3e38f, 3e38f]);
+        Assert.True(B.Statistics(huge).AllFinite, "Σ x² overflows, but every element is finite");
+    }
+
+    /// <summary>Scale and Clamp against <see cref="GradientClipping"/>'s host loops (exact: one multiply or compare per element).</summary>
+    [SkippableFact]
+    public void Scale_and_Clamp_match_gradient_clipping_on_the_host()
+    {
+        var x = Rand(37, 70, -3f, 3f);
+        x[5] = float.NaN;
+        using var bx = Up(x);
+        B.Scale(bx, 0.75f);
+        B.Clamp(bx, 1.5f);
+        var expected = (float[])x.Clone();
+        for (int i = 0; i < expected.Length; i++) expected[i] *= 0.75f;
+        GradientClipping.ClipByValue(expected, 1.5f);
+        Tolerance.AssertClose(expected, Down(bx), new Tolerance(0, 0), "scale 0.75 then clamp ±1.5");
+    }
+
     private static float[] Mask(int n)
     {
         var m = new float[n];

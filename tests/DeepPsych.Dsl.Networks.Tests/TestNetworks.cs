@@ -15,6 +15,7 @@ public partial class Zoo
     [MaxPool2D(2, Stride = 1)] public partial Pool Down { get; }
     [Conv2D(5, Kernel = 2, Activation = Act.Tanh)] public partial Conv2D Mix { get; }
     [GlobalAvgPool] public partial Pool Global { get; }
+    [Identity] public partial Identity Same { get; }
     [Flatten] public partial Flatten Flat { get; }
     [Dense(7, Bias = false, Activation = Act.Softplus)] public partial Dense Hidden { get; }
     [Dense(3)] public partial Dense Logits { get; }

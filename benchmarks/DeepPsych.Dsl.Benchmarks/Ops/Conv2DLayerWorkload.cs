@@ -15,10 +15,13 @@ public sealed class Conv2DLayerWorkload
     private int _shards;
 
     /// <summary>Default: 3×3, 64 → 64 channels, pad 1, on 32 × 64 × 56 × 56 (the ResNet/VGG workhorse).</summary>
-    public Conv2DLayerWorkload(int batch = 32, int channels = 64, int size = 56)
+    public Conv2DLayerWorkload() : this(ConvShape.Named("conv3x3_64")) { }
+
+    public Conv2DLayerWorkload(ConvShape shape)
     {
-        Geometry = new Conv2DGeometry(channels, size, size, channels, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        Batch = batch;
+        Geometry = shape.Geometry;
+        Batch = shape.Batch;
+        int batch = Batch, channels = Geometry.OutChannels;
         var rng = new Random(7);
         float[] Random(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() - 0.5); return a; }
         _x = Random(batch * Geometry.InputLength);

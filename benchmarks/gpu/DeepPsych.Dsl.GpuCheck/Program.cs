@@ -3,9 +3,9 @@ using System.Globalization;
 using DeepPsych.Dsl;
 using DeepPsych.Dsl.Devices;
 using DeepPsych.Dsl.Ilgpu;
-using DeepPsych.Dsl.Ilgpu.Training;
 using DeepPsych.Dsl.Ops;
 using DeepPsych.Dsl.Optimizers;
+using Examples.FashionMnist;
 
 // GPU check: parity of the device kernels against the CPU ops, then timings. Prints human-readable lines, and
 // machine-readable "RESULT name value unit" lines that benchmarks/gpu/compare.py pairs with PyTorch's figures.
@@ -30,17 +30,20 @@ Console.WriteLine($"warm-up (load every kernel): {sw.Elapsed.TotalSeconds:F2} s"
 int failures = Parity.Run(backend);
 Console.WriteLine(failures == 0 ? "parity: all checks passed" : $"parity: {failures} checks FAILED");
 
-// ---- LeNet-5 training step (forward, softmax CE, backward, SGD momentum update), whole step on the device ----
+// ---- LeNet-5 training step: the generated network on the device (forward, softmax CE, backward, SGD momentum update);
+//      parameters, gradients and momentum stay there, per step only the batch goes up and the losses come down ----
 foreach (int batch in small ? new[] { 4 } : new[] { 64, 1024 })
 {
-    using var net = new DeviceSequential(backend, Architectures.LeNet5, (1, 28, 28), batch);
+    var net = new LeNet5();
     net.InitializeParameters(1);
+    net.UseDevice(backend);
     var rng = new Random(2);
     var x = new float[batch * 784]; for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
     var y = new int[batch]; for (int i = 0; i < batch; i++) y[i] = rng.Next(10);
     var sgd = new Sgd(0.01f, momentum: 0.9f);
-    void Step() { net.ZeroGradients(); net.ComputeGradients(x, y, batch); net.Update(sgd); }
+    void Step() { net.ZeroGradients(); net.ComputeGradients(x, y, batch); sgd.Step(net); }
     double seconds = Time(Step, small ? 2 : 20, backend);
+    net.UseDevice(null);
     Console.WriteLine($"LeNet-5 train step, batch {batch}: {seconds * 1e3:F2} ms = {batch / seconds:F0} images/s");
     Console.WriteLine($"RESULT lenet_train_b{batch} {batch / seconds:G4} images/s");
 }

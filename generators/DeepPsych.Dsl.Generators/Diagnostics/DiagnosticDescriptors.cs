@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace DeepPsych.Dsl.Generators.Diagnostics;
@@ -9,11 +10,21 @@ internal static class DiagnosticDescriptors
 {
     private const string Category = "DeepPsych.Dsl";
 
+    /// <summary>Where each id's page lives: docs/diagnostics/&lt;id&gt;.md in the repository named by the build
+    /// (Directory.Build.props' RepositoryUrl, stamped into this assembly by the project file). Declared before the
+    /// descriptors so it is initialised first.</summary>
+    private static readonly string HelpLinkBase =
+        typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "DiagnosticsHelpLinkBase")?.Value ?? "";
+
+    /// <summary>The help link of a diagnostic id: every descriptor gets its page from here, new ids included.</summary>
+    public static string HelpLink(string id) => HelpLinkBase + id + ".md";
+
     private static DiagnosticDescriptor Error(string id, string title, string message)
-        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
     private static DiagnosticDescriptor Warning(string id, string title, string message)
-        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
     public static readonly DiagnosticDescriptor NetworkNotPartial = Error("DPD0001",
         "Network class must be partial",

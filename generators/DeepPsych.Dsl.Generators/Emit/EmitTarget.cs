@@ -1,7 +1,8 @@
 namespace DeepPsych.Dsl.Generators.Emit;
 
 /// <summary>Where emitted statements run: the CPU path (spans over workspace arrays, <c>Conv2DOp.Forward(...)</c>) or a
-/// device (views over device buffers, <c>b.Conv2DForward(...)</c> on an IDeviceBackend). The layer emitter writes each
+/// device (views over device buffers, <c>b.Conv2DForward(...)</c> on an IDeviceBackend). Every name from outside the
+/// user's class is global::-qualified, so a user type named Span or Conv2DOp cannot capture it. The layer emitter writes each
 /// layer once and asks the target for the few words that differ, so both passes stay the same code.</summary>
 internal sealed class EmitTarget
 {
@@ -16,18 +17,21 @@ internal sealed class EmitTarget
     public string Ws => IsDevice ? "d" : "ws";
 
     /// <summary>The type of a float view.</summary>
-    public string View => IsDevice ? "DeviceView<float>" : "Span<float>";
+    public string View => IsDevice ? "global::DeepPsych.Dsl.Devices.DeviceView<float>" : "global::System.Span<float>";
 
     /// <summary>The first <c>n</c> samples of a workspace buffer.</summary>
     public string Buffer(string field, string perSample) => IsDevice ? $"d.{field}.Slice(0, n * {perSample})" : $"ws.{field}.AsSpan(0, n * {perSample})";
 
     /// <summary>An op call: <c>Conv2DOp.Forward</c> or <c>b.Conv2DForward</c>.</summary>
-    public string Call(string family, string method) => IsDevice ? $"b.{family}{method}" : $"{family}Op.{method}";
+    public string Call(string family, string method) => IsDevice ? $"b.{family}{method}" : $"global::DeepPsych.Dsl.Ops.{family}Op.{method}";
 
     /// <summary>A parameter tensor: the read-only span property on the CPU, a slice of the parameter buffer on a device.</summary>
     public string Parameter(string id) => IsDevice ? $"d.Parameters.Slice({id}Offset, {id}Length)" : id;
 
     public string Clear(string view) => IsDevice ? $"b.Zero({view});" : $"{view}.Clear();";
+
+    /// <summary>to += from (same length).</summary>
+    public string Accumulate(string from, string to) => IsDevice ? $"b.Add({from}, {to});" : $"global::DeepPsych.Dsl.Execution.NetworkChecks.AddInto({to}, {from});";
 
     public string Copy(string from, string to) => IsDevice ? $"b.Copy({from}, {to});" : $"{from}.CopyTo({to});";
 }

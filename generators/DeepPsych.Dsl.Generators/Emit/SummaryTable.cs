@@ -1,9 +1,5 @@
-using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Text;
-using DeepPsych.Dsl.Generators.Planning;
-using DeepPsych.Dsl.Generators.Shapes;
 
 namespace DeepPsych.Dsl.Generators.Emit;
 
@@ -16,8 +12,8 @@ internal static class SummaryTable
         rows.Add(new[] { "input", "", ShapeMath.Format(plan.InputShape), "", "" });
         foreach (var node in plan.Nodes)
         {
-            int parameters = (node.Weights?.Length ?? 0) + (node.Bias?.Length ?? 0);
-            rows.Add(new[] { node.Name, LayerEmitter.Describe(node.Layer), ShapeMath.Format(node.OutputShape), N(parameters), N(node.Flops) });
+            int parameters = node.Parameters.Sum(p => p.Length);
+            rows.Add(new[] { node.Name, node.Options.Describe(), ShapeMath.Format(node.OutputShape), N(parameters), N(node.Flops) });
         }
         rows.Add(new[] { "total", "", "", N(plan.ParameterCount), N(plan.Flops) });
 

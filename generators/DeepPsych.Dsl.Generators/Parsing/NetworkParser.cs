@@ -1,9 +1,5 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
 using System.Threading;
-using DeepPsych.Dsl.Generators.Diagnostics;
-using DeepPsych.Dsl.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -14,30 +10,17 @@ namespace DeepPsych.Dsl.Generators.Parsing;
 /// Only declaration-level problems are found here (not partial, wrong property form, unknown layers); shapes come later.</summary>
 internal static class NetworkParser
 {
-    public const string NetworkAttributeName = "DeepPsych.Dsl.NetworkAttribute";
-    private const string Ns = "DeepPsych.Dsl.";
-
-    /// <summary>Layer attribute metadata name → (kind, the property type it must be declared with).</summary>
-    private static readonly Dictionary<string, (LayerKind Kind, string HandleType)> LayerAttributes = new()
-    {
-        [Ns + "Conv2DAttribute"] = (LayerKind.Conv2D, "Conv2D"),
-        [Ns + "DenseAttribute"] = (LayerKind.Dense, "Dense"),
-        [Ns + "MaxPool2DAttribute"] = (LayerKind.MaxPool2D, "Pool"),
-        [Ns + "AvgPool2DAttribute"] = (LayerKind.AvgPool2D, "Pool"),
-        [Ns + "GlobalAvgPoolAttribute"] = (LayerKind.GlobalAvgPool, "Pool"),
-        [Ns + "FlattenAttribute"] = (LayerKind.Flatten, "Flatten"),
-        [Ns + "ActivationAttribute"] = (LayerKind.Activation, "Activation"),
-        [Ns + "DropoutAttribute"] = (LayerKind.Dropout, "Dropout"),
-    };
-
-    private static readonly HashSet<string> HandleTypes = new(LayerAttributes.Values.Select(v => Ns + v.HandleType));
+    /// <summary>Metadata names from the linked contract types, so a rename there cannot leave a stale string here.</summary>
+    public static readonly string NetworkAttributeName = typeof(NetworkAttribute).FullName!;
+    private static readonly string LayerAttributeName = typeof(LayerAttribute).FullName!;
+    private static readonly string Ns = typeof(NetworkAttribute).Namespace + ".";
 
     /// <summary>Members the generator emits; a layer may not take these names.</summary>
     internal static readonly ImmutableHashSet<string> ReservedNames = ImmutableHashSet.Create(
         "Name", "InputShape", "OutputShape", "InputLength", "OutputLength", "Loss", "ArchitectureHash", "Parameters",
         "Gradients", "ParameterTensors", "Layers", "Threads", "Seed", "Step", "InitializeParameters", "Forward",
         "ComputeGradients", "ZeroGradients", "FirstNonFiniteLayer", "Summary", "ParameterCount", "FlopsPerSample",
-        "SummaryTable", "ArchitectureHashValue", "Workspace", "UseDevice", "DeviceBackend", "DeviceWorkspace", "BackwardSource");
+        "SummaryTable", "ArchitectureHashValue", "Workspace", "UseDevice", "DeviceBackend", "DeviceState", "DeviceWorkspace", "BackwardSource");
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -60,13 +43,13 @@ internal static class NetworkParser
         var attribute = context.Attributes[0];
         var attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? classLocation;
         var input = ImmutableArray<int>.Empty;
-        var loss = LossKind.SoftmaxCrossEntropy;
+        var loss = new NetworkAttribute().Loss;
         foreach (var named in attribute.NamedArguments)
         {
-            if (named.Key == "Input" && !named.Value.IsNull && named.Value.Kind == TypedConstantKind.Array)
+            if (named.Key == nameof(NetworkAttribute.Input) && !named.Value.IsNull && named.Value.Kind == TypedConstantKind.Array)
                 input = named.Value.Values.Select(v => v.Value is int i ? i : 0).ToImmutableArray();
-            else if (named.Key == "Loss" && named.Value.Value is int l)
-                loss = (LossKind)l;
+            else if (named.Key == nameof(NetworkAttribute.Loss) && named.Value.Value is int l)
+                loss = (Loss)l;
         }
 
         var layers = ImmutableArray.CreateBuilder<LayerDeclaration>();
@@ -124,26 +107,27 @@ internal static class NetworkParser
         foreach (var a in property.GetAttributes())
         {
             string? name = a.AttributeClass?.ToDisplayString();
-            if (name is not null && LayerAttributes.ContainsKey(name)) { layerAttribute = a; break; }
-            if (a.AttributeClass is { } cls && DerivesFrom(cls, Ns + "LayerAttribute"))
+            if (name is not null && LayerTable.ForAttribute(name) is not null) { layerAttribute = a; break; }
+            if (a.AttributeClass is { } cls && DerivesFrom(cls, LayerAttributeName))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? propertyLocation,
                     property.Name, $"[{cls.Name}] is not a layer the generator knows",
-                    "use one of Conv2D, Dense, MaxPool2D, AvgPool2D, GlobalAvgPool, Flatten, Activation, Dropout"));
+                    "use one of " + LayerTable.Names));
                 return null;
             }
         }
 
         if (layerAttribute is null)
         {
-            if (HandleTypes.Contains(typeName))
+            if (LayerTable.HandleTypes.Contains(typeName))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, propertyLocation, property.Name,
                     $"the property has the layer type {property.Type.Name} but no layer attribute, so the generator cannot tell which layer it is",
-                    $"add a layer attribute such as [{(property.Type.Name == "Pool" ? "MaxPool2D(2)" : property.Type.Name == "Conv2D" ? "Conv2D(16, Kernel = 3)" : property.Type.Name == "Dense" ? "Dense(10)" : property.Type.Name + "(...)")}] or remove the property"));
+                    $"add a layer attribute such as [{LayerTable.Kinds.First(k => k.HandleType == property.Type.Name).Example}] or remove the property"));
             return null;
         }
 
-        var (kind, handle) = LayerAttributes[layerAttribute.AttributeClass!.ToDisplayString()];
+        var kind = LayerTable.ForAttribute(layerAttribute.AttributeClass!.ToDisplayString())!;
+        string handle = kind.HandleType;
         var location = LocationInfo.From(layerAttribute.ApplicationSyntaxReference?.GetSyntax(ct)) ?? propertyLocation;
 
         if (ReservedNames.Contains(property.Name))
@@ -174,54 +158,8 @@ internal static class NetworkParser
         }
 
         var accessibility = SyntaxFacts.GetText(property.DeclaredAccessibility);
-        return new LayerDeclaration(ReadOptions(property.Name, kind, layerAttribute) with { Accessibility = accessibility.Length > 0 ? accessibility : "private" }, location);
-    }
-
-    private static LayerSpec ReadOptions(string name, LayerKind kind, AttributeData a)
-    {
-        int ctorInt = a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value is int ci ? ci : 0;
-        double ctorDouble = a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value is double cd ? cd : 0;
-        var named = a.NamedArguments.ToDictionary(p => p.Key, p => p.Value.Value);
-        int Int(string key, int fallback) => named.TryGetValue(key, out var v) && v is int i ? i : fallback;
-        bool Bool(string key, bool fallback) => named.TryGetValue(key, out var v) && v is bool b ? b : fallback;
-        float Float(string key, float fallback) => named.TryGetValue(key, out var v) && v is float f ? f : fallback;
-
-        var spec = new LayerSpec(name, kind, Units: 0, KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0,
-            DilationH: 1, DilationW: 1, Groups: 1, Bias: false, Activation: ActKind.None, LeakySlope: Float("LeakySlope", 0.01f),
-            Init: (InitKind)Int("Init", 0), Rate: 0, CountIncludePad: true, Inputs: EquatableArray<int>.Empty, Accessibility: "public");
-
-        switch (kind)
-        {
-            case LayerKind.Conv2D:
-            {
-                int k = Int("Kernel", 3), p = Int("Padding", 0), s = Int("Stride", 1), d = Int("Dilation", 1);
-                int kh = Int("KernelH", 0), kw = Int("KernelW", 0), ph = Int("PaddingH", -1), pw = Int("PaddingW", -1);
-                return spec with
-                {
-                    Units = ctorInt, KernelH = kh != 0 ? kh : k, KernelW = kw != 0 ? kw : k, StrideH = s, StrideW = s,
-                    PadH = ph >= 0 ? ph : p, PadW = pw >= 0 ? pw : p, DilationH = d, DilationW = d, Groups = Int("Groups", 1),
-                    Bias = Bool("Bias", true), Activation = (ActKind)Int("Activation", 0),
-                };
-            }
-            case LayerKind.Dense:
-                return spec with { Units = ctorInt, Bias = Bool("Bias", true), Activation = (ActKind)Int("Activation", 0) };
-            case LayerKind.MaxPool2D:
-            case LayerKind.AvgPool2D:
-            {
-                int s = Int("Stride", 0), p = Int("Padding", 0);
-                return spec with
-                {
-                    KernelH = ctorInt, KernelW = ctorInt, StrideH = s == 0 ? ctorInt : s, StrideW = s == 0 ? ctorInt : s,
-                    PadH = p, PadW = p, CountIncludePad = Bool("CountIncludePad", true),
-                };
-            }
-            case LayerKind.Activation:
-                return spec with { Activation = (ActKind)ctorInt };
-            case LayerKind.Dropout:
-                return spec with { Rate = ctorDouble };
-            default:
-                return spec;
-        }
+        var options = kind.Read(new AttributeReader(layerAttribute));
+        return new LayerDeclaration(new LayerSpec(property.Name, options, EquatableArray<int>.Empty, accessibility.Length > 0 ? accessibility : "private"), location);
     }
 
     private static bool DerivesFrom(INamedTypeSymbol type, string baseName)

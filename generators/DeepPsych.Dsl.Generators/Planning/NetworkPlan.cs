@@ -1,42 +1,56 @@
-using DeepPsych.Dsl.Generators.Model;
-
 namespace DeepPsych.Dsl.Generators.Planning;
 
-/// <summary>One parameter tensor in the network's contiguous block.</summary>
-internal sealed record ParameterPlan(string Name, EquatableArray<int> Shape, int Offset, int Length, int FanIn, int FanOut, InitKind Init);
+/// <summary>One parameter tensor in the network's contiguous block: <c>C1.weight</c>, C# id <c>C1Weight</c>.</summary>
+internal sealed record ParameterPlan(string Layer, string Suffix, EquatableArray<int> Shape, int Offset, int Length, int FanIn, int FanOut, Init Init)
+{
+    /// <summary>The PyTorch state_dict name.</summary>
+    public string Name => Layer + "." + Suffix;
+    /// <summary>The C# identifier stem in generated code.</summary>
+    public string Id => Layer + char.ToUpperInvariant(Suffix[0]) + Suffix.Substring(1);
+}
 
 /// <summary>A node of the network graph with everything the emitter needs: shapes, parameter slices, cost.
-/// Nodes are in topological order; <see cref="LayerSpec.Inputs"/> holds node indices (-1 = the network input).</summary>
+/// <see cref="LayerSpec.Inputs"/> holds node indices (−1 = the network input).</summary>
 internal sealed record NodePlan(
     LayerSpec Layer,
-    EquatableArray<int> InputShape,
+    EquatableArray<EquatableArray<int>> InputShapes,
     EquatableArray<int> OutputShape,
-    ParameterPlan? Weights,
-    ParameterPlan? Bias,
+    EquatableArray<ParameterPlan> Parameters,
     long Flops)
 {
     public string Name => Layer.Name;
+    public LayerOptions Options => Layer.Options;
+    /// <summary>The input shape of a one-input kind.</summary>
+    public EquatableArray<int> InputShape => InputShapes[0];
     public int InputLength => Shapes.ShapeMath.Product(InputShape);
     public int OutputLength => Shapes.ShapeMath.Product(OutputShape);
-    public bool HasParameters => Weights is not null;
+    public bool HasParameters => Parameters.Length > 0;
 }
 
 /// <summary>The checked, laid-out network: what the emitter turns into C#. Holds no locations, so edits that move
-/// code without changing the architecture leave this (and the generated source) cached.</summary>
+/// code without changing the architecture leave this (and the generated source) cached. Nodes are in declaration
+/// order; <see cref="Order"/> is the order forward runs them in (backward runs it in reverse, as <see cref="Backward"/> says).</summary>
 internal sealed record NetworkPlan(
     string? Namespace,
     EquatableArray<string> ContainingTypes,
     string ClassName,
     string Accessibility,
     EquatableArray<int> InputShape,
-    LossKind Loss,
+    Loss Loss,
     EquatableArray<NodePlan> Nodes,
+    EquatableArray<int> Order,
+    int OutputNode,
+    GradientPlan Backward,
     int ParameterCount,
     long Flops,
     string ArchitectureHash)
 {
     public int InputLength => Shapes.ShapeMath.Product(InputShape);
-    public NodePlan Output => Nodes[Nodes.Length - 1];
+    public NodePlan Output => Nodes[OutputNode];
+    public System.Collections.Generic.IEnumerable<ParameterPlan> Parameters => Nodes.SelectMany(n => n.Parameters);
+
+    /// <summary>The node producing a value, or null for the network input.</summary>
+    public NodePlan? Producer(int value) => value == NetworkGraph.NetworkInput ? null : Nodes[value];
 }
 
 /// <summary>What planning produced: a plan when the network is valid, and all diagnostics (with locations).</summary>

@@ -5,18 +5,22 @@ namespace DeepPsych.Dsl.Data;
 /// enumerator moves on. Copy what you need to keep.</remarks>
 public sealed class Batch
 {
-    internal Batch(int capacity, int sampleLength)
+    internal Batch(int capacity, int sampleLength, int targetLength)
     {
         Capacity = capacity;
         SampleLength = sampleLength;
+        TargetLength = targetLength;
         InputBuffer = new float[(long)capacity * sampleLength];
         LabelBuffer = new int[capacity];
+        TargetBuffer = new float[(long)capacity * targetLength];
     }
 
     /// <summary>The most samples the buffer holds.</summary>
     public int Capacity { get; }
     /// <summary>Floats per sample.</summary>
     public int SampleLength { get; }
+    /// <summary>Target floats per sample (regression); 0 for classification.</summary>
+    public int TargetLength { get; }
     /// <summary>Valid samples in this batch (smaller than <see cref="Capacity"/> only for the last batch of an epoch).</summary>
     public int Count { get; internal set; }
     /// <summary>Index of this batch within its epoch (0-based).</summary>
@@ -25,18 +29,23 @@ public sealed class Batch
     public int Epoch { get; internal set; }
     /// <summary>The valid inputs: <see cref="Count"/> × <see cref="SampleLength"/> floats.</summary>
     public ReadOnlySpan<float> Inputs => InputBuffer.AsSpan(0, Count * SampleLength);
-    /// <summary>The valid labels.</summary>
+    /// <summary>The valid labels (classification; −1 each for regression).</summary>
     public ReadOnlySpan<int> Labels => LabelBuffer.AsSpan(0, Count);
+    /// <summary>The valid targets (regression): <see cref="Count"/> × <see cref="TargetLength"/> floats; empty for classification.</summary>
+    public ReadOnlySpan<float> Targets => TargetBuffer.AsSpan(0, Count * TargetLength);
 
     internal float[] InputBuffer { get; }
     internal int[] LabelBuffer { get; }
+    internal float[] TargetBuffer { get; }
 }
 
-/// <summary>Cuts a <see cref="Dataset"/> into mini-batches in a seeded order, with the next batch gathered by a background
+/// <summary>Cuts an <see cref="IDataset"/> into mini-batches in a seeded order, with the next batch gathered by a background
 /// producer while the current one trains (double buffering).</summary>
 /// <remarks>
 /// <para>Order: epoch <c>e</c> visits the samples in <see cref="SeededShuffle.EpochOrder"/>(seed, e) when shuffling, in
 /// data set order otherwise. The same seed gives the same batches, whether or not prefetching is on.</para>
+/// <para>Augmentation: each sample of a batch is read, then passed through <see cref="Augmentations"/> in order with a
+/// random stream that depends only on (seed, epoch, sample index) (<see cref="SeededRandom.For"/>).</para>
 /// <para>Memory: two <see cref="Batch"/> buffers and one index array, allocated once. An epoch allocates a producer task
 /// and an enumerator; a batch allocates nothing.</para>
 /// <para>Protocol: two slots, two semaphores. The producer waits for a free slot, gathers batch k+1 into it and signals
@@ -54,7 +63,9 @@ public sealed class BatchLoader
     /// <param name="seed">Seed of the order.</param>
     /// <param name="dropLast">Skip the last, smaller batch of an epoch.</param>
     /// <param name="prefetch">Gather the next batch on a background task while the current one is used.</param>
-    public BatchLoader(Dataset dataset, int batchSize, bool shuffle = true, int seed = 0, bool dropLast = false, bool prefetch = true)
+    /// <param name="augmentations">Random changes applied to each sample as it is gathered (training only), in order.</param>
+    public BatchLoader(IDataset dataset, int batchSize, bool shuffle = true, int seed = 0, bool dropLast = false, bool prefetch = true,
+        IReadOnlyList<IAugmentation>? augmentations = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -64,12 +75,15 @@ public sealed class BatchLoader
         Seed = seed;
         DropLast = dropLast;
         Prefetch = prefetch;
-        _slots = [new Batch(batchSize, dataset.SampleLength), new Batch(batchSize, dataset.SampleLength)];
+        Augmentations = augmentations ?? [];
+        _slots = [new Batch(batchSize, dataset.SampleLength, dataset.TargetLength), new Batch(batchSize, dataset.SampleLength, dataset.TargetLength)];
         _order = new int[dataset.Count];
     }
 
     /// <summary>The data set batched.</summary>
-    public Dataset Dataset { get; }
+    public IDataset Dataset { get; }
+    /// <summary>Random changes applied to each sample as it is gathered.</summary>
+    public IReadOnlyList<IAugmentation> Augmentations { get; }
     /// <summary>Samples per batch.</summary>
     public int BatchSize { get; }
     /// <summary>Whether each epoch visits the samples in a seeded random order.</summary>
@@ -153,13 +167,16 @@ public sealed class BatchLoader
     {
         int start = index * BatchSize;
         int count = Math.Min(BatchSize, Dataset.Count - start);
-        int length = Dataset.SampleLength;
-        var source = Dataset.Images;
+        int length = Dataset.SampleLength, targetLength = Dataset.TargetLength;
+        var shape = Dataset.SampleShape;
         for (int i = 0; i < count; i++)
         {
             int sample = _order[start + i];
-            Array.Copy(source, (long)sample * length, slot.InputBuffer, (long)i * length, length);
-            slot.LabelBuffer[i] = Dataset.Labels[sample];
+            var input = slot.InputBuffer.AsSpan(i * length, length);
+            slot.LabelBuffer[i] = Dataset.Read(sample, input, slot.TargetBuffer.AsSpan(i * targetLength, targetLength));
+            if (Augmentations.Count == 0) continue;
+            var random = SeededRandom.For(Seed, epoch, sample);
+            for (int a = 0; a < Augmentations.Count; a++) Augmentations[a].Apply(input, shape, ref random);
         }
         slot.Count = count;
         slot.Index = index;

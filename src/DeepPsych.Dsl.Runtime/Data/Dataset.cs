@@ -2,7 +2,7 @@ namespace DeepPsych.Dsl.Data;
 
 /// <summary>A labelled classification data set held in memory: <see cref="Count"/> samples of
 /// <see cref="SampleShape"/> floats each (e.g. N×1×28×28, row-major, contiguous) and one integer label per sample.</summary>
-public sealed class Dataset
+public sealed class Dataset : IDataset
 {
     /// <summary>Wraps <paramref name="images"/> and <paramref name="labels"/> without copying.</summary>
     /// <param name="images">Count × product(<paramref name="sampleShape"/>) floats.</param>
@@ -57,6 +57,16 @@ public sealed class Dataset
     public int Count => Labels.Length;
     /// <summary>The normalisation applied by <see cref="Normalize"/>, or null while the data is as loaded.</summary>
     public Normalization? Normalization { get; private set; }
+
+    /// <inheritdoc/>
+    public int TargetLength => 0;
+
+    /// <inheritdoc/>
+    public int Read(int index, Span<float> input, Span<float> target)
+    {
+        Images.AsSpan(index * SampleLength, SampleLength).CopyTo(input);
+        return Labels[index];
+    }
 
     /// <summary>The floats of sample <paramref name="index"/>.</summary>
     public Span<float> Sample(int index) => Images.AsSpan(checked(index * SampleLength), SampleLength);

@@ -10,25 +10,41 @@ public static class SeededShuffle
     {
         if (order.Length < count) throw new ArgumentException($"The order span holds {order.Length} entries, {count} needed.", nameof(order));
         for (int i = 0; i < count; i++) order[i] = i;
-        Shuffle(order[..count], Mix((ulong)(uint)seed << 32 | (uint)epoch));
+        Shuffle(order[..count], SeededRandom.Mix((ulong)(uint)seed << 32 | (uint)epoch));
     }
 
     /// <summary>Fisher–Yates shuffle of <paramref name="items"/> driven by a SplitMix64 stream seeded with <paramref name="seed"/>.</summary>
     public static void Shuffle<T>(Span<T> items, ulong seed)
     {
-        ulong state = seed;
+        var random = new SeededRandom(seed);
         for (int i = items.Length - 1; i > 0; i--)
         {
-            // Lemire's multiply-shift maps 64 random bits to [0, i]; the bias is below 2^-32 for any array that fits in memory.
-            ulong r = Next(ref state);
-            int j = (int)(((UInt128)r * (ulong)(i + 1)) >> 64);
+            int j = random.NextInt(i + 1);
             (items[i], items[j]) = (items[j], items[i]);
         }
     }
+}
 
-    private static ulong Next(ref ulong state) => Mix(state += 0x9E3779B97F4A7C15UL);
+/// <summary>A SplitMix64 stream: small, fast, seeded, the same on every platform. Used for shuffling and augmentation.</summary>
+public struct SeededRandom(ulong seed)
+{
+    private ulong _state = seed;
 
-    private static ulong Mix(ulong z)
+    /// <summary>A stream for one (seed, epoch, sample) triple: augmentations of a sample depend on nothing else, so
+    /// prefetching, threads and batch sizes never change them.</summary>
+    public static SeededRandom For(int seed, int epoch, int sample) =>
+        new(Mix(Mix((ulong)(uint)seed << 32 | (uint)epoch) ^ (ulong)(uint)sample * 0xD1B54A32D192ED03UL));
+
+    /// <summary>The next 64 random bits.</summary>
+    public ulong Next() => Mix(_state += 0x9E3779B97F4A7C15UL);
+
+    /// <summary>A whole number in [0, <paramref name="bound"/>) (Lemire's multiply-shift; bias below 2^-32).</summary>
+    public int NextInt(int bound) => (int)(((UInt128)Next() * (ulong)bound) >> 64);
+
+    /// <summary>A number in [0, 1).</summary>
+    public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+
+    internal static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;

@@ -77,6 +77,25 @@ public sealed class CpuBackend : IDeviceBackend
     }
 
     /// <inheritdoc/>
+    public BlockStatistics Statistics(DeviceView<float> view)
+    {
+        double squares = 0;
+        bool finite = true;
+        foreach (float v in Span(view)) { squares += (double)v * v; finite &= float.IsFinite(v); }
+        return new BlockStatistics(squares, finite);
+    }
+
+    /// <inheritdoc/>
+    public void Scale(DeviceView<float> view, float factor)
+    {
+        var s = Span(view);
+        for (int i = 0; i < s.Length; i++) s[i] *= factor;
+    }
+
+    /// <inheritdoc/>
+    public void Clamp(DeviceView<float> view, float limit) => Optimizers.GradientClipping.ClipByValue(Span(view), limit);
+
+    /// <inheritdoc/>
     public void Conv2DForward(in Conv2DGeometry g, int batch, DeviceView<float> x, DeviceView<float> w, DeviceView<float> b, DeviceView<float> y, Act act = Act.None, float leakySlope = 0.01f)
         => Conv2DOp.Forward(g, batch, Span(x), Span(w), Span(b), Span(y), act, leakySlope);
 

@@ -60,6 +60,16 @@ public interface IDeviceBackend : IDisposable
     /// <summary>Σ view, computed on the host in double after one download (waits for queued ops).</summary>
     double Sum(DeviceView<float> view);
 
+    /// <summary>Σ x² over <paramref name="view"/> and whether every element is finite, reduced on the device; only the two
+    /// results come down (waits for queued ops). Gradient clipping and the trainer's NaN/∞ checks use it.</summary>
+    BlockStatistics Statistics(DeviceView<float> view);
+
+    /// <summary>view ·= factor.</summary>
+    void Scale(DeviceView<float> view, float factor);
+
+    /// <summary>view = clamp(view, −limit, limit); NaN stays NaN (<see cref="Optimizers.GradientClipping.ClipByValue"/>).</summary>
+    void Clamp(DeviceView<float> view, float limit);
+
     // ---- ops: each mirrors DeepPsych.Dsl.Ops.<Family>Op ----
 
     /// <summary><see cref="Conv2DOp.Forward"/>: y = act(conv(x, w) + b), bias and activation fused.</summary>

@@ -49,6 +49,9 @@ public static class NetworkChecks
         else if (Vector256.IsHardwareAccelerated)
             for (; i <= dst.Length - Vector256<float>.Count; i += Vector256<float>.Count)
                 (Vector256.Create(dst.Slice(i)) + Vector256.Create(src.Slice(i))).CopyTo(dst.Slice(i));
+        else
+            for (; i <= dst.Length - Vector128<float>.Count; i += Vector128<float>.Count)
+                (Vector128.Create(dst.Slice(i)) + Vector128.Create(src.Slice(i))).CopyTo(dst.Slice(i));
         for (; i < dst.Length; i++) dst[i] += src[i];
     }
 

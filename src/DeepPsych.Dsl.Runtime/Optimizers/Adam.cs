@@ -1,3 +1,5 @@
+using DeepPsych.Dsl.Devices;
+
 namespace DeepPsych.Dsl.Optimizers;
 
 /// <summary>Adam with coupled L2 weight decay — exactly <c>torch.optim.Adam</c> (without amsgrad).</summary>
@@ -66,6 +68,10 @@ public class Adam : Optimizer
             p[i] -= stepSize * (mi / denom); // addcdiv_: p + value · (m / denom)
         }
     }
+
+    /// <inheritdoc/>
+    protected override void UpdateOnDevice(in OptimizerViews views) =>
+        views.Backend.AdamUpdate(AdamStep.For(this, StepCount), views.Parameters, views.Gradients, views.State[0], views.State[1], views.DecayMask);
 
     /// <inheritdoc/>
     protected override void ExportHyperparameters(IDictionary<string, double> into)

@@ -1,3 +1,5 @@
+using DeepPsych.Dsl.Devices;
+
 namespace DeepPsych.Dsl.Optimizers;
 
 /// <summary>Gradient clipping over a whole gradient block, as <c>torch.nn.utils.clip_grad_norm_</c> and <c>clip_grad_value_</c>.</summary>
@@ -26,6 +28,29 @@ public static class GradientClipping
             for (int i = 0; i < gradients.Length; i++) gradients[i] *= c;
         }
         return (float)norm;
+    }
+
+    /// <summary><see cref="ClipByGlobalNorm(Span{float}, float)"/> over <paramref name="network"/>'s gradient block, on the
+    /// device the network runs on (the norm is reduced there; nothing else moves) or on the host.</summary>
+    public static float ClipByGlobalNorm(INeuralNetwork network, float maxNorm)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network is not IDeviceTrainable { DeviceState: { } device }) return ClipByGlobalNorm(network.Gradients, maxNorm);
+        if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be positive.");
+        double norm = device.GradientStatistics().Norm;
+        if (!double.IsFinite(norm)) return (float)norm;
+        double coefficient = maxNorm / (norm + 1e-6);
+        if (coefficient < 1) device.ScaleGradients((float)coefficient);
+        return (float)norm;
+    }
+
+    /// <summary><see cref="ClipByValue(Span{float}, float)"/> over <paramref name="network"/>'s gradient block, on its device or the host.</summary>
+    public static void ClipByValue(INeuralNetwork network, float clipValue)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network is not IDeviceTrainable { DeviceState: { } device }) { ClipByValue(network.Gradients, clipValue); return; }
+        if (!(clipValue > 0)) throw new ArgumentOutOfRangeException(nameof(clipValue), clipValue, "clipValue must be positive.");
+        device.ClampGradients(clipValue);
     }
 
     /// <summary>Clamps every gradient to [−<paramref name="clipValue"/>, <paramref name="clipValue"/>]; NaN stays NaN.</summary>

@@ -14,6 +14,9 @@ public sealed record ConstantSchedule(float Rate) : ILearningRateSchedule
 {
     /// <inheritdoc/>
     public float LearningRate(long step) => Rate;
+
+    /// <summary>Readable text for logs and <c>metrics.json</c>.</summary>
+    public override string ToString() => $"constant {Rate:G4}";
 }
 
 /// <summary>Step decay, as <c>torch.optim.lr_scheduler.StepLR</c>: <c>lr = initial · γ^⌊step / stepSize⌋</c>.</summary>
@@ -28,6 +31,9 @@ public sealed record StepSchedule(float Initial, long StepSize, float Gamma = 0.
         if (StepSize <= 0) throw new InvalidOperationException($"StepSchedule needs a positive StepSize, has {StepSize}.");
         return (float)(Initial * Math.Pow(Gamma, Math.Max(0, step) / StepSize));
     }
+
+    /// <summary>Readable text for logs and <c>metrics.json</c>.</summary>
+    public override string ToString() => $"step decay: {Initial:G4}, × {Gamma:G4} every {StepSize:N0} steps";
 }
 
 /// <summary>Linear warm-up then cosine annealing, as llm.c and <c>CosineAnnealingLR</c> (one half period):
@@ -48,6 +54,9 @@ public sealed record CosineSchedule(float Max, long TotalSteps, long WarmupSteps
         double progress = (double)(step - WarmupSteps) / (TotalSteps - WarmupSteps);
         return (float)(Min + (Max - (double)Min) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
+
+    /// <summary>Readable text for logs and <c>metrics.json</c>.</summary>
+    public override string ToString() => $"cosine: {(WarmupSteps > 0 ? $"warm-up over {WarmupSteps:N0} steps to " : "")}{Max:G4}, down to {Min:G4} at step {TotalSteps:N0}";
 }
 
 /// <summary>The one-cycle policy, exactly <c>torch.optim.lr_scheduler.OneCycleLR</c> with cosine annealing and two
@@ -80,4 +89,8 @@ public sealed record OneCycleSchedule(float Max, long TotalSteps, double PctStar
     }
 
     private static double CosineAnneal(double start, double end, double pct) => end + (start - end) / 2.0 * (Math.Cos(Math.PI * pct) + 1);
+
+    /// <summary>Readable text for logs and <c>metrics.json</c>, e.g.
+    /// <c>one-cycle: from 0.002 up to 0.05 over the first 30 % of 2,814 steps, then cosine down to 2E-07</c>.</summary>
+    public override string ToString() => $"one-cycle: from {InitialRate:G4} up to {Max:G4} over the first {PctStart:P0} of {TotalSteps:N0} steps, then cosine down to {FinalRate:G4}";
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DeepPsych.Dsl.Devices;
 
 namespace DeepPsych.Dsl.Optimizers;
 
@@ -8,11 +9,16 @@ namespace DeepPsych.Dsl.Optimizers;
 /// Weight decay applies to every parameter unless <see cref="DecayBiases"/> is false, in which case the optimizer builds,
 /// once per network, a 0/1 mask over the block from <see cref="ParameterTensor.IsBias"/>.
 /// The learning rate is a plain property: a trainer sets it from an <see cref="ILearningRateSchedule"/> before each step.
+/// <para>When the network runs on a device (<see cref="IDeviceTrainable"/>), <see cref="Step(INeuralNetwork)"/> updates it
+/// there with the backend's kernel for the same rule; the state blocks then live on the device between steps and come
+/// down only for <see cref="ExportState"/>, a host step, another optimizer taking the device, or the network leaving it.</para>
 /// </remarks>
 public abstract class Optimizer
 {
     private float[]? _decayMask;
     private IReadOnlyList<ParameterTensor>? _maskFor;
+    private DeviceTrainingState? _stateOn;      // the device whose copy of State may be newer than State
+    private bool _stateChangedOnHost = true;    // State is newer than any device copy (fresh, reset, imported, host step)
 
     /// <summary>Sets the common hyper-parameters.</summary>
     protected Optimizer(float learningRate, float weightDecay)
@@ -36,11 +42,41 @@ public abstract class Optimizer
     /// <summary>Names of the state blocks (PyTorch's per-parameter state keys, e.g. <c>momentum_buffer</c>, <c>exp_avg</c>).</summary>
     public abstract IReadOnlyList<string> StateNames { get; }
 
-    /// <summary>Updates <paramref name="network"/>'s parameters from its accumulated gradients.</summary>
+    /// <summary>Updates <paramref name="network"/>'s parameters from its accumulated gradients, on the device the network
+    /// runs on (nothing moves between host and device) or on the host.</summary>
     public void Step(INeuralNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        Step(network.Parameters, network.Gradients, DecayMask(network));
+        if (network is IDeviceTrainable { DeviceState: { } device })
+        {
+            StepOnDevice(device, network);
+            return;
+        }
+        Step(network.Parameters, network.Gradients, DecayMask(network, network.Parameters.Length));
+    }
+
+    private void StepOnDevice(DeviceTrainingState device, INeuralNetwork network)
+    {
+        if (_stateOn is { } previous && !ReferenceEquals(previous, device)) PullStateFromDevice();
+        EnsureState(device.ParameterCount);
+        var views = device.BeginUpdate(this, State!, _stateChangedOnHost, DecayMask(network, device.ParameterCount));
+        _stateOn = device;
+        _stateChangedOnHost = false;
+        StepCount++;
+        UpdateOnDevice(views);
+    }
+
+    /// <summary>The update rule on a device: one backend call over the blocks in <paramref name="views"/> (the same
+    /// statements as <see cref="Update"/>). <see cref="StepCount"/> already counts this step.</summary>
+    protected abstract void UpdateOnDevice(in OptimizerViews views);
+
+    /// <summary>Makes <see cref="State"/> current when the device holds newer state blocks.</summary>
+    private void PullStateFromDevice()
+    {
+        if (_stateOn is null) return;
+        _stateOn.PullOptimizerState(this);
+        _stateOn = null;
+        _stateChangedOnHost = true;   // the next device step uploads State again
     }
 
     /// <summary>Updates <paramref name="parameters"/> from <paramref name="gradients"/>; every element is decayed.</summary>
@@ -54,9 +90,11 @@ public abstract class Optimizer
             throw new ArgumentException($"{parameters.Length} parameters but {gradients.Length} gradients.", nameof(gradients));
         if (!decayMask.IsEmpty && decayMask.Length != parameters.Length)
             throw new ArgumentException($"The decay mask has {decayMask.Length} entries for {parameters.Length} parameters.", nameof(decayMask));
+        PullStateFromDevice();
         EnsureState(parameters.Length);
         StepCount++;
         Update(parameters, gradients, decayMask);
+        _stateChangedOnHost = true;
     }
 
     /// <summary>The update rule: one loop over the block. <see cref="StepCount"/> already counts this step.</summary>
@@ -74,13 +112,22 @@ public abstract class Optimizer
     /// <summary>Forgets the step count and all state, as a freshly constructed optimizer.</summary>
     public void Reset()
     {
+        ForgetDeviceState();
         StepCount = 0;
         State = null;
+    }
+
+    private void ForgetDeviceState()
+    {
+        _stateOn?.ForgetOptimizerState(this);
+        _stateOn = null;
+        _stateChangedOnHost = true;
     }
 
     /// <summary>A copy of the step count, hyper-parameters and state blocks, for checkpoints.</summary>
     public OptimizerState ExportState()
     {
+        _stateOn?.PullOptimizerState(this);
         var hyper = new Dictionary<string, double>
         {
             ["lr"] = LearningRate,
@@ -150,6 +197,7 @@ public abstract class Optimizer
             ImportHyperparameters(previous);
             throw;
         }
+        ForgetDeviceState();
         StepCount = state.Step;
         State = blocks;
     }
@@ -183,13 +231,15 @@ public abstract class Optimizer
         State = blocks;
     }
 
-    private ReadOnlySpan<float> DecayMask(INeuralNetwork network)
+    /// <summary>The 0/1 weight-decay mask of <paramref name="network"/> (built once), or null to decay everything.
+    /// Reads only the tensor table, never the blocks, so it costs no transfer on a device.</summary>
+    private float[]? DecayMask(INeuralNetwork network, int length)
     {
-        if (DecayBiases || WeightDecay == 0) return default;
+        if (DecayBiases || WeightDecay == 0) return null;
         var tensors = network.ParameterTensors;
-        if (_decayMask is null || !ReferenceEquals(_maskFor, tensors) || _decayMask.Length != network.Parameters.Length)
+        if (_decayMask is null || !ReferenceEquals(_maskFor, tensors) || _decayMask.Length != length)
         {
-            var mask = new float[network.Parameters.Length];
+            var mask = new float[length];
             mask.AsSpan().Fill(1f);
             foreach (var t in tensors)
                 if (t.IsBias) mask.AsSpan(t.Offset, t.Length).Clear();

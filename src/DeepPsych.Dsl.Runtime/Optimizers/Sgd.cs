@@ -1,3 +1,5 @@
+using DeepPsych.Dsl.Devices;
+
 namespace DeepPsych.Dsl.Optimizers;
 
 /// <summary>Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and coupled (L2) weight
@@ -65,6 +67,10 @@ public sealed class Sgd : Optimizer
             p[i] -= lr * g;
         }
     }
+
+    /// <inheritdoc/>
+    protected override void UpdateOnDevice(in OptimizerViews views) =>
+        views.Backend.SgdUpdate(SgdStep.For(this, StepCount), views.Parameters, views.Gradients, Momentum == 0 ? default : views.State[0], views.DecayMask);
 
     /// <inheritdoc/>
     protected override void ExportHyperparameters(IDictionary<string, double> into)

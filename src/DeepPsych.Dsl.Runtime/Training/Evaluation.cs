@@ -1,14 +1,18 @@
 namespace DeepPsych.Dsl.Training;
 
-/// <summary>Classification metrics of a network on a data set.</summary>
+/// <summary>Metrics of a network on a data set: loss for every network; accuracy, per-class accuracy and the confusion
+/// matrix for classifiers (null or empty for regression).</summary>
 public sealed class EvaluationResult
 {
     /// <summary>Samples evaluated.</summary>
     public int Count { get; init; }
-    /// <summary>Mean softmax cross-entropy, computed in double from the logits.</summary>
+    /// <summary>Mean loss, computed in double from the outputs: softmax cross-entropy per sample for classifiers; for
+    /// regression the mean squared error over every output (as <c>torch.nn.MSELoss()</c> and the training loss).</summary>
     public double Loss { get; init; }
-    /// <summary>Fraction of samples whose arg-max output is the label.</summary>
+    /// <summary>Fraction of samples whose arg-max output is the label; NaN for regression.</summary>
     public double Accuracy { get; init; }
+    /// <summary>Mean absolute error over every output, for regression; null for classifiers.</summary>
+    public double? MeanAbsoluteError { get; init; }
     /// <summary>Class names, indexed by label.</summary>
     public string[] ClassNames { get; init; } = [];
     /// <summary>Accuracy on the samples of each class (recall); NaN for a class without samples.</summary>
@@ -36,41 +40,49 @@ public sealed class EvaluationResult
     }
 }
 
-/// <summary>Evaluates a classification network batch by batch with <see cref="INeuralNetwork.Forward"/> (inference mode).</summary>
+/// <summary>Evaluates a network batch by batch with <see cref="INeuralNetwork.Forward"/> (inference mode).</summary>
 public static class Evaluator
 {
-    /// <summary>Loss, accuracy, per-class accuracy and confusion matrix of <paramref name="network"/> on <paramref name="data"/>.</summary>
-    /// <param name="network">A network whose outputs are class logits (<see cref="Loss.SoftmaxCrossEntropy"/>).</param>
-    /// <param name="data">The samples; read in order, without copies.</param>
+    /// <summary>Loss and, for classifiers, accuracy, per-class accuracy and confusion matrix of <paramref name="network"/> on <paramref name="data"/>.</summary>
+    /// <param name="network">A classifier (<see cref="Loss.SoftmaxCrossEntropy"/>, outputs are logits) or a regression network.</param>
+    /// <param name="data">The samples, read in order (prefetched, no augmentation).</param>
     /// <param name="batchSize">Samples per forward call.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    public static EvaluationResult Evaluate(INeuralNetwork network, Data.Dataset data, int batchSize = 256, CancellationToken cancellationToken = default)
+    public static EvaluationResult Evaluate(INeuralNetwork network, Data.IDataset data, int batchSize = 256, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        if (data.SampleLength != network.InputLength)
-            throw new ArgumentException($"{data.Name} has samples of {data.SampleLength} floats [{string.Join("x", data.SampleShape)}]; {network.Name} takes {network.InputLength}.", nameof(data));
-        int classes = network.OutputLength;
-        if (data.ClassCount > classes)
-            throw new ArgumentException($"{data.Name} has {data.ClassCount} classes; {network.Name} outputs {classes} values.", nameof(data));
-
+        Data.DatasetExtensions.CheckFits(data, network);
+        int outputs = network.OutputLength;
+        bool classifier = network.Loss == Loss.SoftmaxCrossEntropy;
+        int classes = classifier ? outputs : 0;
         var confusion = new int[classes][];
         for (int i = 0; i < classes; i++) confusion[i] = new int[classes];
-        var logits = new float[Math.Min(batchSize, Math.Max(1, data.Count)) * classes];
-        double lossSum = 0;
+        var logits = new float[Math.Min(batchSize, Math.Max(1, data.Count)) * outputs];
+        double lossSum = 0, absSum = 0;
         int correct = 0;
-        for (int start = 0; start < data.Count; start += batchSize)
+        var loader = new Data.BatchLoader(data, Math.Min(batchSize, Math.Max(1, data.Count)), shuffle: false);
+        foreach (var batch in loader.GetBatches(0, cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(batchSize, data.Count - start);
-            var input = data.Images.AsSpan(start * data.SampleLength, count * data.SampleLength);
-            var output = logits.AsSpan(0, count * classes);
-            network.Forward(input, output, count);
+            int count = batch.Count;
+            var output = logits.AsSpan(0, count * outputs);
+            network.Forward(batch.Inputs, output, count);
+            if (!classifier)
+            {
+                var targets = batch.Targets;
+                for (int i = 0; i < output.Length; i++)
+                {
+                    double d = (double)output[i] - targets[i];
+                    lossSum += d * d;
+                    absSum += Math.Abs(d);
+                }
+                continue;
+            }
             for (int i = 0; i < count; i++)
             {
                 var row = output.Slice(i * classes, classes);
-                int label = data.Labels[start + i];
+                int label = batch.Labels[i];
                 int predicted = ArgMax(row);
                 lossSum += CrossEntropy(row, label);
                 confusion[label][predicted]++;
@@ -78,6 +90,17 @@ public static class Evaluator
             }
         }
 
+        if (!classifier)
+        {
+            double values = (double)data.Count * outputs;
+            return new EvaluationResult
+            {
+                Count = data.Count,
+                Loss = data.Count == 0 ? double.NaN : lossSum / values,
+                Accuracy = double.NaN,
+                MeanAbsoluteError = data.Count == 0 ? double.NaN : absSum / values,
+            };
+        }
         var perClass = new double[classes];
         for (int c = 0; c < classes; c++)
         {
@@ -85,7 +108,7 @@ public static class Evaluator
             perClass[c] = total == 0 ? double.NaN : (double)confusion[c][c] / total;
         }
         var names = new string[classes];
-        for (int c = 0; c < classes; c++) names[c] = c < data.ClassCount ? data.ClassNames[c] : c.ToString();
+        for (int c = 0; c < classes; c++) names[c] = c < data.ClassNames.Count ? data.ClassNames[c] : c.ToString();
         return new EvaluationResult
         {
             Count = data.Count,

@@ -24,6 +24,13 @@ public sealed class TrainerOptions
     /// <summary>Check the loss, gradients and parameters for NaN/±∞ after every step and stop with a
     /// <see cref="TrainingDivergedException"/>. Costs two passes over the parameter block per step.</summary>
     public bool DetectNonFinite { get; init; } = true;
-    /// <summary>Evaluate on the test set after each epoch (when one is given to <see cref="Trainer.Fit"/>).</summary>
+    /// <summary>Evaluate on the validation set after each epoch (when one is given to <see cref="Trainer.Fit"/>).</summary>
     public bool EvaluateEachEpoch { get; init; } = true;
+    /// <summary>Random changes applied to each training sample as its batch is gathered (e.g. <see cref="Data.RandomCrop"/>,
+    /// <see cref="Data.HorizontalFlip"/>), seeded by (<see cref="Seed"/>, epoch, sample). Never applied to validation data.</summary>
+    public IReadOnlyList<Data.IAugmentation> Augmentations { get; init; } = [];
+    /// <summary>Print one line per epoch to the console when no callback is given (Keras' <c>verbose</c>).</summary>
+    public bool Verbose { get; init; } = true;
+    /// <summary>Where the default report goes; null: <see cref="Console.Out"/>.</summary>
+    public TextWriter? ReportWriter { get; init; }
 }

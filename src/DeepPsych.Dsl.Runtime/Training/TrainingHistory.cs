@@ -3,21 +3,26 @@ using System.Text.Json.Serialization;
 
 namespace DeepPsych.Dsl.Training;
 
-/// <summary>Metrics of one training epoch.</summary>
+/// <summary>Metrics of one training epoch. Validation figures are named as in Keras (<c>val_loss</c>, <c>val_accuracy</c>):
+/// they come from the held-out set passed to <see cref="Trainer.Fit"/>; "test" is kept for the final test set.</summary>
 public sealed class EpochMetrics
 {
-    /// <summary>Epoch index (0-based).</summary>
+    /// <summary>Epoch index, 0-based (as <see cref="Trainer.Fit"/>'s <c>startEpoch</c>); see <see cref="Number"/> for the 1-based number.</summary>
+    [JsonIgnore]
     public int Epoch { get; init; }
+    /// <summary>Epoch number, 1-based: as printed, plotted and written to <c>metrics.json</c> (<c>"epoch"</c>).</summary>
+    [JsonPropertyName("epoch")]
+    public int Number { get => Epoch + 1; init => Epoch = value - 1; }
     /// <summary>Mean training loss over the epoch's samples (from the training-mode forward pass).</summary>
     public double TrainLoss { get; init; }
-    /// <summary>Training accuracy over the epoch, from the training-mode outputs of each step (before the update).</summary>
-    public double TrainAccuracy { get; init; }
-    /// <summary>Test loss after the epoch, or null without a test set.</summary>
-    public double? TestLoss { get; init; }
-    /// <summary>Test accuracy after the epoch, or null without a test set.</summary>
-    public double? TestAccuracy { get; init; }
-    /// <summary>The full test evaluation (per-class accuracy, confusion matrix), or null without a test set.</summary>
-    public EvaluationResult? Test { get; init; }
+    /// <summary>Training accuracy over the epoch, from the training-mode outputs of each step (before the update); null for regression.</summary>
+    public double? TrainAccuracy { get; init; }
+    /// <summary>Validation loss after the epoch (Keras' <c>val_loss</c>), or null without a validation set.</summary>
+    public double? ValLoss { get; init; }
+    /// <summary>Validation accuracy after the epoch (Keras' <c>val_accuracy</c>), or null without a validation set or for regression.</summary>
+    public double? ValAccuracy { get; init; }
+    /// <summary>The full validation evaluation (per-class accuracy, confusion matrix), or null without a validation set.</summary>
+    public EvaluationResult? Validation { get; init; }
     /// <summary>Learning rate of the epoch's last step.</summary>
     public double LearningRate { get; init; }
     /// <summary>Optimizer steps taken by the end of the epoch.</summary>
@@ -30,8 +35,14 @@ public sealed class EpochMetrics
     public double ImagesPerSecond { get; init; }
 }
 
+/// <summary>Input normalisation as written to <c>metrics.json</c>: one mean and one std per channel.</summary>
+/// <param name="Mean">Subtracted per channel.</param>
+/// <param name="Std">Divides per channel.</param>
+public sealed record NormalizationRecord(float[] Mean, float[] Std);
+
 /// <summary>The record of a training run, serialisable to JSON (<c>metrics.json</c>) with a source-generated,
-/// reflection-free serializer.</summary>
+/// reflection-free serializer. Self-contained: with the settings, normalisation and final figures in it, the run can be
+/// reproduced and compared without the console log.</summary>
 public sealed class TrainingHistory
 {
     /// <summary>The network class.</summary>
@@ -40,28 +51,38 @@ public sealed class TrainingHistory
     public string ArchitectureHash { get; init; } = "";
     /// <summary>The optimizer, as text (e.g. <c>SGD(lr=0.01, momentum=0.9, …)</c>).</summary>
     public string Optimizer { get; init; } = "";
+    /// <summary>The learning-rate schedule, as text, or null for a constant rate.</summary>
+    public string? Schedule { get; init; }
     /// <summary>The shuffling seed.</summary>
     public int Seed { get; init; }
     /// <summary>Samples per batch.</summary>
     public int BatchSize { get; init; }
+    /// <summary>Epochs the run was asked for (<see cref="Epochs"/> holds those completed).</summary>
+    public int PlannedEpochs { get; init; }
+    /// <summary>Samples trained on per epoch.</summary>
+    public int TrainSamples { get; init; }
+    /// <summary>Samples in the validation set, or 0.</summary>
+    public int ValidationSamples { get; init; }
+    /// <summary>The augmentations applied to training samples, as text.</summary>
+    public List<string> Augmentations { get; init; } = [];
+    /// <summary>The input normalisation, when the caller records it (needed to reproduce a result or to predict).</summary>
+    public NormalizationRecord? Normalization { get; set; }
+    /// <summary>Any further settings a caller wants kept with the run (e.g. the command line, the data folder).</summary>
+    public Dictionary<string, string> Settings { get; init; } = [];
     /// <summary>One entry per completed epoch.</summary>
     public List<EpochMetrics> Epochs { get; init; } = [];
+    /// <summary>The final evaluation on the test set, when the caller ran one.</summary>
+    public EvaluationResult? Test { get; set; }
     /// <summary>Why training stopped before the last epoch, or null when it ran to the end.</summary>
     public string? StopReason { get; set; }
-    /// <summary>Whether a callback stopped training early.</summary>
+    /// <summary>Whether training stopped before <see cref="PlannedEpochs"/> (a callback, Ctrl+C, divergence).</summary>
     public bool StoppedEarly => StopReason is not null;
 
     /// <summary>Indented JSON (camelCase; NaN and ±∞ written as strings).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, TrainingJsonContext.Default.TrainingHistory);
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> (e.g. <c>runs/lenet/metrics.json</c>), replacing it atomically.</summary>
-    public void Save(string path)
-    {
-        string full = Path.GetFullPath(path);
-        string temp = full + ".tmp";
-        File.WriteAllText(temp, ToJson());
-        File.Move(temp, full, overwrite: true);
-    }
+    public void Save(string path) => RunDirectory.WriteAllTextAtomically(path, ToJson());
 
     /// <summary>Parses JSON written by <see cref="ToJson"/>.</summary>
     public static TrainingHistory FromJson(string json) =>

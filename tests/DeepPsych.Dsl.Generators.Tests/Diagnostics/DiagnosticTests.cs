@@ -161,16 +161,25 @@ public class DiagnosticTests
         """, "DPD0013", "Out",
         "Out: layer properties must be declared 'partial' with only a getter and no body (it is not partial); write 'public partial Dense Out { get; }'");
 
-    [Fact]
-    public void DPD0014_option_out_of_range() => AssertSingle("""
+    /// <summary>Also the guard that no NaN or ∞ ever reaches a literal in the generated code.</summary>
+    [Theory]
+    [InlineData("""
         [Network(Input = new[] { 4 })]
         public partial class Dropper
         {
             [Dropout(1.5)] public partial Dropout D { get; }
             [Dense(2)]     public partial Dense Out { get; }
         }
-        """, "DPD0014", "Dropout(1.5)",
-        "D: rate = 1.5 is out of range; dropout drops a fraction of units: use 0 <= rate < 1 (0.5 is the classic choice)");
+        """, "Dropout(1.5)", "D: rate = 1.5 is out of range; dropout drops a fraction of units: use 0 <= rate < 1 (0.5 is the classic choice)")]
+    [InlineData("""
+        [Network(Input = new[] { 4 })]
+        public partial class Nan
+        {
+            [Dense(3, Activation = Act.ReLU, LeakySlope = float.NaN)] public partial Dense Hidden { get; }
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "Dense(3", "Hidden: LeakySlope = NaN is out of range; it must be a finite number (LeakyReLU needs 0 <= LeakySlope < 1; other activations ignore it)")]
+    public void DPD0014_option_out_of_range(string source, string at, string message) => AssertSingle(source, "DPD0014", at, message);
 
     [Fact]
     public void DPD0015_rank_mismatch() => AssertSingle("""

@@ -40,6 +40,7 @@ public class GeneratedCodeTests
         [Network(Input = new[] { 3, 17, 17 })]
         public partial class Zoo
         {
+            [Identity] public partial Identity Stem { get; }
             [Conv2D(8, KernelH = 3, KernelW = 5, Stride = 2, PaddingH = 1, PaddingW = 2, Activation = Act.LeakyReLU, LeakySlope = 0.1f)] public partial Conv2D Wide { get; }
             [Conv2D(8, Kernel = 3, Padding = 2, Dilation = 2, Groups = 8, Bias = false, Activation = Act.Tanh)] public partial Conv2D Depthwise { get; }
             [Activation(Act.Softplus)] public partial Activation Soft { get; }
@@ -53,6 +54,32 @@ public class GeneratedCodeTests
             [Dense(3)] public partial Dense Logits { get; }
         }
         """));
+
+    /// <summary>User types named like the runtime's (Span, Conv2DOp, Shards, Act, …) beside the network do not capture
+    /// the generated code's names: everything it names from outside the class is global::-qualified.</summary>
+    [Fact]
+    public void User_types_named_like_runtime_types_do_not_capture_generated_names()
+    {
+        var result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+            namespace Clash;
+            class Span<T> { } class ReadOnlySpan<T> { } class Action<T> { } class Math { } class Array { } class Environment { }
+            class IDisposable { } class Act { } class Conv2DOp { } class Conv2DGeometry { } class Pool2DGeometry { } class MaxPool2DOp { }
+            class DenseOp { } class ActivationOp { } class DropoutOp { } class SoftmaxCrossEntropyOp { } class WorkerPool { } class Shards { }
+            class NetworkChecks { } class ParameterInitializer { } class IDeviceBackend { } class DeviceView<T> { } class DeviceBuffer<T> { }
+
+            [Network(Input = new[] { 1, 8, 8 })]
+            public partial class Net
+            {
+                [Conv2D(4, Kernel = 3, Padding = 1, Activation = DeepPsych.Dsl.Act.ReLU)] public partial Conv2D C1 { get; }
+                [MaxPool2D(2)] public partial Pool S2 { get; }
+                [Activation(DeepPsych.Dsl.Act.Tanh)] public partial Activation A3 { get; }
+                [Dropout(0.5)] public partial Dropout D4 { get; }
+                [Dense(3)] public partial Dense Out { get; }
+            }
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Errors);
+    }
 
     /// <summary>A network nested in other types (a generic record struct, a class) reopens each of them correctly.</summary>
     [Fact]

@@ -34,7 +34,8 @@ internal sealed class SoftmaxRegression : INeuralNetwork
     public IReadOnlyList<int> OutputShape => [Classes];
     public int InputLength => Features;
     public int OutputLength => Classes;
-    public Loss Loss => Loss.SoftmaxCrossEntropy;
+    /// <summary>Softmax cross-entropy (the default), or mean squared error: then this is plain linear regression.</summary>
+    public Loss Loss { get; init; } = Loss.SoftmaxCrossEntropy;
     public string ArchitectureHash { get; }
     public float[] Parameters { get; }
     public float[] Gradients { get; }
@@ -99,8 +100,30 @@ internal sealed class SoftmaxRegression : INeuralNetwork
         return (float)(loss / batch);
     }
 
-    public float ComputeGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch, Span<float> outputs = default) =>
-        throw new NotSupportedException();
+    /// <summary>Mean squared error over batch × outputs (as <c>torch.nn.MSELoss()</c>): dL/dz = 2 (z − t) / (batch · outputs).</summary>
+    public float ComputeGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch, Span<float> outputs = default)
+    {
+        if (Loss != Loss.MeanSquaredError) throw new NotSupportedException("Float targets need Loss = MeanSquaredError.");
+        Span<float> z = stackalloc float[Classes];
+        double loss = 0;
+        float scale = 2f / (batch * Classes);
+        for (int n = 0; n < batch; n++)
+        {
+            var x = input.Slice(n * Features, Features);
+            Forward(x, z, 1);
+            if (!outputs.IsEmpty) z.CopyTo(outputs.Slice(n * Classes, Classes));
+            for (int c = 0; c < Classes; c++)
+            {
+                float d = z[c] - targets[n * Classes + c];
+                loss += (double)d * d;
+                var dw = Gradients.AsSpan(c * Features, Features);
+                for (int f = 0; f < Features; f++) dw[f] += scale * d * x[f];
+                Gradients[Classes * Features + c] += scale * d;
+            }
+        }
+        Step++;
+        return (float)(loss / (batch * Classes));
+    }
 
     public void ZeroGradients() => Array.Clear(Gradients);
 

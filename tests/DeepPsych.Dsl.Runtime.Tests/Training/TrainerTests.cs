@@ -41,12 +41,12 @@ public sealed class TrainerTests
         var (_, history) = Train(seed: 1);
         Assert.Equal(3, history.Epochs.Count);
         var last = history.Epochs[^1];
-        Assert.True(last.TestAccuracy > 0.9, $"test accuracy {last.TestAccuracy}");
+        Assert.True(last.ValAccuracy > 0.9, $"test accuracy {last.ValAccuracy}");
         Assert.True(last.TrainLoss < history.Epochs[0].TrainLoss);
         Assert.Equal(3 * 19, last.Steps); // ceil(300 / 16) = 19 batches per epoch
         Assert.True(last.ImagesPerSecond > 0);
-        Assert.Equal(90, last.Test!.ConfusionMatrix.Sum(r => r.Sum()));
-        Assert.Equal(s_classes, last.Test.ClassNames);
+        Assert.Equal(90, last.Validation!.ConfusionMatrix.Sum(r => r.Sum()));
+        Assert.Equal(s_classes, last.Validation.ClassNames);
     }
 
     [Fact]
@@ -143,13 +143,13 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Early_stopping_on_test_metrics_needs_a_test_set()
+    public void Early_stopping_on_validation_metrics_needs_a_validation_set()
     {
         var net = new SoftmaxRegression(4, 3);
         var trainer = new Trainer(net, new Sgd(0.1f), options: new TrainerOptions { BatchSize = 50 });
-        trainer.Callbacks.Add(new EarlyStopping(1, EarlyStoppingMetric.TestAccuracy));
+        trainer.Callbacks.Add(new EarlyStopping(1, MonitoredMetric.ValAccuracy));
         var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit(Blobs(100, 1)));
-        Assert.Contains("no test set", e.Message);
+        Assert.Contains("no validation set", e.Message);
     }
 
     private sealed class Recorder : ITrainingCallback
@@ -191,16 +191,81 @@ public sealed class TrainerTests
         trainer.Fit(Blobs(100, 1), Blobs(30, 2));
         string log = writer.ToString();
         Assert.Contains("epoch 1 batch 5/10", log);
-        Assert.Contains("epoch 1/1  train loss", log);
-        Assert.Contains("test loss", log);
+        Assert.Contains("epoch 1/1  loss ", log);
+        Assert.Contains("  accuracy ", log);
+        Assert.Contains("val_loss", log);
+        Assert.Contains("val_accuracy", log);
+        Assert.DoesNotContain("test", log); // "test" is for the final test set, not the per-epoch held-out set
+    }
+
+    /// <summary>y = 2·x0 − x1 + 0.5 (+ small noise), 4 features of which 2 matter.</summary>
+    internal static RegressionDataset Line(int count, int seed)
+    {
+        var random = new Random(seed);
+        var inputs = new float[count * 4];
+        var targets = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            for (int f = 0; f < 4; f++) inputs[i * 4 + f] = (float)(random.NextDouble() * 2 - 1);
+            targets[i] = 2 * inputs[i * 4] - inputs[i * 4 + 1] + 0.5f + (float)(random.NextDouble() - 0.5) * 0.01f;
+        }
+        return new RegressionDataset(inputs, targets, [4], 1, $"line-{seed}");
     }
 
     [Fact]
-    public void Regression_networks_are_refused_with_a_reason()
+    public void Regression_networks_train_on_float_targets_and_report_loss_without_accuracy()
     {
-        var regression = new Checkpoints.ParameterHolder(("w", [1])) { Loss = Loss.MeanSquaredError };
-        var e = Assert.Throws<NotSupportedException>(() => new Trainer(regression, new Sgd(0.1f)));
-        Assert.Contains("MeanSquaredError", e.Message);
+        var net = new SoftmaxRegression(4, 1) { Loss = Loss.MeanSquaredError };
+        net.InitializeParameters(5);
+        var trainer = new Trainer(net, new Sgd(0.1f, momentum: 0.9f), options: new TrainerOptions { Epochs = 5, BatchSize = 16, Seed = 1, Verbose = false });
+        var history = trainer.Fit(Line(400, 1), Line(100, 2));
+        var last = history.Epochs[^1];
+        Assert.True(last.ValLoss < 1e-3, $"val_loss {last.ValLoss}");
+        Assert.True(last.ValLoss < history.Epochs[0].ValLoss);
+        Assert.Null(last.TrainAccuracy);
+        Assert.Null(last.ValAccuracy);
+        Assert.True(last.Validation!.MeanAbsoluteError < 0.05);
+        // The learned line: weights near (2, −1, 0, 0), bias near 0.5.
+        Assert.Equal(2f, net.Parameters[0], 0.05f);
+        Assert.Equal(-1f, net.Parameters[1], 0.05f);
+        Assert.Equal(0.5f, net.Parameters[4], 0.05f);
+
+        // The evaluator's MSE is the mean over every output, computed independently here in double.
+        var data = Line(50, 3);
+        var predictions = net.Predict(data);
+        double mse = 0;
+        for (int i = 0; i < data.Count; i++) mse += Math.Pow((double)predictions[i] - data.Targets[i], 2);
+        Assert.Equal(mse / data.Count, trainer.Evaluate(data).Loss, 9);
+    }
+
+    [Fact]
+    public void Labels_for_a_regression_network_and_targets_for_a_classifier_are_refused_with_the_fix()
+    {
+        var regression = new SoftmaxRegression(4, 1) { Loss = Loss.MeanSquaredError };
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(regression, new Sgd(0.1f)).Fit(Blobs(10, 1)));
+        Assert.Contains("class labels", e.Message);
+        Assert.Contains("RegressionDataset", e.Message);
+        var classifier = new SoftmaxRegression(4, 3);
+        e = Assert.Throws<ArgumentException>(() => new Trainer(classifier, new Sgd(0.1f)).Fit(Line(10, 1)));
+        Assert.Contains("regression targets", e.Message);
+    }
+
+    [Fact]
+    public void Without_callbacks_the_trainer_prints_one_line_per_epoch()
+    {
+        var writer = new StringWriter();
+        var trainer = new Trainer(new SoftmaxRegression(4, 3), new Sgd(0.1f), options: new TrainerOptions { Epochs = 2, BatchSize = 50, ReportWriter = writer });
+        trainer.Fit(Blobs(100, 1), Blobs(30, 2));
+        var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("epoch 1/2  loss ", lines[0]);
+        Assert.Contains("val_accuracy", lines[1]);
+
+        var quiet = new StringWriter();
+        var withCallback = new Trainer(new SoftmaxRegression(4, 3), new Sgd(0.1f), options: new TrainerOptions { Epochs = 1, BatchSize = 50, ReportWriter = quiet });
+        withCallback.Callbacks.Add(new Recorder());
+        withCallback.Fit(Blobs(100, 1));
+        Assert.Equal("", quiet.ToString());
     }
 
     [Fact]
@@ -218,7 +283,7 @@ public sealed class TrainerTests
         var net = new SoftmaxRegression(784, 10);
         var trainer = new Trainer(net, new Sgd(0.05f, momentum: 0.9f), options: new TrainerOptions { Epochs = 1, BatchSize = 64, Seed = 1 });
         var history = trainer.Fit(train, test);
-        Assert.True(history.Epochs[0].TestAccuracy > 0.75, $"test accuracy {history.Epochs[0].TestAccuracy}");
-        Assert.Equal(FashionMnist.ClassNames, history.Epochs[0].Test!.ClassNames);
+        Assert.True(history.Epochs[0].ValAccuracy > 0.75, $"test accuracy {history.Epochs[0].ValAccuracy}");
+        Assert.Equal(FashionMnist.ClassNames, history.Epochs[0].Validation!.ClassNames);
     }
 }

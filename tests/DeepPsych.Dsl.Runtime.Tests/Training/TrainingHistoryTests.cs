@@ -24,8 +24,8 @@ public sealed class TrainingHistoryTests
         Assert.Equal(9, back.Seed);
         Assert.Equal(2, back.Epochs.Count);
         Assert.Equal(history.Epochs[1].TrainLoss, back.Epochs[1].TrainLoss);
-        Assert.Equal(history.Epochs[1].TestAccuracy, back.Epochs[1].TestAccuracy);
-        Assert.Equal(history.Epochs[1].Test!.ConfusionMatrix, back.Epochs[1].Test!.ConfusionMatrix);
+        Assert.Equal(history.Epochs[1].ValAccuracy, back.Epochs[1].ValAccuracy);
+        Assert.Equal(history.Epochs[1].Validation!.ConfusionMatrix, back.Epochs[1].Validation!.ConfusionMatrix);
         Assert.False(back.StoppedEarly);
     }
 

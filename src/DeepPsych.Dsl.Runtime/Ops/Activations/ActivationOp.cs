@@ -51,129 +51,118 @@ public static class ActivationOp
 
     /// <summary>y = f(z) element-wise. <paramref name="z"/> and <paramref name="y"/> may be the same memory (in place).</summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
-    public static void Forward(Act act, float leakySlope, ReadOnlySpan<float> z, Span<float> y)
+    public static unsafe void Forward(Act act, float leakySlope, ReadOnlySpan<float> z, Span<float> y)
     {
         if (z.Length != y.Length) throw new ArgumentException($"ActivationOp.Forward({act}): z has {z.Length} elements but y has {y.Length}.");
         if (act == Act.None) { if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(z), ref MemoryMarshal.GetReference(y))) z.CopyTo(y); return; }
-        ref float zr = ref MemoryMarshal.GetReference(z);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int n = z.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - 16; i += 16) Apply512(act, Vector512.LoadUnsafe(ref zr, (nuint)i), leakySlope).StoreUnsafe(ref yr, (nuint)i);
-        else
-            for (; i <= n - 8; i += 8) Apply256(act, Vector256.LoadUnsafe(ref zr, (nuint)i), leakySlope).StoreUnsafe(ref yr, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref yr, i) = Apply(act, Unsafe.Add(ref zr, i), leakySlope);
+        fixed (float* pz = z) fixed (float* py = y)
+        {
+            int n = z.Length;
+            int i = Simd.Width switch
+            {
+                512 => ForwardLanes<Lanes512, Vector512<float>>(act, leakySlope, pz, py, n),
+                256 => ForwardLanes<Lanes256, Vector256<float>>(act, leakySlope, pz, py, n),
+                _ => ForwardLanes<Lanes128, Vector128<float>>(act, leakySlope, pz, py, n),
+            };
+            for (; i < n; i++) py[i] = Apply(act, pz[i], leakySlope);
+        }
     }
 
     /// <summary>dx += dy ⊙ f'(z), with f' computed from the forward output <paramref name="y"/>.</summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
-    public static void Backward(Act act, float leakySlope, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    public static unsafe void Backward(Act act, float leakySlope, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         if (y.Length != dy.Length || y.Length != dx.Length)
             throw new ArgumentException($"ActivationOp.Backward({act}): y has {y.Length}, dy {dy.Length} and dx {dx.Length} elements; they must match.");
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        ref float gr = ref MemoryMarshal.GetReference(dy);
-        ref float xr = ref MemoryMarshal.GetReference(dx);
-        int n = y.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - 16; i += 16)
-                (Vector512.LoadUnsafe(ref xr, (nuint)i) + Vector512.LoadUnsafe(ref gr, (nuint)i) * Derivative512(act, Vector512.LoadUnsafe(ref yr, (nuint)i), leakySlope)).StoreUnsafe(ref xr, (nuint)i);
-        else
-            for (; i <= n - 8; i += 8)
-                (Vector256.LoadUnsafe(ref xr, (nuint)i) + Vector256.LoadUnsafe(ref gr, (nuint)i) * Derivative256(act, Vector256.LoadUnsafe(ref yr, (nuint)i), leakySlope)).StoreUnsafe(ref xr, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref xr, i) += Unsafe.Add(ref gr, i) * DerivativeFromOutput(act, Unsafe.Add(ref yr, i), leakySlope);
+        fixed (float* py = y) fixed (float* pg = dy) fixed (float* px = dx)
+        {
+            int n = y.Length;
+            int i = Simd.Width switch
+            {
+                512 => BackwardLanes<Lanes512, Vector512<float>>(act, leakySlope, py, pg, px, n),
+                256 => BackwardLanes<Lanes256, Vector256<float>>(act, leakySlope, py, pg, px, n),
+                _ => BackwardLanes<Lanes128, Vector128<float>>(act, leakySlope, py, pg, px, n),
+            };
+            for (; i < n; i++) px[i] += pg[i] * DerivativeFromOutput(act, py[i], leakySlope);
+        }
     }
 
     /// <summary>dy *= f'(z) in place, with f' computed from the forward output <paramref name="y"/> (turns dL/dy into dL/dz for fused layers).</summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
-    public static void ApplyDerivativeInPlace(Act act, float leakySlope, ReadOnlySpan<float> y, Span<float> dy)
+    public static unsafe void ApplyDerivativeInPlace(Act act, float leakySlope, ReadOnlySpan<float> y, Span<float> dy)
     {
         if (y.Length != dy.Length) throw new ArgumentException($"ActivationOp.ApplyDerivativeInPlace({act}): y has {y.Length} elements but dy has {dy.Length}.");
         if (act == Act.None) return;
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        ref float gr = ref MemoryMarshal.GetReference(dy);
-        int n = y.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - 16; i += 16)
-                (Vector512.LoadUnsafe(ref gr, (nuint)i) * Derivative512(act, Vector512.LoadUnsafe(ref yr, (nuint)i), leakySlope)).StoreUnsafe(ref gr, (nuint)i);
+        fixed (float* py = y) fixed (float* pg = dy)
+        {
+            int n = y.Length;
+            int i = Simd.Width switch
+            {
+                512 => BackwardLanes<Lanes512, Vector512<float>>(act, leakySlope, py, pg, null, n),
+                256 => BackwardLanes<Lanes256, Vector256<float>>(act, leakySlope, py, pg, null, n),
+                _ => BackwardLanes<Lanes128, Vector128<float>>(act, leakySlope, py, pg, null, n),
+            };
+            for (; i < n; i++) pg[i] *= DerivativeFromOutput(act, py[i], leakySlope);
+        }
+    }
+
+    /// <summary>y = f(z) over the whole vectors of [0, n); returns where the scalar tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    private static unsafe int ForwardLanes<TW, TV>(Act act, float slope, float* z, float* y, int n) where TW : struct, ILanes<TV> where TV : struct
+    {
+        int i = 0;
+        for (; i <= n - TW.Count; i += TW.Count) TW.Store(Apply<TW, TV>(act, TW.Load(z + i), slope), y + i);
+        return i;
+    }
+
+    /// <summary>dx += dy ⊙ f'(y), or with <paramref name="dx"/> null dy *= f'(y), over the whole vectors of [0, n); returns where the tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    private static unsafe int BackwardLanes<TW, TV>(Act act, float slope, float* y, float* dy, float* dx, int n) where TW : struct, ILanes<TV> where TV : struct
+    {
+        int i = 0;
+        if (dx == null)
+            for (; i <= n - TW.Count; i += TW.Count) TW.Store(TW.Multiply(TW.Load(dy + i), Derivative<TW, TV>(act, TW.Load(y + i), slope)), dy + i);
         else
-            for (; i <= n - 8; i += 8)
-                (Vector256.LoadUnsafe(ref gr, (nuint)i) * Derivative256(act, Vector256.LoadUnsafe(ref yr, (nuint)i), leakySlope)).StoreUnsafe(ref gr, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref gr, i) *= DerivativeFromOutput(act, Unsafe.Add(ref yr, i), leakySlope);
+            for (; i <= n - TW.Count; i += TW.Count) TW.Store(TW.MultiplyAdd(TW.Load(dy + i), Derivative<TW, TV>(act, TW.Load(y + i), slope), TW.Load(dx + i)), dx + i);
+        return i;
     }
 
     // ---- vector forms (used by the GEMM epilogue as well) ----
 
-    /// <summary>f(z) on 16 lanes.</summary>
+    /// <summary>f(z) on one vector of any width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Apply512(Act act, Vector512<float> z, float slope)
+    internal static TV Apply<TW, TV>(Act act, TV z, float slope) where TW : struct, ILanes<TV> where TV : struct
     {
         switch (act)
         {
             case Act.None: return z;
-            case Act.ReLU: return Vector512.Max(z, Vector512<float>.Zero);
-            case Act.LeakyReLU: return Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), z, z * slope);
-            case Act.Step: return Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero);
-            case Act.Sigmoid: return Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-z));
+            case Act.ReLU: return TW.Max(z, TW.Zero);
+            case Act.LeakyReLU: return TW.SelectPositive(z, z, TW.Multiply(z, TW.Broadcast(slope)));
+            case Act.Step: return TW.SelectPositive(z, TW.One, TW.Zero);
+            case Act.Sigmoid: return TW.Divide(TW.One, TW.Add(TW.One, TW.Exp(TW.Subtract(TW.Zero, z))));
             case Act.Tanh:
             {
                 // tanh z = sign(z) (1 - t) / (1 + t), t = e^{-2|z|} ∈ (0, 1]: no overflow.
-                var t = Vector512.Exp(Vector512.Abs(z) * -2f);
-                var r = (Vector512<float>.One - t) / (Vector512<float>.One + t);
-                return Vector512.CopySign(r, z);
+                var t = TW.Exp(TW.Multiply(TW.Abs(z), TW.Broadcast(-2f)));
+                return TW.CopySign(TW.Divide(TW.Subtract(TW.One, t), TW.Add(TW.One, t)), z);
             }
             case Act.Softplus:
-                return Vector512.Max(z, Vector512<float>.Zero) + Vector512.Log(Vector512<float>.One + Vector512.Exp(-Vector512.Abs(z)));
+                return TW.Add(TW.Max(z, TW.Zero), TW.Log(TW.Add(TW.One, TW.Exp(TW.Subtract(TW.Zero, TW.Abs(z))))));
             default: throw new ArgumentOutOfRangeException(nameof(act), act, "Unknown activation.");
         }
     }
 
-    /// <summary>f(z) on 8 lanes.</summary>
+    /// <summary>f'(z) from the output y, on one vector of any width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Apply256(Act act, Vector256<float> z, float slope)
+    private static TV Derivative<TW, TV>(Act act, TV y, float slope) where TW : struct, ILanes<TV> where TV : struct => act switch
     {
-        switch (act)
-        {
-            case Act.None: return z;
-            case Act.ReLU: return Vector256.Max(z, Vector256<float>.Zero);
-            case Act.LeakyReLU: return Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, z * slope);
-            case Act.Step: return Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero);
-            case Act.Sigmoid: return Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-z));
-            case Act.Tanh:
-            {
-                var t = Vector256.Exp(Vector256.Abs(z) * -2f);
-                var r = (Vector256<float>.One - t) / (Vector256<float>.One + t);
-                return Vector256.CopySign(r, z);
-            }
-            case Act.Softplus:
-                return Vector256.Max(z, Vector256<float>.Zero) + Vector256.Log(Vector256<float>.One + Vector256.Exp(-Vector256.Abs(z)));
-            default: throw new ArgumentOutOfRangeException(nameof(act), act, "Unknown activation.");
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Derivative512(Act act, Vector512<float> y, float slope) => act switch
-    {
-        Act.None => Vector512<float>.One,
-        Act.Step => Vector512<float>.Zero,
-        Act.Sigmoid => y * (Vector512<float>.One - y),
-        Act.Tanh => Vector512<float>.One - y * y,
-        Act.ReLU => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero),
-        Act.LeakyReLU => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(slope)),
-        Act.Softplus => Vector512<float>.One - Vector512.Exp(-y),
-        _ => throw new ArgumentOutOfRangeException(nameof(act), act, "Unknown activation."),
-    };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Derivative256(Act act, Vector256<float> y, float slope) => act switch
-    {
-        Act.None => Vector256<float>.One,
-        Act.Step => Vector256<float>.Zero,
-        Act.Sigmoid => y * (Vector256<float>.One - y),
-        Act.Tanh => Vector256<float>.One - y * y,
-        Act.ReLU => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero),
-        Act.LeakyReLU => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(slope)),
-        Act.Softplus => Vector256<float>.One - Vector256.Exp(-y),
+        Act.None => TW.One,
+        Act.Step => TW.Zero,
+        Act.Sigmoid => TW.Multiply(y, TW.Subtract(TW.One, y)),
+        Act.Tanh => TW.Subtract(TW.One, TW.Multiply(y, y)),
+        Act.ReLU => TW.SelectPositive(y, TW.One, TW.Zero),
+        Act.LeakyReLU => TW.SelectPositive(y, TW.One, TW.Broadcast(slope)),
+        Act.Softplus => TW.Subtract(TW.One, TW.Exp(TW.Subtract(TW.Zero, y))),
         _ => throw new ArgumentOutOfRangeException(nameof(act), act, "Unknown activation."),
     };
 }

@@ -21,10 +21,10 @@ public readonly record struct Conv2DGeometry(int InChannels, int InHeight, int I
     int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW, int Groups)
 {
     /// <summary>OH = (H + 2·PadH − DilationH·(KH − 1) − 1) / StrideH + 1 (0 if the geometry is invalid).</summary>
-    public int OutHeight { get; } = StrideH > 0 ? Math.Max(0, (InHeight + 2 * PadH - DilationH * (KernelH - 1) - 1) / StrideH + 1) : 0;
+    public int OutHeight { get; } = StrideH > 0 ? Math.Max(0, SlidingWindow.OutputSize(InHeight, KernelH, StrideH, PadH, DilationH)) : 0;
 
     /// <summary>OW = (W + 2·PadW − DilationW·(KW − 1) − 1) / StrideW + 1 (0 if the geometry is invalid).</summary>
-    public int OutWidth { get; } = StrideW > 0 ? Math.Max(0, (InWidth + 2 * PadW - DilationW * (KernelW - 1) - 1) / StrideW + 1) : 0;
+    public int OutWidth { get; } = StrideW > 0 ? Math.Max(0, SlidingWindow.OutputSize(InWidth, KernelW, StrideW, PadW, DilationW)) : 0;
 
     /// <summary>C·H·W: floats per input sample.</summary>
     public int InputLength => InChannels * InHeight * InWidth;
@@ -42,8 +42,9 @@ public readonly record struct Conv2DGeometry(int InChannels, int InHeight, int I
     /// <summary>Multiply–adds per sample in the forward pass (O·OH·OW·(C/G)·KH·KW); FLOPs are twice this.</summary>
     public long MultiplyAdds => (long)OutputLength * (Groups > 0 ? InChannels / Groups : 0) * KernelH * KernelW;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="op"/> if the geometry is not a valid convolution.</summary>
-    internal void Validate(string op)
+    /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="op"/> if the geometry is not a valid convolution.
+    /// The one check every backend runs (the CPU op and the ILGPU backend call it).</summary>
+    public void Validate(string op)
     {
         if (InChannels <= 0 || InHeight <= 0 || InWidth <= 0 || OutChannels <= 0 || KernelH <= 0 || KernelW <= 0
             || StrideH <= 0 || StrideW <= 0 || PadH < 0 || PadW < 0 || DilationH <= 0 || DilationW <= 0 || Groups <= 0)

@@ -19,19 +19,23 @@ namespace DeepPsych.Dsl.Ops;
 /// packed (transposed while packing) and the packed kernel runs — measured ~2x faster than dot products at batch 32.
 /// With fewer rows (batch-1 inference) packing would cost as much as the product, so both operands are read along
 /// their contiguous rows as up to 8 × 3 vector dot products, reduced horizontally at the end.</para>
-/// <para>With AVX-512 the kernels use Vector512 + FMA; otherwise Vector256 (FMA when available) with 4 × 24 / 4 × 2 tiles.</para>
+/// <para>With AVX-512 the kernels use Vector512 + FMA; otherwise one generic kernel (<see cref="ILanes{TV}"/>) at 256 bits (AVX2)
+/// or 128 bits (SSE / NEON), FMA when available, with 4 × 3-vector / 4 × 2 tiles (<see cref="Simd.Width"/> decides).</para>
 /// <para>Epilogue: after the full k sum, optionally add the old C (<c>accumulate</c>), a per-row bias, a per-column bias,
 /// then apply an activation — fused so the output is written once.</para>
 /// </remarks>
 public static unsafe partial class Gemm
 {
-    internal static readonly bool Wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    internal static readonly bool Wide = Simd.Width == 512;
+
+    /// <summary>Floats per vector at the width taken (16, 8 or 4).</summary>
+    private static readonly int Lanes = Simd.Width / 32;
 
     /// <summary>Rows of C per micro-kernel call in <see cref="Multiply"/> (8 with AVX-512, else 4).</summary>
     public static int MicroRows => Wide ? 8 : 4;
 
-    /// <summary>Columns of C per micro-kernel call in <see cref="Multiply"/> (48 with AVX-512, else 24).</summary>
-    public static int MicroColumns => Wide ? 48 : 24;
+    /// <summary>Columns of C per micro-kernel call in <see cref="Multiply"/>: 3 vectors (48 with AVX-512, 24 with AVX2, 12 with 128-bit vectors).</summary>
+    public static int MicroColumns => 3 * Lanes;
 
     /// <summary>Largest k block (packed A micro-panel 8 × 384 floats = 12 KiB, stays in L1).</summary>
     private const int MaxKBlock = 384;
@@ -102,6 +106,7 @@ public static unsafe partial class Gemm
     /// <summary>B is an ordinary row-major matrix.</summary>
     internal readonly struct MatrixPanels(float* b, int ldb) : IPanelSource
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {
             for (int p = 0; p * nr < nc; p++)
@@ -121,6 +126,7 @@ public static unsafe partial class Gemm
     /// <summary>B is stored transposed: B[p, j] = b[j·ldb + p] (an n × k row-major matrix, e.g. W in x·Wᵀ or col in dz·colᵀ).</summary>
     internal readonly struct TransposedMatrixPanels(float* b, int ldb) : IPanelSource
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {
             for (int p = 0; p * nr < nc; p++)
@@ -147,7 +153,9 @@ public static unsafe partial class Gemm
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
             for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
-        for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        for (; i <= n - 4; i += 4) Vector128.Store(Vector128.Load(src + i), dst + i);
         for (; i < n; i++) dst[i] = src[i];
     }
 
@@ -158,11 +166,14 @@ public static unsafe partial class Gemm
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
             for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(dst + i) + Vector512.Load(src + i), dst + i);
-        for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        for (; i <= n - 4; i += 4) Vector128.Store(Vector128.Load(dst + i) + Vector128.Load(src + i), dst + i);
         for (; i < n; i++) dst[i] += src[i];
     }
 
     /// <summary>Packs rows [i0, i0 + m) of op(A), columns [k0, k0 + kc) into micro-panels [kc][mr] (row tails zero-padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static void PackA(float* a, int lda, bool transA, int m, int k0, int kc, float* dst, int mr)
     {
         for (int i0 = 0; i0 < m; i0 += mr, dst += (nint)kc * mr)
@@ -193,6 +204,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>The packed GEMM driver: C = op(A)·B with B supplied panel by panel by <paramref name="b"/> (a matrix, or im2col on the fly).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     internal static void MultiplyCore<TB>(int m, int n, int k, float* a, int lda, bool transA, ref TB b, float* c, int ldc, bool accumulate,
         float* rowBias, float* colBias, Act act, float slope) where TB : struct, IPanelSource
     {
@@ -264,62 +276,49 @@ public static unsafe partial class Gemm
                 default: KernelNN512<R1>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
             }
         }
-        else
+        else if (Simd.Width == 256) KernelNarrow<Lanes256, Vector256<float>>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope);
+        else KernelNarrow<Lanes128, Vector128<float>>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope);
+    }
+
+    private static void KernelNarrow<TW, TV>(int rows, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        switch (rows)
         {
-            switch (rows)
-            {
-                case 4: KernelNN256<R4>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 3: KernelNN256<R3>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 2: KernelNN256<R2>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                default: KernelNN256<R1>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-            }
+            case 4: KernelNN<TW, TV, R4>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 3: KernelNN<TW, TV, R3>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 2: KernelNN<TW, TV, R2>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            default: KernelNN<TW, TV, R1>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
         }
     }
 
-    /// <summary>Epilogue of the 512-bit kernel: row r of the raw tile t (48 floats) → (+C) (+row bias) (+column bias), act, store to C.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void FinishTile512(float* t, int rows, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    /// <summary>Epilogue of the packed kernels: row r of the raw tile t (3 vectors) → (+C) (+row bias) (+column bias), act, store to C.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void FinishTile<TW, TV>(float* t, int rows, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+        where TW : struct, ILanes<TV> where TV : struct
     {
-        for (int r = 0; r < rows; r++, t += 48)
+        int w = TW.Count;
+        for (int r = 0; r < rows; r++, t += 3 * w)
         {
             float* cr = c + (nint)r * ldc;
-            Vector512<float> v0 = Vector512.Load(t), v1 = Vector512.Load(t + 16), v2 = Vector512.Load(t + 32);
-            if (loadC) { v0 += Vector512.Load(cr); v1 += Vector512.Load(cr + 16); v2 += Vector512.Load(cr + 32); }
-            if (rb != null) { var bias = Vector512.Create(rb[r]); v0 += bias; v1 += bias; v2 += bias; }
-            if (cb != null) { v0 += Vector512.Load(cb); v1 += Vector512.Load(cb + 16); v2 += Vector512.Load(cb + 32); }
-            if (act != Act.None) { v0 = ActivationOp.Apply512(act, v0, slope); v1 = ActivationOp.Apply512(act, v1, slope); v2 = ActivationOp.Apply512(act, v2, slope); }
-            Vector512.Store(v0, cr); Vector512.Store(v1, cr + 16); Vector512.Store(v2, cr + 32);
+            TV v0 = TW.Load(t), v1 = TW.Load(t + w), v2 = TW.Load(t + 2 * w);
+            if (loadC) { v0 = TW.Add(v0, TW.Load(cr)); v1 = TW.Add(v1, TW.Load(cr + w)); v2 = TW.Add(v2, TW.Load(cr + 2 * w)); }
+            if (rb != null) { var bias = TW.Broadcast(rb[r]); v0 = TW.Add(v0, bias); v1 = TW.Add(v1, bias); v2 = TW.Add(v2, bias); }
+            if (cb != null) { v0 = TW.Add(v0, TW.Load(cb)); v1 = TW.Add(v1, TW.Load(cb + w)); v2 = TW.Add(v2, TW.Load(cb + 2 * w)); }
+            if (act != Act.None) { v0 = ActivationOp.Apply<TW, TV>(act, v0, slope); v1 = ActivationOp.Apply<TW, TV>(act, v1, slope); v2 = ActivationOp.Apply<TW, TV>(act, v2, slope); }
+            TW.Store(v0, cr); TW.Store(v1, cr + w); TW.Store(v2, cr + 2 * w);
         }
     }
-
-    /// <summary>Epilogue of the 256-bit kernel (24 floats per row).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void FinishTile256(float* t, int rows, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
-    {
-        for (int r = 0; r < rows; r++, t += 24)
-        {
-            float* cr = c + (nint)r * ldc;
-            Vector256<float> v0 = Vector256.Load(t), v1 = Vector256.Load(t + 8), v2 = Vector256.Load(t + 16);
-            if (loadC) { v0 += Vector256.Load(cr); v1 += Vector256.Load(cr + 8); v2 += Vector256.Load(cr + 16); }
-            if (rb != null) { var bias = Vector256.Create(rb[r]); v0 += bias; v1 += bias; v2 += bias; }
-            if (cb != null) { v0 += Vector256.Load(cb); v1 += Vector256.Load(cb + 8); v2 += Vector256.Load(cb + 16); }
-            if (act != Act.None) { v0 = ActivationOp.Apply256(act, v0, slope); v1 = ActivationOp.Apply256(act, v1, slope); v2 = ActivationOp.Apply256(act, v2, slope); }
-            Vector256.Store(v0, cr); Vector256.Store(v1, cr + 8); Vector256.Store(v2, cr + 16);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c)
-        => Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
 
     // ------------------------------------------------------------------------------------------------
     // C = A·Bᵀ, dot products.
     // ------------------------------------------------------------------------------------------------
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     internal static void MultiplyTransposedBCore(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate,
         float* colBias, Act act, float slope)
     {
-        int lanes = Wide ? 16 : 8;
+        int lanes = Lanes;
         if (k < lanes)
         {
             // Too short for the masked-tail trick: plain loops (tiny layers only).
@@ -373,13 +372,8 @@ public static unsafe partial class Gemm
                 default: KernelNT512R<R1>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
             }
         }
-        else
-        {
-            if (cols == 2)
-                KernelNT256R<R2>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
-            else
-                KernelNT256R<R1>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
-        }
+        else if (Simd.Width == 256) KernelNTNarrow<Lanes256, Vector256<float>>(rows, cols, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+        else KernelNTNarrow<Lanes128, Vector128<float>>(rows, cols, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
     }
 
     private static void KernelNT512R<TC>(int rows, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope) where TC : struct, IRowCount
@@ -397,19 +391,27 @@ public static unsafe partial class Gemm
         }
     }
 
-    private static void KernelNT256R<TC>(int rows, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope) where TC : struct, IRowCount
+    private static void KernelNTNarrow<TW, TV>(int rows, int cols, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        if (cols == 2) KernelNTNarrowR<TW, TV, R2>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+        else KernelNTNarrowR<TW, TV, R1>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+    }
+
+    private static void KernelNTNarrowR<TW, TV, TC>(int rows, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
+        where TW : struct, ILanes<TV> where TV : struct where TC : struct, IRowCount
     {
         switch (rows)
         {
-            case 4: KernelNT256<R4, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
-            case 3: KernelNT256<R3, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
-            case 2: KernelNT256<R2, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
-            default: KernelNT256<R1, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 4: KernelNT<TW, TV, R4, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 3: KernelNT<TW, TV, R3, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 2: KernelNT<TW, TV, R2, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            default: KernelNT<TW, TV, R1, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
         }
     }
 
     /// <summary>Epilogue of the dot-product kernel: C[r, j] = act((C[r, j] if loadC) + t[r·stride + j] + colBias[j]).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void FinishTileNT(float* t, int stride, int rows, int cols, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
     {
         for (int r = 0; r < rows; r++)
@@ -427,10 +429,10 @@ public static unsafe partial class Gemm
     private static Vector512<float> TailMask512(int rem)
         => Vector512.Load(s_maskBits + rem).AsSingle();
 
-    /// <summary>Lanes [8 - rem, 8) all ones, the rest zero.</summary>
+    /// <summary>Lanes [Count - rem, Count) all ones, the rest zero, at any width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> TailMask256(int rem)
-        => Vector256.Load(s_maskBits + 8 + rem).AsSingle();
+    private static TV TailMask<TW, TV>(int rem) where TW : struct, ILanes<TV> where TV : struct
+        => TW.Load((float*)(s_maskBits + 16 - TW.Count + rem));
 
     /// <summary>16 zeros then 16 all-ones words; a window of 16 starting at rem masks in the last rem lanes.</summary>
     private static readonly int* s_maskBits = CreateMaskBits();

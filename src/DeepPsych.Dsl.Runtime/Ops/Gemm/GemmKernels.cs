@@ -12,6 +12,7 @@ public static unsafe partial class Gemm
 {
     /// <summary>C[0..R, 0..48) = A·B over <paramref name="kc"/> steps; A packed [kc][8] (broadcast side), B packed [kc][48] (vector side).</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static void KernelNN512<TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TR : struct, IRowCount
     {
         Vector512<float> c0_0 = default, c0_1 = default, c0_2 = default;
@@ -48,40 +49,42 @@ public static unsafe partial class Gemm
         if (TR.Count > 5) { Vector512.Store(c5_0, t + 240); Vector512.Store(c5_1, t + 256); Vector512.Store(c5_2, t + 272); }
         if (TR.Count > 6) { Vector512.Store(c6_0, t + 288); Vector512.Store(c6_1, t + 304); Vector512.Store(c6_2, t + 320); }
         if (TR.Count > 7) { Vector512.Store(c7_0, t + 336); Vector512.Store(c7_1, t + 352); Vector512.Store(c7_2, t + 368); }
-        FinishTile512(t, TR.Count, c, ldc, loadC, rowBias, colBias, act, slope);
+        FinishTile<Lanes512, Vector512<float>>(t, TR.Count, c, ldc, loadC, rowBias, colBias, act, slope);
     }
 
-    /// <summary>C[0..R, 0..24) = A·B over <paramref name="kc"/> steps; A packed [kc][4] (broadcast side), B packed [kc][24] (vector side).</summary>
+    /// <summary>C[0..R, 0..3·W) = A·B over <paramref name="kc"/> steps at vector width W = TW.Count (256 or 128 bits); A packed [kc][4] (broadcast side), B packed [kc][3·W] (vector side).</summary>
     [SkipLocalsInit]
-    private static void KernelNN256<TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TR : struct, IRowCount
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    private static void KernelNN<TW, TV, TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TW : struct, ILanes<TV> where TV : struct where TR : struct, IRowCount
     {
-        Vector256<float> c0_0 = default, c0_1 = default, c0_2 = default;
-        Vector256<float> c1_0 = default, c1_1 = default, c1_2 = default;
-        Vector256<float> c2_0 = default, c2_1 = default, c2_2 = default;
-        Vector256<float> c3_0 = default, c3_1 = default, c3_2 = default;
+        TV c0_0 = default, c0_1 = default, c0_2 = default;
+        TV c1_0 = default, c1_1 = default, c1_2 = default;
+        TV c2_0 = default, c2_1 = default, c2_2 = default;
+        TV c3_0 = default, c3_1 = default, c3_2 = default;
         for (int kk = 0; kk < kc; kk++)
         {
-            Vector256<float> b0 = Vector256.Load(b + 0), b1 = Vector256.Load(b + 8), b2 = Vector256.Load(b + 16);
-            Vector256<float> a0 = Vector256.Create(a[0]);
-            c0_0 = Fma256(a0, b0, c0_0);
-            c0_1 = Fma256(a0, b1, c0_1);
-            c0_2 = Fma256(a0, b2, c0_2);
-            if (TR.Count > 1) { Vector256<float> a1 = Vector256.Create(a[1]); c1_0 = Fma256(a1, b0, c1_0); c1_1 = Fma256(a1, b1, c1_1); c1_2 = Fma256(a1, b2, c1_2); }
-            if (TR.Count > 2) { Vector256<float> a2 = Vector256.Create(a[2]); c2_0 = Fma256(a2, b0, c2_0); c2_1 = Fma256(a2, b1, c2_1); c2_2 = Fma256(a2, b2, c2_2); }
-            if (TR.Count > 3) { Vector256<float> a3 = Vector256.Create(a[3]); c3_0 = Fma256(a3, b0, c3_0); c3_1 = Fma256(a3, b1, c3_1); c3_2 = Fma256(a3, b2, c3_2); }
-            a += 4; b += 24;
+            TV b0 = TW.Load(b), b1 = TW.Load(b + TW.Count), b2 = TW.Load(b + 2 * TW.Count);
+            TV a0 = TW.Broadcast(a[0]);
+            c0_0 = TW.MultiplyAdd(a0, b0, c0_0);
+            c0_1 = TW.MultiplyAdd(a0, b1, c0_1);
+            c0_2 = TW.MultiplyAdd(a0, b2, c0_2);
+            if (TR.Count > 1) { TV a1 = TW.Broadcast(a[1]); c1_0 = TW.MultiplyAdd(a1, b0, c1_0); c1_1 = TW.MultiplyAdd(a1, b1, c1_1); c1_2 = TW.MultiplyAdd(a1, b2, c1_2); }
+            if (TR.Count > 2) { TV a2 = TW.Broadcast(a[2]); c2_0 = TW.MultiplyAdd(a2, b0, c2_0); c2_1 = TW.MultiplyAdd(a2, b1, c2_1); c2_2 = TW.MultiplyAdd(a2, b2, c2_2); }
+            if (TR.Count > 3) { TV a3 = TW.Broadcast(a[3]); c3_0 = TW.MultiplyAdd(a3, b0, c3_0); c3_1 = TW.MultiplyAdd(a3, b1, c3_1); c3_2 = TW.MultiplyAdd(a3, b2, c3_2); }
+            a += 4; b += 3 * TW.Count;
         }
         // Park the tile in memory before the epilogue call, so no accumulator lives across a call (which would make the JIT spill them inside the loop).
-        float* t = stackalloc float[96];
-        Vector256.Store(c0_0, t + 0); Vector256.Store(c0_1, t + 8); Vector256.Store(c0_2, t + 16);
-        if (TR.Count > 1) { Vector256.Store(c1_0, t + 24); Vector256.Store(c1_1, t + 32); Vector256.Store(c1_2, t + 40); }
-        if (TR.Count > 2) { Vector256.Store(c2_0, t + 48); Vector256.Store(c2_1, t + 56); Vector256.Store(c2_2, t + 64); }
-        if (TR.Count > 3) { Vector256.Store(c3_0, t + 72); Vector256.Store(c3_1, t + 80); Vector256.Store(c3_2, t + 88); }
-        FinishTile256(t, TR.Count, c, ldc, loadC, rowBias, colBias, act, slope);
+        float* t = stackalloc float[96];   // 4 rows × 3 vectors of at most 8 floats
+        TW.Store(c0_0, t); TW.Store(c0_1, t + 1 * TW.Count); TW.Store(c0_2, t + 2 * TW.Count);
+        if (TR.Count > 1) { TW.Store(c1_0, t + 3 * TW.Count); TW.Store(c1_1, t + 4 * TW.Count); TW.Store(c1_2, t + 5 * TW.Count); }
+        if (TR.Count > 2) { TW.Store(c2_0, t + 6 * TW.Count); TW.Store(c2_1, t + 7 * TW.Count); TW.Store(c2_2, t + 8 * TW.Count); }
+        if (TR.Count > 3) { TW.Store(c3_0, t + 9 * TW.Count); TW.Store(c3_1, t + 10 * TW.Count); TW.Store(c3_2, t + 11 * TW.Count); }
+        FinishTile<TW, TV>(t, TR.Count, c, ldc, loadC, rowBias, colBias, act, slope);
     }
 
     /// <summary>C[r, j] = Σ_k A[r, k]·B[j, k] for r &lt; TR, j &lt; TC (dot products along contiguous rows); the k tail re-reads the last 16 elements with the already-summed lanes masked off, so it needs an absolute k end ≥ 16.</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     private static void KernelNT512<TR, TC>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* colBias, Act act, float slope) where TR : struct, IRowCount where TC : struct, IRowCount
     {
         Vector512<float> s0_0 = default, s0_1 = default, s0_2 = default;
@@ -149,44 +152,45 @@ public static unsafe partial class Gemm
         FinishTileNT(t, 3, TR.Count, TC.Count, c, ldc, loadC, colBias, act, slope);
     }
 
-    /// <summary>C[r, j] = Σ_k A[r, k]·B[j, k] for r &lt; TR, j &lt; TC (dot products along contiguous rows); the k tail re-reads the last 8 elements with the already-summed lanes masked off, so it needs an absolute k end ≥ 8.</summary>
+    /// <summary>C[r, j] = Σ_k A[r, k]·B[j, k] for r &lt; TR, j &lt; TC (dot products along contiguous rows); at vector width W = TW.Count (256 or 128 bits); the k tail re-reads the last W elements with the already-summed lanes masked off, so it needs an absolute k end ≥ W.</summary>
     [SkipLocalsInit]
-    private static void KernelNT256<TR, TC>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* colBias, Act act, float slope) where TR : struct, IRowCount where TC : struct, IRowCount
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    private static void KernelNT<TW, TV, TR, TC>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* colBias, Act act, float slope) where TW : struct, ILanes<TV> where TV : struct where TR : struct, IRowCount where TC : struct, IRowCount
     {
-        Vector256<float> s0_0 = default, s0_1 = default;
-        Vector256<float> s1_0 = default, s1_1 = default;
-        Vector256<float> s2_0 = default, s2_1 = default;
-        Vector256<float> s3_0 = default, s3_1 = default;
+        TV s0_0 = default, s0_1 = default;
+        TV s1_0 = default, s1_1 = default;
+        TV s2_0 = default, s2_1 = default;
+        TV s3_0 = default, s3_1 = default;
         float* a0 = a + 0 * lda, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         float* b0 = b + 0 * ldb, b1 = b + 1 * ldb;
         int kk = 0;
-        for (; kk <= kc - 8; kk += 8)
+        for (; kk <= kc - TW.Count; kk += TW.Count)
         {
-            Vector256<float> v0 = Vector256.Load(b0 + kk), v1 = TC.Count > 1 ? Vector256.Load(b1 + kk) : default;
-            Vector256<float> x0 = Vector256.Load(a0 + kk); s0_0 = Fma256(x0, v0, s0_0); if (TC.Count > 1) s0_1 = Fma256(x0, v1, s0_1);
-            if (TR.Count > 1) { Vector256<float> x1 = Vector256.Load(a1 + kk); s1_0 = Fma256(x1, v0, s1_0); if (TC.Count > 1) s1_1 = Fma256(x1, v1, s1_1); }
-            if (TR.Count > 2) { Vector256<float> x2 = Vector256.Load(a2 + kk); s2_0 = Fma256(x2, v0, s2_0); if (TC.Count > 1) s2_1 = Fma256(x2, v1, s2_1); }
-            if (TR.Count > 3) { Vector256<float> x3 = Vector256.Load(a3 + kk); s3_0 = Fma256(x3, v0, s3_0); if (TC.Count > 1) s3_1 = Fma256(x3, v1, s3_1); }
+            TV v0 = TW.Load(b0 + kk), v1 = TC.Count > 1 ? TW.Load(b1 + kk) : default;
+            TV x0 = TW.Load(a0 + kk); s0_0 = TW.MultiplyAdd(x0, v0, s0_0); if (TC.Count > 1) s0_1 = TW.MultiplyAdd(x0, v1, s0_1);
+            if (TR.Count > 1) { TV x1 = TW.Load(a1 + kk); s1_0 = TW.MultiplyAdd(x1, v0, s1_0); if (TC.Count > 1) s1_1 = TW.MultiplyAdd(x1, v1, s1_1); }
+            if (TR.Count > 2) { TV x2 = TW.Load(a2 + kk); s2_0 = TW.MultiplyAdd(x2, v0, s2_0); if (TC.Count > 1) s2_1 = TW.MultiplyAdd(x2, v1, s2_1); }
+            if (TR.Count > 3) { TV x3 = TW.Load(a3 + kk); s3_0 = TW.MultiplyAdd(x3, v0, s3_0); if (TC.Count > 1) s3_1 = TW.MultiplyAdd(x3, v1, s3_1); }
         }
         if (kk < kc)
         {
-            int off = kc - 8;
-            Vector256<float> m = TailMask256(kc - kk);
-            Vector256<float> v0 = Vector256.Load(b0 + off) & m, v1 = TC.Count > 1 ? Vector256.Load(b1 + off) & m : default;
-            Vector256<float> x0 = Vector256.Load(a0 + off); s0_0 = Fma256(x0, v0, s0_0); if (TC.Count > 1) s0_1 = Fma256(x0, v1, s0_1);
-            if (TR.Count > 1) { Vector256<float> x1 = Vector256.Load(a1 + off); s1_0 = Fma256(x1, v0, s1_0); if (TC.Count > 1) s1_1 = Fma256(x1, v1, s1_1); }
-            if (TR.Count > 2) { Vector256<float> x2 = Vector256.Load(a2 + off); s2_0 = Fma256(x2, v0, s2_0); if (TC.Count > 1) s2_1 = Fma256(x2, v1, s2_1); }
-            if (TR.Count > 3) { Vector256<float> x3 = Vector256.Load(a3 + off); s3_0 = Fma256(x3, v0, s3_0); if (TC.Count > 1) s3_1 = Fma256(x3, v1, s3_1); }
+            int off = kc - TW.Count;
+            TV m = TailMask<TW, TV>(kc - kk);
+            TV v0 = TW.And(TW.Load(b0 + off), m), v1 = TC.Count > 1 ? TW.And(TW.Load(b1 + off), m) : default;
+            TV x0 = TW.Load(a0 + off); s0_0 = TW.MultiplyAdd(x0, v0, s0_0); if (TC.Count > 1) s0_1 = TW.MultiplyAdd(x0, v1, s0_1);
+            if (TR.Count > 1) { TV x1 = TW.Load(a1 + off); s1_0 = TW.MultiplyAdd(x1, v0, s1_0); if (TC.Count > 1) s1_1 = TW.MultiplyAdd(x1, v1, s1_1); }
+            if (TR.Count > 2) { TV x2 = TW.Load(a2 + off); s2_0 = TW.MultiplyAdd(x2, v0, s2_0); if (TC.Count > 1) s2_1 = TW.MultiplyAdd(x2, v1, s2_1); }
+            if (TR.Count > 3) { TV x3 = TW.Load(a3 + off); s3_0 = TW.MultiplyAdd(x3, v0, s3_0); if (TC.Count > 1) s3_1 = TW.MultiplyAdd(x3, v1, s3_1); }
         }
         float* t = stackalloc float[8];
-        t[0] = Vector256.Sum(s0_0);
-        if (TC.Count > 1) t[1] = Vector256.Sum(s0_1);
-        if (TR.Count > 1) t[2] = Vector256.Sum(s1_0);
-        if (TR.Count > 1 && TC.Count > 1) t[3] = Vector256.Sum(s1_1);
-        if (TR.Count > 2) t[4] = Vector256.Sum(s2_0);
-        if (TR.Count > 2 && TC.Count > 1) t[5] = Vector256.Sum(s2_1);
-        if (TR.Count > 3) t[6] = Vector256.Sum(s3_0);
-        if (TR.Count > 3 && TC.Count > 1) t[7] = Vector256.Sum(s3_1);
+        t[0] = TW.Sum(s0_0);
+        if (TC.Count > 1) t[1] = TW.Sum(s0_1);
+        if (TR.Count > 1) t[2] = TW.Sum(s1_0);
+        if (TR.Count > 1 && TC.Count > 1) t[3] = TW.Sum(s1_1);
+        if (TR.Count > 2) t[4] = TW.Sum(s2_0);
+        if (TR.Count > 2 && TC.Count > 1) t[5] = TW.Sum(s2_1);
+        if (TR.Count > 3) t[6] = TW.Sum(s3_0);
+        if (TR.Count > 3 && TC.Count > 1) t[7] = TW.Sum(s3_1);
         FinishTileNT(t, 2, TR.Count, TC.Count, c, ldc, loadC, colBias, act, slope);
     }
 }

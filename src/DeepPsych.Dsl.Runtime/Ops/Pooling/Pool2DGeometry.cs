@@ -16,10 +16,10 @@ namespace DeepPsych.Dsl.Ops;
 public readonly record struct Pool2DGeometry(int Channels, int InHeight, int InWidth, int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW)
 {
     /// <summary>OH = (H + 2·PadH − KernelH) / StrideH + 1 (0 if invalid).</summary>
-    public int OutHeight { get; } = StrideH > 0 ? Math.Max(0, (InHeight + 2 * PadH - KernelH) / StrideH + 1) : 0;
+    public int OutHeight { get; } = StrideH > 0 ? Math.Max(0, SlidingWindow.OutputSize(InHeight, KernelH, StrideH, PadH)) : 0;
 
     /// <summary>OW = (W + 2·PadW − KernelW) / StrideW + 1 (0 if invalid).</summary>
-    public int OutWidth { get; } = StrideW > 0 ? Math.Max(0, (InWidth + 2 * PadW - KernelW) / StrideW + 1) : 0;
+    public int OutWidth { get; } = StrideW > 0 ? Math.Max(0, SlidingWindow.OutputSize(InWidth, KernelW, StrideW, PadW)) : 0;
 
     /// <summary>C·H·W: floats per input sample.</summary>
     public int InputLength => Channels * InHeight * InWidth;
@@ -31,8 +31,9 @@ public readonly record struct Pool2DGeometry(int Channels, int InHeight, int InW
     public static Pool2DGeometry Square(int channels, int inHeight, int inWidth, int kernel, int stride = 0, int padding = 0)
         => new(channels, inHeight, inWidth, kernel, kernel, stride == 0 ? kernel : stride, stride == 0 ? kernel : stride, padding, padding);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="op"/> if the geometry is not valid.</summary>
-    internal void Validate(string op)
+    /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="op"/> if the geometry is not valid
+    /// (public so that every backend can run this one check).</summary>
+    public void Validate(string op)
     {
         if (Channels <= 0 || InHeight <= 0 || InWidth <= 0 || KernelH <= 0 || KernelW <= 0 || StrideH <= 0 || StrideW <= 0 || PadH < 0 || PadW < 0)
             throw new ArgumentException($"{op}: invalid geometry {this}: sizes, kernel and stride must be positive and padding non-negative.");

@@ -114,6 +114,26 @@ public class Conv2DOpTests
         }
     }
 
+    [Theory]
+    [InlineData("direct 3 in 13 out 3x3 p0 no-bias")]
+    [InlineData("direct LeNet C1 batch 3 p(2,1) tanh")]
+    [InlineData("3x3 s1 p1 relu")]
+    public void Direct_weight_gradient_in_one_sample_chunks_matches_the_reference(string name)
+    {
+        // Big convolutions stream the batch through the direct dW a few samples at a time (to stay in cache); force
+        // one-sample chunks here so that the chunk loop runs on a small case.
+        var c = Cases[name]; var g = c.G;
+        var (x, w, _) = Data(c);
+        var dz = TestData.Uniform(4, c.Batch * g.OutputLength);
+        var dw = TestData.Uniform(6, w.Length); var db = new float[g.OutChannels];
+        var dw0 = TestData.ToDouble(dw);
+        Conv2DOp.t_weightGradientChunkBytes = 1;
+        try { Conv2DOp.Backward(g, c.Batch, x, w, dz, [], dw, db); }
+        finally { Conv2DOp.t_weightGradientChunkBytes = 0; }
+        var r = ReferenceOps.Conv2DBackward(g, c.Batch, TestData.ToDouble(x), TestData.ToDouble(w), TestData.ToDouble(dz));
+        Parity.AssertClose(name + " dw", dw, Add(dw0, r.dw));
+    }
+
     [Fact]
     public void Empty_dx_skips_the_input_gradient_and_still_computes_dw()
     {

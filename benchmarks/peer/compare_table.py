@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Reads compare.sh's log (`who round name seconds value unit` and `who round info key text` lines) and prints the
+ISA lines and a Markdown table: per workload the median over rounds of each side, the median of the per-round ratios
+with their range, and our share of the FMA peak (the fastest FMA-loop call of all rounds at the vector width we take).
+  compare_table.py LOG ROUNDS ISA"""
+import statistics
+import sys
+
+values, units, infos = {}, {}, {}
+for line in open(sys.argv[1]):
+    who, rnd, name, rest = line.split(maxsplit=3)
+    if name == "info":
+        key, text = rest.split(maxsplit=1)
+        infos[(who, key)] = text.strip()
+        continue
+    _, value, unit = rest.split()
+    values.setdefault(name, {}).setdefault(who, {})[int(rnd)] = float(value)
+    units[name] = unit
+
+peak = max(values.pop("fma_peak")["ours"].values())
+train_flops = float(infos.get(("ours", "lenet5_train_flops"), "nan"))
+names = {"ours": "DeepPsych.Dsl", "torch": "PyTorch", "ort": "ONNX Runtime"}
+print(f"{sys.argv[2]} interleaved rounds, ISA limit: {sys.argv[3]}")
+for who in ("ours", "torch", "ort"):
+    if (who, "isa") in infos:
+        print(f"- {names[who]}: {infos[(who, 'isa')]}")
+print(f"- FMA peak at our vector width, all cores: {peak:,.0f} GFLOP/s (fastest of all rounds)")
+print()
+
+
+def ratio(ours, peer):
+    rs = [ours[r] / peer[r] for r in ours if r in peer]
+    if not rs:
+        return ""
+    return f"**{statistics.median(rs):.2f}×** ({min(rs):.2f}–{max(rs):.2f})"
+
+
+def fmt(v, unit):
+    return f"{v:,.0f} {unit}" if unit == "images/s" else f"{v:,.1f} {unit}"
+
+
+print("| workload | DeepPsych.Dsl | PyTorch | ours ÷ PyTorch (range) | ONNX Runtime | ours ÷ ONNX Runtime (range) | ours, share of FMA peak |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for name, sides in values.items():
+    unit = units[name]
+    ours = sides.get("ours", {})
+    o = statistics.median(ours.values()) if ours else float("nan")
+    cells = [name, fmt(o, unit)]
+    for peer in ("torch", "ort"):
+        p = sides.get(peer)
+        cells += [fmt(statistics.median(p.values()), unit), ratio(ours, p)] if p else ["", ""]
+    if unit == "GFLOP/s":
+        cells.append(f"{100 * o / peak:.0f} %")
+    elif name.startswith("lenet5_train"):
+        cells.append(f"{100 * o * train_flops / (peak * 1e9):.0f} % of the peak-bound rate")
+    else:
+        cells.append("")
+    print("| " + " | ".join(cells) + " |")

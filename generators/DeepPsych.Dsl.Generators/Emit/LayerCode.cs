@@ -1,0 +1,43 @@
+namespace DeepPsych.Dsl.Generators.Emit;
+
+/// <summary>What a kind's <c>Forward</c>/<c>Backward</c> writes with: the writer, the node, the target (CPU or device),
+/// the spans of its inputs and where their gradients go. Naming in generated code: <c>yC1</c> is C1's output,
+/// <c>dyC1</c> is dL/dyC1, <c>x</c> is the network input.</summary>
+internal sealed class LayerCode(CodeWriter writer, NodePlan node, EmitTarget target, IReadOnlyList<string> inputs, IReadOnlyList<string?> inputGradients, bool dxIsDy)
+{
+    public static string Y(string name) => "y" + name;
+    public static string DY(string name) => "dy" + name;
+
+    public NodePlan Node { get; } = node;
+    public EmitTarget T { get; } = target;
+    public string Name => Node.Name;
+
+    public IReadOnlyList<string> Inputs { get; } = inputs;
+    /// <summary>The span of a one-input kind's input.</summary>
+    public string X => Inputs[0];
+    /// <summary>Where dL/dx of each input is accumulated, or null when nothing upstream needs it.</summary>
+    public IReadOnlyList<string?> InputGradients { get; } = inputGradients;
+    public string? Dx => InputGradients.Count > 0 ? InputGradients[0] : null;
+    /// <summary>The dx argument of an op call: the span, or <c>default</c> when it is not needed.</summary>
+    public string DxArg => Dx ?? "default";
+    /// <summary>The planner let dL/dx share dL/dy's memory (<see cref="Layers.LayerOptions.GradientInPlace"/>, sole consumer).</summary>
+    public bool DxIsDy { get; } = dxIsDy;
+
+    public string Y() => Y(Name);
+    public string DY() => DY(Name);
+
+    /// <summary>This node's output buffer (n samples).</summary>
+    public string OutputBuffer => T.Buffer(Name + "Output", Name + "Size");
+    /// <summary>A buffer forward keeps for backward (<see cref="Layers.SavedBuffer"/>).</summary>
+    public string Saved(string suffix) => T.Buffer(Name + suffix, Name + "Size");
+    /// <summary>A parameter tensor of this node: suffix "Weight" or "Bias".</summary>
+    public string Parameter(string suffix) => T.Parameter(Name + suffix);
+    /// <summary>The slice of the gradient block of a parameter of this node.</summary>
+    public string Gradient(string suffix) => $"g.Slice({Name}{suffix}Offset, {Name}{suffix}Length)";
+
+    public LayerCode Line(string line = "")
+    {
+        writer.Line(line);
+        return this;
+    }
+}

@@ -1,0 +1,48 @@
+namespace DeepPsych.Dsl.Generators.Emit;
+
+/// <summary>Inference and the forward pass (CPU shard and device), one block per node in topological order.</summary>
+internal static partial class NetworkEmitter
+{
+    private static void EmitForward(CodeWriter w, NetworkPlan plan)
+    {
+        w.Line("/// <summary>Inference: <paramref name=\"batch\"/> samples in, raw outputs out (dropout off). Splits the batch over <see cref=\"Threads\"/>.</summary>");
+        w.Open("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)");
+        w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Inference(Name, batch, input.Length, InputLength, output.Length, OutputLength);");
+        w.Line("if (_device is { } device) { DeviceForward(device, input, output, batch); return; }");
+        w.Line("int shards = Scatter(input, batch);");
+        w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _inferShard);");
+        w.Line("Gather(output, shards);");
+        w.Close();
+        w.Line();
+        w.Line("private void InferShard(int shard) => ForwardPass(_workspaces[shard], _workspaces[shard].Count, training: false);");
+        w.Line();
+
+        EmitForwardPass(w, plan, EmitTarget.Cpu);
+    }
+
+    /// <summary>ForwardPass (a CPU shard) or DeviceForwardPass (the device workspace): the same statements per layer.</summary>
+    private static void EmitForwardPass(CodeWriter w, NetworkPlan plan, EmitTarget t)
+    {
+        w.Line($"/// <summary>The forward pass over {(t.IsDevice ? "the device workspace's" : "one shard of")} <paramref name=\"n\"/> samples. Every layer's output stays in the");
+        w.Line("/// workspace because backward needs it (and max-pool switches and dropout masks beside them).</summary>");
+        w.Open(t.IsDevice ? "private void DeviceForwardPass(DeviceWorkspace d, int n, bool training)" : "private void ForwardPass(Workspace ws, int n, bool training)");
+        if (t.IsDevice) w.Line("var b = d.Backend;");
+        w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");
+        w.Line();
+        foreach (int i in plan.Order)
+        {
+            var node = plan.Nodes[i];
+            w.Line($"// {node.Name} — {node.Options.Describe()}, {Shapes(node)}");
+            node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false));
+            w.Line();
+        }
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The spans a node reads: <c>x</c> for the network input, <c>yC1</c> for C1's output.</summary>
+    private static string[] InputSpans(NetworkPlan plan, NodePlan node)
+        => node.Layer.Inputs.Select(v => plan.Producer(v) is { } p ? LayerCode.Y(p.Name) : "x").ToArray();
+
+    private static string Shapes(NodePlan node) => $"{string.Join(" + ", node.InputShapes.Select(shape => ShapeMath.Format(shape)))} → {ShapeMath.Format(node.OutputShape)}";
+}

@@ -1,0 +1,109 @@
+namespace DeepPsych.Dsl.Generators.Emit;
+
+/// <summary>The class members every network has: constants (sizes, parameter layout, geometry), fields, the constructor
+/// with the parameter tensors and layer handles, and the INeuralNetwork contract.</summary>
+internal static partial class NetworkEmitter
+{
+    private static void EmitConstants(CodeWriter w, NetworkPlan plan)
+    {
+        w.Line($"/// <summary>Floats per input sample ({ShapeMath.Format(plan.InputShape)}).</summary>");
+        w.Line($"public const int InputLength = {plan.InputLength};");
+        w.Line($"/// <summary>Floats per output sample ({ShapeMath.Format(plan.Output.OutputShape)}).</summary>");
+        w.Line($"public const int OutputLength = {plan.Output.OutputLength};");
+        w.Line("/// <summary>Trainable parameters, all in one block.</summary>");
+        w.Line($"public const int ParameterCount = {plan.ParameterCount};");
+        w.Line("/// <summary>Forward floating-point operations per sample.</summary>");
+        w.Line($"public const long FlopsPerSample = {plan.Flops};");
+        w.Line("/// <summary>Hash of the architecture; checkpoints are bound to it.</summary>");
+        w.Line($"public const string ArchitectureHashValue = \"{plan.ArchitectureHash}\";");
+        w.Line("/// <summary>The layer table.</summary>");
+        w.Line("public const string SummaryTable =");
+        var lines = SummaryTable.Lines(plan);
+        for (int i = 0; i < lines.Count; i++)
+            w.Line($"    \"{lines[i].Replace("\\", "\\\\").Replace("\"", "\\\"")}{(i < lines.Count - 1 ? "\\n" : "")}\"{(i < lines.Count - 1 ? " +" : ";")}");
+        w.Line();
+
+        w.Line("// Per-sample output length of each layer.");
+        foreach (var node in plan.Nodes)
+            w.Line($"private const int {node.Name}Size = {node.OutputLength};   // {ShapeMath.Format(node.OutputShape)}");
+        w.Line();
+
+        w.Line("// Parameter block layout: every tensor's offset and length (weights OIHW or [out, in], as PyTorch).");
+        foreach (var p in plan.Parameters)
+            w.Line($"private const int {p.Id}Offset = {p.Offset}, {p.Id}Length = {p.Length};   // {p.Name} [{string.Join(", ", p.Shape)}]");
+        w.Line();
+
+        foreach (var node in plan.Nodes)
+            if (node.Options.GeometryField(node) is { } geometry) w.Line(geometry);
+        w.Line($"private static readonly int[] s_inputShape = [{string.Join(", ", plan.InputShape)}];");
+        w.Line($"private static readonly int[] s_outputShape = [{string.Join(", ", plan.Output.OutputShape)}];");
+        w.Line();
+    }
+
+    private static void EmitFields(CodeWriter w, NetworkPlan plan)
+    {
+        w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+        w.Line("private readonly float[] _gradients = new float[ParameterCount];");
+        w.Line($"private readonly {Dsl}.ParameterTensor[] _parameterTensors;");
+        w.Line($"private readonly {Dsl}.Layer[] _layers;");
+        foreach (var node in plan.Nodes)
+            w.Line($"private readonly {Dsl}.{HandleType(node)} _{node.Name};");
+        w.Line("private readonly global::System.Action<int> _trainShard, _inferShard;");
+        w.Line("private Workspace[] _workspaces = [];");
+        w.Line("private int _shardCount;   // shards used by the last call");
+        w.Line("private int _batch;        // whole batch of the running step: losses are averaged over it");
+        w.Line("private int _threads = global::System.Environment.ProcessorCount;");
+        w.Line();
+        w.Line("// Read-only views of each parameter tensor in the block.");
+        foreach (var p in plan.Parameters)
+            w.Line($"private global::System.ReadOnlySpan<float> {p.Id} => new(_parameters, {p.Id}Offset, {p.Id}Length);");
+        w.Line();
+    }
+
+    private static string HandleType(NodePlan node) => node.Options.Kind.HandleType;
+
+    private static void EmitConstructor(CodeWriter w, NetworkPlan plan)
+    {
+        w.Line("/// <summary>Creates the network with parameters initialised from seed 0 (call <see cref=\"InitializeParameters\"/> to reseed).</summary>");
+        w.Open($"public {plan.ClassName}()");
+        foreach (var p in plan.Parameters)
+            w.Line($"var {Local(p)} = new {Dsl}.ParameterTensor(\"{p.Name}\", [{string.Join(", ", p.Shape)}], {p.Id}Offset, _parameters, _gradients, fanIn: {p.FanIn}, fanOut: {p.FanOut}, {Dsl}.Init.{p.Init});");
+        foreach (var node in plan.Nodes)
+            w.Line($"_{node.Name} = new {Dsl}.{HandleType(node)}({node.Options.HandleArguments(node, $"[{string.Join(", ", node.OutputShape)}]")});");
+        w.Line($"_parameterTensors = [{string.Join(", ", plan.Parameters.Select(Local))}];");
+        w.Line($"_layers = [{string.Join(", ", plan.Nodes.Select(n => "_" + n.Name))}];");
+        w.Line("_trainShard = TrainShard;");
+        w.Line("_inferShard = InferShard;");
+        w.Line("InitializeParameters(0);");
+        w.Close();
+        w.Line();
+        foreach (var node in plan.Nodes)
+            w.Line($"{node.Layer.Accessibility} partial {Dsl}.{HandleType(node)} {node.Name} => _{node.Name};");
+        w.Line();
+    }
+
+    /// <summary>The constructor's local for a parameter tensor (the kinds' handle arguments name it: pC1Weight).</summary>
+    private static string Local(ParameterPlan p) => "p" + p.Id;
+
+    private static void EmitContract(CodeWriter w, NetworkPlan plan)
+    {
+        w.Line($"public string Name => \"{plan.ClassName}\";");
+        w.Line("public global::System.Collections.Generic.IReadOnlyList<int> InputShape => s_inputShape;");
+        w.Line("public global::System.Collections.Generic.IReadOnlyList<int> OutputShape => s_outputShape;");
+        w.Line("int global::DeepPsych.Dsl.INeuralNetwork.InputLength => InputLength;");
+        w.Line("int global::DeepPsych.Dsl.INeuralNetwork.OutputLength => OutputLength;");
+        w.Line($"public {Dsl}.Loss Loss => {Dsl}.Loss.{plan.Loss};");
+        w.Line("public string ArchitectureHash => ArchitectureHashValue;");
+        w.Line("public float[] Parameters => _device is { } d ? d.HostParameters() : _parameters;   // current after device steps");
+        w.Line("public float[] Gradients => _device is { } d ? d.HostGradients() : _gradients;");
+        w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.ParameterTensor> ParameterTensors => _parameterTensors;");
+        w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.Layer> Layers => _layers;");
+        w.Line("public int Threads { get => _threads; set => _threads = global::System.Math.Clamp(value, 1, global::DeepPsych.Dsl.Execution.WorkerPool.Shared.MaxParallelism); }");
+        w.Line("public int Seed { get; set; }");
+        w.Line("public long Step { get; set; }");
+        w.Line("public string Summary() => SummaryTable;");
+        w.Line("public void InitializeParameters(int seed) => global::DeepPsych.Dsl.Execution.ParameterInitializer.Initialize(_parameterTensors, seed);");
+        w.Line("public void ZeroGradients() { if (_device is { } d) d.ZeroGradients(); else global::System.Array.Clear(_gradients); }");
+        w.Line();
+    }
+}

@@ -1,0 +1,32 @@
+namespace DeepPsych.Dsl.Generators.Emit;
+
+/// <summary>The CPU workspace of one batch shard, from the memory plan.</summary>
+internal static partial class NetworkEmitter
+{
+    private static void EmitWorkspace(CodeWriter w, NetworkPlan plan)
+    {
+        var buffers = MemoryPlan.PerSample(plan);
+        w.Line("/// <summary>The memory of one batch shard, sized at build time per sample and grown (never per step) to the");
+        w.Line("/// largest shard seen: each layer's output, max-pool switches, dropout masks, the gradient slots, and");
+        w.Line("/// this shard's parameter gradients.</summary>");
+        w.Open("private sealed class Workspace");
+        w.Line("public int Capacity, Count, First;");
+        w.Line("public double LossSum;");
+        foreach (var b in buffers)
+            w.Line($"public {(b.IsInt ? "int" : "float")}[] {b.Field} = [];   // {b.Why}");
+        w.Line("public float[] Gradients = [];   // this shard's dL/dθ (shard 0 adds straight into the network's block)");
+        w.Line();
+        w.Line($"public global::System.Span<float> OutputSpan() => {MemoryPlan.OutputField(plan)}.AsSpan(0, Count * OutputLength);");
+        w.Line();
+        w.Open("public void Reserve(int samples)");
+        w.Line("if (samples <= Capacity) return;");
+        w.Line("Capacity = samples;");
+        foreach (var b in buffers)
+            w.Line($"{b.Field} = new {(b.IsInt ? "int" : "float")}[{Samples(b)}];");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>Elements of a buffer for <c>samples</c> samples.</summary>
+    private static string Samples(BufferPlan b) => b.PerSample == "1" ? "samples" : $"samples * {b.PerSample}";
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace DeepPsych.Dsl.Generators.Layers;
+
+/// <summary>One declared layer's options, one record per kind (<c>Conv2DOptions</c>, <c>DenseOptions</c>, …), and
+/// everything the generator knows about that kind: validation and output shape, parameters, FLOPs, what forward keeps
+/// for backward, summary text, and its forward and backward statements for the CPU and device passes. A node that
+/// emits itself: the parser, shape inference, planner and emitters call these members and never ask which kind it is.
+/// Records are symbol-free and compare by value, so the incremental pipeline caches on them.</summary>
+internal abstract record LayerOptions
+{
+    /// <summary>The kind's row in <see cref="LayerTable"/> (attribute, handle type). Not a field: equality ignores it.</summary>
+    public abstract LayerKind Kind { get; }
+
+    /// <summary>Inputs this kind reads (one for every kind so far; Add/Concat will take two or more).</summary>
+    public virtual int Arity => 1;
+
+    /// <summary>The activation applied to this layer's output: fused (Conv2D, Dense) or the layer itself (Activation).</summary>
+    public virtual ActSpec Applied => ActSpec.None;
+
+    /// <summary>True for a layer that only applies <see cref="Applied"/> (a standalone activation): Auto init of the
+    /// layer before it looks through to it.</summary>
+    public virtual bool IsStandaloneActivation => false;
+
+    /// <summary>The declared weight initialisation, for kinds with weights.</summary>
+    public virtual Init DeclaredInit => Init.Auto;
+
+    // ───────────── shapes ─────────────
+
+    /// <summary>Checks the options against the input shapes and returns the output shape, or null after reporting why
+    /// (every rule a runtime op would throw on becomes a diagnostic here).</summary>
+    public abstract int[]? OutputShape(ShapeContext c);
+
+    // ───────────── parameters and cost ─────────────
+
+    /// <summary>Whether the kind has parameters (known before shapes are: the training-signal warnings ask it).</summary>
+    public virtual bool Trainable => false;
+
+    /// <summary>Parameter tensors in block order (PyTorch names are layer + "." + suffix, layouts as PyTorch's).</summary>
+    public virtual IEnumerable<ParameterShape> Parameters(LayerShapes shapes) => [];
+
+    /// <summary>Forward FLOPs per sample: a multiply-add is 2; pooling and activations count one per element visited.</summary>
+    public abstract long Flops(LayerShapes shapes);
+
+    // ───────────── memory: what forward keeps for backward ─────────────
+
+    /// <summary>False for a view of its input (Flatten, Identity): no output buffer.</summary>
+    public virtual bool OwnsOutput => true;
+
+    /// <summary>Per-sample buffers forward fills and backward reads besides the output (max-pool switches, dropout masks).</summary>
+    public virtual IEnumerable<SavedBuffer> Saved => [];
+
+    /// <summary>Backward can turn dL/dy into dL/dx in dy's own memory (a view, or an element-wise in-place update). The
+    /// planner uses it only when the input has no other consumer; otherwise the kind accumulates into a separate dx.</summary>
+    public virtual bool GradientInPlace => false;
+
+    // ───────────── text ─────────────
+
+    /// <summary>A one-line description for comments and the summary: "Conv2D 6@5x5 s1 p2 +ReLU".</summary>
+    public abstract string Describe();
+
+    /// <summary>The options in the architecture hash (format 1, which checkpoints already carry): every kind fills the
+    /// same tuple, with the attribute defaults where it has no such option. Kept stable so saved checkpoints still load.</summary>
+    public abstract string HashText { get; }
+
+    /// <summary>Format 1 of the hash text: units, window, groups, bias, activation, slope, rate, count-include-pad.</summary>
+    protected static string HashFields(int units = 0, Window2D? window = null, int groups = 1, bool bias = false, ActSpec? act = null, double rate = 0, bool countIncludePad = true)
+    {
+        var w = window ?? new Window2D(1, 1, 1, 1, 0, 0, 1, 1);
+        var a = act ?? ActSpec.None;
+        return string.Join(",", units, w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW, w.DilationH, w.DilationW, groups, bias, a.Function,
+            a.LeakySlope.ToString("R", CultureInfo.InvariantCulture), rate.ToString("R", CultureInfo.InvariantCulture), countIncludePad);
+    }
+
+    // ───────────── emission ─────────────
+
+    /// <summary>A static geometry field for the generated class, or null.</summary>
+    public virtual string? GeometryField(NodePlan node) => null;
+
+    /// <summary>Constructor arguments of the layer's handle (<c>new Conv2D(...)</c>); <paramref name="shape"/> is a C# int[] literal.</summary>
+    public virtual string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", {shape}";
+
+    /// <summary>Forward statements after the header comment: the math as a comment, then the call.</summary>
+    public abstract void Forward(LayerCode c);
+
+    /// <summary>Backward statements after the header comment. Every dL/dx is accumulated (+=); zeroing is the planner's step.</summary>
+    public abstract void Backward(LayerCode c);
+}
+
+/// <summary>A row of the layer table: the attribute that declares a kind, the property type it is declared with, and
+/// how its options are read. Reading applies the defaults, which come from the attribute classes themselves.</summary>
+internal sealed class LayerKind(string name, System.Type attribute, string handleType, System.Func<AttributeReader, LayerOptions> read)
+{
+    /// <summary>The kind as users and the summary name it: "Conv2D".</summary>
+    public string Name { get; } = name;
+    /// <summary>Metadata name of the attribute, e.g. DeepPsych.Dsl.Conv2DAttribute.</summary>
+    public string AttributeName { get; } = attribute.FullName!;
+    /// <summary>The DeepPsych.Dsl layer handle type the property must be declared with, e.g. Pool.</summary>
+    public string HandleType { get; } = handleType;
+    /// <summary>An example attribute for messages that suggest one.</summary>
+    public string Example { get; init; } = name;
+
+    public LayerOptions Read(AttributeReader attribute) => read(attribute);
+}
+
+/// <summary>One parameter tensor a kind declares: the suffix of its PyTorch name, its shape and its fans for initialisation.</summary>
+internal readonly record struct ParameterShape(string Suffix, int[] Shape, int FanIn, int FanOut);
+
+/// <summary>A node's input shapes (one per input, in order) and its output shape, for parameters and FLOPs.</summary>
+internal readonly record struct LayerShapes(IReadOnlyList<int[]> Inputs, int[] Output)
+{
+    /// <summary>The input of a one-input kind.</summary>
+    public int[] Input => Inputs[0];
+}
+
+/// <summary>A per-sample buffer a kind keeps from forward for backward: field suffix, element type and why.</summary>
+internal readonly record struct SavedBuffer(string Suffix, bool IsInt, string Why);

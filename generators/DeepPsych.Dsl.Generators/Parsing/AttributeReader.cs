@@ -1,0 +1,22 @@
+using Microsoft.CodeAnalysis;
+
+namespace DeepPsych.Dsl.Generators.Parsing;
+
+/// <summary>Reads one layer attribute's arguments for a kind's <c>Read</c>: the constructor argument and named options,
+/// each with the default the attribute class itself declares (the kinds pass <c>new XAttribute(..).Option</c>).</summary>
+internal sealed class AttributeReader(AttributeData attribute)
+{
+    private readonly Dictionary<string, object?> _named = attribute.NamedArguments.ToDictionary(p => p.Key, p => p.Value.Value);
+
+    private object? Constructor => attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value : null;
+
+    public int ConstructorInt => Constructor is int i ? i : 0;
+    public double ConstructorDouble => Constructor is double d ? d : 0;
+    public Act ConstructorAct => (Act)ConstructorInt;
+
+    public int Int(string name, int fallback) => _named.TryGetValue(name, out var v) && v is int i ? i : fallback;
+    public bool Bool(string name, bool fallback) => _named.TryGetValue(name, out var v) && v is bool b ? b : fallback;
+    public float Float(string name, float fallback) => _named.TryGetValue(name, out var v) && v is float f ? f : fallback;
+    public Act Act(string name, Act fallback) => (Act)Int(name, (int)fallback);
+    public Init Init(string name, Init fallback) => (Init)Int(name, (int)fallback);
+}

@@ -1,0 +1,166 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepPsych.Dsl.Ops;
+
+// Direct stride-1 forward and input gradient for few input channels (LeNet's C1: 1 → 6 channels and C3: 6 → 16, 5×5).
+public static unsafe partial class Conv2DOp
+{
+    /// <summary>
+    /// At most this many input channels per group take the direct forward path. With few channels im2col + GEMM has a small
+    /// M (output channels) and K; measured at n = 32: C1 (1 → 6) 352 → 212 µs, C3 (6 → 16) 369 → 221 µs.
+    /// </summary>
+    private const int DirectMaxInChannels = 8;
+
+    /// <summary>Stride 1, few input channels per group, not pointwise/depthwise (the caller checks those first); any vector width.</summary>
+    private static bool UseDirect(in Conv2DGeometry g)
+        => g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= DirectMaxInChannels
+           && g.InChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
+
+    /// <summary>
+    /// Direct dx: stride 1, few input channels per group (they become the output channels of the transposed convolution),
+    /// padding at most the dilated kernel extent − 1 (so the transposed convolution's padding is non-negative), ≤ 1024 taps.
+    /// </summary>
+    private static bool UseDirectInputGradient(in Conv2DGeometry g)
+        => g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= 8
+           && g.PadH <= g.DilationH * (g.KernelH - 1) && g.PadW <= g.DilationW * (g.KernelW - 1)
+           && g.OutChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
+
+    /// <summary>
+    /// wf[grp][c, o, kh, kw] = w[grp·Og + o, c, KH − 1 − kh, KW − 1 − kw]: per group, the weights of the transposed convolution
+    /// (Og → Cg channels, kernel rotated by 180°), in scratch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float* FlipWeights(in Conv2DGeometry g, float* w)
+    {
+        int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G, KH = g.KernelH, KW = g.KernelW, T = KH * KW;
+        float* wf = Scratch.Get(Scratch.FlippedWeights, g.WeightLength);
+        for (int grp = 0; grp < G; grp++)
+            for (int o = 0; o < Og; o++)
+                for (int c = 0; c < Cg; c++)
+                {
+                    float* src = w + (((nint)grp * Og + o) * Cg + c) * T, dst = wf + (((nint)grp * Cg + c) * Og + o) * T;
+                    for (int t = 0; t < T; t++) dst[t] = src[T - 1 - t];   // (kh, kw) → (KH−1−kh, KW−1−kw) is t → T−1−t
+                }
+        return wf;
+    }
+
+    /// <summary>
+    /// dx += the transposed convolution of dz for one group of one sample. For stride 1 it is itself a stride-1 convolution:
+    /// dx[c, ih, iw] = Σ_{o, kh, kw} w[o, c, kh, kw] · dz[o, ih + p − kh·d, iw + p − kw·d]
+    ///              = conv(dz padded by d·(K − 1) − p, wf)[c, ih, iw] with wf[c, o] = w[o, c] rotated by 180°,
+    /// so it runs on <see cref="DirectForward"/> (Og input channels, Cg output channels), adding into dx.
+    /// </summary>
+    private static void DirectInputGradient(in Conv2DGeometry g, float* dz, float* wFlipped, float* dx)
+    {
+        int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups;
+        var t = new Conv2DGeometry(Og, g.OutHeight, g.OutWidth, Cg, g.KernelH, g.KernelW, 1, 1,
+            g.DilationH * (g.KernelH - 1) - g.PadH, g.DilationW * (g.KernelW - 1) - g.PadW, g.DilationH, g.DilationW, 1);
+        DirectForward(t, dz, wFlipped, null, dx, Act.None, 0f, accumulate: true);
+    }
+
+    /// <summary>
+    /// Direct forward of one group of one sample: on the zero-padded input xp, the wide output is
+    /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for j ∈ [0, OH·Wp) — a flat loop, no per-row edge cases.
+    /// Blocks of up to 6 output channels × 2 vectors of pixels (32 with AVX-512) stay in 12 accumulators; every tap loads 2 input vectors
+    /// and broadcasts one weight per channel. The wide rows are then compacted into y (dropping the Wp − OW padding
+    /// columns) and the activation applied in place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
+    private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false)
+    {
+        int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
+        float* xp = PadInput(g, x, out int plane);
+        int step = 2 * Simd.Width / 32;                     // pixels per kernel step: 2 vectors
+        int len = (OH * Wp + step - 1) / step * step;       // wide pixels, rounded up to whole steps
+        float* yw = Scratch.Get(Scratch.Wide, (long)Og * len);
+        int* offsets = stackalloc int[K];
+        TapOffsets(g, plane, new Span<int>(offsets, K));
+
+        // Split Og into ⌈Og / 6⌉ near-equal blocks (6 → one block of 6; 9 → 5 + 4).
+        int blocks = (Og + 5) / 6;
+        for (int bi = 0, o0 = 0; bi < blocks; bi++)
+        {
+            int ob = (Og - o0 + (blocks - bi) - 1) / (blocks - bi);
+            float* wb = w + (nint)o0 * K, yb = yw + (nint)o0 * len, bb = b == null ? null : b + o0;
+            switch (Simd.Width)
+            {
+                case 512: DirectForwardBlock<Lanes512, Vector512<float>>(ob, xp, offsets, K, wb, bb, yb, len); break;
+                case 256: DirectForwardBlock<Lanes256, Vector256<float>>(ob, xp, offsets, K, wb, bb, yb, len); break;
+                default: DirectForwardBlock<Lanes128, Vector128<float>>(ob, xp, offsets, K, wb, bb, yb, len); break;
+            }
+            o0 += ob;
+        }
+        for (int o = 0; o < Og; o++)
+            for (int oh = 0; oh < OH; oh++)
+                if (accumulate) Gemm.AddTo(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
+                else Gemm.Copy(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
+        if (act != Act.None) ActivationOp.Forward(act, slope, new ReadOnlySpan<float>(y, Og * P), new Span<float>(y, Og * P));
+    }
+
+    /// <summary>Compile-time block sizes for the direct kernels (the JIT specialises each struct instantiation and drops the unused accumulators).</summary>
+    private interface IBlockSize { static abstract int Value { get; } }
+    private struct N1 : IBlockSize { public static int Value => 1; }
+    private struct N2 : IBlockSize { public static int Value => 2; }
+    private struct N3 : IBlockSize { public static int Value => 3; }
+    private struct N4 : IBlockSize { public static int Value => 4; }
+    private struct N5 : IBlockSize { public static int Value => 5; }
+    private struct N6 : IBlockSize { public static int Value => 6; }
+    private struct N8 : IBlockSize { public static int Value => 8; }
+
+    /// <summary>One block of <paramref name="channels"/> (1–6) output channels at vector width TW.</summary>
+    private static void DirectForwardBlock<TW, TV>(int channels, float* xp, int* offsets, int K, float* w, float* b, float* yw, int len)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        switch (channels)
+        {
+            case 1: DirectForwardBlock<TW, TV, N1>(xp, offsets, K, w, b, yw, len); break;
+            case 2: DirectForwardBlock<TW, TV, N2>(xp, offsets, K, w, b, yw, len); break;
+            case 3: DirectForwardBlock<TW, TV, N3>(xp, offsets, K, w, b, yw, len); break;
+            case 4: DirectForwardBlock<TW, TV, N4>(xp, offsets, K, w, b, yw, len); break;
+            case 5: DirectForwardBlock<TW, TV, N5>(xp, offsets, K, w, b, yw, len); break;
+            default: DirectForwardBlock<TW, TV, N6>(xp, offsets, K, w, b, yw, len); break;
+        }
+    }
+
+    /// <summary>
+    /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for the TB.Value channels o of this block (weights w, row stride K)
+    /// and j ∈ [0, len), len a multiple of 2·W (W = TW.Count lanes). Accumulator aoL holds channel o, pixels j + W·L.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
+    private static void DirectForwardBlock<TW, TV, TB>(float* xp, int* offsets, int K, float* w, float* b, float* yw, int len) where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize
+    {
+        int nb = TB.Value, W = TW.Count;
+        for (int j = 0; j < len; j += 2 * W)
+        {
+            // Start from the bias (0 without one).
+            var a00 = TW.Broadcast(b == null ? 0f : b[0]); var a01 = a00;
+            var a10 = nb > 1 ? TW.Broadcast(b == null ? 0f : b[1]) : default(TV); var a11 = a10;
+            var a20 = nb > 2 ? TW.Broadcast(b == null ? 0f : b[2]) : default(TV); var a21 = a20;
+            var a30 = nb > 3 ? TW.Broadcast(b == null ? 0f : b[3]) : default(TV); var a31 = a30;
+            var a40 = nb > 4 ? TW.Broadcast(b == null ? 0f : b[4]) : default(TV); var a41 = a40;
+            var a50 = nb > 5 ? TW.Broadcast(b == null ? 0f : b[5]) : default(TV); var a51 = a50;
+            float* xj = xp + j;
+            for (int k = 0; k < K; k++)
+            {
+                float* s = xj + offsets[k];
+                var x0 = TW.Load(s); var x1 = TW.Load(s + W);
+                float* wk = w + k;
+                var wv = TW.Broadcast(wk[0]); a00 = TW.MultiplyAdd(wv, x0, a00); a01 = TW.MultiplyAdd(wv, x1, a01);
+                if (nb > 1) { wv = TW.Broadcast(wk[K]); a10 = TW.MultiplyAdd(wv, x0, a10); a11 = TW.MultiplyAdd(wv, x1, a11); }
+                if (nb > 2) { wv = TW.Broadcast(wk[2 * K]); a20 = TW.MultiplyAdd(wv, x0, a20); a21 = TW.MultiplyAdd(wv, x1, a21); }
+                if (nb > 3) { wv = TW.Broadcast(wk[3 * K]); a30 = TW.MultiplyAdd(wv, x0, a30); a31 = TW.MultiplyAdd(wv, x1, a31); }
+                if (nb > 4) { wv = TW.Broadcast(wk[4 * K]); a40 = TW.MultiplyAdd(wv, x0, a40); a41 = TW.MultiplyAdd(wv, x1, a41); }
+                if (nb > 5) { wv = TW.Broadcast(wk[5 * K]); a50 = TW.MultiplyAdd(wv, x0, a50); a51 = TW.MultiplyAdd(wv, x1, a51); }
+            }
+            float* yj = yw + j;
+            TW.Store(a00, yj); TW.Store(a01, yj + W);
+            if (nb > 1) { TW.Store(a10, yj + len); TW.Store(a11, yj + len + W); }
+            if (nb > 2) { TW.Store(a20, yj + 2 * len); TW.Store(a21, yj + 2 * len + W); }
+            if (nb > 3) { TW.Store(a30, yj + 3 * len); TW.Store(a31, yj + 3 * len + W); }
+            if (nb > 4) { TW.Store(a40, yj + 4 * len); TW.Store(a41, yj + 4 * len + W); }
+            if (nb > 5) { TW.Store(a50, yj + 5 * len); TW.Store(a51, yj + 5 * len + W); }
+        }
+    }
+}

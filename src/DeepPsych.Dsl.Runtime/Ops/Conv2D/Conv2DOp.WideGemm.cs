@@ -1,0 +1,52 @@
+using System.Runtime.CompilerServices;
+
+namespace DeepPsych.Dsl.Ops;
+
+// Stride-1 im2col + GEMM on the padded width ("wide output"): B panels are shifted rows of the padded input.
+public static unsafe partial class Conv2DOp
+{
+    /// <summary>
+    /// Stride-1 forward of one group of one sample via the "wide output" trick: on the zero-padded input xp (Hp × Wp),
+    /// im2col row k = (c, kh, kw) is simply xp[c] read from offset kh·dh·Wp + kw·dw, if the output is computed on the
+    /// padded width (pixel j = oh·Wp + ow, ow ∈ [0, Wp)). So B panels are plain copies (no per-pixel bounds checks);
+    /// the Wp − OW extra columns per row are computed and dropped when the output is compacted.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+    private static void ForwardStride1(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope)
+    {
+        int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups, K = Cg * g.KernelH * g.KernelW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW;
+        float* xp = PadInput(g, x, out int planeLength);
+        int Pw = OH * Wp;
+        float* yw = Wp == OW ? y : Scratch.Get(Scratch.Wide, (long)Og * Pw);
+        var src = new ShiftedRowsPanels(xp, planeLength, Wp, g.KernelH, g.KernelW, g.DilationH, g.DilationW);
+        Gemm.MultiplyCore(Og, Pw, K, w, K, false, ref src, yw, Pw, false, b, null, act, slope);
+        if (yw != y)
+            for (int o = 0; o < Og; o++)
+                for (int oh = 0; oh < OH; oh++)
+                    Gemm.Copy(yw + (nint)o * Pw + (nint)oh * Wp, y + (nint)o * OH * OW + (nint)oh * OW, OW);
+    }
+
+
+    /// <summary>B[k, j] = xp[c·plane + kh·dh·Wp + kw·dw + j] for k = (c, kh, kw): each row a contiguous run of the padded input.</summary>
+    internal readonly struct ShiftedRowsPanels(float* xp, int plane, int wp, int kernelH, int kernelW, int dilationH, int dilationW) : Gemm.IPanelSource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
+        {
+            int taps = kernelH * kernelW;
+            for (int kk = 0; kk < kc; kk++)
+            {
+                int k = k0 + kk, c = k / taps, r = k - c * taps, kh = r / kernelW, kw = r - kh * kernelW;
+                float* s = xp + (nint)c * plane + (nint)kh * dilationH * wp + kw * dilationW + j0;
+                for (int p = 0; p * nr < nc; p++)
+                {
+                    int cols = Math.Min(nr, nc - p * nr);
+                    float* d = dst + (nint)p * kc * nr + (nint)kk * nr;
+                    Gemm.Copy(s + p * nr, d, cols);
+                    for (int t = cols; t < nr; t++) d[t] = 0f;
+                }
+            }
+        }
+    }
+}

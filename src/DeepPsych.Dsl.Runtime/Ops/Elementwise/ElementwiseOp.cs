@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepPsych.Dsl.Ops;
+
+/// <summary>
+/// Element-wise maps and reductions on flat spans, Vector512 with a Vector256 fallback: the residual <c>Add</c> (forward
+/// y = a + b; backward da += dy and db += dy, i.e. <see cref="Accumulate"/> twice — fan-out gradients are summed because
+/// every backward accumulates), and the per-plane helpers BatchNorm and LRN are built from.
+/// </summary>
+public static class ElementwiseOp
+{
+    /// <summary>Residual add: y = a + b. <paramref name="y"/> may alias <paramref name="a"/> or <paramref name="b"/>.</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (a.Length != b.Length || a.Length != y.Length)
+            throw new ArgumentException($"ElementwiseOp.Add: a has {a.Length}, b {b.Length} and y {y.Length} elements; a residual add needs equal shapes.");
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        ref float br = ref MemoryMarshal.GetReference(b);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = a.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16) (Vector512.LoadUnsafe(ref ar, (nuint)i) + Vector512.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        else
+            for (; i <= n - 8; i += 8) (Vector256.LoadUnsafe(ref ar, (nuint)i) + Vector256.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = Unsafe.Add(ref ar, i) + Unsafe.Add(ref br, i);
+    }
+
+    /// <summary>dx += dy: the backward of the residual add for each of its two inputs (and of an identity skip path).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static void Accumulate(ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (dy.Length != dx.Length) throw new ArgumentException($"ElementwiseOp.Accumulate: dy has {dy.Length} elements but dx has {dx.Length}.");
+        ref float gr = ref MemoryMarshal.GetReference(dy);
+        ref float xr = ref MemoryMarshal.GetReference(dx);
+        int n = dy.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16) (Vector512.LoadUnsafe(ref xr, (nuint)i) + Vector512.LoadUnsafe(ref gr, (nuint)i)).StoreUnsafe(ref xr, (nuint)i);
+        else
+            for (; i <= n - 8; i += 8) (Vector256.LoadUnsafe(ref xr, (nuint)i) + Vector256.LoadUnsafe(ref gr, (nuint)i)).StoreUnsafe(ref xr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref xr, i) += Unsafe.Add(ref gr, i);
+    }
+
+    /// <summary>y = scale·x + shift (BatchNorm's affine normalisation of one plane). May run in place.</summary>
+    internal static void ScaleShift(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> a = Vector512.Create(scale), b = Vector512.Create(shift);
+            for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, (nuint)i), a, b).StoreUnsafe(ref yr, (nuint)i);
+        }
+        else
+        {
+            Vector256<float> a = Vector256.Create(scale), b = Vector256.Create(shift);
+            for (; i <= n - 8; i += 8) Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i), a, b).StoreUnsafe(ref yr, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, i), scale, shift);
+    }
+
+    /// <summary>dx += k·dy + a·x + b (BatchNorm's input gradient of one plane).</summary>
+    internal static void AccumulateAffine(ReadOnlySpan<float> dy, float k, ReadOnlySpan<float> x, float a, float b, Span<float> dx)
+    {
+        ref float gr = ref MemoryMarshal.GetReference(dy);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(dx);
+        int n = dy.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> vk = Vector512.Create(k), va = Vector512.Create(a), vb = Vector512.Create(b);
+            for (; i <= n - 16; i += 16)
+                (Vector512.LoadUnsafe(ref dr, (nuint)i) + Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref gr, (nuint)i), vk, Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, (nuint)i), va, vb))).StoreUnsafe(ref dr, (nuint)i);
+        }
+        else
+        {
+            Vector256<float> vk = Vector256.Create(k), va = Vector256.Create(a), vb = Vector256.Create(b);
+            for (; i <= n - 8; i += 8)
+                (Vector256.LoadUnsafe(ref dr, (nuint)i) + Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, (nuint)i), vk, Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i), va, vb))).StoreUnsafe(ref dr, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref dr, i) += Unsafe.Add(ref gr, i) * k + (Unsafe.Add(ref xr, i) * a + b);
+    }
+
+    /// <summary>Σ x (lane-wise partial sums, then a horizontal sum; returned in double for the caller's cross-plane total).</summary>
+    internal static double Sum(ReadOnlySpan<float> x)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        int n = x.Length, i = 0;
+        double s = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i <= n - 16; i += 16) acc += Vector512.LoadUnsafe(ref xr, (nuint)i);
+            s = Vector512.Sum(acc);
+        }
+        else
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8) acc += Vector256.LoadUnsafe(ref xr, (nuint)i);
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) s += Unsafe.Add(ref xr, i);
+        return s;
+    }
+
+    /// <summary>Σ (x − shift)·w; with <paramref name="squared"/> = true, Σ (x − shift)² and w is ignored
+    /// (BatchNorm's biased variance and its Σ dy·(x − mean)).</summary>
+    internal static double CenteredDot(ReadOnlySpan<float> x, float shift, ReadOnlySpan<float> w, bool squared)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float wr = ref MemoryMarshal.GetReference(squared ? x : w);
+        int n = x.Length, i = 0;
+        double s = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var acc = Vector512<float>.Zero; var m = Vector512.Create(shift);
+            for (; i <= n - 16; i += 16)
+            {
+                var d = Vector512.LoadUnsafe(ref xr, (nuint)i) - m;
+                acc = Vector512.FusedMultiplyAdd(d, squared ? d : Vector512.LoadUnsafe(ref wr, (nuint)i), acc);
+            }
+            s = Vector512.Sum(acc);
+        }
+        else
+        {
+            var acc = Vector256<float>.Zero; var m = Vector256.Create(shift);
+            for (; i <= n - 8; i += 8)
+            {
+                var d = Vector256.LoadUnsafe(ref xr, (nuint)i) - m;
+                acc = Vector256.FusedMultiplyAdd(d, squared ? d : Vector256.LoadUnsafe(ref wr, (nuint)i), acc);
+            }
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++)
+        {
+            float d = Unsafe.Add(ref xr, i) - shift;
+            s += d * (squared ? d : Unsafe.Add(ref wr, i));
+        }
+        return s;
+    }
+}

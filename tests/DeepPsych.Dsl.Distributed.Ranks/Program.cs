@@ -1,0 +1,124 @@
+// One MPI rank of the distributed tests and benchmark. Modes:
+//   train     --steps N --batch B --out DIR [--threads T] [--fail-rank R --fail-step S]
+//             trains LeNet-5 (seed 1) with SGD momentum on seeded synthetic global batches; every rank writes its
+//             parameters to DIR/rank<r>.bin, rank 0 writes DIR/lenet5.safetensors; a failure aborts the whole job.
+//   bench     --steps N --batch B [--threads T]     training images/s (rank 0 prints one line)
+//   allreduce --floats N [--repeat K]                 seconds per all-reduce of N floats (rank 0 prints)
+// Without mpirun it runs as one process (singleton mode), which is the tests' single-process reference.
+using System.Diagnostics;
+using System.Globalization;
+using DeepPsych.Dsl;
+using DeepPsych.Dsl.Checkpoints;
+using DeepPsych.Dsl.Distributed;
+using DeepPsych.Dsl.Distributed.DataParallel;
+using DeepPsych.Dsl.Optimizers;
+using Examples.FashionMnist;
+
+string mode = args.Length > 0 ? args[0] : "train";
+int Arg(string name, int fallback) => Array.IndexOf(args, name) is int i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+string? Str(string name) => Array.IndexOf(args, name) is int i and >= 0 ? args[i + 1] : null;
+
+var world = DistributedEnvironment.World;
+int rank = world?.Rank ?? 0, size = world?.Size ?? 1;
+try
+{
+    switch (mode)
+    {
+        case "train": Train(); break;
+        case "bench": Bench(); break;
+        case "allreduce": AllReduce(); break;
+        default: throw new ArgumentException($"unknown mode '{mode}'");
+    }
+    return 0;
+}
+catch (Exception e) when (world is not null)
+{
+    world.Abort($"{e.GetType().Name}: {e.Message}");
+    return 1;
+}
+
+(float[] Inputs, int[] Labels) GlobalBatch(int step, int batch)
+{
+    // Seeded by step only: every rank (and the single-process reference) sees the same global batch.
+    var random = new Random(1000 + step);
+    var x = new float[batch * 28 * 28];
+    var y = new int[batch];
+    for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
+    for (int i = 0; i < batch; i++) y[i] = random.Next(10);
+    return (x, y);
+}
+
+(LeNet5, INeuralNetwork) Create()
+{
+    var net = new LeNet5 { Threads = Arg("--threads", DistributedEnvironment.ThreadsPerRank), Seed = 1 };
+    net.InitializeParameters(1);
+    return (net, DataParallelNetwork.Wrap(net));
+}
+
+void Train()
+{
+    int steps = Arg("--steps", 5), batch = Arg("--batch", 64), failRank = Arg("--fail-rank", -1), failStep = Arg("--fail-step", -1);
+    string output = Str("--out") ?? throw new ArgumentException("train needs --out DIR");
+    var (net, trained) = Create();
+    var optimizer = new Sgd(0.05f, 0.9f);
+    for (int step = 0; step < steps; step++)
+    {
+        if (rank == failRank && step == failStep) throw new InvalidOperationException($"injected failure at step {step}");
+        var (x, y) = GlobalBatch(step, batch);
+        trained.ZeroGradients();
+        float loss = trained.ComputeGradients(x, y, batch);
+        optimizer.Step(trained);
+        if (rank == 0) Console.WriteLine($"step {step + 1}: loss {loss.ToString("R", CultureInfo.InvariantCulture)}");
+    }
+    ulong hash = trained is DataParallelNetwork dp ? dp.VerifyInSync() : DataParallelNetwork.ParameterHash(net.Parameters);
+    Directory.CreateDirectory(output);
+    File.WriteAllBytes(Path.Combine(output, $"rank{rank}.bin"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(net.Parameters.AsSpan()).ToArray());
+    if (rank == 0)
+    {
+        Checkpoint.Save(net, Path.Combine(output, "lenet5.safetensors"), overwrite: true);
+        Console.WriteLine($"ranks {size}, parameter hash {hash:x16}");
+    }
+}
+
+void Bench()
+{
+    int steps = Arg("--steps", 200), batch = Arg("--batch", 64);
+    var (net, trained) = Create();
+    var optimizer = new Sgd(0.01f, 0.9f);
+    var batches = Enumerable.Range(0, 16).Select(s => GlobalBatch(s, batch)).ToArray();
+    void Run(int n)
+    {
+        for (int s = 0; s < n; s++)
+        {
+            var (x, y) = batches[s % batches.Length];
+            trained.ZeroGradients();
+            trained.ComputeGradients(x, y, batch);
+            optimizer.Step(trained);
+        }
+    }
+    Run(20);
+    world?.Barrier();
+    var clock = Stopwatch.StartNew();
+    double reduceBefore = (trained as DataParallelNetwork)?.AllReduceSeconds ?? 0;
+    Run(steps);
+    world?.Barrier();
+    double seconds = clock.Elapsed.TotalSeconds;
+    double reduce = ((trained as DataParallelNetwork)?.AllReduceSeconds ?? 0) - reduceBefore;
+    if (rank == 0)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"bench ranks {size} threads/rank {net.Threads} batch {batch}: {steps * batch / seconds:F0} images/s, all-reduce {reduce / steps * 1e6:F0} µs/step ({100 * reduce / seconds:F1} % of the time)"));
+}
+
+void AllReduce()
+{
+    if (world is null) throw new InvalidOperationException("allreduce needs mpirun");
+    int floats = Arg("--floats", 1 << 20), repeat = Arg("--repeat", 20);
+    var data = new float[floats];
+    world.AllReduceSum(data);
+    world.Barrier();
+    double t0 = world.WallTime();
+    for (int i = 0; i < repeat; i++) world.AllReduceSum(data);
+    double per = (world.WallTime() - t0) / repeat;
+    if (rank == 0)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"allreduce {floats} floats ({floats * 4 / 1024.0:F0} KiB): {per * 1e6:F1} µs, {floats * 4 / per / 1e9:F2} GB/s"));
+}
