@@ -73,8 +73,8 @@ public static class TrainingJob
         IDeviceBackend? device = null;
         if (backend.NeedsIlgpu)
         {
-            // The generated network's device path: the same layers on an ILGPU accelerator, parameters uploaded per step,
-            // loss and gradients brought back; the optimizer and the rest of the trainer are unchanged.
+            // The generated network's device path: the same layers on an ILGPU accelerator; parameters, gradients and
+            // optimizer state stay on the device, per step only the batch goes up and the losses come down.
             IlgpuDevices.Register();
             try { device = DeviceBackends.Open(backend); }
             catch (DeviceNotAvailableException e) { error.WriteLine(e.Message); return DeviceMissing; }
