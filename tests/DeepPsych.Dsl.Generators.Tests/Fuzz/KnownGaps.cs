@@ -51,18 +51,6 @@ public static class KnownGaps
             }
             """, "error CS8799"),
 
-        new("Emit: a layer or user type named like a type the emitted code uses unqualified (Shards, Workspace, WorkerPool, Math, Array, Span, Environment, Action) captures the reference (CS1061, CS0117); emit global:: names",
-            ["layer-name:Shards", "layer-name:Workspace", "user-type-shadows-runtime-name", "user-member:public static int Shards;", "user-member:public class Workspace { }",
-             "class:Shards", "class:Workspace", "class:Act"],
-            """
-            using DeepPsych.Dsl;
-            [Network(Input = new[] { 4 })]
-            public partial class Net
-            {
-                [Dense(2)] public partial Dense Shards { get; }
-            }
-            """, "error CS1061"),
-
         new("Emit: a class named with an escaped keyword (@class) is emitted as 'partial class class' (CS1001); escape keywords in emitted identifiers",
             ["class:@class", "layer-name:@event"],
             """
@@ -73,17 +61,6 @@ public static class KnownGaps
                 [Dense(2)] public partial Dense Out { get; }
             }
             """, "error CS1001"),
-
-        new("Parsing/Emit: float options are not checked for NaN or infinity, and are emitted as 'NaNf' / 'Infinityf' (CS0103); report a DPD error naming the option, emit round-trip literals",
-            ["float:float.NaN", "float:float.PositiveInfinity", "float:float.NegativeInfinity"],
-            """
-            using DeepPsych.Dsl;
-            [Network(Input = new[] { 4 })]
-            public partial class Net
-            {
-                [Dense(2, Activation = Act.ReLU, LeakySlope = float.NaN)] public partial Dense Out { get; }
-            }
-            """, "error CS0103"),
 
         new("Parsing: undefined enum values ((Loss)7, (Act)42) are emitted as 'Loss.7' / 'Act.42' (CS1002, CS1003); report them as DPD errors",
             ["loss:(Loss)7", "extreme-size:(Act)42"],
