@@ -150,6 +150,18 @@ public sealed class FuzzRegressionTests
     }
 
     [Fact]
+    public void A_user_type_named_System_is_the_users_own_error()
+    {
+        // Found by the soak (seed 106005): the input's own errors in the implicit usings' tree count as its own.
+        Holds("""
+            using DeepPsych.Dsl;
+            public class System { }
+            [Network(Input = new[] { 4 })]
+            public partial class Net { [Dense(2)] public partial Dense Out { get; } }
+            """);
+    }
+
+    [Fact]
     public void A_user_constructor_that_chains_to_the_generated_one_compiles_cleanly()
     {
         var result = Holds("""
