@@ -29,10 +29,10 @@ public sealed class RunReport(RunDirectory run, LeNet5 network, Optimizer optimi
         WriteMetrics(history);
         var metadata = new Dictionary<string, string> { ["epochs"] = history.Epochs.Count.ToString(CultureInfo.InvariantCulture) };
         if (evaluation is not null) metadata["test_accuracy"] = evaluation.Accuracy.ToString("R", CultureInfo.InvariantCulture);
-        // Weights only, so that PyTorch loads them strictly; the optimizer state goes to its own file (as PyTorch keeps the
-        // optimizer's state_dict apart). That file holds the weights too, so Checkpoint.Load(net, it, optimizer) resumes from it alone.
-        Checkpoint.Save(network, run.File("lenet5.safetensors"), overwrite: true, metadata: metadata);
-        Checkpoint.Save(network, run.File("lenet5.optimizer.safetensors"), optimizer, overwrite: true, metadata: metadata);
+        // Weights only in lenet5.safetensors, so that PyTorch loads them strictly; the optimizer state goes to its own
+        // lenet5.optimizer.safetensors (Checkpoint.OptimizerPath), as PyTorch keeps the optimizer's state_dict apart.
+        // Checkpoint.Load(net, "lenet5.safetensors", optimizer) resumes from the pair.
+        Checkpoint.Save(network, run.File("lenet5.safetensors"), optimizer, overwrite: true, metadata: metadata);
         Reports.LossCurve(curve, history, run.File("loss.png"));
         Reports.AccuracyCurve(history, run.File("accuracy.png"));
         if (evaluation is not null)

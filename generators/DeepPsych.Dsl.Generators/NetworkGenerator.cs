@@ -6,6 +6,7 @@ using DeepPsych.Dsl.Generators.Model;
 using DeepPsych.Dsl.Generators.Parsing;
 using DeepPsych.Dsl.Generators.Planning;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace DeepPsych.Dsl.Generators;
 
@@ -24,12 +25,22 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // 1. Parse: each [Network] class → a symbol-free spec (layers in declaration order) + declaration diagnostics.
+        // 1. Parse: each [Network] type → a symbol-free spec (layers in declaration order) + declaration diagnostics.
+        //    Declarations the generator cannot complete (records, structs, generic or static classes, primary
+        //    constructors, colliding member names) stop at DeclarationChecks with a diagnostic.
         var parsed = context.SyntaxProvider.ForAttributeWithMetadataName(
                 NetworkParser.NetworkAttributeName,
-                predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
-                transform: static (ctx, ct) => Guard(ctx.TargetSymbol.Name, LocationInfo.From(ctx.TargetNode.GetLocation()), () => NetworkParser.Parse(ctx, ct)))
+                predicate: static (node, _) => node is TypeDeclarationSyntax,
+                transform: static (ctx, ct) => Guard(ctx.TargetSymbol.Name, LocationInfo.From(ctx.TargetNode.GetLocation()),
+                    () => DeclarationChecks.Check(ctx, ct) ?? NetworkParser.Parse(ctx, ct)))
             .WithTrackingName(Stages.Parse);
+
+        // 1b. Layer attributes on a property of a type without [Network] would otherwise be silently ignored.
+        var strayLayers = context.SyntaxProvider.CreateSyntaxProvider(
+                predicate: static (node, _) => node is PropertyDeclarationSyntax { AttributeLists.Count: > 0 },
+                transform: static (ctx, ct) => GuardStray(ctx, ct))
+            .Where(static d => d is not null);
+        context.RegisterSourceOutput(strayLayers, static (spc, d) => spc.ReportDiagnostic(d!.ToDiagnostic()));
 
         // 2. Plan: shapes, parameter layout, costs, hash, and the shape diagnostics.
         var planned = parsed
@@ -43,19 +54,29 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             foreach (var d in diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
         });
 
-        // 4. Emit: location-free plans only, so this step stays cached unless the architecture changes.
+        // 4. Emit: location-free plans only, so this step stays cached unless the architecture changes. Hint names
+        //    must be unique (compared ignoring case) across all networks: the set of names joins each plan.
         var plans = planned.Select(static (p, _) => p.Plan).Where(static p => p is not null).WithTrackingName(Stages.Source);
-        context.RegisterSourceOutput(plans, static (spc, plan) =>
+        var hintNames = plans.Select(static (p, _) => HintNames.Key(p!)).Collect().Select(static (keys, _) => keys.ToEquatableArray());
+        context.RegisterSourceOutput(plans.Combine(hintNames), static (spc, pair) =>
         {
-            string source;
-            try { source = NetworkEmitter.Emit(plan!); }
-            catch (Exception e)
+            var plan = pair.Left!;
+            try
             {
-                spc.ReportDiagnostic(Internal(plan!.ClassName, null, e).ToDiagnostic());
-                return;
+                spc.AddSource(HintNames.For(plan, pair.Right), NetworkEmitter.Emit(plan));
             }
-            spc.AddSource(NetworkEmitter.HintName(plan!), source);
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                spc.ReportDiagnostic(Internal(plan.ClassName, null, e).ToDiagnostic());
+            }
         });
+    }
+
+    private static DiagnosticInfo? GuardStray(GeneratorSyntaxContext context, System.Threading.CancellationToken ct)
+    {
+        try { return DeclarationChecks.LayerOutsideNetwork(context, ct); }
+        catch (OperationCanceledException) { throw; }
+        catch (Exception e) { return Internal(((PropertyDeclarationSyntax)context.Node).Identifier.Text, LocationInfo.From(context.Node.GetLocation()), e); }
     }
 
     /// <summary>The generator never throws at a user: an exception becomes DPD0099 naming the class.</summary>
@@ -79,6 +100,40 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     private static DiagnosticInfo Internal(string name, LocationInfo? location, Exception e)
         => DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, name, $"{e.GetType().Name}: {e.Message}",
             (e.StackTrace ?? "").Replace("\r", "").Replace("\n", " | "));
+}
+
+/// <summary>Hint names of generated files. Roslyn requires them unique ignoring case and made of identifier characters
+/// and <c>.,-+`_()[]{}</c> and spaces; type names can contain neither an <c>@</c> (<c>namespace @class</c>) nor angle
+/// brackets, and two networks can share a readable name (<c>Outer.Net</c> and <c>Outer&lt;T&gt;.Net</c>, or <c>Net</c> and
+/// <c>NET</c>). The readable name is kept; a name that collides gets a hash of the network's exact full name appended.</summary>
+internal static class HintNames
+{
+    /// <summary>"readable name" + NUL + the network's exact identity (namespace, enclosing declarations with their type
+    /// parameters, class name): what the other networks need to know to detect a collision.</summary>
+    public static string Key(NetworkPlan plan)
+        => Readable(plan) + "\0" + (plan.Namespace ?? "") + "|" + string.Join("|", plan.ContainingTypes.Items) + "|" + plan.ClassName;
+
+    public static string For(NetworkPlan plan, EquatableArray<string> allKeys)
+    {
+        string key = Key(plan), readable = Readable(plan);
+        bool collides = allKeys.Items.Any(k => k != key && string.Equals(k.Substring(0, k.IndexOf('\0')), readable, StringComparison.OrdinalIgnoreCase));
+        return readable + (collides ? "." + Fnv(key).ToString("x8") : "") + ".g.cs";
+    }
+
+    /// <summary>The emitter's dotted name without the '@' of escaped keywords, anything else invalid replaced by '_'.</summary>
+    private static string Readable(NetworkPlan plan)
+    {
+        string name = NetworkEmitter.HintName(plan);
+        name = name.Substring(0, name.Length - ".g.cs".Length).Replace("@", "");
+        return new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' || c == '.' ? c : '_').ToArray());
+    }
+
+    private static uint Fnv(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text) { hash ^= c; hash *= 16777619; }
+        return hash;
+    }
 }
 
 /// <summary>Lets the test of DPD0099 make the generator fail on purpose; null (off) everywhere else.</summary>

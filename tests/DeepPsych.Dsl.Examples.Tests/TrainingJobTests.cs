@@ -132,9 +132,9 @@ public sealed class TrainingJobTests(JobFixture job)
         using (var weights = SafeTensors.Open(Path.Combine(output, "lenet5.safetensors")))
             Assert.Equal(net.ParameterTensors.Select(t => t.Name).Order(), weights.Tensors.Select(t => t.Name).Order()); // what load_state_dict(strict=True) checks
         using (var state = SafeTensors.Open(Path.Combine(output, "lenet5.optimizer.safetensors")))
-            Assert.Equal(10, state.Tensors.Count(t => t.Name.StartsWith("optimizer.momentum_buffer.", StringComparison.Ordinal)));
+            Assert.Equal(10, state.Tensors.Count(t => t.Name.StartsWith("momentum_buffer.", StringComparison.Ordinal)));
         var optimizer = new DeepPsych.Dsl.Optimizers.Sgd(0.05f, 0.9f, nesterov: true);
-        Assert.True(Checkpoint.Load(net, Path.Combine(output, "lenet5.optimizer.safetensors"), optimizer).OptimizerStateLoaded);
+        Assert.True(Checkpoint.Load(net, Path.Combine(output, "lenet5.safetensors"), optimizer).OptimizerStateLoaded);
         Assert.Equal(4, optimizer.StepCount); // 200 images at batch 64: 4 steps
     }
 

@@ -94,6 +94,18 @@ internal static class DiagnosticDescriptors
         "Network has no layers",
         "Network '{0}' declares no layers; add attributed partial properties such as [Dense(10)] public partial Dense Output {{ get; }}");
 
+    public static readonly DiagnosticDescriptor NetworkNotAClass = Error("DPD0030",
+        "A [Network] must be a class",
+        "Network '{0}' is declared as a {1}; the generator supports [Network] on classes only: declare it 'partial class {0}'");
+
+    public static readonly DiagnosticDescriptor UnsupportedNetworkDeclaration = Error("DPD0031",
+        "Network declaration is not supported",
+        "Network '{0}' {1}; {2}");
+
+    public static readonly DiagnosticDescriptor LayerOutsideNetwork = Error("DPD0032",
+        "Layer attribute outside a [Network] class",
+        "{0}: the layer attribute [{1}] is on a property of {2} '{3}', which has no [Network] attribute, so no code is generated for it; add [Network(Input = new[] {{ ... }})] to '{3}' (a partial class) or remove the attribute");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",
         "The generator failed on '{0}': {1}. This is a bug in DeepPsych.Dsl; please report it with this message. Stack: {2}");

@@ -4,25 +4,29 @@ using DeepPsych.Dsl.Optimizers;
 namespace DeepPsych.Dsl.Checkpoints;
 
 /// <summary>What <see cref="Checkpoint.Load"/> found in a file.</summary>
-/// <param name="Path">The file.</param>
+/// <param name="Path">The weights file.</param>
 /// <param name="NetworkName">The network class that wrote it, or null for a foreign (e.g. PyTorch) file.</param>
 /// <param name="ArchitectureHash">The architecture hash stored in it, or null for a foreign file.</param>
 /// <param name="NetworkStep">The network's <see cref="INeuralNetwork.Step"/> when saved, or null.</param>
-/// <param name="OptimizerStateLoaded">Whether optimizer state was restored.</param>
-/// <param name="Metadata">All metadata entries.</param>
+/// <param name="OptimizerStateLoaded">Whether optimizer state was restored (from <paramref name="OptimizerPath"/>).</param>
+/// <param name="Metadata">All metadata entries of the weights file.</param>
+/// <param name="OptimizerPath">The optimizer state file that was read, or null.</param>
 public sealed record CheckpointInfo(string Path, string? NetworkName, string? ArchitectureHash, long? NetworkStep,
-    bool OptimizerStateLoaded, IReadOnlyDictionary<string, string> Metadata);
+    bool OptimizerStateLoaded, IReadOnlyDictionary<string, string> Metadata, string? OptimizerPath = null);
 
-/// <summary>Saves and loads a network's parameters (and optionally its optimizer's state) as safetensors, with the
-/// PyTorch tensor names and layouts of <see cref="INeuralNetwork.ParameterTensors"/>, so a file moves between this
-/// project and PyTorch (<c>model.load_state_dict(safetensors.torch.load_file(path), strict=False)</c>).</summary>
+/// <summary>Saves and loads a network's parameters as safetensors, with the PyTorch tensor names and layouts of
+/// <see cref="INeuralNetwork.ParameterTensors"/>, so a file moves between this project and PyTorch
+/// (<c>model.load_state_dict(safetensors.torch.load_file(path))</c>, strict). An optimizer's state goes to a file of its
+/// own beside it (<see cref="OptimizerPath"/>), as PyTorch keeps the model's and the optimizer's <c>state_dict</c>s apart.</summary>
 /// <remarks>
-/// <para>Metadata: <c>format</c> = <c>pt</c>, <see cref="ArchitectureHashKey"/>, <see cref="NetworkKey"/>,
-/// <see cref="StepKey"/>, and with an optimizer <c>optimizer.kind</c>, <c>optimizer.step</c> and one
-/// <c>optimizer.&lt;hyper-parameter&gt;</c> entry per hyper-parameter (invariant round-trip text).</para>
-/// <para>Optimizer state blocks are split per parameter tensor and stored as tensors named
-/// <c>optimizer.&lt;state&gt;.&lt;tensor&gt;</c>, e.g. <c>optimizer.momentum_buffer.C1.weight</c> or <c>optimizer.exp_avg.F5.bias</c>.</para>
-/// <para>Loading validates the whole header before it writes a single value, so a failed load leaves the network untouched.</para>
+/// <para>Weights file metadata: <c>format</c> = <c>pt</c>, <see cref="ArchitectureHashKey"/>, <see cref="NetworkKey"/>,
+/// <see cref="StepKey"/>, and the caller's own entries.</para>
+/// <para>Optimizer file: the same three network entries (so a pair that does not belong together is refused),
+/// <c>optimizer.kind</c>, <c>optimizer.step</c> and one <c>optimizer.&lt;hyper-parameter&gt;</c> entry per hyper-parameter
+/// (invariant round-trip text); its tensors are the state blocks split per parameter tensor and named
+/// <c>&lt;state&gt;.&lt;tensor&gt;</c>, e.g. <c>momentum_buffer.C1.weight</c> or <c>exp_avg.F5.bias</c>.</para>
+/// <para>Loading reads and validates everything — header, shapes, metadata values, optimizer hyper-parameters — before it
+/// writes a single value, so a failed load leaves the network and the optimizer untouched.</para>
 /// </remarks>
 public static class Checkpoint
 {
@@ -32,122 +36,180 @@ public static class Checkpoint
     public const string NetworkKey = "deeppsych.network";
     /// <summary>Metadata key of <see cref="INeuralNetwork.Step"/>.</summary>
     public const string StepKey = "deeppsych.step";
-    /// <summary>Prefix of optimizer tensors and metadata.</summary>
+    /// <summary>Prefix of the optimizer's metadata in its state file.</summary>
     public const string OptimizerPrefix = "optimizer.";
 
     private const string OptimizerKindKey = OptimizerPrefix + "kind";
     private const string OptimizerStepKey = OptimizerPrefix + "step";
 
-    /// <summary>Writes <paramref name="network"/>'s parameters (and <paramref name="optimizer"/>'s state when given) to
-    /// <paramref name="path"/>, atomically, and verifies the file by reading it back.</summary>
+    /// <summary>Where <see cref="Save"/> puts the optimizer state for the weights file <paramref name="path"/>:
+    /// <c>run/lenet5.safetensors</c> → <c>run/lenet5.optimizer.safetensors</c>.</summary>
+    public static string OptimizerPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string stem = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? path[..^".safetensors".Length] : path;
+        return stem + ".optimizer.safetensors";
+    }
+
+    /// <summary>Writes <paramref name="network"/>'s parameters to <paramref name="path"/> and, when
+    /// <paramref name="optimizer"/> is given, its state to <see cref="OptimizerPath"/>(<paramref name="path"/>); each file
+    /// atomically and verified before it replaces the old one.</summary>
     /// <param name="network">The network to save.</param>
-    /// <param name="path">Target file, conventionally <c>*.safetensors</c>.</param>
+    /// <param name="path">Target file, conventionally <c>*.safetensors</c>. It holds exactly the network's tensors.</param>
     /// <param name="optimizer">An optimizer whose state should be saved so that training can resume.</param>
-    /// <param name="overwrite">Replace an existing file.</param>
-    /// <param name="metadata">Extra string metadata (e.g. epoch, accuracy).</param>
-    /// <exception cref="CheckpointException">The file exists and <paramref name="overwrite"/> is false, or the write could not be verified.</exception>
+    /// <param name="overwrite">Replace existing files.</param>
+    /// <param name="metadata">Extra string metadata for the weights file (e.g. epoch, accuracy); keys starting with
+    /// <c>deeppsych.</c> or <c>optimizer.</c> are reserved.</param>
+    /// <exception cref="CheckpointException">A file exists and <paramref name="overwrite"/> is false, a metadata key is
+    /// reserved, or a file could not be written or verified (the file it would have replaced is then unchanged).</exception>
     public static void Save(INeuralNetwork network, string path, Optimizer? optimizer = null, bool overwrite = false,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var meta = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
-        if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
-        meta[ArchitectureHashKey] = network.ArchitectureHash;
-        meta[NetworkKey] = network.Name;
-        meta[StepKey] = network.Step.ToString(CultureInfo.InvariantCulture);
+        ArgumentNullException.ThrowIfNull(path);
+        string full = SafeTensors.FullPath(path);
+        string? optimizerFull = optimizer is null ? null : SafeTensors.FullPath(OptimizerPath(path));
+        if (!overwrite)
+            foreach (string? file in new[] { full, optimizerFull })
+                if (file is not null && File.Exists(file))
+                    throw new CheckpointException($"'{file}' already exists; pass overwrite: true to replace it.", file);
+
+        var meta = NetworkMetadata(network);
+        if (metadata is not null)
+            foreach (var (k, v) in metadata)
+            {
+                if (k.StartsWith("deeppsych.", StringComparison.Ordinal) || k.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                    throw new CheckpointException($"Cannot save '{full}': metadata key '{k}' is reserved (keys starting with 'deeppsych.' or '{OptimizerPrefix}' are written by the library).", full);
+                meta[k] = v;
+            }
 
         var parameters = network.Parameters;
         var tensors = new List<SafeTensor>();
         foreach (var p in network.ParameterTensors)
             tensors.Add(new SafeTensor(p.Name, [.. p.Shape], parameters.AsMemory(p.Offset, p.Length)));
 
-        if (optimizer is not null)
-        {
-            var state = optimizer.ExportState();
-            meta[OptimizerKindKey] = state.Kind;
-            meta[OptimizerStepKey] = state.Step.ToString(CultureInfo.InvariantCulture);
-            foreach (var (k, v) in state.Hyperparameters) meta[OptimizerPrefix + k] = v.ToString("R", CultureInfo.InvariantCulture);
-            foreach (var (stateName, block) in state.Buffers)
-            {
-                if (block.Length != parameters.Length)
-                    throw new CheckpointException($"Cannot save '{path}': optimizer state '{stateName}' covers {block.Length} parameters, {network.Name} has {parameters.Length}.", path);
-                foreach (var p in network.ParameterTensors)
-                    tensors.Add(new SafeTensor($"{OptimizerPrefix}{stateName}.{p.Name}", [.. p.Shape], block.AsMemory(p.Offset, p.Length)));
-            }
-        }
-        SafeTensors.Write(path, tensors, meta, overwrite);
+        // The optimizer file first: if the weights then fail, the pair's steps disagree and Load says so.
+        if (optimizer is not null) SaveOptimizer(network, optimizer, optimizerFull!);
+        SafeTensors.Write(full, tensors, meta, overwrite: true);
     }
 
-    /// <summary>Loads the parameters in <paramref name="path"/> into <paramref name="network"/> (and the optimizer state
-    /// into <paramref name="optimizer"/> when given).</summary>
+    private static Dictionary<string, string> NetworkMetadata(INeuralNetwork network) => new(StringComparer.Ordinal)
+    {
+        ["format"] = "pt",
+        [ArchitectureHashKey] = network.ArchitectureHash,
+        [NetworkKey] = network.Name,
+        [StepKey] = network.Step.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static void SaveOptimizer(INeuralNetwork network, Optimizer optimizer, string path)
+    {
+        var state = optimizer.ExportState();
+        var meta = NetworkMetadata(network);
+        meta[OptimizerKindKey] = state.Kind;
+        meta[OptimizerStepKey] = state.Step.ToString(CultureInfo.InvariantCulture);
+        foreach (var (k, v) in state.Hyperparameters) meta[OptimizerPrefix + k] = v.ToString("R", CultureInfo.InvariantCulture);
+        var tensors = new List<SafeTensor>();
+        foreach (var (stateName, block) in state.Buffers)
+        {
+            if (block.Length != network.Parameters.Length)
+                throw new CheckpointException($"Cannot save '{path}': optimizer state '{stateName}' covers {block.Length} parameters, {network.Name} has {network.Parameters.Length}.", path);
+            foreach (var p in network.ParameterTensors)
+                tensors.Add(new SafeTensor($"{stateName}.{p.Name}", [.. p.Shape], block.AsMemory(p.Offset, p.Length)));
+        }
+        SafeTensors.Write(path, tensors, meta, overwrite: true);
+    }
+
+    /// <summary>Loads the parameters in <paramref name="path"/> into <paramref name="network"/> (and, when
+    /// <paramref name="optimizer"/> is given, the optimizer state in <see cref="OptimizerPath"/>(<paramref name="path"/>)).</summary>
     /// <param name="network">The network to fill.</param>
-    /// <param name="path">The safetensors file.</param>
-    /// <param name="optimizer">An optimizer to restore; the file must then hold optimizer state of the same kind.</param>
+    /// <param name="path">The safetensors weights file.</param>
+    /// <param name="optimizer">An optimizer to restore; its state file must exist, hold state of the same kind, and
+    /// belong to the same architecture and step as the weights.</param>
     /// <param name="requireArchitectureHash">Reject files without an architecture hash (foreign files, e.g. from PyTorch).
     /// A hash that is present must always match.</param>
     /// <param name="strict">Reject tensors the network does not have (as PyTorch's <c>load_state_dict(strict=True)</c>).</param>
-    /// <exception cref="CheckpointException">The file is unreadable, or does not match the network: another architecture
-    /// hash, a missing tensor, a tensor of another shape or dtype, an unexpected tensor, or missing optimizer state.</exception>
+    /// <exception cref="CheckpointException">A file is unreadable or corrupt, or does not match the network: another
+    /// architecture hash, a missing tensor, a tensor of another shape or dtype, an unexpected tensor, an invalid step or
+    /// hyper-parameter, or missing optimizer state. Nothing was changed.</exception>
     public static CheckpointInfo Load(INeuralNetwork network, string path, Optimizer? optimizer = null,
         bool requireArchitectureHash = false, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(network);
-        using var file = SafeTensors.Open(path);
-        string full = file.Path;
-        var meta = file.Metadata;
-
-        string? hash = meta.GetValueOrDefault(ArchitectureHashKey);
-        string? savedName = meta.GetValueOrDefault(NetworkKey);
-        if (hash is null && requireArchitectureHash)
-            throw new CheckpointException($"'{full}' has no architecture hash (metadata '{ArchitectureHashKey}'); it was not written by this library. " +
-                $"Pass requireArchitectureHash: false to load it by tensor names and shapes.", full);
-        if (hash is not null && hash != network.ArchitectureHash)
-            throw new CheckpointException(
-                $"'{full}' was written by {savedName ?? "a network"} with architecture hash {hash}; {network.Name} has architecture hash {network.ArchitectureHash}. " +
-                "The layers, options or shapes differ, so the weights do not fit.", full);
-
-        // Validate every tensor before touching the network.
-        var expected = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in network.ParameterTensors)
+        ArgumentNullException.ThrowIfNull(path);
+        float[] weights;
+        string full, fullOptimizer;
+        string? hash, savedName;
+        long? step;
+        IReadOnlyDictionary<string, string> meta;
+        using (var file = SafeTensors.Open(path))
         {
-            expected.Add(p.Name);
-            CheckTensor(file, p.Name, p, "parameter");
+            full = file.Path;
+            meta = file.Metadata;
+            hash = meta.GetValueOrDefault(ArchitectureHashKey);
+            savedName = meta.GetValueOrDefault(NetworkKey);
+            if (hash is null && requireArchitectureHash)
+                throw new CheckpointException($"'{full}' has no architecture hash (metadata '{ArchitectureHashKey}'); it was not written by this library. " +
+                    $"Pass requireArchitectureHash: false to load it by tensor names and shapes.", full);
+            CheckHash(file, network);
+            step = ReadStep(file);
+
+            var expected = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var p in network.ParameterTensors)
+            {
+                expected.Add(p.Name);
+                CheckTensor(file, p.Name, p, "parameter");
+            }
+            if (strict)
+                foreach (var t in file.Tensors)
+                    if (!expected.Contains(t.Name))
+                        throw new CheckpointException(
+                            $"'{full}' holds tensor '{t.Name}' {t.ShapeText}, which {network.Name} does not have. Pass strict: false to ignore it." +
+                            (t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) ? " (Files written before optimizer state moved to its own file hold it here.)" : ""),
+                            full, t.Name);
+            weights = new float[network.Parameters.Length]; // only now: the file is known to hold this much data
+            foreach (var p in network.ParameterTensors) file.ReadFloat32(p.Name, weights.AsSpan(p.Offset, p.Length));
         }
 
         OptimizerState? optimizerState = null;
-        if (optimizer is not null) optimizerState = ReadOptimizerHeader(file, network, optimizer, expected);
-        if (strict)
-        {
-            foreach (var t in file.Tensors)
-            {
-                bool optimizerTensor = t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal);
-                if (!expected.Contains(t.Name) && !(optimizer is null && optimizerTensor))
-                    throw new CheckpointException(
-                        $"'{full}' holds tensor '{t.Name}' {t.ShapeText}, which {network.Name} does not have. Pass strict: false to ignore it.", full, t.Name);
-            }
-        }
+        fullOptimizer = SafeTensors.FullPath(OptimizerPath(path));
+        if (optimizer is not null) optimizerState = ReadOptimizerState(fullOptimizer, network, optimizer, step);
 
-        // Everything fits: read the optimizer state first (its import can still refuse), then the weights.
+        // Everything is read and valid: apply. Only the optimizer's import can still refuse, and it changes nothing when it does.
         if (optimizerState is not null)
         {
-            foreach (var (stateName, block) in optimizerState.Buffers)
-                foreach (var p in network.ParameterTensors)
-                    file.ReadFloat32($"{OptimizerPrefix}{stateName}.{p.Name}", block.AsSpan(p.Offset, p.Length));
             try
             {
                 optimizer!.ImportState(optimizerState);
             }
             catch (ArgumentException e)
             {
-                throw new CheckpointException($"The optimizer state in '{full}' does not fit {optimizer}: {e.Message}", full, inner: e);
+                throw new CheckpointException($"The optimizer state in '{fullOptimizer}' does not fit {optimizer}: {e.Message}", fullOptimizer, inner: e);
             }
         }
-        foreach (var p in network.ParameterTensors) file.ReadFloat32(p.Name, p.Values);
-
-        long? step = meta.TryGetValue(StepKey, out var s) && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long parsed) ? parsed : null;
+        weights.CopyTo(network.Parameters, 0);
         if (step is { } networkStep) network.Step = networkStep;
-        return new CheckpointInfo(full, savedName, hash, step, optimizerState is not null, meta);
+        return new CheckpointInfo(full, savedName, hash, step, optimizerState is not null, meta, optimizerState is null ? null : fullOptimizer);
     }
+
+    private static void CheckHash(SafeTensorsFile file, INeuralNetwork network)
+    {
+        string? hash = file.Metadata.GetValueOrDefault(ArchitectureHashKey);
+        if (hash is not null && hash != network.ArchitectureHash)
+            throw new CheckpointException(
+                $"'{file.Path}' was written by {file.Metadata.GetValueOrDefault(NetworkKey) ?? "a network"} with architecture hash {hash}; {network.Name} has architecture hash {network.ArchitectureHash}. " +
+                "The layers, options or shapes differ, so the weights do not fit.", file.Path);
+    }
+
+    /// <summary>A step count from metadata: absent, or a non-negative integer.</summary>
+    private static long? ReadStep(SafeTensorsFile file, string key = StepKey)
+    {
+        if (!file.Metadata.TryGetValue(key, out var text)) return null;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+            throw new CheckpointException($"'{file.Path}' is corrupt: metadata '{key}' is \"{Shorten(text)}\", expected a step count (an integer from 0 to {long.MaxValue}).", file.Path);
+        return value;
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     private static void CheckTensor(SafeTensorsFile file, string name, ParameterTensor p, string what)
     {
@@ -163,41 +225,58 @@ public static class Checkpoint
             throw new CheckpointException($"Tensor '{name}' in '{file.Path}' has shape {info.ShapeText}, the network expects {shape}.", file.Path, name);
     }
 
-    private static OptimizerState ReadOptimizerHeader(SafeTensorsFile file, INeuralNetwork network, Optimizer optimizer, HashSet<string> expected)
+    /// <summary>Reads and validates the optimizer state file; returns the state to import.</summary>
+    private static OptimizerState ReadOptimizerState(string path, INeuralNetwork network, Optimizer optimizer, long? weightsStep)
     {
+        if (!File.Exists(path))
+            throw new CheckpointException($"The optimizer state file '{path}' does not exist (Checkpoint.Save writes it when given an optimizer). Pass optimizer: null to load the weights only.", path);
+        using var file = SafeTensors.Open(path);
         var meta = file.Metadata;
         if (!meta.TryGetValue(OptimizerKindKey, out var kind))
-            throw new CheckpointException($"'{file.Path}' holds no optimizer state (no '{OptimizerKindKey}' metadata). Pass optimizer: null to load the weights only.", file.Path);
+            throw new CheckpointException($"'{path}' holds no optimizer state (no '{OptimizerKindKey}' metadata).", path);
         if (kind != optimizer.Kind)
-            throw new CheckpointException($"'{file.Path}' holds '{kind}' optimizer state, the optimizer given is '{optimizer.Kind}'.", file.Path);
-        long step = long.Parse(meta.GetValueOrDefault(OptimizerStepKey, "0"), CultureInfo.InvariantCulture);
+            throw new CheckpointException($"'{path}' holds '{kind}' optimizer state, the optimizer given is '{optimizer.Kind}'.", path);
+        CheckHash(file, network);
+        long? networkStep = ReadStep(file);
+        if (networkStep != weightsStep)
+            throw new CheckpointException($"'{path}' holds optimizer state saved at network step {networkStep?.ToString(CultureInfo.InvariantCulture) ?? "(none)"}, " +
+                $"the weights are from step {weightsStep?.ToString(CultureInfo.InvariantCulture) ?? "(none)"}: the two files do not belong together.", path);
+        long step = ReadStep(file, OptimizerStepKey) ?? 0;
 
         var hyper = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (k, v) in meta)
-            if (k.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && k != OptimizerKindKey && k != OptimizerStepKey
-                && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-                hyper[k[OptimizerPrefix.Length..]] = value;
+        {
+            if (!k.StartsWith(OptimizerPrefix, StringComparison.Ordinal) || k == OptimizerKindKey || k == OptimizerStepKey) continue;
+            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+                throw new CheckpointException($"'{path}' is corrupt: metadata '{k}' is \"{Shorten(v)}\", expected a finite number.", path);
+            hyper[k[OptimizerPrefix.Length..]] = value;
+        }
 
-        // State names are found from the first parameter tensor: optimizer.<state>.<first tensor name>.
+        // Every tensor is <state>.<parameter tensor>, and every state holds all parameter tensors.
         var buffers = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var tensors = network.ParameterTensors;
+        var expected = new HashSet<string>(StringComparer.Ordinal);
         if (tensors.Count > 0)
         {
             string suffix = "." + tensors[0].Name;
             foreach (var t in file.Tensors)
             {
-                if (!t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) || !t.Name.EndsWith(suffix, StringComparison.Ordinal)) continue;
-                string stateName = t.Name[OptimizerPrefix.Length..^suffix.Length];
-                if (stateName.Length == 0) continue;
+                if (!t.Name.EndsWith(suffix, StringComparison.Ordinal) || t.Name.Length == suffix.Length) continue;
+                string stateName = t.Name[..^suffix.Length];
                 foreach (var p in tensors)
                 {
-                    string name = $"{OptimizerPrefix}{stateName}.{p.Name}";
+                    string name = $"{stateName}.{p.Name}";
                     expected.Add(name);
                     CheckTensor(file, name, p, $"optimizer state '{stateName}'");
                 }
-                buffers[stateName] = new float[network.Parameters.Length];
+                var block = new float[network.Parameters.Length]; // only now: the file is known to hold this much data
+                foreach (var p in tensors) file.ReadFloat32($"{stateName}.{p.Name}", block.AsSpan(p.Offset, p.Length));
+                buffers[stateName] = block;
             }
         }
+        foreach (var t in file.Tensors)
+            if (!expected.Contains(t.Name))
+                throw new CheckpointException($"'{path}' holds tensor '{t.Name}' {t.ShapeText}, which is no state block of {network.Name}'s parameters (expected '<state>.<tensor>').", path, t.Name);
         return new OptimizerState(kind, step, hyper, buffers);
     }
 }

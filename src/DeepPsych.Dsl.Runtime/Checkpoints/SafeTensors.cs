@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace DeepPsych.Dsl.Checkpoints;
 
@@ -44,21 +45,25 @@ public static class SafeTensors
         ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U64"] = 8, ["U32"] = 4, ["U16"] = 2, ["U8"] = 1, ["BOOL"] = 1,
     };
 
-    /// <summary>Writes <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="path"/> atomically
-    /// (a temporary file in the same directory, flushed to disk, then moved over the target), then reads the file back
-    /// and checks every byte.</summary>
+    /// <summary>Writes <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="path"/> atomically:
+    /// a temporary file in the same directory is written, flushed to disk and read back and compared byte for byte
+    /// <em>before</em> it is renamed over the target; then the directory is flushed so the rename survives a crash.
+    /// Temporary files left by writers that died (no longer locked, over a minute old) are removed first.</summary>
     /// <param name="path">Target file.</param>
     /// <param name="tensors">Tensors in file order.</param>
     /// <param name="metadata">String metadata stored under <c>__metadata__</c>.</param>
     /// <param name="overwrite">Replace an existing file; without it an existing file is an error.</param>
-    /// <exception cref="CheckpointException">The file exists and <paramref name="overwrite"/> is false, the tensors are
-    /// inconsistent, or the read-back differs.</exception>
+    /// <exception cref="CheckpointException">Every failure: the file exists and <paramref name="overwrite"/> is false, the
+    /// tensors are inconsistent, the directory is missing or not writable, the disk is full, or the read-back differs.
+    /// The previous file at <paramref name="path"/>, if any, is then unchanged.</exception>
     public static void Write(string path, IReadOnlyList<SafeTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = false)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(tensors);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors data is little-endian; this machine is big-endian.");
-        string full = System.IO.Path.GetFullPath(path);
+        string full = FullPath(path);
+        if (Directory.Exists(full))
+            throw new CheckpointException($"Cannot write '{full}': it is a directory.", full);
         if (File.Exists(full) && !overwrite)
             throw new CheckpointException($"'{full}' already exists; pass overwrite: true to replace it.", full);
         string directory = System.IO.Path.GetDirectoryName(full)!;
@@ -66,25 +71,54 @@ public static class SafeTensors
             throw new CheckpointException($"Cannot write '{full}': directory '{directory}' does not exist.", full);
 
         byte[] header = BuildHeader(full, tensors, metadata);
-        string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        AtomicFile.RemoveOrphans(full);
+        string temp = AtomicFile.TemporaryPath(full);
+        string stage = "create the temporary file";
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            // FileShare.Delete: others may not open it, we may rename it while it is open (Windows), and on Unix the
+            // handle holds a shared lock that tells AtomicFile.RemoveOrphans this file is in use.
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Delete, 1 << 16))
             {
+                stage = "write the temporary file";
                 Span<byte> length = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
                 stream.Write(length);
                 stream.Write(header);
                 foreach (var t in tensors) stream.Write(MemoryMarshal.AsBytes(t.Data.Span));
                 stream.Flush(flushToDisk: true);
+                stage = "verify the temporary file";
+                AtomicFile.BeforeVerify.Value?.Invoke(stream);
+                Verify(full, stream, header, tensors);
+                stage = "move the temporary file over the target";
+                File.Move(temp, full, overwrite);
             }
-            File.Move(temp, full, overwrite);
+            stage = "flush the directory";
+            AtomicFile.FlushDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            string state = stage == "flush the directory" ? "The new file is in place, but the rename may not survive a crash."
+                : File.Exists(full) ? "The existing file is unchanged." : "Nothing was written.";
+            throw new CheckpointException($"Cannot write '{full}': could not {stage} ({e.GetType().Name}: {e.Message}). {state}", full, inner: e);
         }
         finally
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            AtomicFile.TryDelete(temp);
         }
-        Verify(full, header, tensors);
+    }
+
+    /// <summary>The full path, or a <see cref="CheckpointException"/> for a path the file system cannot take.</summary>
+    internal static string FullPath(string path)
+    {
+        try
+        {
+            return System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CheckpointException($"'{path}' is not a valid file path: {e.Message}", path, inner: e);
+        }
     }
 
     /// <summary>Opens <paramref name="path"/> and validates its header; tensor data is read on demand.</summary>
@@ -140,35 +174,45 @@ public static class SafeTensors
         return buffer.ToArray();
     }
 
-    private static void Verify(string path, byte[] header, IReadOnlyList<SafeTensor> tensors)
+    /// <summary>Reads the temporary file back through <paramref name="stream"/> and compares it with what was written.</summary>
+    private static void Verify(string path, FileStream stream, byte[] header, IReadOnlyList<SafeTensor> tensors)
     {
-        using var file = SafeTensorsFile.Open(path);
+        stream.Position = 0;
+        var file = SafeTensorsFile.Parse(path, stream, ownsStream: false);
         if (!file.RawHeader.AsSpan().SequenceEqual(header))
-            throw new CheckpointException($"Verification of '{path}' failed: the header read back differs from the header written.", path);
+            throw new CheckpointException($"Verification of '{path}' failed: the header read back differs from the header written. The target was not replaced.", path);
         foreach (var t in tensors)
         {
             var back = file.ReadFloat32(t.Name);
             if (!MemoryMarshal.AsBytes(back.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(t.Data.Span)))
-                throw new CheckpointException($"Verification of '{path}' failed: tensor '{t.Name}' read back differs from what was written.", path, t.Name);
+                throw new CheckpointException($"Verification of '{path}' failed: tensor '{t.Name}' read back differs from what was written. The target was not replaced.", path, t.Name);
         }
     }
 }
 
 /// <summary>An open safetensors file: the validated header (tensors and metadata) and on-demand access to tensor data.</summary>
+/// <remarks>Opening checks everything a header can get wrong before any tensor is read: the header length against the
+/// file length, valid UTF-8 and JSON, one entry per name, known dtypes, shapes whose byte size (computed without
+/// overflow) equals the span of their data offsets, and offsets that tile the data section exactly. Nothing larger than
+/// the file is ever allocated. Every problem is a <see cref="CheckpointException"/> that names the file and the tensor
+/// or field.</remarks>
 public sealed class SafeTensorsFile : IDisposable
 {
     private readonly FileStream _stream;
+    private readonly bool _ownsStream;
     private readonly Dictionary<string, SafeTensorInfo> _byName;
 
-    private SafeTensorsFile(string path, FileStream stream, byte[] rawHeader, long dataStart, List<SafeTensorInfo> tensors, Dictionary<string, string> metadata)
+    private SafeTensorsFile(string path, FileStream stream, bool ownsStream, byte[] rawHeader, long dataStart,
+        List<SafeTensorInfo> tensors, Dictionary<string, SafeTensorInfo> byName, Dictionary<string, string> metadata)
     {
         Path = path;
         _stream = stream;
+        _ownsStream = ownsStream;
         RawHeader = rawHeader;
         DataStart = dataStart;
         Tensors = tensors;
         Metadata = metadata;
-        _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _byName = byName;
     }
 
     /// <summary>The file.</summary>
@@ -185,42 +229,71 @@ public sealed class SafeTensorsFile : IDisposable
     public SafeTensorInfo? Find(string name) => _byName.GetValueOrDefault(name);
 
     /// <summary>Reads float32 tensor <paramref name="name"/> into a new array.</summary>
+    /// <exception cref="CheckpointException">The tensor is missing, is not F32, has more elements than an array holds, or cannot be read.</exception>
     public float[] ReadFloat32(string name)
     {
         var info = Find(name) ?? throw new CheckpointException($"'{Path}' has no tensor '{name}'.", Path, name);
+        if (info.ElementCount > Array.MaxLength)
+            throw new CheckpointException($"Tensor '{name}' in '{Path}' has {info.ElementCount} elements {info.ShapeText}, more than one array holds ({Array.MaxLength}).", Path, name);
+        CheckF32(info);
         var values = new float[info.ElementCount];
         ReadFloat32(name, values);
         return values;
     }
 
     /// <summary>Reads float32 tensor <paramref name="name"/> into <paramref name="destination"/>, whose length must equal its element count.</summary>
-    /// <exception cref="CheckpointException">The tensor is missing, is not F32, or does not fit the destination.</exception>
+    /// <exception cref="CheckpointException">The tensor is missing, is not F32, does not fit the destination, or cannot be read.</exception>
     public void ReadFloat32(string name, Span<float> destination)
     {
         var info = Find(name) ?? throw new CheckpointException($"'{Path}' has no tensor '{name}'.", Path, name);
-        if (info.DType != "F32")
-            throw new CheckpointException($"Tensor '{name}' in '{Path}' has dtype {info.DType}; only F32 is supported (convert with tensor.float() before saving).", Path, name);
+        CheckF32(info);
         if (info.ElementCount != destination.Length)
             throw new CheckpointException($"Tensor '{name}' in '{Path}' has {info.ElementCount} elements {info.ShapeText}, the destination {destination.Length}.", Path, name);
-        _stream.Position = DataStart + info.Begin;
         var bytes = MemoryMarshal.AsBytes(destination);
-        int read = _stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        int read;
+        try
+        {
+            _stream.Position = DataStart + info.Begin;
+            read = _stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            throw new CheckpointException($"Cannot read tensor '{name}' from '{Path}': {e.Message}", Path, name, e);
+        }
         if (read != bytes.Length)
-            throw new CheckpointException($"'{Path}' is truncated: tensor '{name}' needs {bytes.Length} bytes at data offset {info.Begin}, {read} could be read.", Path, name);
+            throw new CheckpointException($"'{Path}' is truncated: tensor '{name}' needs {bytes.Length} bytes at data offset {info.Begin}, {read} could be read (was the file changed while open?).", Path, name);
+    }
+
+    private void CheckF32(SafeTensorInfo info)
+    {
+        if (info.DType != "F32")
+            throw new CheckpointException($"Tensor '{info.Name}' in '{Path}' has dtype {info.DType}; only F32 is supported (convert with tensor.float() before saving).", Path, info.Name);
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        if (_ownsStream) _stream.Dispose();
+    }
 
     internal static SafeTensorsFile Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string full = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new CheckpointException($"Checkpoint '{full}' does not exist.", full);
-        var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        string full = SafeTensors.FullPath(path);
+        if (!File.Exists(full))
+            throw new CheckpointException(Directory.Exists(full) ? $"Checkpoint '{full}' is a directory, not a file." : $"Checkpoint '{full}' does not exist.", full);
+        FileStream stream;
         try
         {
-            return Parse(full, stream);
+            stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"Cannot open checkpoint '{full}': {e.Message}", full, inner: e);
+        }
+        try
+        {
+            return Parse(full, stream, ownsStream: true);
         }
         catch
         {
@@ -229,9 +302,22 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
-    private static SafeTensorsFile Parse(string path, FileStream stream)
+    /// <summary>Validates the header of the file open in <paramref name="stream"/> (read from its current position).</summary>
+    internal static SafeTensorsFile Parse(string path, FileStream stream, bool ownsStream)
     {
-        long fileLength = stream.Length;
+        try
+        {
+            return ParseHeader(path, stream, ownsStream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"Cannot read the header of '{path}': {e.Message}", path, inner: e);
+        }
+    }
+
+    private static SafeTensorsFile ParseHeader(string path, FileStream stream, bool ownsStream)
+    {
+        long fileLength = stream.Length - stream.Position;
         if (fileLength < 8)
             throw new CheckpointException($"'{path}' is truncated: {fileLength} bytes, fewer than the 8-byte header length that starts a safetensors file.", path);
         Span<byte> lengthBytes = stackalloc byte[8];
@@ -245,6 +331,8 @@ public sealed class SafeTensorsFile : IDisposable
         var header = new byte[headerLength];
         stream.ReadExactly(header);
         long dataStart = 8 + (long)headerLength, dataLength = fileLength - dataStart;
+        if (!Utf8.IsValid(header))
+            throw new CheckpointException($"'{path}' is corrupt: its {headerLength}-byte header is not valid UTF-8 (the JSON header must be UTF-8 text).", path);
 
         JsonDocument document;
         try
@@ -258,18 +346,42 @@ public sealed class SafeTensorsFile : IDisposable
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new CheckpointException($"'{path}' is corrupt: its header is a JSON {document.RootElement.ValueKind}, expected an object.", path);
-            var tensors = new List<SafeTensorInfo>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name == SafeTensors.MetadataKey) ReadMetadata(path, property.Value, metadata);
-                else tensors.Add(ReadEntry(path, property.Name, property.Value, dataLength));
+                return ReadHeader(path, stream, ownsStream, header, dataStart, dataLength, document.RootElement);
             }
-            CheckCoverage(path, tensors, dataLength);
-            return new SafeTensorsFile(path, stream, header, dataStart, tensors, metadata);
+            catch (InvalidOperationException e) // a JSON escape such as \ud800 encodes a lone surrogate, which no string holds
+            {
+                throw new CheckpointException($"'{path}' is corrupt: its header holds a JSON string that is not valid Unicode text ({e.Message}).", path, inner: e);
+            }
         }
+    }
+
+    private static SafeTensorsFile ReadHeader(string path, FileStream stream, bool ownsStream, byte[] header, long dataStart, long dataLength, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new CheckpointException($"'{path}' is corrupt: its header is a JSON {root.ValueKind}, expected an object.", path);
+        var tensors = new List<SafeTensorInfo>();
+        var byName = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool sawMetadata = false;
+        foreach (var property in root.EnumerateObject())
+        {
+            string name = property.Name;
+            if (name == SafeTensors.MetadataKey)
+            {
+                if (sawMetadata) throw new CheckpointException($"'{path}' is corrupt: its header holds '{SafeTensors.MetadataKey}' twice.", path);
+                sawMetadata = true;
+                ReadMetadata(path, property.Value, metadata);
+                continue;
+            }
+            var entry = ReadEntry(path, name, property.Value, dataLength);
+            if (!byName.TryAdd(name, entry))
+                throw new CheckpointException($"'{path}' is corrupt: its header holds tensor '{name}' twice.", path, name);
+            tensors.Add(entry);
+        }
+        CheckCoverage(path, tensors, dataLength);
+        return new SafeTensorsFile(path, stream, ownsStream, header, dataStart, tensors, byName, metadata);
     }
 
     private static void ReadMetadata(string path, JsonElement value, Dictionary<string, string> into)
@@ -278,9 +390,11 @@ public sealed class SafeTensorsFile : IDisposable
             throw new CheckpointException($"'{path}' is corrupt: __metadata__ is a JSON {value.ValueKind}, expected an object of strings.", path);
         foreach (var entry in value.EnumerateObject())
         {
+            string key = entry.Name;
             if (entry.Value.ValueKind != JsonValueKind.String)
-                throw new CheckpointException($"'{path}' is corrupt: __metadata__ entry '{entry.Name}' is a JSON {entry.Value.ValueKind}, expected a string.", path);
-            into[entry.Name] = entry.Value.GetString()!;
+                throw new CheckpointException($"'{path}' is corrupt: __metadata__ entry '{key}' is a JSON {entry.Value.ValueKind}, expected a string.", path);
+            if (!into.TryAdd(key, entry.Value.GetString()!))
+                throw new CheckpointException($"'{path}' is corrupt: __metadata__ holds '{key}' twice.", path);
         }
     }
 
@@ -297,21 +411,26 @@ public sealed class SafeTensorsFile : IDisposable
             throw Corrupt("has no 'shape' array");
         var shape = new long[shapeElement.GetArrayLength()];
         int i = 0;
-        long count = 1;
+        bool empty = false;
         foreach (var d in shapeElement.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out long size) || size < 0)
                 throw Corrupt($"has shape entry {d.GetRawText()}, expected a non-negative integer");
             shape[i++] = size;
-            count = checked(count * size);
+            empty |= size == 0;
         }
         if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2
+            || offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
             || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end))
             throw Corrupt("has no 'data_offsets' pair of integers");
         if (begin < 0 || end < begin)
             throw Corrupt($"has data_offsets [{begin}, {end}], not an increasing pair");
-        if (end - begin != count * elementSize)
-            throw Corrupt($"has shape {SafeTensors.FormatShape(shape)} of {dtype} ({count * elementSize} bytes) but data_offsets [{begin}, {end}] span {end - begin} bytes");
+        // The byte size, computed so that it cannot overflow (-1: more than long.MaxValue).
+        long span = end - begin, bytes = empty ? 0 : elementSize;
+        for (int k = 0; k < shape.Length && !empty && bytes >= 0; k++)
+            bytes = bytes > long.MaxValue / shape[k] ? -1 : bytes * shape[k];
+        if (bytes != span)
+            throw Corrupt($"has shape {SafeTensors.FormatShape(shape)} of {dtype} ({(bytes < 0 ? "more than " + long.MaxValue : bytes)} bytes) but data_offsets [{begin}, {end}] span {span} bytes");
         if (end > dataLength)
             throw new CheckpointException(
                 $"'{path}' is truncated or corrupt: tensor '{name}' has data_offsets [{begin}, {end}], beyond the {dataLength} bytes of data after the header.", path, name);

@@ -97,27 +97,33 @@ public static class IdxReader
             throw new DataFormatException($"'{name}' holds elements of IDX type 0x{word[2]:X2}; only unsigned bytes (0x08) are supported.", name);
 
         int rank = word[3];
+        long header = 4 + 4L * rank;
         var dims = new int[rank];
         long elements = 1;
         for (int d = 0; d < rank; d++)
         {
             got = source.ReadAtLeast(word, 4, throwOnEndOfStream: false);
-            long headerBytes = 4 + 4L * rank;
             if (got < 4)
                 throw new DataFormatException(
-                    $"'{name}' is truncated: the header needs {headerBytes} bytes, the {what} has {4 + 4L * d + got}.", name);
+                    $"'{name}' is truncated: the header needs {header} bytes, the {what} has {4 + 4L * d + got}.", name);
             dims[d] = BinaryPrimitives.ReadInt32BigEndian(word);
             if (dims[d] < 0)
                 throw new DataFormatException($"'{name}': dimension {d} is {dims[d]}, a negative size.", name);
-            elements *= dims[d];
+            if (dims[d] == 0 && d > 0)
+                throw new DataFormatException($"'{name}': dimension {d} is 0; only the first dimension (the number of items) may be 0.", name);
+            elements *= dims[d]; // cannot overflow: elements ≤ Array.MaxLength before, a dimension < 2^31
+            if (elements > Array.MaxLength)
+                throw new DataFormatException(
+                    $"'{name}' declares dimensions starting [{string.Join(", ", dims[..(d + 1)])}], more than the {Array.MaxLength} elements one array can hold.", name);
         }
-        if (elements > Array.MaxLength)
-            throw new DataFormatException($"'{name}' declares {elements} elements, more than one array can hold.", name);
 
-        long header = 4 + 4L * rank;
-        var data = new byte[elements];
-        int read = source.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (read < data.Length)
+        // A raw file's length is known: compare before allocating. A gzip stream's is not: ReadData grows its buffer
+        // only as data arrives, so a forged header cannot make it allocate more than the data that is really there.
+        if (!gzip && source.CanSeek && source.Length - source.Position < elements)
+            throw new DataFormatException(
+                $"'{name}' is truncated: the header [{string.Join(", ", dims)}] promises {header + elements} bytes, the {what} has {header + source.Length - source.Position}.", name);
+        var (data, read) = ReadData(source, (int)elements);
+        if (read < elements)
             throw new DataFormatException(
                 $"'{name}' is truncated: the header [{string.Join(", ", dims)}] promises {header + elements} bytes, the {what} has {header + read}.", name);
 
@@ -129,6 +135,20 @@ public static class IdxReader
             throw new DataFormatException(
                 $"'{name}' is longer than its header says: [{string.Join(", ", dims)}] promises {header + elements} bytes, the {what} has {header + elements + trailing}.", name);
         return new IdxArray(dims, data);
+    }
+
+    /// <summary>Reads up to <paramref name="count"/> bytes, growing the buffer (doubling from 1 MiB) as data arrives.</summary>
+    private static (byte[] Data, long Read) ReadData(Stream source, int count)
+    {
+        const int FirstChunk = 1 << 20;
+        var data = new byte[Math.Min(count, FirstChunk)];
+        int filled = 0;
+        while (true)
+        {
+            filled += source.ReadAtLeast(data.AsSpan(filled), data.Length - filled, throwOnEndOfStream: false);
+            if (filled < data.Length || data.Length == count) return (data, filled);
+            Array.Resize(ref data, (int)Math.Min(count, 2L * data.Length));
+        }
     }
 
     private static string Describe(int magic) => magic switch

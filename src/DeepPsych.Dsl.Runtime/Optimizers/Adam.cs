@@ -21,9 +21,7 @@ public class Adam : Optimizer
     public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
         : base(learningRate, weightDecay)
     {
-        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β1 must lie in [0, 1).");
-        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "β2 must lie in [0, 1).");
-        if (!(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be ≥ 0.");
+        Check(beta1, beta2, epsilon);
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
@@ -82,6 +80,17 @@ public class Adam : Optimizer
         into["beta2"] = Beta2;
         into["eps"] = Epsilon;
     }
+
+    private static void Check(double beta1, double beta2, double epsilon)
+    {
+        RequireUnitInterval(nameof(beta1), beta1, "β1");
+        RequireUnitInterval(nameof(beta2), beta2, "β2");
+        RequireAtLeastZero(nameof(epsilon), epsilon, "ε");
+    }
+
+    /// <inheritdoc/>
+    protected override void CheckHyperparameters(IReadOnlyDictionary<string, double> from) =>
+        Check(from.GetValueOrDefault("beta1", Beta1), from.GetValueOrDefault("beta2", Beta2), from.GetValueOrDefault("eps", Epsilon));
 
     /// <inheritdoc/>
     protected override void ImportHyperparameters(IReadOnlyDictionary<string, double> from)

@@ -23,8 +23,8 @@ public abstract class Optimizer
     /// <summary>Sets the common hyper-parameters.</summary>
     protected Optimizer(float learningRate, float weightDecay)
     {
-        if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be ≥ 0.");
-        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be ≥ 0.");
+        RequireAtLeastZero(nameof(learningRate), learningRate, "The learning rate");
+        RequireAtLeastZero(nameof(weightDecay), weightDecay, "Weight decay");
         LearningRate = learningRate;
         WeightDecay = weightDecay;
     }
@@ -141,35 +141,81 @@ public abstract class Optimizer
         return new OptimizerState(Kind, StepCount, hyper, buffers);
     }
 
-    /// <summary>Restores what <see cref="ExportState"/> returned (also from another instance of the same kind).</summary>
-    /// <exception cref="ArgumentException">The state belongs to another optimizer kind or a block is missing or of the wrong length.</exception>
+    /// <summary>Restores what <see cref="ExportState"/> returned (also from another instance of the same kind).
+    /// Everything is checked first — the step count, every hyper-parameter against the range its constructor accepts,
+    /// every state block — so a state that is refused leaves this optimizer unchanged.</summary>
+    /// <exception cref="ArgumentException">The state belongs to another optimizer kind, has a negative step, a hyper-parameter
+    /// that is not finite or out of range, or a block that is missing or of the wrong length.</exception>
     public void ImportState(OptimizerState state)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Kind != Kind)
             throw new ArgumentException($"The optimizer state is for '{state.Kind}', this optimizer is '{Kind}'.", nameof(state));
-        if (state.Hyperparameters.TryGetValue("lr", out double lr)) LearningRate = (float)lr;
-        if (state.Hyperparameters.TryGetValue("weight_decay", out double wd)) WeightDecay = (float)wd;
-        if (state.Hyperparameters.TryGetValue("decay_biases", out double db)) DecayBiases = db != 0;
-        ImportHyperparameters(state.Hyperparameters);
+        if (state.Step < 0)
+            throw new ArgumentOutOfRangeException(nameof(state), state.Step, $"The '{Kind}' optimizer state has step {state.Step}; a step count is ≥ 0.");
+        var hyper = state.Hyperparameters;
+        foreach (var (name, value) in hyper)
+            if (!double.IsFinite(value))
+                throw new ArgumentOutOfRangeException(nameof(state), value, $"Hyper-parameter '{name}' is {value}; it must be a finite number.");
+        if (hyper.TryGetValue("lr", out double lr)) RequireAtLeastZero("lr", lr, "The learning rate");
+        if (hyper.TryGetValue("weight_decay", out double wd)) RequireAtLeastZero("weight_decay", wd, "Weight decay");
+        CheckHyperparameters(hyper);
+
+        // The hyper-parameters decide which state blocks exist (SGD without momentum has none): apply them, then check
+        // the blocks, and put the previous values back if a block does not fit.
+        float previousLr = LearningRate, previousWd = WeightDecay;
+        bool previousDb = DecayBiases;
+        var previous = new Dictionary<string, double>();
+        ExportHyperparameters(previous);
+        if (hyper.TryGetValue("lr", out lr)) LearningRate = (float)lr;
+        if (hyper.TryGetValue("weight_decay", out wd)) WeightDecay = (float)wd;
+        if (hyper.TryGetValue("decay_biases", out double db)) DecayBiases = db != 0;
+        ImportHyperparameters(hyper);
         float[][]? blocks = null;
-        if (state.Buffers.Count > 0)
+        try
         {
-            blocks = new float[StateNames.Count][];
-            int length = -1;
-            for (int i = 0; i < StateNames.Count; i++)
+            if (state.Buffers.Count > 0)
             {
-                if (!state.Buffers.TryGetValue(StateNames[i], out var buffer))
-                    throw new ArgumentException($"The '{Kind}' optimizer state lacks its '{StateNames[i]}' block (has: {string.Join(", ", state.Buffers.Keys)}).", nameof(state));
-                if (length >= 0 && buffer.Length != length)
-                    throw new ArgumentException($"State block '{StateNames[i]}' has {buffer.Length} elements, the others {length}.", nameof(state));
-                length = buffer.Length;
-                blocks[i] = (float[])buffer.Clone();
+                blocks = new float[StateNames.Count][];
+                int length = -1;
+                for (int i = 0; i < StateNames.Count; i++)
+                {
+                    if (!state.Buffers.TryGetValue(StateNames[i], out var buffer))
+                        throw new ArgumentException($"The '{Kind}' optimizer state lacks its '{StateNames[i]}' block (has: {string.Join(", ", state.Buffers.Keys)}).", nameof(state));
+                    if (length >= 0 && buffer.Length != length)
+                        throw new ArgumentException($"State block '{StateNames[i]}' has {buffer.Length} elements, the others {length}.", nameof(state));
+                    length = buffer.Length;
+                    blocks[i] = (float[])buffer.Clone();
+                }
             }
+        }
+        catch
+        {
+            LearningRate = previousLr;
+            WeightDecay = previousWd;
+            DecayBiases = previousDb;
+            ImportHyperparameters(previous);
+            throw;
         }
         ForgetDeviceState();
         StepCount = state.Step;
         State = blocks;
+    }
+
+    /// <summary>Checks the hyper-parameters that <see cref="ImportHyperparameters"/> would restore (missing keys keep the
+    /// current values) with the rules the constructor applies; throws <see cref="ArgumentException"/> and changes nothing.</summary>
+    protected virtual void CheckHyperparameters(IReadOnlyDictionary<string, double> from) { }
+
+    /// <summary>The range rule "≥ 0", shared by the constructors and <see cref="ImportState"/>.</summary>
+    protected static void RequireAtLeastZero(string name, double value, string what)
+    {
+        if (!(value >= 0)) throw new ArgumentOutOfRangeException(name, value, $"{what} must be ≥ 0.");
+    }
+
+    /// <summary>The range rule "in [0, 1)" (decay rates such as Adam's betas), shared by the constructors and <see cref="ImportState"/>.</summary>
+    protected static void RequireUnitInterval(string name, double value, string what)
+    {
+        if (!(value >= 0 && value < 1)) throw new ArgumentOutOfRangeException(name, value, $"{what} must lie in [0, 1).");
     }
 
     private void EnsureState(int length)

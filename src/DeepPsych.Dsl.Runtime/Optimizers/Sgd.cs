@@ -26,9 +26,7 @@ public sealed class Sgd : Optimizer
     public Sgd(float learningRate, float momentum = 0f, float weightDecay = 0f, bool nesterov = false, float dampening = 0f)
         : base(learningRate, weightDecay)
     {
-        if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be ≥ 0.");
-        if (nesterov && (momentum <= 0 || dampening != 0))
-            throw new ArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening (as torch.optim.SGD).", nameof(nesterov));
+        Check(momentum, nesterov, dampening);
         Momentum = momentum;
         Nesterov = nesterov;
         Dampening = dampening;
@@ -81,6 +79,18 @@ public sealed class Sgd : Optimizer
         into["dampening"] = Dampening;
         into["nesterov"] = Nesterov ? 1 : 0;
     }
+
+    private static void Check(double momentum, bool nesterov, double dampening)
+    {
+        RequireAtLeastZero(nameof(momentum), momentum, "Momentum");
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening (as torch.optim.SGD).", nameof(nesterov));
+    }
+
+    /// <inheritdoc/>
+    protected override void CheckHyperparameters(IReadOnlyDictionary<string, double> from) =>
+        Check(from.GetValueOrDefault("momentum", Momentum), from.TryGetValue("nesterov", out double n) ? n != 0 : Nesterov,
+            from.GetValueOrDefault("dampening", Dampening));
 
     /// <inheritdoc/>
     protected override void ImportHyperparameters(IReadOnlyDictionary<string, double> from)

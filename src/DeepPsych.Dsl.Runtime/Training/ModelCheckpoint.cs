@@ -6,8 +6,8 @@ namespace DeepPsych.Dsl.Training;
 /// <summary>Saves checkpoints after every epoch (Keras' <c>ModelCheckpoint</c>): <c>last.safetensors</c> always, and
 /// <c>best.safetensors</c> whenever the watched metric improves. Weights only, with PyTorch names, so each file loads
 /// strictly into the PyTorch module; with <see cref="SaveOptimizerState"/> the optimizer's state goes to its own
-/// <c>last.optimizer.safetensors</c> (as PyTorch keeps the optimizer's <c>state_dict</c> apart), which holds the weights
-/// too, so that <c>Checkpoint.Load(network, path, optimizer)</c> resumes training from it alone.</summary>
+/// <c>last.optimizer.safetensors</c> (<see cref="Checkpoint.OptimizerPath"/>, as PyTorch keeps the optimizer's
+/// <c>state_dict</c> apart), so that <c>Checkpoint.Load(network, LastPath, optimizer)</c> resumes training.</summary>
 public sealed class ModelCheckpoint : ITrainingCallback
 {
     private readonly MetricTracker? _tracker;
@@ -37,7 +37,7 @@ public sealed class ModelCheckpoint : ITrainingCallback
     /// <summary>The best-epoch checkpoint.</summary>
     public string BestPath => System.IO.Path.Combine(Directory, Prefix + "best.safetensors");
     /// <summary>The optimizer state of the last epoch.</summary>
-    public string OptimizerPath => System.IO.Path.Combine(Directory, Prefix + "last.optimizer.safetensors");
+    public string OptimizerPath => Checkpoint.OptimizerPath(LastPath);
     /// <summary>The epoch (0-based) saved as best, or −1.</summary>
     public int BestEpoch => _tracker?.BestEpoch ?? -1;
 
@@ -47,8 +47,7 @@ public sealed class ModelCheckpoint : ITrainingCallback
         System.IO.Directory.CreateDirectory(Directory);
         var network = context.Trainer.Network;
         var metadata = Metadata(context.Metrics);
-        Checkpoint.Save(network, LastPath, overwrite: true, metadata: metadata);
-        if (SaveOptimizerState) Checkpoint.Save(network, OptimizerPath, context.Trainer.Optimizer, overwrite: true, metadata: metadata);
+        Checkpoint.Save(network, LastPath, SaveOptimizerState ? context.Trainer.Optimizer : null, overwrite: true, metadata: metadata);
         if (_tracker is not null && _tracker.Update(context.Metrics))
             Checkpoint.Save(network, BestPath, overwrite: true, metadata: new Dictionary<string, string>(metadata) { ["best_" + _tracker.Name] = _tracker.Best.ToString("R", CultureInfo.InvariantCulture) });
     }

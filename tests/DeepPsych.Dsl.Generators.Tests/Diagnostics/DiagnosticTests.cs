@@ -211,6 +211,35 @@ public class DiagnosticTests
         "Network 'Hollow' declares no layers; add attributed partial properties such as [Dense(10)] public partial Dense Output { get; }");
 
     [Fact]
+    public void DPD0030_network_not_a_class() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial record Net
+        {
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "DPD0030", "Net\n",
+        "Network 'Net' is declared as a record; the generator supports [Network] on classes only: declare it 'partial class Net'");
+
+    [Fact]
+    public void DPD0031_unsupported_network_declaration() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Mlp(int seed)
+        {
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "DPD0031", "(int seed)",
+        "Network 'Mlp' has a primary constructor (int seed); remove the parameter list; the generator declares the parameterless constructor, and a constructor of your own can chain to it with ': this()'");
+
+    [Fact]
+    public void DPD0032_layer_outside_network() => AssertSingle("""
+        public partial class C
+        {
+            [Activation(Act.Softplus)] public partial Activation A { get; }
+        }
+        """, "DPD0032", "Activation(Act",
+        "A: the layer attribute [Activation] is on a property of class 'C', which has no [Network] attribute, so no code is generated for it; add [Network(Input = new[] { ... })] to 'C' (a partial class) or remove the attribute");
+
+    [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
     {
         FaultInjection.FailOnClass = "Doomed";

@@ -55,11 +55,15 @@ public sealed class CheckpointTests : IDisposable
         var net = Trained(optimizer);
         string path = PathOf("resume.safetensors");
         Checkpoint.Save(net, path, optimizer);
-        using (var file = SafeTensors.Open(path))
+        using (var file = SafeTensors.Open(path)) // the weights file holds the network's tensors only (PyTorch loads it strictly)
+            Assert.Equal(["Linear.bias", "Linear.weight"], file.Tensors.Select(t => t.Name).Order());
+        Assert.Equal(PathOf("resume.optimizer.safetensors"), Checkpoint.OptimizerPath(path));
+        using (var file = SafeTensors.Open(Checkpoint.OptimizerPath(path)))
         {
-            Assert.NotNull(file.Find(kind == "sgd" ? "optimizer.momentum_buffer.Linear.weight" : "optimizer.exp_avg_sq.Linear.bias"));
+            Assert.NotNull(file.Find(kind == "sgd" ? "momentum_buffer.Linear.weight" : "exp_avg_sq.Linear.bias"));
             Assert.Equal(kind, file.Metadata["optimizer.kind"]);
             Assert.Equal("3", file.Metadata["optimizer.step"]);
+            Assert.Equal(net.ArchitectureHash, file.Metadata[Checkpoint.ArchitectureHashKey]);
         }
 
         var resumed = new SoftmaxRegression(4, 3);
@@ -150,13 +154,13 @@ public sealed class CheckpointTests : IDisposable
         var sgd = new Sgd(0.1f, momentum: 0.9f);
         Checkpoint.Save(Trained(sgd), path);
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(new SoftmaxRegression(4, 3), path, new Sgd(0.1f)));
-        Assert.Contains("no optimizer state", e.Message);
+        Assert.Contains($"optimizer state file '{Checkpoint.OptimizerPath(path)}' does not exist", e.Message);
 
         Checkpoint.Save(Trained(sgd), path, sgd, overwrite: true);
         e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(new SoftmaxRegression(4, 3), path, new Adam()));
         Assert.Contains("'sgd' optimizer state", e.Message);
         Assert.Contains("'adam'", e.Message);
-        // Weights alone load fine: optimizer tensors are ignored without an optimizer.
+        // Weights alone load fine, strictly.
         Checkpoint.Load(new SoftmaxRegression(4, 3), path);
     }
 
@@ -168,5 +172,110 @@ public sealed class CheckpointTests : IDisposable
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Save(Trained(steps: 1), path));
         Assert.Contains("pass overwrite: true", e.Message);
         Checkpoint.Save(Trained(steps: 1), path, overwrite: true);
+    }
+
+    // Metadata values are validated on load (issue #9: a corrupt step was applied or dropped, NaN/-1 hyper-parameters imported).
+
+    /// <summary>Rewrites <paramref name="path"/> with the same tensors and edited metadata.</summary>
+    internal static void EditMetadata(string path, Action<Dictionary<string, string>> edit)
+    {
+        List<SafeTensor> tensors;
+        Dictionary<string, string> meta;
+        using (var file = SafeTensors.Open(path))
+        {
+            tensors = [.. file.Tensors.Select(t => new SafeTensor(t.Name, [.. t.Shape.Select(d => (int)d)], file.ReadFloat32(t.Name)))];
+            meta = new Dictionary<string, string>(file.Metadata);
+        }
+        edit(meta);
+        SafeTensors.Write(path, tensors, meta, overwrite: true);
+    }
+
+    [Theory]
+    [InlineData("-5")]
+    [InlineData("abc")]
+    [InlineData("1e20")]
+    [InlineData("99999999999999999999")]
+    [InlineData(" 3")]
+    [InlineData("")]
+    public void A_corrupt_step_is_reported_and_nothing_is_loaded(string step)
+    {
+        string path = PathOf("step.safetensors");
+        Checkpoint.Save(Trained(), path);
+        EditMetadata(path, m => m[Checkpoint.StepKey] = step);
+        var fresh = new SoftmaxRegression(4, 3) { Step = 11 };
+        var before = (float[])fresh.Parameters.Clone();
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(fresh, path));
+        Assert.Contains($"metadata '{Checkpoint.StepKey}' is \"{step}\", expected a step count", e.Message);
+        Assert.Equal(before, fresh.Parameters);
+        Assert.Equal(11, fresh.Step);
+    }
+
+    [Theory]
+    [InlineData("sgd", "optimizer.lr", "NaN", "expected a finite number")]
+    [InlineData("sgd", "optimizer.lr", "Infinity", "expected a finite number")]
+    [InlineData("sgd", "optimizer.lr", "-0.5", "The learning rate must be ≥ 0")]
+    [InlineData("sgd", "optimizer.momentum", "-1", "Momentum must be ≥ 0")]
+    [InlineData("sgd", "optimizer.momentum", "0", "Nesterov momentum requires a momentum > 0")]
+    [InlineData("sgd", "optimizer.weight_decay", "abc", "expected a finite number")]
+    [InlineData("sgd", "optimizer.step", "1e20", "expected a step count")]
+    [InlineData("sgd", "optimizer.step", "-1", "expected a step count")]
+    [InlineData("sgd", "optimizer.step", "abc", "expected a step count")]
+    [InlineData("adamw", "optimizer.beta1", "1", "β1 must lie in [0, 1)")]
+    [InlineData("adamw", "optimizer.beta2", "-0.1", "β2 must lie in [0, 1)")]
+    [InlineData("adamw", "optimizer.eps", "-1e-8", "ε must be ≥ 0")]
+    public void Corrupt_optimizer_metadata_is_reported_and_nothing_is_loaded(string kind, string key, string value, string expected)
+    {
+        Optimizer Make() => kind == "sgd" ? new Sgd(0.1f, momentum: 0.9f, nesterov: true) : new AdamW(0.01f);
+        var optimizer = Make();
+        string path = PathOf("opt.safetensors");
+        Checkpoint.Save(Trained(optimizer), path, optimizer);
+        EditMetadata(Checkpoint.OptimizerPath(path), m => m[key] = value);
+
+        var fresh = new SoftmaxRegression(4, 3);
+        var freshOptimizer = Make();
+        var before = (float[])fresh.Parameters.Clone();
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(fresh, path, freshOptimizer));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains(Checkpoint.OptimizerPath(path), e.Message);
+        Assert.Equal(before, fresh.Parameters);
+        Assert.Equal(0, fresh.Step);
+        Assert.Equal(0, freshOptimizer.StepCount);
+        Assert.Equal(kind == "sgd" ? 0.1f : 0.01f, freshOptimizer.LearningRate);
+        Assert.Empty(freshOptimizer.ExportState().Buffers);
+    }
+
+    [Fact]
+    public void Weights_and_optimizer_state_from_different_saves_are_refused()
+    {
+        var optimizer = new Sgd(0.1f, momentum: 0.9f);
+        var net = Trained(optimizer);
+        string path = PathOf("pair.safetensors");
+        Checkpoint.Save(net, path, optimizer);
+        net.Step++;
+        Checkpoint.Save(net, path, overwrite: true); // newer weights, old optimizer file
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(new SoftmaxRegression(4, 3), path, new Sgd(0.1f, momentum: 0.9f)));
+        Assert.Contains("saved at network step 3, the weights are from step 4", e.Message);
+    }
+
+    [Fact]
+    public void Reserved_metadata_keys_are_refused_before_anything_is_written()
+    {
+        string path = PathOf("r.safetensors");
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Save(Trained(), path, metadata: new Dictionary<string, string> { [Checkpoint.StepKey] = "7" }));
+        Assert.Contains($"'{Checkpoint.StepKey}' is reserved", e.Message);
+        Assert.Throws<CheckpointException>(() => Checkpoint.Save(Trained(), path, metadata: new Dictionary<string, string> { ["optimizer.lr"] = "1" }));
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void Overwrite_is_needed_for_either_file_of_the_pair()
+    {
+        var optimizer = new Sgd(0.1f, momentum: 0.9f);
+        var net = Trained(optimizer);
+        string path = PathOf("p.safetensors");
+        File.WriteAllBytes(Checkpoint.OptimizerPath(path), [1]);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Save(net, path, optimizer));
+        Assert.Contains(Checkpoint.OptimizerPath(path), e.Message);
+        Assert.False(File.Exists(path));
     }
 }

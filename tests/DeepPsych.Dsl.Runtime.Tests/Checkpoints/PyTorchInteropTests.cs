@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using DeepPsych.Dsl.Checkpoints;
+using DeepPsych.Dsl.Optimizers;
 using DeepPsych.Dsl.Tests.Training;
 
 namespace DeepPsych.Dsl.Tests.Checkpoints;
@@ -75,7 +76,9 @@ public sealed class PyTorchInteropTests : IDisposable
         var net = new SoftmaxRegression(4, 3);
         net.InitializeParameters(7);
         string path = Path.Combine(_dir, "to-torch.safetensors");
-        Checkpoint.Save(net, path);
+        var optimizer = new Sgd(0.1f, momentum: 0.9f);
+        optimizer.Step(net); // momentum state exists, and goes to its own file: the weights still load strictly
+        Checkpoint.Save(net, path, optimizer);
 
         string output = TorchPython.Run($$"""
             import json, struct, numpy as np

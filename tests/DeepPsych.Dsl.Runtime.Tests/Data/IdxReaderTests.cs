@@ -1,4 +1,5 @@
 using DeepPsych.Dsl.Data;
+using DeepPsych.Dsl.Tests.Checkpoints;
 
 namespace DeepPsych.Dsl.Tests.Data;
 
@@ -91,5 +92,66 @@ public sealed class IdxReaderTests : IDisposable
         var e = Assert.Throws<DatasetNotFoundException>(() => IdxReader.Read(Path.Combine(_files.Root, "nope")));
         Assert.IsAssignableFrom<FileNotFoundException>(e);
         Assert.Contains("nope", e.Message);
+    }
+
+    // Regression rows of issue #9's reader table.
+
+    [Theory]
+    [InlineData(new[] { 65536, 65536, 65536, 65536 })] // 2^64 wraps a long to 0: a 16-byte file loaded as empty samples
+    [InlineData(new[] { 2097152, 65536, 65536 })]
+    [InlineData(new[] { int.MaxValue, int.MaxValue })]
+    public void Dimensions_past_one_array_are_reported_without_overflow(int[] dims)
+    {
+        var path = _files.Write("wrap", IdxTestFiles.Idx(dims, []));
+        var e = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
+        Assert.Contains("elements one array can hold", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void Inner_dimensions_of_zero_are_reported()
+    {
+        var path = _files.Write("zero", IdxTestFiles.Idx([2097152, 0, 0], []));
+        var e = Assert.Throws<DataFormatException>(() => IdxReader.ReadImages(path));
+        Assert.Contains("dimension 1 is 0", e.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_small_file_declaring_a_billion_labels_is_reported_without_allocating_them(bool gzip)
+    {
+        var raw = IdxTestFiles.Idx([1 << 30], new byte[1000]);
+        var path = _files.Write(gzip ? "many.gz" : "many", gzip ? IdxTestFiles.Gzip(raw) : raw);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(() => IdxReader.ReadLabels(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("truncated", e.Message);
+        Assert.Contains("promises 1073741832 bytes", e.Message);
+        Assert.True(allocated < 4 << 20, $"allocated {allocated} bytes reading a {new FileInfo(path).Length}-byte file");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_mutated_file_loads_or_throws_a_data_format_exception_within_an_allocation_bound(bool gzip)
+    {
+        var pixels = new byte[3 * 4 * 5];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 37);
+        var raw = IdxTestFiles.Idx([3, 4, 5], pixels);
+        var valid = gzip ? IdxTestFiles.Gzip(raw) : raw;
+        string path = _files.Write("mutated", valid);
+        var random = new Random(gzip ? 77 : 78);
+        int rejected = 0;
+        const int Cases = 1000;
+        for (int i = 0; i < Cases; i++)
+        {
+            var (bytes, what) = FileMutations.Bytes(valid, random);
+            File.WriteAllBytes(path, bytes);
+            // A gzip header may promise up to 1 MiB before the data is seen (the reader's first chunk).
+            long bound = (gzip ? (1 << 20) + (512 << 10) : 512 << 10) + 64L * bytes.Length;
+            if (FileMutations.Read<DataFormatException>(() => IdxReader.Read(path), bound, $"case {i} ({what})", path)) rejected++;
+        }
+        Assert.InRange(rejected, Cases / 2, Cases);
     }
 }

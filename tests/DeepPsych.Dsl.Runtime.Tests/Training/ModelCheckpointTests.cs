@@ -41,7 +41,7 @@ public sealed class ModelCheckpointTests : IDisposable
 
         // the optimizer file resumes: it restores the optimizer's step count and momentum
         var resumed = new Sgd(0.05f, momentum: 0.9f);
-        Checkpoint.Load(new SoftmaxRegression(4, 3), checkpoints.OptimizerPath, resumed);
+        Checkpoint.Load(new SoftmaxRegression(4, 3), checkpoints.LastPath, resumed);
         Assert.Equal(optimizer.StepCount, resumed.StepCount);
     }
 

@@ -1,0 +1,200 @@
+using DeepPsych.Dsl.Generators.Tests.Snapshots;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DeepPsych.Dsl.Generators.Tests.Fuzz;
+
+/// <summary>Reproducers the property test found (and issue #9 listed), fixed in NetworkGenerator and
+/// Parsing/DeclarationChecks, kept as regular tests: each must hold the property, and most assert the exact outcome.</summary>
+public sealed class FuzzRegressionTests
+{
+    private static GeneratorHarness.Result Holds(string source)
+    {
+        Assert.Null(GeneratorProperty.Check(source));
+        return GeneratorHarness.Run(source);
+    }
+
+    private static void Clean(GeneratorHarness.Result result, int sources)
+    {
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Equal(sources, result.Sources.Count);
+    }
+
+    [Fact]
+    public void Same_readable_name_under_a_generic_and_a_plain_outer_class_gets_two_hint_names()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            namespace N;
+            public partial class Outer { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } } }
+            public partial class Outer<T> { [Network(Input = new[] { 3 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } } }
+            """);
+        Clean(result, 2);
+        Assert.Equal(2, result.Sources.Select(s => s.HintName.ToLowerInvariant()).Distinct().Count());
+        Assert.All(result.Sources, s => Assert.Matches(@"^N\.Outer\.Net\.[0-9a-f]{8}\.g\.cs$", s.HintName));
+    }
+
+    [Fact]
+    public void Names_that_differ_only_in_case_get_distinct_hint_names()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            namespace N;
+            [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } }
+            [Network(Input = new[] { 2 })] public partial class NET { [Dense(2)] public partial Dense Out { get; } }
+            """);
+        Clean(result, 2);
+    }
+
+    [Fact]
+    public void An_escaped_keyword_namespace_gives_a_valid_hint_name()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            namespace @class.@event;
+            [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } }
+            """);
+        Clean(result, 1);
+        Assert.Equal("class.event.Net.g.cs", result.Sources.Single().HintName);
+    }
+
+    [Fact]
+    public void Same_named_networks_in_different_namespaces_keep_their_readable_hint_names()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            namespace A { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } } }
+            namespace B { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense Out { get; } } }
+            """);
+        Clean(result, 2);
+        Assert.Equal(["A.Net.g.cs", "B.Net.g.cs"], result.Sources.Select(s => s.HintName).Order());
+    }
+
+    [Fact]
+    public void A_named_argument_given_twice_leaves_the_users_own_error_CS0643_as_the_only_one()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 4 })]
+            public partial class Net { [Dense(64, LeakySlope = 0.2f, LeakySlope = 0.2f)] public partial Dense Out { get; } }
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains(result.Errors, d => d.Id == "CS0643");
+    }
+
+    [Fact]
+    public void Network_on_two_partial_declarations_of_one_type_leaves_the_users_CS0579_as_the_only_error()
+    {
+        // Found by the soak (seed 105826): 'Net' and '@Net' are one type; two identical hint names crashed the generator.
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 4 })]
+            internal partial class Net { }
+            [Network(Input = new[] { 4 })]
+            partial class @Net
+            {
+                [Dense(2)] public partial Dense L0 { get; }
+            }
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Sources);
+        Assert.Contains(result.Errors, d => d.Id == "CS0579");
+    }
+
+    [Theory]
+    [InlineData("public partial record Net { [Dense(120)] public partial Dense D { get; } }", "DPD0030")]
+    [InlineData("public partial record struct Net { [Dense(120)] public partial Dense D { get; } }", "DPD0030")]
+    [InlineData("public partial record Net(int Seed) { [Dense(120)] public partial Dense D { get; } }", "DPD0030")]
+    [InlineData("public partial class Mlp(int seed) { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public static partial class Net { [Dense(2)] public static partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public partial class Net<T> { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("file partial class Net { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public partial class Forward { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public int Parameters => 1; }", "DPD0031")]
+    [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public Net() { } }", "DPD0031")]
+    [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public Net(int seed) { } }", "DPD0031")]
+    public void Unsupported_network_declarations_get_a_diagnostic_instead_of_code_that_does_not_compile(string declaration, string id)
+    {
+        var result = Holds("using DeepPsych.Dsl;\n[Network(Input = new[] { 4 })]\n" + declaration);
+        Assert.Contains(result.GeneratorDiagnostics, d => d.Id == id);
+        Assert.Empty(result.Sources);
+    }
+
+    [Theory]
+    [InlineData("public partial class C { [Activation(Act.Softplus)] public partial Activation A { get; } }")]
+    [InlineData("public partial record R { [Dense(120)] public partial Dense D { get; } }")]
+    [InlineData("public partial struct S { [Flatten] public partial Flatten F { get; } }")]
+    public void Layer_attributes_outside_a_network_are_reported(string declaration)
+    {
+        var result = Holds("using DeepPsych.Dsl;\n" + declaration);
+        Assert.Equal("DPD0032", Assert.Single(result.GeneratorDiagnostics).Id);
+    }
+
+    [Theory]
+    [InlineData("[MaxPool2D(2, Padding = -1)] public partial Pool P { get; }")]
+    [InlineData("[Conv2D(2, Kernel = 3, Padding = -1)] public partial Conv2D C { get; }")]
+    public void Negative_padding_is_a_DPD_error(string layer)
+    {
+        var result = Holds($$"""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 1, 8, 8 })]
+            public partial class Net
+            {
+                {{layer}}
+                [Flatten] public partial Flatten F { get; }
+                [Dense(2)] public partial Dense Out { get; }
+            }
+            """);
+        Assert.Contains(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error && d.Id.StartsWith("DPD", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_user_type_named_System_is_the_users_own_error()
+    {
+        // Found by the soak (seed 106005): the input's own errors in the implicit usings' tree count as its own.
+        Holds("""
+            using DeepPsych.Dsl;
+            public class System { }
+            [Network(Input = new[] { 4 })]
+            public partial class Net { [Dense(2)] public partial Dense Out { get; } }
+            """);
+    }
+
+    [Fact]
+    public void A_user_constructor_that_chains_to_the_generated_one_compiles_cleanly()
+    {
+        var result = Holds("""
+            #nullable enable
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 4 })]
+            public partial class Net
+            {
+                [Dense(2)] public partial Dense Out { get; }
+                public Net(int seed) : this() => InitializeParameters(seed);
+            }
+            """);
+        Clean(result, 1);
+    }
+
+    [Theory]
+    [InlineData(nameof(Networks.XorMlp))]
+    [InlineData(nameof(Networks.LeNet5))]
+    [InlineData(nameof(Networks.ConvNetJsDemo))]
+    [InlineData(nameof(Networks.Overfitting))]
+    public void Example_networks_compile_under_nullable_with_warnings_as_errors_and_the_latest_language_version(string example)
+    {
+        var latest = new CSharpParseOptions(LanguageVersion.Latest);
+        string source = "#nullable enable\n" + (string)typeof(Networks).GetProperty(example)!.GetValue(null)!;
+        var baseline = GeneratorHarness.Compilation(source);
+        var compilation = baseline
+            .RemoveAllSyntaxTrees()
+            .AddSyntaxTrees(baseline.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), latest, t.FilePath)))
+            .WithOptions(baseline.Options.WithGeneralDiagnosticOption(ReportDiagnostic.Error).WithNullableContextOptions(NullableContextOptions.Enable));
+        CSharpGeneratorDriver.Create([new NetworkGenerator().AsSourceGenerator()], parseOptions: latest)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.NotEmpty(output.SyntaxTrees.Skip(compilation.SyntaxTrees.Count()));
+    }
+}
