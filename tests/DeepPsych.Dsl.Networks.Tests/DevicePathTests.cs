@@ -52,6 +52,25 @@ public class DevicePathTests
         Assert.Null(device.DeviceBackend);
     }
 
+    [Theory]
+    [InlineData(nameof(Residual))]
+    [InlineData(nameof(Inception))]
+    public void Graph_networks_on_a_device_backend_match_the_cpu_path(string name)
+    {
+        Func<INeuralNetwork> create = name == nameof(Residual) ? () => new Residual { Threads = 2 } : () => new Inception { Threads = 2 };
+        var cpu = create();
+        var device = create();
+        ((IDeviceTrainable)device).UseDevice(new CpuBackend());
+        var (x, _) = TrainingTests.Data(3, seed: 6, length: cpu.InputLength);
+        int[] labels = [1, 2, 0];
+        Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 3, o), 3 * 3);
+        var i1 = new float[9];
+        var i2 = new float[9];
+        cpu.Forward(x, i1, 3);
+        device.Forward(x, i2, 3);
+        AssertClose(i1, i2, "inference outputs");
+    }
+
     [Fact]
     public void Every_layer_kind_on_a_device_backend_matches_the_cpu_path()
     {
