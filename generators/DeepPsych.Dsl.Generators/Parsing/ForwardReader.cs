@@ -130,13 +130,13 @@ internal static class ForwardReader
                 && _layerIndex.TryGetValue(layerName.Identifier.ValueText, out int layer))
             {
                 if (args.Count != 1) return Fail(call.GetLocation(), call.ToString(), "a layer call takes one value");
+                if (Eval(args[0].Expression) is not { } input) return null;   // first: an inner call of the same layer is the first use
                 if (_wired[layer] is not null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUsedTwice, LocationInfo.From(call.GetLocation()), layerName.Identifier.ValueText));
                     _failed = true;
                     return null;
                 }
-                if (Eval(args[0].Expression) is not { } input) return null;
                 _wired[layer] = [input];
                 return layer;
             }
