@@ -1,3 +1,5 @@
+using DeepPsych.Dsl.Devices;
+using DeepPsych.Dsl.TestNetworks;
 using Examples.FashionMnist;
 
 namespace DeepPsych.Dsl.Ilgpu.Tests;
@@ -35,6 +37,37 @@ public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
             Tolerance.AssertClose(outCpu, outDevice, Tolerance.Network, "inference outputs");
         }
         finally { device.UseDevice(null); }
+    }
+
+    /// <summary>Graph networks (residual '+' with a fan-out gradient sum, a 4-branch Concat) on the device: the Add and
+    /// Concat kernels beside the layers' own.</summary>
+    [SkippableTheory]
+    [InlineData(nameof(Residual))]
+    [InlineData(nameof(Inception))]
+    public void Generated_graph_network_on_the_device_matches_its_CPU_path(string name)
+    {
+        Skip.If(fixture.Backend is null, fixture.SkipReason);
+        INeuralNetwork Create() => name == nameof(Residual) ? new Residual { Threads = 1 } : new Inception { Threads = 1 };
+        const int batch = 3;
+        var cpu = Create();
+        var device = Create();
+        var rng = new Random(12);
+        var input = new float[batch * cpu.InputLength];
+        for (int i = 0; i < input.Length; i++) input[i] = rng.NextSingle() * 2 - 1;
+        int[] labels = [2, 0, 1];
+        ((IDeviceTrainable)device).UseDevice(fixture.Backend);
+        try
+        {
+            var outCpu = new float[batch * 3];
+            var outDevice = new float[batch * 3];
+            float lossCpu = cpu.ComputeGradients(input, labels, batch, outCpu);
+            float lossDevice = device.ComputeGradients(input, labels, batch, outDevice);
+            Tolerance.AssertClose([lossCpu], [lossDevice], Tolerance.Network, "loss");
+            Tolerance.AssertClose(outCpu, outDevice, Tolerance.Network, "training outputs");
+            foreach (var tensor in cpu.ParameterTensors)
+                Tolerance.AssertClose(tensor.Gradients, device.Gradients.AsSpan(tensor.Offset, tensor.Length), Tolerance.Network, tensor.Name + " gradient");
+        }
+        finally { ((IDeviceTrainable)device).UseDevice(null); }
     }
 }
 

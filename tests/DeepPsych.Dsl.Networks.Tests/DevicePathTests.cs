@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.TestNetworks;
 using DeepPsych.Dsl.Data;
 using DeepPsych.Dsl.Devices;
 using DeepPsych.Dsl.Ilgpu.Tests;

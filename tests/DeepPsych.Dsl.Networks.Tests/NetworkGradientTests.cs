@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.TestNetworks;
 using Examples.FashionMnist;
 using Examples.Xor;
 using DeepPsych.Dsl.Ops;

@@ -12,7 +12,7 @@ public static class Networks
 
     /// <summary>The graph networks (a residual block, an inception module) the gradient and device tests run.</summary>
     public static string GraphNetworks([CallerFilePath] string here = "")
-        => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.Networks.Tests", "GraphNetworks.cs")));
+        => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.TestNetworks", "GraphNetworks.cs")));
 
     private static string Example(string path, [CallerFilePath] string here = "")
         => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "examples", path)));

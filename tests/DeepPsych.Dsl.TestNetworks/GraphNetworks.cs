@@ -1,7 +1,7 @@
 using DeepPsych.Dsl;
 using static DeepPsych.Dsl.Functional;
 
-namespace DeepPsych.Dsl.Networks.Tests;
+namespace DeepPsych.Dsl.TestNetworks;
 
 /// <summary>A residual block: Stem's output feeds both the body and the '+', so its gradient is the sum of two.
 /// Smooth activations keep finite differences meaningful.</summary>
