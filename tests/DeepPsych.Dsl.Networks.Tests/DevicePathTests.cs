@@ -36,6 +36,15 @@ public class DevicePathTests
         AssertClose(cpu.Gradients, device.Gradients, "gradients");
     }
 
+    private static void CompareInference(INeuralNetwork cpu, INeuralNetwork device, float[] x, int batch)
+    {
+        var i1 = new float[batch * cpu.OutputLength];
+        var i2 = new float[batch * cpu.OutputLength];
+        cpu.Forward(x, i1, batch);
+        device.Forward(x, i2, batch);
+        AssertClose(i1, i2, "inference outputs");
+    }
+
     [Fact]
     public void LeNet5_on_a_device_backend_matches_the_cpu_path()
     {
@@ -44,11 +53,7 @@ public class DevicePathTests
         var device = new LeNet5();
         device.UseDevice(new CpuBackend());
         Compare(cpu, device, (net, o) => net.ComputeGradients(x, y, 5, o), 5 * 10);
-        var i1 = new float[50];
-        var i2 = new float[50];
-        cpu.Forward(x, i1, 5);
-        device.Forward(x, i2, 5);
-        AssertClose(i1, i2, "inference outputs");
+        CompareInference(cpu, device, x, 5);
         device.UseDevice(null);
         Assert.Null(device.DeviceBackend);
     }
@@ -65,11 +70,7 @@ public class DevicePathTests
         var (x, _) = TrainingTests.Data(3, seed: 6, length: cpu.InputLength);
         int[] labels = [1, 2, 0];
         Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 3, o), 3 * 3);
-        var i1 = new float[9];
-        var i2 = new float[9];
-        cpu.Forward(x, i1, 3);
-        device.Forward(x, i2, 3);
-        AssertClose(i1, i2, "inference outputs");
+        CompareInference(cpu, device, x, 3);
     }
 
     [Fact]
