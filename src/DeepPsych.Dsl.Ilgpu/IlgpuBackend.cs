@@ -232,6 +232,14 @@ public sealed class IlgpuBackend : IDeviceBackend
     // ---- activations ----
 
     /// <inheritdoc/>
+    public void ConcatForward(int batch, int inChannels, int outChannels, int channelOffset, int spatial, DeviceView<float> x, DeviceView<float> y)
+        => ConcatKernels.Forward(Accelerator, new ConcatShape(batch, inChannels, outChannels, channelOffset, spatial), View(x), View(y));
+
+    /// <inheritdoc/>
+    public void ConcatBackward(int batch, int inChannels, int outChannels, int channelOffset, int spatial, DeviceView<float> dy, DeviceView<float> dx)
+        => ConcatKernels.Backward(Accelerator, new ConcatShape(batch, inChannels, outChannels, channelOffset, spatial), View(dy), View(dx));
+
+    /// <inheritdoc/>
     public void ActivationForward(Act act, float leakySlope, DeviceView<float> z, DeviceView<float> y)
     {
         if (z.Length != y.Length) throw new ArgumentException($"ActivationForward({act}): z has {z.Length} elements but y has {y.Length}.");

@@ -14,6 +14,10 @@ public abstract class Layer(string name, string kind, int[] outputShape, long fl
     /// <summary>The layer's parameter tensors (weight first, then bias), possibly empty.</summary>
     public IReadOnlyList<ParameterTensor> Parameters { get; } = parameters;
 
+    /// <summary>The layer applied to a value in a network's <c>Tensor Forward(Tensor x)</c> method (PyTorch's
+    /// <c>self.conv1(x)</c>): the generator reads the call at build time; at run time it throws (see <see cref="Tensor"/>).</summary>
+    public Tensor Forward(Tensor x) => throw Tensor.Symbolic(Name + ".Forward");
+
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({Kind}) → {string.Join("x", OutputShape)}";
 }
@@ -50,3 +54,7 @@ public sealed class Flatten(string name, int[] outputShape) : Layer(name, "Flatt
 
 /// <summary>An identity layer (a view: no copy, no cost).</summary>
 public sealed class Identity(string name, int[] outputShape) : Layer(name, "Identity", outputShape, 0, []);
+
+/// <summary>A node that joins values in a <c>Forward(Tensor)</c> graph: a residual <c>+</c> (kind Add) or a <c>Concat</c>. It
+/// has no property; the generator names it (Add1, Concat1, …).</summary>
+public sealed class Merge(string name, string kind, int[] outputShape, long flops) : Layer(name, kind, outputShape, flops, []);

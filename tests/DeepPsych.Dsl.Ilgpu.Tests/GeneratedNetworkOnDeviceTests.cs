@@ -1,3 +1,5 @@
+using DeepPsych.Dsl.Devices;
+using DeepPsych.Dsl.TestNetworks;
 using Examples.FashionMnist;
 
 namespace DeepPsych.Dsl.Ilgpu.Tests;
@@ -9,21 +11,35 @@ public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
 {
     [SkippableFact]
     public void Generated_LeNet5_on_the_device_matches_its_CPU_path()
+        => AssertDeviceMatchesCpu(new LeNet5 { Threads = 1 }, new LeNet5(), [4, 1, 8], seed: 11);
+
+    /// <summary>Graph networks (residual '+' with a fan-out gradient sum, a 4-branch Concat) on the device: the Add and
+    /// Concat kernels beside the layers' own.</summary>
+    [SkippableTheory]
+    [InlineData(nameof(Residual))]
+    [InlineData(nameof(Inception))]
+    public void Generated_graph_network_on_the_device_matches_its_CPU_path(string name)
+    {
+        INeuralNetwork Create() => name == nameof(Residual) ? new Residual { Threads = 1 } : new Inception { Threads = 1 };
+        AssertDeviceMatchesCpu(Create(), Create(), [2, 0, 1], seed: 12);
+    }
+
+    /// <summary>Loss, training outputs, every gradient and inference outputs of <paramref name="device"/> (moved onto the
+    /// fixture's backend) against <paramref name="cpu"/>, one sample per label.</summary>
+    private void AssertDeviceMatchesCpu(INeuralNetwork cpu, INeuralNetwork device, int[] labels, int seed)
     {
         Skip.If(fixture.Backend is null, fixture.SkipReason);
-        const int batch = 3;
-        var rng = new Random(11);
-        var input = new float[batch * LeNet5.InputLength];
+        int batch = labels.Length;
+        var rng = new Random(seed);
+        var input = new float[batch * cpu.InputLength];
         for (int i = 0; i < input.Length; i++) input[i] = rng.NextSingle() * 2 - 1;
-        int[] labels = [4, 1, 8];
 
-        var cpu = new LeNet5 { Threads = 1 };
-        var device = new LeNet5();
-        device.UseDevice(fixture.Backend);
+        var trainable = (IDeviceTrainable)device;
+        trainable.UseDevice(fixture.Backend);
         try
         {
-            var outCpu = new float[batch * 10];
-            var outDevice = new float[batch * 10];
+            var outCpu = new float[batch * cpu.OutputLength];
+            var outDevice = new float[batch * cpu.OutputLength];
             float lossCpu = cpu.ComputeGradients(input, labels, batch, outCpu);
             float lossDevice = device.ComputeGradients(input, labels, batch, outDevice);
             Tolerance.AssertClose([lossCpu], [lossDevice], Tolerance.Network, "loss");
@@ -34,7 +50,7 @@ public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
             device.Forward(input, outDevice, batch);
             Tolerance.AssertClose(outCpu, outDevice, Tolerance.Network, "inference outputs");
         }
-        finally { device.UseDevice(null); }
+        finally { trainable.UseDevice(null); }
     }
 }
 

@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.TestNetworks;
 using Examples.FashionMnist;
 using DeepPsych.Dsl.Execution;
 
@@ -23,5 +24,30 @@ public class AllocationTests
         for (int i = 0; i < 50; i++) { net.ZeroGradients(); net.ComputeGradients(x, y, 64, outputs); net.Forward(x, outputs, 64); }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
         Assert.True(allocated == 0, $"{allocated} bytes allocated in 50 steps");
+    }
+
+    /// <summary>A graph network too: the residual '+', the fan-out gradient sum and Concat allocate nothing.</summary>
+    [Fact]
+    public void A_graph_network_training_step_allocates_nothing_after_warm_up()
+    {
+        var residual = new Residual { Threads = 2 };
+        var inception = new Inception { Threads = 2 };
+        var (x1, _) = TrainingTests.Data(16, seed: 2, length: Residual.InputLength);
+        var (x2, _) = TrainingTests.Data(16, seed: 3, length: Inception.InputLength);
+        var labels = Enumerable.Range(0, 16).Select(i => i % 3).ToArray();
+        var outputs = new float[16 * 3];
+        void Steps(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                residual.ZeroGradients(); residual.ComputeGradients(x1, labels, 16, outputs); residual.Forward(x1, outputs, 16);
+                inception.ZeroGradients(); inception.ComputeGradients(x2, labels, 16, outputs); inception.Forward(x2, outputs, 16);
+            }
+        }
+        Steps(10);
+        long caller = GC.GetAllocatedBytesForCurrentThread(), workers = WorkerPool.Shared.WorkerAllocatedBytes;
+        Steps(30);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
+        Assert.True(allocated == 0, $"{allocated} bytes allocated in 30 steps of each graph network");
     }
 }

@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.TestNetworks;
 using DeepPsych.Dsl.Data;
 using DeepPsych.Dsl.Devices;
 using DeepPsych.Dsl.Ilgpu.Tests;
@@ -35,6 +36,15 @@ public class DevicePathTests
         AssertClose(cpu.Gradients, device.Gradients, "gradients");
     }
 
+    private static void CompareInference(INeuralNetwork cpu, INeuralNetwork device, float[] x, int batch)
+    {
+        var i1 = new float[batch * cpu.OutputLength];
+        var i2 = new float[batch * cpu.OutputLength];
+        cpu.Forward(x, i1, batch);
+        device.Forward(x, i2, batch);
+        AssertClose(i1, i2, "inference outputs");
+    }
+
     [Fact]
     public void LeNet5_on_a_device_backend_matches_the_cpu_path()
     {
@@ -43,13 +53,24 @@ public class DevicePathTests
         var device = new LeNet5();
         device.UseDevice(new CpuBackend());
         Compare(cpu, device, (net, o) => net.ComputeGradients(x, y, 5, o), 5 * 10);
-        var i1 = new float[50];
-        var i2 = new float[50];
-        cpu.Forward(x, i1, 5);
-        device.Forward(x, i2, 5);
-        AssertClose(i1, i2, "inference outputs");
+        CompareInference(cpu, device, x, 5);
         device.UseDevice(null);
         Assert.Null(device.DeviceBackend);
+    }
+
+    [Theory]
+    [InlineData(nameof(Residual))]
+    [InlineData(nameof(Inception))]
+    public void Graph_networks_on_a_device_backend_match_the_cpu_path(string name)
+    {
+        Func<INeuralNetwork> create = name == nameof(Residual) ? () => new Residual { Threads = 2 } : () => new Inception { Threads = 2 };
+        var cpu = create();
+        var device = create();
+        ((IDeviceTrainable)device).UseDevice(new CpuBackend());
+        var (x, _) = TrainingTests.Data(3, seed: 6, length: cpu.InputLength);
+        int[] labels = [1, 2, 0];
+        Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 3, o), 3 * 3);
+        CompareInference(cpu, device, x, 3);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.TestNetworks;
 using Examples.FashionMnist;
 using Examples.Xor;
 using DeepPsych.Dsl.Ops;
@@ -79,6 +80,53 @@ public class NetworkGradientTests
             h = DenseForward(batch, 84, 10, h, w("Output.weight")!, w("Output.bias"));
             return SoftmaxCrossEntropy(batch, 10, h, labels) / batch;
         }, () => net.ComputeGradients(x, labels, batch));
+    }
+
+    [Fact]
+    public void Residual_graph_matches_finite_differences()
+    {
+        const int batch = 2;
+        var x = TestData.Uniform(5, batch * Residual.InputLength);
+        int[] labels = [1, 2];
+        var net = new Residual { Threads = 2 };
+        net.InitializeParameters(3);
+        var same = new Conv2DGeometry(4, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var stem = same with { InChannels = 2 };
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Tanh, Conv2DForward(stem, batch, xd, w("Stem.weight")!, w("Stem.bias")));
+            var r = Act(Dsl.Act.Softplus, Conv2DForward(same, batch, h, w("Body1.weight")!, w("Body1.bias")));
+            r = Conv2DForward(same, batch, r, w("Body2.weight")!, w("Body2.bias"));
+            var s = Act(Dsl.Act.Tanh, ReferenceGraphOps.Add(h, r));
+            s = GlobalAvgPoolForward(batch, 4, 36, s);
+            s = DenseForward(batch, 4, 3, s, w("Logits.weight")!, w("Logits.bias"));
+            return SoftmaxCrossEntropy(batch, 3, s, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
+    }
+
+    [Fact]
+    public void Inception_graph_matches_finite_differences()
+    {
+        const int batch = 2;
+        var x = TestData.Uniform(6, batch * Inception.InputLength);
+        int[] labels = [0, 2];
+        var net = new Inception { Threads = 2 };
+        net.InitializeParameters(8);
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var b1 = Act(Dsl.Act.Tanh, Conv2DForward(new Conv2DGeometry(3, 5, 5, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1), batch, xd, w("Branch1.weight")!, w("Branch1.bias")));
+            var b3 = Act(Dsl.Act.Tanh, Conv2DForward(new Conv2DGeometry(3, 5, 5, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1), batch, xd, w("Reduce3.weight")!, w("Reduce3.bias")));
+            b3 = Act(Dsl.Act.Softplus, Conv2DForward(new Conv2DGeometry(2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1), batch, b3, w("Branch3.weight")!, w("Branch3.bias")));
+            var b5 = Act(Dsl.Act.Sigmoid, Conv2DForward(new Conv2DGeometry(3, 5, 5, 2, 5, 5, 1, 1, 2, 2, 1, 1, 1), batch, xd, w("Branch5.weight")!, w("Branch5.bias")));
+            var bp = AvgPoolForward(new Pool2DGeometry(3, 5, 5, 3, 3, 1, 1, 1, 1), batch, xd, countIncludePad: true);
+            bp = Conv2DForward(new Conv2DGeometry(3, 5, 5, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1), batch, bp, w("BranchPool.weight")!, w("BranchPool.bias"));
+            var h = ReferenceGraphOps.ConcatChannels(batch, 25, (2, b1), (3, b3), (2, b5), (1, bp));
+            h = GlobalAvgPoolForward(batch, 8, 25, h);
+            h = DenseForward(batch, 8, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
     }
 
     [Fact]

@@ -105,6 +105,27 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LayerOutsideNetwork = Error("DPD0032",
         "Layer attribute outside a [Network] class",
         "{0}: the layer attribute [{1}] is on a property of {2} '{3}', which has no [Network] attribute, so no code is generated for it; add [Network(Input = new[] {{ ... }})] to '{3}' (a partial class) or remove the attribute");
+    // Forward(Tensor) graphs (docs/graphs.md). Ids from 20 leave 18-19 to the layer kinds being added beside them.
+
+    public static readonly DiagnosticDescriptor AddShapeMismatch = Error("DPD0020",
+        "Residual '+' adds values of different shapes",
+        "{0}: '+' adds {1} ({2}) and {3} ({4}), but a residual sum needs the same shape on both sides; project one side to the other's shape (e.g. a 1x1 Conv2D with the right channels and stride) before adding");
+
+    public static readonly DiagnosticDescriptor ConcatShapeMismatch = Error("DPD0021",
+        "Concat of values with different heights or widths",
+        "{0}: Concat joins channels, so every value needs the same height and width, but {1} ({2}) and {3} ({4}) differ; pad or pool the branches to the same height x width");
+
+    public static readonly DiagnosticDescriptor LayerUnused = Error("DPD0022",
+        "Forward never uses a declared layer",
+        "Layer '{0}' is declared but Forward never calls {0}.Forward(...), so it would have parameters that nothing trains; use it in Forward or remove the property");
+
+    public static readonly DiagnosticDescriptor LayerUsedTwice = Error("DPD0023",
+        "Forward uses a layer twice",
+        "Layer '{0}' is called twice in Forward; a layer's weights belong to its property, so sharing them between two places is not supported; declare a second layer property for the second call");
+
+    public static readonly DiagnosticDescriptor UnsupportedForwardExpression = Error("DPD0024",
+        "Unsupported expression in Forward",
+        "Forward: '{0}' is not supported ({1}); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
 
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",

@@ -77,7 +77,7 @@ internal static partial class NetworkEmitter
         w.Line("InitializeParameters(0);");
         w.Close();
         w.Line();
-        foreach (var node in plan.Nodes)
+        foreach (var node in plan.Nodes.Where(n => !n.Layer.Implicit))
             w.Line($"{node.Layer.Accessibility} partial {Dsl}.{HandleType(node)} {node.Name} => _{node.Name};");
         w.Line();
     }

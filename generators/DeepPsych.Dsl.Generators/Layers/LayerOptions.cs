@@ -12,7 +12,7 @@ internal abstract record LayerOptions
     /// <summary>The kind's row in <see cref="LayerTable"/> (attribute, handle type). Not a field: equality ignores it.</summary>
     public abstract LayerKind Kind { get; }
 
-    /// <summary>Inputs this kind reads (one for every kind so far; Add/Concat will take two or more).</summary>
+    /// <summary>Inputs this kind reads (one for every declared kind; Add reads two, Concat two or more).</summary>
     public virtual int Arity => 1;
 
     /// <summary>The activation applied to this layer's output: fused (Conv2D, Dense) or the layer itself (Activation).</summary>
@@ -88,13 +88,14 @@ internal abstract record LayerOptions
 }
 
 /// <summary>A row of the layer table: the attribute that declares a kind, the property type it is declared with, and
-/// how its options are read. Reading applies the defaults, which come from the attribute classes themselves.</summary>
-internal sealed class LayerKind(string name, System.Type attribute, string handleType, System.Func<AttributeReader, LayerOptions> read)
+/// how its options are read. Reading applies the defaults, which come from the attribute classes themselves. A kind that
+/// only a <c>Forward(Tensor)</c> body creates (Add, Concat) has no attribute and is not in <see cref="LayerTable.Kinds"/>.</summary>
+internal sealed class LayerKind(string name, System.Type? attribute, string handleType, System.Func<AttributeReader, LayerOptions> read)
 {
     /// <summary>The kind as users and the summary name it: "Conv2D".</summary>
     public string Name { get; } = name;
     /// <summary>Metadata name of the attribute, e.g. DeepPsych.Dsl.Conv2DAttribute.</summary>
-    public string AttributeName { get; } = attribute.FullName!;
+    public string AttributeName { get; } = attribute?.FullName ?? "";
     /// <summary>The DeepPsych.Dsl layer handle type the property must be declared with, e.g. Pool.</summary>
     public string HandleType { get; } = handleType;
     /// <summary>An example attribute for messages that suggest one.</summary>

@@ -8,7 +8,9 @@ internal sealed record LayerSpec(
     /// <summary>The values it reads: −1 is the network input, i ≥ 0 is layer i's output (sequential: the layer before).</summary>
     EquatableArray<int> Inputs,
     /// <summary>The declared accessibility of the layer property, repeated on its generated implementation.</summary>
-    string Accessibility);
+    string Accessibility,
+    /// <summary>A node a <c>Forward(Tensor)</c> body creates (a '+', Concat, an activation function): it has no property.</summary>
+    bool Implicit = false);
 
 /// <summary>A layer and where it was declared. The location is kept apart from <see cref="LayerSpec"/> so that
 /// the plan and the emitted source (which hold only specs) stay cached when an edit merely moves code.</summary>

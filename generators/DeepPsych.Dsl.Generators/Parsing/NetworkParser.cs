@@ -60,8 +60,16 @@ internal static class NetworkParser
             if (layer is not null) layers.Add(layer);
         }
 
-        // Sequential wiring: each layer reads the one before it (-1 is the network input). Graph layers will set their own inputs.
-        var wired = layers.Select((l, i) => l with { Spec = l.Spec with { Inputs = ImmutableArray.Create(i - 1).ToEquatableArray() } });
+        // A Forward(Tensor) body says the graph (docs/graphs.md); without one, each layer reads the one before it (-1 is the network input).
+        IEnumerable<LayerDeclaration> wired;
+        if (ForwardReader.Find(type, cancellationToken) is { } forward)
+        {
+            if (diagnostics.Any(d => d.IsError)) return new ParseResult(null, diagnostics.ToEquatableArray());
+            if (ForwardReader.Read(forward, layers, diagnostics) is not { } graph) return new ParseResult(null, diagnostics.ToEquatableArray());
+            wired = graph;
+        }
+        else
+            wired = layers.Select((l, i) => l with { Spec = l.Spec with { Inputs = ImmutableArray.Create(i - 1).ToEquatableArray() } });
 
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
         var containing = new List<string>();

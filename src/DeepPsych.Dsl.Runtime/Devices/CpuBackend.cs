@@ -112,6 +112,14 @@ public sealed class CpuBackend : IDeviceBackend
         => DenseOp.Backward(batch, inFeatures, outFeatures, Span(x), Span(w), Span(dz), Span(dx), Span(dw), Span(db));
 
     /// <inheritdoc/>
+    public void ConcatForward(int batch, int inChannels, int outChannels, int channelOffset, int spatial, DeviceView<float> x, DeviceView<float> y)
+        => ConcatOp.Forward(batch, inChannels, outChannels, channelOffset, spatial, Span(x), Span(y));
+
+    /// <inheritdoc/>
+    public void ConcatBackward(int batch, int inChannels, int outChannels, int channelOffset, int spatial, DeviceView<float> dy, DeviceView<float> dx)
+        => ConcatOp.Backward(batch, inChannels, outChannels, channelOffset, spatial, Span(dy), Span(dx));
+
+    /// <inheritdoc/>
     public void ActivationForward(Act act, float leakySlope, DeviceView<float> z, DeviceView<float> y) => ActivationOp.Forward(act, leakySlope, Span(z), Span(y));
 
     /// <inheritdoc/>

@@ -57,6 +57,12 @@ public interface IDeviceBackend : IDisposable
     /// <summary>y += x (same length).</summary>
     void Add(DeviceView<float> x, DeviceView<float> y);
 
+    /// <summary><see cref="ConcatOp.Forward"/>: input x (N × inChannels × S) into channels [offset, offset + inChannels) of y (N × outChannels × S).</summary>
+    void ConcatForward(int batch, int inChannels, int outChannels, int channelOffset, int spatial, DeviceView<float> x, DeviceView<float> y);
+
+    /// <summary><see cref="ConcatOp.Backward"/>: dx += that channel slice of dy.</summary>
+    void ConcatBackward(int batch, int inChannels, int outChannels, int channelOffset, int spatial, DeviceView<float> dy, DeviceView<float> dx);
+
     /// <summary>Σ view, computed on the host in double after one download (waits for queued ops).</summary>
     double Sum(DeviceView<float> view);
 

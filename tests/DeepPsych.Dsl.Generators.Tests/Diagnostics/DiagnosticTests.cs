@@ -240,6 +240,71 @@ public class DiagnosticTests
         "A: the layer attribute [Activation] is on a property of class 'C', which has no [Network] attribute, so no code is generated for it; add [Network(Input = new[] { ... })] to 'C' (a partial class) or remove the attribute");
 
     [Fact]
+    public void DPD0020_residual_add_of_different_shapes() => AssertSingle("""
+        [Network(Input = new[] { 2, 4, 4 })]
+        public partial class Res
+        {
+            [Conv2D(3, Kernel = 1)] public partial Conv2D Wide { get; }
+            [Dense(2)] public partial Dense Out { get; }
+            public Tensor Forward(Tensor x) => Out.Forward(Wide.Forward(x) + x);
+        }
+        """, "DPD0020", "Wide.Forward(x) + x",
+        "Add1: '+' adds 3x4x4 (after Wide) and 2x4x4 (network input), but a residual sum needs the same shape on both sides; project one side to the other's shape (e.g. a 1x1 Conv2D with the right channels and stride) before adding");
+
+    [Fact]
+    public void DPD0021_concat_of_different_heights() => AssertSingle("""
+        [Network(Input = new[] { 2, 4, 4 })]
+        public partial class Cat
+        {
+            [Conv2D(3, Kernel = 1)] public partial Conv2D Wide { get; }
+            [MaxPool2D(2)] public partial Pool Down { get; }
+            [Dense(2)] public partial Dense Out { get; }
+            public Tensor Forward(Tensor x) => Out.Forward(Functional.Concat(Wide.Forward(x), Down.Forward(x)));
+        }
+        """, "DPD0021", "Functional.Concat(",
+        "Concat1: Concat joins channels, so every value needs the same height and width, but 3x4x4 (after Wide) and 2x2x2 (after Down) differ; pad or pool the branches to the same height x width");
+
+    [Fact]
+    public void DPD0022_layer_never_used_in_forward() => AssertSingle("""
+        [Network(Input = new[] { 2 })]
+        public partial class Spare
+        {
+            [Dense(4)] public partial Dense Extra { get; }
+            [Dense(2)] public partial Dense Out { get; }
+            public Tensor Forward(Tensor x) => Out.Forward(x);
+        }
+        """, "DPD0022", "Dense(4)",
+        "Layer 'Extra' is declared but Forward never calls Extra.Forward(...), so it would have parameters that nothing trains; use it in Forward or remove the property");
+
+    [Fact]
+    public void DPD0023_layer_used_twice() => AssertSingle("""
+        [Network(Input = new[] { 2 })]
+        public partial class Twice
+        {
+            [Dense(2)] public partial Dense Hidden { get; }
+            [Dense(2)] public partial Dense Out { get; }
+            public Tensor Forward(Tensor x)
+            {
+                var a = Hidden.Forward(x);
+                return Out.Forward(Hidden.Forward(a));
+            }
+        }
+        """, "DPD0023", "Hidden.Forward(a)",
+        "Layer 'Hidden' is called twice in Forward; a layer's weights belong to its property, so sharing them between two places is not supported; declare a second layer property for the second call");
+
+    [Fact]
+    public void DPD0024_unsupported_expression_in_forward() => AssertSingle("""
+        [Network(Input = new[] { 2 })]
+        public partial class Scaled
+        {
+            [Dense(2)] public partial Dense Out { get; }
+            public Tensor Forward(Tensor x) => Out.Forward(Scale(x));
+            private static Tensor Scale(Tensor t) => t;
+        }
+        """, "DPD0024", "Scale(x)",
+        "Forward: 'Scale(x)' is not supported (it is not a layer call (Layer.Forward(x)) or one of Concat, Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
+
+    [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
     {
         FaultInjection.FailOnClass = "Doomed";

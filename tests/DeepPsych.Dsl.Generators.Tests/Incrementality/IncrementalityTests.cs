@@ -13,8 +13,9 @@ public class IncrementalityTests
         var tree = first.SyntaxTrees.First();   // the network file (the second holds the implicit usings)
         var second = first.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(after, GeneratorHarness.ParseOptions, path: tree.FilePath));
         var result = driver.RunGenerators(second).GetRunResult().Results.Single();
-        var source = result.TrackedSteps[NetworkGenerator.Stages.Source].Single().Outputs.Single().Reason;
-        var plan = result.TrackedSteps[NetworkGenerator.Stages.Plan].Single().Outputs.Single().Reason;
+        // The first network of the file (the edits below touch it; GraphNetworks.cs declares two).
+        var source = result.TrackedSteps[NetworkGenerator.Stages.Source].First().Outputs.Single().Reason;
+        var plan = result.TrackedSteps[NetworkGenerator.Stages.Plan].First().Outputs.Single().Reason;
         return (source, plan);
     }
 
@@ -26,6 +27,27 @@ public class IncrementalityTests
         Assert.NotEqual(before, after);
         var (source, _) = Rerun(before, after);
         Assert.True(source is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"source step was {source}");
+    }
+
+    [Fact]
+    public void A_comment_edit_in_a_forward_graph_leaves_the_generated_source_cached()
+    {
+        string before = Snapshots.Networks.GraphNetworks();
+        string after = before.Replace("        var h = Stem.Forward(x);", "        // the stem, then a residual body\n        var h = Stem.Forward(x);");
+        Assert.NotEqual(before, after);
+        var (source, _) = Rerun(before, after);
+        Assert.True(source is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"source step was {source}");
+    }
+
+    [Fact]
+    public void A_forward_graph_edit_regenerates()
+    {
+        string before = Snapshots.Networks.GraphNetworks();
+        string after = before.Replace("Tanh(h + r)", "Tanh(r + h)");
+        Assert.NotEqual(before, after);
+        var (source, plan) = Rerun(before, after);
+        Assert.Equal(IncrementalStepRunReason.Modified, plan);
+        Assert.Equal(IncrementalStepRunReason.Modified, source);
     }
 
     [Fact]

@@ -32,6 +32,10 @@ public class GeneratedCodeTests
     [Fact]
     public void Overfitting() => Approvals.Verify(Generate(Networks.Overfitting));
 
+    /// <summary>Forward(Tensor) graphs: a residual block (a value with two consumers) and a 4-branch inception module.</summary>
+    [Fact]
+    public void GraphNetworks() => Approvals.Verify(Generate(Networks.GraphNetworks()));
+
     /// <summary>Every layer kind and option the emitter knows, in one network, so each has a snapshot.</summary>
     [Fact]
     public void AllLayerKinds() => Approvals.Verify(Generate(GeneratorHarness.Usings + """

@@ -10,6 +10,10 @@ public static class Networks
     public static string ConvNetJsDemo => Example("ConvNetJsDemo/DemoNetwork.cs");
     public static string Overfitting => Example("Overfitting/Networks.cs");
 
+    /// <summary>The graph networks (a residual block, an inception module) the gradient and device tests run.</summary>
+    public static string GraphNetworks([CallerFilePath] string here = "")
+        => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.TestNetworks", "GraphNetworks.cs")));
+
     private static string Example(string path, [CallerFilePath] string here = "")
         => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "examples", path)));
 }

@@ -9,6 +9,30 @@ namespace DeepPsych.Dsl.Tests.Reference;
 /// </summary>
 public static class ReferenceGraphOps
 {
+    // ---------------- Residual add and channel concatenation ----------------
+
+    /// <summary>y = a + b, element by element.</summary>
+    public static double[] Add(double[] a, double[] b) => a.Select((v, i) => v + b[i]).ToArray();
+
+    /// <summary>torch.cat(xs, dim=1) for N × Cₖ × S inputs given as (Cₖ, x).</summary>
+    public static double[] ConcatChannels(int n, int s, params (int C, double[] X)[] inputs)
+    {
+        int c = inputs.Sum(i => i.C);
+        var y = new double[n * c * s];
+        for (int b = 0; b < n; b++)
+        {
+            int offset = 0;
+            foreach (var (ck, x) in inputs)
+            {
+                for (int ch = 0; ch < ck; ch++)
+                    for (int j = 0; j < s; j++)
+                        y[(b * c + offset + ch) * s + j] = x[(b * ck + ch) * s + j];
+                offset += ck;
+            }
+        }
+        return y;
+    }
+
     // ---------------- BatchNorm ----------------
 
     /// <summary>Training forward: per channel μ, biased σ², y = γ (x − μ)/√(σ² + ε) + β. Returns y, μ and σ² (biased).</summary>
