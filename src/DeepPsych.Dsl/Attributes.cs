@@ -113,6 +113,18 @@ public sealed class GlobalAvgPoolAttribute : LayerAttribute
 {
 }
 
+/// <summary>Adaptive average pooling: C×H×W → C×OutHeight×OutWidth, output (i, j) the mean of x over rows
+/// [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉) and columns [⌊j·W/OW⌋, ⌈(j+1)·W/OW⌉) (bins may overlap when OH ∤ H). PyTorch's
+/// <c>nn.AdaptiveAvgPool2d((outHeight, outWidth))</c>, e.g. torchvision's AlexNet (6, 6) and VGG (7, 7) heads.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class AdaptiveAvgPool2DAttribute(int outHeight, int outWidth) : LayerAttribute
+{
+    /// <summary>Output height OH (at least 1; may exceed the input height).</summary>
+    public int OutHeight { get; } = outHeight;
+    /// <summary>Output width OW (at least 1; may exceed the input width).</summary>
+    public int OutWidth { get; } = outWidth;
+}
+
 /// <summary>Flattens C×H×W to one vector. Optional: a Dense layer flattens its input itself.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class FlattenAttribute : LayerAttribute

@@ -13,6 +13,7 @@ public partial class Zoo
     [AvgPool2D(3, Stride = 1, Padding = 1, CountIncludePad = false)] public partial Pool Smooth { get; }
     [Activation(Act.LeakyReLU, LeakySlope = 0.1f)] public partial Activation Leaky { get; }
     [MaxPool2D(2, Stride = 1)] public partial Pool Down { get; }
+    [AdaptiveAvgPool2D(3, 4)] public partial Pool Adaptive { get; }
     [Conv2D(5, Kernel = 2, Activation = Act.Tanh)] public partial Conv2D Mix { get; }
     [GlobalAvgPool] public partial Pool Global { get; }
     [Identity] public partial Identity Same { get; }

@@ -11,6 +11,7 @@ internal static class LayerTable
         MaxPool2DOptions.Row,
         AvgPool2DOptions.Row,
         GlobalAvgPoolOptions.Row,
+        AdaptiveAvgPool2DOptions.Row,
         FlattenOptions.Row,
         ActivationOptions.Row,
         DropoutOptions.Row,

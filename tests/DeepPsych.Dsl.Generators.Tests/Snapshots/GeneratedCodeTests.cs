@@ -46,6 +46,7 @@ public class GeneratedCodeTests
             [Activation(Act.Softplus)] public partial Activation Soft { get; }
             [AvgPool2D(3, Stride = 1, Padding = 1, CountIncludePad = false)] public partial Pool Smooth { get; }
             [MaxPool2D(3, Stride = 2, Padding = 1)] public partial Pool Down { get; }
+            [AdaptiveAvgPool2D(3, 4)] public partial Pool Adaptive { get; }
             [Conv2D(6, Kernel = 1, Activation = Act.Sigmoid)] public partial Conv2D Squeeze { get; }
             [GlobalAvgPool] public partial Pool Global { get; }
             [Flatten] public partial Flatten Flat { get; }
