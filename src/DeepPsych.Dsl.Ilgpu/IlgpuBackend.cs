@@ -317,6 +317,19 @@ public sealed class IlgpuBackend : IDeviceBackend
         else s.Check("AdaptiveAvgPool2DBackward", dx.Length, "dx", dy.Length, "dy");
     }
 
+    /// <inheritdoc/>
+    public void LocalResponseNormForward(int batch, int channels, int spatial, int size, float alpha, float beta, float k, DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale)
+    {
+        if (batch > 0) LocalResponseNormKernels.Forward(Accelerator, new LrnShape(batch, channels, spatial, size, alpha, beta, k), View(x), View(y), View(scale));
+    }
+
+    /// <inheritdoc/>
+    public void LocalResponseNormBackward(int batch, int channels, int spatial, int size, float alpha, float beta, float k,
+        DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale, DeviceView<float> dy, DeviceView<float> dx)
+    {
+        if (batch > 0) LocalResponseNormKernels.Backward(Accelerator, new LrnShape(batch, channels, spatial, size, alpha, beta, k), View(x), View(y), View(scale), View(dy), View(dx));
+    }
+
     // ---- dropout ----
 
     /// <inheritdoc/>

@@ -102,6 +102,7 @@ public class NetworkGradientTests
             h = Act(Dsl.Act.Softplus, Conv2DForward(depthwise, batch, h, w("Depthwise.weight")!, null));
             h = Act(Dsl.Act.Sigmoid, Conv2DForward(pointwise, batch, h, w("Pointwise.weight")!, w("Pointwise.bias")));
             h = AvgPoolForward(smooth, batch, h, countIncludePad: false);
+            h = ReferenceGraphOps.LrnForward(batch, 6, 30, 4, 0.5, 0.75, 2, h);   // even size: the window reaches 2 below, 1 above
             h = Act(Dsl.Act.LeakyReLU, h, 0.1);
             h = MaxPoolForward(down, batch, h).y;
             h = ReferenceGraphOps.AdaptiveAvgPool(batch, 6, 4, 5, 3, 4, h);   // overlapping bins on both axes

@@ -12,6 +12,7 @@ internal static class LayerTable
         AvgPool2DOptions.Row,
         GlobalAvgPoolOptions.Row,
         AdaptiveAvgPool2DOptions.Row,
+        LocalResponseNormOptions.Row,
         FlattenOptions.Row,
         ActivationOptions.Row,
         DropoutOptions.Row,
