@@ -16,7 +16,7 @@ public sealed record Options
     public string? Data { get; init; }
     public string? Output { get; init; }
     public string Backend { get; init; } = "cpu";
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int Threads { get; init; } = DeepPsych.Dsl.Distributed.DistributedEnvironment.ThreadsPerRank;   // all cores; under mpirun, shared among the node's ranks
     public int? Limit { get; init; }
     public bool Overwrite { get; init; }
     public bool Plain { get; init; }
@@ -40,13 +40,16 @@ public sealed record Options
           --output DIR        where metrics.json, the checkpoint and the plots go (default runs/lenet5-<time>)
           --backend NAME      cpu (default: the vectorized CPU path), or an ILGPU device: ilgpu-cpu, opencl[:i], cuda[:i]
                               (OpenCL on the CPU through PoCL is slow but correct; the run names the devices present)
-          --threads N         threads for data-parallel batches (default: all cores)
+          --threads N         threads for data-parallel batches (default: all cores; under mpirun, the cores
+                              divided among the ranks on each machine)
           --limit N           train on the first N training images only (quick runs; the test set stays whole)
           --overwrite         replace files in an existing output folder
           --plain             plain log lines instead of the live progress bar
           --help              this text
 
         A flag's value may also follow an equals sign: --epochs=1.
+        Data-parallel over Open MPI: train.sh --ranks N (or mpirun -np N dotnet lenet5.dll ...): every rank takes
+        1/N of each batch, gradients are all-reduced, rank 0 reports and writes the files.
         """;
 
     public static Options Parse(string[] args)

@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.Distributed;
 using Examples.FashionMnist;
 using Spectre.Console;
 
@@ -11,4 +12,19 @@ Console.CancelKeyPress += (_, e) =>
     Console.Error.WriteLine("Ctrl+C: stopping after this batch and saving (press again to quit at once) ...");
     interrupt.Cancel();
 };
-return TrainingJob.Run(args, AnsiConsole.Console, Console.Error, interrupt.Token);
+// Under mpirun (train.sh --ranks N) every rank runs this; rank 0 reports and writes, the others stay silent. A rank
+// that fails ends the whole job (MPI_Abort), so no rank waits forever and no half-written file is left.
+DeepPsych.Dsl.Distributed.Mpi.MpiCommunicator? world;
+try { world = DistributedEnvironment.World; }
+catch (DistributedException e) { Console.Error.WriteLine(e.Message); return 6; }
+var console = world is null || world.Rank == 0 ? AnsiConsole.Console
+    : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null), Interactive = InteractionSupport.No });
+int code;
+try { code = TrainingJob.Run(args, console, Console.Error, interrupt.Token, world); }
+catch (Exception e) when (world is not null)
+{
+    world.Abort($"{e.GetType().Name}: {e.Message}");
+    return 1;
+}
+if (world is not null && code != TrainingJob.Ok) world.Abort($"the main job stopped with exit code {code}", code);
+return code;

@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
+using DeepPsych.Dsl;
 using DeepPsych.Dsl.Checkpoints;
 using DeepPsych.Dsl.Data;
 using DeepPsych.Dsl.Devices;
+using DeepPsych.Dsl.Distributed;
+using DeepPsych.Dsl.Distributed.DataParallel;
+using DeepPsych.Dsl.Distributed.Mpi;
 using DeepPsych.Dsl.Ilgpu;
 using DeepPsych.Dsl.Optimizers;
 using DeepPsych.Dsl.Training;
@@ -21,8 +25,11 @@ public static class TrainingJob
     /// <summary>Runs the job. <paramref name="console"/> gets the report (live progress only when it is interactive and
     /// --plain is not given); <paramref name="error"/> gets the reasons a run cannot start; cancelling
     /// <paramref name="cancellationToken"/> (Ctrl+C) stops between batches, saves and returns <see cref="Interrupted"/>.</summary>
-    public static int Run(string[] args, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken = default)
+    /// <param name="world">Under mpirun, the job's communicator: every rank trains its slice of each batch (see
+    /// <see cref="DataParallelNetwork"/>) and only rank 0 reports and writes files. Null for one process.</param>
+    public static int Run(string[] args, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken = default, MpiCommunicator? world = null)
     {
+        bool root = world is null || world.Rank == 0;   // the rank that reports and writes the run folder
         Options options;
         try { options = Options.Parse(args); }
         catch (ArgumentException e) { error.WriteLine(e.Message); return BadInput; }
@@ -33,6 +40,12 @@ public static class TrainingJob
         void Say(string text) { if (live) console.WriteLine(text); else console.Profile.Out.Writer.WriteLine(text); }
 
         string outputPath = options.Output ?? Path.Combine("runs", $"lenet5-{DateTime.Now:yyyyMMdd-HHmmss}");
+        if (world is not null && Device.Parse(options.Backend).NeedsIlgpu)
+        {
+            error.WriteLine($"--backend {options.Backend} with mpirun: data-parallel runs train on the CPU path only (each rank uses its cores); drop --backend or run one process.");
+            return BadInput;
+        }
+        if (root)
         try { RunDirectory.Check(outputPath, options.Overwrite, "pass --overwrite"); }
         catch (RunDirectoryException e) { error.WriteLine(e.Message); return OutputUnusable; }
 
@@ -73,23 +86,29 @@ public static class TrainingJob
         IDeviceBackend? device = null;
         if (backend.NeedsIlgpu)
         {
-            // The generated network's device path: the same layers on an ILGPU accelerator, parameters uploaded per step,
-            // loss and gradients brought back; the optimizer and the rest of the trainer are unchanged.
+            // The generated network's device path: the same layers on an ILGPU accelerator; parameters, gradients and
+            // optimizer state stay on the device, per step only the batch goes up and the losses come down.
             IlgpuDevices.Register();
             try { device = DeviceBackends.Open(backend); }
             catch (DeviceNotAvailableException e) { error.WriteLine(e.Message); return DeviceMissing; }
         }
 
-        RunDirectory run;
+        RunDirectory? run = null;
+        if (root)
         try { run = RunDirectory.Prepare(outputPath, options.Overwrite, "pass --overwrite"); }
         catch (RunDirectoryException e) { error.WriteLine(e.Message); device?.Dispose(); return OutputUnusable; }
+        // Data parallel: every rank holds the same replica (rank 0's weights are broadcast) and takes 1/N of each batch.
+        var replicas = world is null ? null : new DataParallelNetwork(net, world);
+        INeuralNetwork trained = replicas ?? (INeuralNetwork)net;
 
         Say($"LeNet-5 on Fashion-MNIST: {train.Count:N0} training and {test.Count:N0} test images, normalised with the training set's {normalization}");
         foreach (var line in net.Summary().Split('\n')) Say(line.TrimEnd('\r'));
         Say($"optimizer: {optimizer}");
         Say($"schedule:  {schedule}");
         Say($"batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, seed {options.Seed}, {Plural(net.Threads, "thread")}, backend {options.Backend}");
-        Say($"output:    {run.Path}");
+        Say($"output:    {run?.Path}");
+        if (world is not null)
+            Say($"ranks:     {world.Size} ({world.Library.Flavour.Name}, data parallel: each rank takes 1/{world.Size} of every batch; weights checked identical after every epoch)");
         if (device is not null)
         {
             Say($"device:    {DescribeDevice(device)}");
@@ -101,11 +120,12 @@ public static class TrainingJob
             net.UseDevice(device);
         }
 
-        var trainer = new Trainer(net, optimizer, schedule, new TrainerOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed });
+        var trainer = new Trainer(trained, optimizer, schedule, new TrainerOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed });
         var curve = new BatchCurve();
-        var report = new RunReport(run, net, optimizer, curve, normalization, options, args);
+        var report = run is null ? null : new RunReport(run, net, optimizer, curve, normalization, options, args);
+        if (replicas is not null) trainer.Callbacks.Add(new ReplicaCheck(replicas, Say));
         trainer.Callbacks.Add(curve);
-        trainer.Callbacks.Add(report);
+        if (report is not null) trainer.Callbacks.Add(report);
         if (device is not null && backend.Kind == DeviceKind.IlgpuCpu) trainer.Callbacks.Add(new ValidateOnCpuPath(net, device));
 
         var clock = Stopwatch.StartNew();
@@ -150,22 +170,22 @@ public static class TrainingJob
             Say($"{m.Number,5}  {m.TrainLoss,8:F4}  {m.TrainAccuracy,8:P2}  {m.ValLoss,9:F4}  {m.ValAccuracy,8:P2}  {m.Seconds,7:F1}  {m.ImagesPerSecond,8:N0}");
         var evaluation = history.Epochs[^1].Validation ?? trainer.Evaluate(test);
         history.Test = evaluation;
-        report.Write(history, evaluation);
+        report?.Write(history, evaluation);
         Say($"Test accuracy after {Plural(history.Epochs.Count, "epoch")}: {evaluation.Accuracy:P2} (loss {evaluation.Loss:F4}); training took {clock.Elapsed.TotalSeconds:F1} s");
-        Say($"wrote {string.Join(", ", RunReport.Files)} to {run.Path}");
+        if (run is not null) Say($"wrote {string.Join(", ", RunReport.Files)} to {run.Path}");
         return Ok;
 
         int Stopped(TrainingHistory? partial, string reason, int exitCode)
         {
             if (partial is null || partial.Epochs.Count == 0)
             {
-                run.RemoveIfUnused();
+                run?.RemoveIfUnused();
                 Say($"Stopped before the first epoch ended ({reason}); nothing was written.");
                 return exitCode;
             }
             partial.StopReason = reason;
-            report.WriteMetrics(partial);
-            Say($"Stopped after {Plural(partial.Epochs.Count, "epoch")}: {reason}. The files of epoch {partial.Epochs.Count} are in {run.Path}.");
+            report?.WriteMetrics(partial);
+            Say($"Stopped after {Plural(partial.Epochs.Count, "epoch")}: {reason}. The files of epoch {partial.Epochs.Count} are in {run?.Path}.");
             return exitCode;
         }
     }

@@ -20,7 +20,7 @@ internal sealed class EmitTarget
     public string View => IsDevice ? "global::DeepPsych.Dsl.Devices.DeviceView<float>" : "global::System.Span<float>";
 
     /// <summary>The first <c>n</c> samples of a workspace buffer.</summary>
-    public string Buffer(string field, string perSample) => IsDevice ? $"d.{field}.Slice(0, n * {perSample})" : $"ws.{field}.AsSpan(0, n * {perSample})";
+    public string Buffer(string field, string perSample) => IsDevice ? $"d.{field}.Slice(0, n * {perSample})" : $"global::System.MemoryExtensions.AsSpan(ws.{field}, 0, n * {perSample})";
 
     /// <summary>An op call: <c>Conv2DOp.Forward</c> or <c>b.Conv2DForward</c>.</summary>
     public string Call(string family, string method) => IsDevice ? $"b.{family}{method}" : $"global::DeepPsych.Dsl.Ops.{family}Op.{method}";

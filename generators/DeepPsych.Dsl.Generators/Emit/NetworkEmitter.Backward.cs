@@ -34,7 +34,7 @@ internal static partial class NetworkEmitter
             w.Line($"d.LossSum = b.Sum({losses});   // the step's one download");
         }
         else
-            w.Line($"ws.LossSum = {loss.Cpu(y, $"ws.{loss.TargetBuffer}.AsSpan(0, {loss.Count("n")})", dy)};");
+            w.Line($"ws.LossSum = {loss.Cpu(y, $"global::System.MemoryExtensions.AsSpan(ws.{loss.TargetBuffer}, 0, {loss.Count("n")})", dy)};");
         w.Line();
 
         foreach (var step in gradients.Steps)

@@ -16,7 +16,7 @@ internal static partial class NetworkEmitter
             w.Line($"public {(b.IsInt ? "int" : "float")}[] {b.Field} = [];   // {b.Why}");
         w.Line("public float[] Gradients = [];   // this shard's dL/dθ (shard 0 adds straight into the network's block)");
         w.Line();
-        w.Line($"public global::System.Span<float> OutputSpan() => {MemoryPlan.OutputField(plan)}.AsSpan(0, Count * OutputLength);");
+        w.Line($"public global::System.Span<float> OutputSpan() => global::System.MemoryExtensions.AsSpan({MemoryPlan.OutputField(plan)}, 0, Count * OutputLength);");
         w.Line();
         w.Open("public void Reserve(int samples)");
         w.Line("if (samples <= Capacity) return;");

@@ -67,7 +67,7 @@ public interface IDeviceBackend : IDisposable
     /// <summary>view ·= factor.</summary>
     void Scale(DeviceView<float> view, float factor);
 
-    /// <summary>view = clamp(view, −limit, limit); NaN stays NaN (<see cref="Optimizers.GradientClipping.ClipByValue"/>).</summary>
+    /// <summary>view = clamp(view, −limit, limit); NaN stays NaN (<see cref="Optimizers.GradientClipping.ClipByValue(System.Span{float}, float)"/>).</summary>
     void Clamp(DeviceView<float> view, float limit);
 
     // ---- ops: each mirrors DeepPsych.Dsl.Ops.<Family>Op ----

@@ -82,6 +82,9 @@ public static unsafe class BatchNormOp
     /// dx += γ·invStd/M · (M·dy − Σ dy − x̂·Σ dy·x̂) — sums per channel over N·S.
     /// </summary>
     /// <param name="x">The forward input, N × C × S.</param>
+    /// <param name="batch">N.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="spatial">S, values per channel and sample (H·W; 1 for BatchNorm1D).</param>
     /// <param name="gamma">γ, or empty (affine = false).</param>
     /// <param name="saveMean">What <see cref="ForwardTraining"/> saved.</param>
     /// <param name="saveInvStd">What <see cref="ForwardTraining"/> saved.</param>

@@ -46,6 +46,13 @@ public static unsafe class LocalResponseNormOp
     }
 
     /// <summary>dx += dy·s^−β − (2αβ/size)·x·Σ_{c : j ∈ window(c)} dy·y/s (accumulates; see the class summary).</summary>
+    /// <param name="batch">N.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="spatial">Values per channel and sample (H·W).</param>
+    /// <param name="size">Channels in the window (PyTorch's <c>size</c>).</param>
+    /// <param name="alpha">α (divided by <paramref name="size"/>, as PyTorch does).</param>
+    /// <param name="beta">β.</param>
+    /// <param name="k">k.</param>
     /// <param name="x">The forward input.</param>
     /// <param name="y">The forward output.</param>
     /// <param name="scale">s from <see cref="Forward"/>.</param>
