@@ -309,6 +309,35 @@ public sealed class IlgpuBackend : IDeviceBackend
         if (batch > 0) _kernels.GlobalAvgPoolBackward(dx.Length, spatial, View(dy), View(dx));
     }
 
+    /// <inheritdoc/>
+    public void AdaptiveAvgPool2DForward(int batch, int channels, int inHeight, int inWidth, int outHeight, int outWidth, DeviceView<float> x, DeviceView<float> y)
+    {
+        var s = AdaptiveShape.Plain(batch, channels, inHeight, inWidth, outHeight, outWidth);
+        if (batch > 0) AdaptiveAvgPool2DKernels.Forward(Accelerator, s, View(x), View(y));
+        else s.Check("AdaptiveAvgPool2DForward", x.Length, "x", y.Length, "y");
+    }
+
+    /// <inheritdoc/>
+    public void AdaptiveAvgPool2DBackward(int batch, int channels, int inHeight, int inWidth, int outHeight, int outWidth, DeviceView<float> dy, DeviceView<float> dx)
+    {
+        var s = AdaptiveShape.Plain(batch, channels, inHeight, inWidth, outHeight, outWidth);
+        if (batch > 0) AdaptiveAvgPool2DKernels.Backward(Accelerator, s, View(dy), View(dx));
+        else s.Check("AdaptiveAvgPool2DBackward", dx.Length, "dx", dy.Length, "dy");
+    }
+
+    /// <inheritdoc/>
+    public void LocalResponseNormForward(int batch, int channels, int spatial, int size, float alpha, float beta, float k, DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale)
+    {
+        if (batch > 0) LocalResponseNormKernels.Forward(Accelerator, new LrnShape(batch, channels, spatial, size, alpha, beta, k), View(x), View(y), View(scale));
+    }
+
+    /// <inheritdoc/>
+    public void LocalResponseNormBackward(int batch, int channels, int spatial, int size, float alpha, float beta, float k,
+        DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale, DeviceView<float> dy, DeviceView<float> dx)
+    {
+        if (batch > 0) LocalResponseNormKernels.Backward(Accelerator, new LrnShape(batch, channels, spatial, size, alpha, beta, k), View(x), View(y), View(scale), View(dy), View(dx));
+    }
+
     // ---- dropout ----
 
     /// <inheritdoc/>

@@ -113,6 +113,34 @@ public sealed class GlobalAvgPoolAttribute : LayerAttribute
 {
 }
 
+/// <summary>Local response normalisation across channels (AlexNet's; PyTorch's <c>nn.LocalResponseNorm(size, alpha, beta, k)</c>):
+/// y[c] = x[c] / (K + Alpha/Size · Σ x[c']²)^Beta over the channels c' ∈ [c − ⌊Size/2⌋, c + ⌊(Size−1)/2⌋] that exist, at each
+/// position. C×H×W → C×H×W; no parameters. AlexNet: <c>[LocalResponseNorm(Size = 5, Alpha = 1e-4f, Beta = 0.75f, K = 2f)]</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class LocalResponseNormAttribute : LayerAttribute
+{
+    /// <summary>Channels in the window (at least 1; AlexNet's 5).</summary>
+    public int Size { get; set; } = 5;
+    /// <summary>α, multiplies the window's mean square (PyTorch default 1e-4).</summary>
+    public float Alpha { get; set; } = 1e-4f;
+    /// <summary>β, the exponent (PyTorch default 0.75).</summary>
+    public float Beta { get; set; } = 0.75f;
+    /// <summary>k, the additive constant; must be positive (PyTorch default 1; AlexNet uses 2).</summary>
+    public float K { get; set; } = 1f;
+}
+
+/// <summary>Adaptive average pooling: C×H×W → C×OutHeight×OutWidth, output (i, j) the mean of x over rows
+/// [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉) and columns [⌊j·W/OW⌋, ⌈(j+1)·W/OW⌉) (bins may overlap when OH ∤ H). PyTorch's
+/// <c>nn.AdaptiveAvgPool2d((outHeight, outWidth))</c>, e.g. torchvision's AlexNet (6, 6) and VGG (7, 7) heads.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class AdaptiveAvgPool2DAttribute(int outHeight, int outWidth) : LayerAttribute
+{
+    /// <summary>Output height OH (at least 1; may exceed the input height).</summary>
+    public int OutHeight { get; } = outHeight;
+    /// <summary>Output width OW (at least 1; may exceed the input width).</summary>
+    public int OutWidth { get; } = outWidth;
+}
+
 /// <summary>Flattens C×H×W to one vector. Optional: a Dense layer flattens its input itself.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class FlattenAttribute : LayerAttribute

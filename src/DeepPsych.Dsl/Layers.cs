@@ -43,6 +43,9 @@ public sealed class Dense(string name, int[] outputShape, long flops, ParameterT
 /// <summary>A pooling layer: max, average or global average.</summary>
 public sealed class Pool(string name, string kind, int[] outputShape, long flops) : Layer(name, kind, outputShape, flops, []);
 
+/// <summary>A local response normalisation layer (across channels; no parameters).</summary>
+public sealed class LocalResponseNorm(string name, int[] outputShape, long flops) : Layer(name, "LocalResponseNorm", outputShape, flops, []);
+
 /// <summary>A standalone activation layer.</summary>
 public sealed class Activation(string name, int[] outputShape, long flops) : Layer(name, "Activation", outputShape, flops, []);
 

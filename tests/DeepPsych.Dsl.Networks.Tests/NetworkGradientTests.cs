@@ -142,7 +142,7 @@ public class NetworkGradientTests
         var pointwise = new Conv2DGeometry(4, 5, 6, 6, 1, 1, 1, 1, 0, 0, 1, 1, 2);
         var smooth = new Pool2DGeometry(6, 5, 6, 3, 3, 1, 1, 1, 1);
         var down = new Pool2DGeometry(6, 5, 6, 2, 2, 1, 1, 0, 0);
-        var mix = new Conv2DGeometry(6, 4, 5, 5, 2, 2, 1, 1, 0, 0, 1, 1, 1);
+        var mix = new Conv2DGeometry(6, 3, 4, 5, 2, 2, 1, 1, 0, 0, 1, 1, 1);
         var xd = TestData.ToDouble(x);
         Check(net, w =>
         {
@@ -150,10 +150,12 @@ public class NetworkGradientTests
             h = Act(Dsl.Act.Softplus, Conv2DForward(depthwise, batch, h, w("Depthwise.weight")!, null));
             h = Act(Dsl.Act.Sigmoid, Conv2DForward(pointwise, batch, h, w("Pointwise.weight")!, w("Pointwise.bias")));
             h = AvgPoolForward(smooth, batch, h, countIncludePad: false);
+            h = ReferenceGraphOps.LrnForward(batch, 6, 30, 4, 0.5, 0.75, 2, h);   // even size: the window reaches 2 below, 1 above
             h = Act(Dsl.Act.LeakyReLU, h, 0.1);
             h = MaxPoolForward(down, batch, h).y;
+            h = ReferenceGraphOps.AdaptiveAvgPool(batch, 6, 4, 5, 3, 4, h);   // overlapping bins on both axes
             h = Act(Dsl.Act.Tanh, Conv2DForward(mix, batch, h, w("Mix.weight")!, w("Mix.bias")));
-            h = GlobalAvgPoolForward(batch, 5, 12, h);
+            h = GlobalAvgPoolForward(batch, 5, 6, h);
             h = Act(Dsl.Act.Softplus, DenseForward(batch, 5, 7, h, w("Hidden.weight")!, null));
             h = DenseForward(batch, 7, 3, h, w("Logits.weight")!, w("Logits.bias"));
             return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;

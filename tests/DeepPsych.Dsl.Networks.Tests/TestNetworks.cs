@@ -11,8 +11,10 @@ public partial class Zoo
     [Conv2D(4, Kernel = 3, Padding = 2, Dilation = 2, Groups = 4, Bias = false, Activation = Act.Softplus)] public partial Conv2D Depthwise { get; }
     [Conv2D(6, Kernel = 1, Groups = 2, Activation = Act.Sigmoid)] public partial Conv2D Pointwise { get; }
     [AvgPool2D(3, Stride = 1, Padding = 1, CountIncludePad = false)] public partial Pool Smooth { get; }
+    [LocalResponseNorm(Size = 4, Alpha = 0.5f, Beta = 0.75f, K = 2f)] public partial LocalResponseNorm Lrn { get; }
     [Activation(Act.LeakyReLU, LeakySlope = 0.1f)] public partial Activation Leaky { get; }
     [MaxPool2D(2, Stride = 1)] public partial Pool Down { get; }
+    [AdaptiveAvgPool2D(3, 4)] public partial Pool Adaptive { get; }
     [Conv2D(5, Kernel = 2, Activation = Act.Tanh)] public partial Conv2D Mix { get; }
     [GlobalAvgPool] public partial Pool Global { get; }
     [Identity] public partial Identity Same { get; }

@@ -11,6 +11,8 @@ internal static class LayerTable
         MaxPool2DOptions.Row,
         AvgPool2DOptions.Row,
         GlobalAvgPoolOptions.Row,
+        AdaptiveAvgPool2DOptions.Row,
+        LocalResponseNormOptions.Row,
         FlattenOptions.Row,
         ActivationOptions.Row,
         DropoutOptions.Row,

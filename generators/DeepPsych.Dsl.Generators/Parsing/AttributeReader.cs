@@ -11,6 +11,8 @@ internal sealed class AttributeReader(AttributeData attribute)
     private object? Constructor => attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value : null;
 
     public int ConstructorInt => Constructor is int i ? i : 0;
+    /// <summary>The constructor argument at <paramref name="index"/> as an int (0 when absent), for kinds with several.</summary>
+    public int ConstructorIntAt(int index) => index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is int i ? i : 0;
     public double ConstructorDouble => Constructor is double d ? d : 0;
     public Act ConstructorAct => (Act)ConstructorInt;
 

@@ -147,6 +147,23 @@ public sealed class CpuBackend : IDeviceBackend
     public void GlobalAvgPoolBackward(int batch, int channels, int spatial, DeviceView<float> dy, DeviceView<float> dx) => GlobalAvgPoolOp.Backward(batch, channels, spatial, Span(dy), Span(dx));
 
     /// <inheritdoc/>
+    public void AdaptiveAvgPool2DForward(int batch, int channels, int inHeight, int inWidth, int outHeight, int outWidth, DeviceView<float> x, DeviceView<float> y)
+        => AdaptiveAvgPool2DOp.Forward(batch, channels, inHeight, inWidth, outHeight, outWidth, Span(x), Span(y));
+
+    /// <inheritdoc/>
+    public void AdaptiveAvgPool2DBackward(int batch, int channels, int inHeight, int inWidth, int outHeight, int outWidth, DeviceView<float> dy, DeviceView<float> dx)
+        => AdaptiveAvgPool2DOp.Backward(batch, channels, inHeight, inWidth, outHeight, outWidth, Span(dy), Span(dx));
+
+    /// <inheritdoc/>
+    public void LocalResponseNormForward(int batch, int channels, int spatial, int size, float alpha, float beta, float k, DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale)
+        => LocalResponseNormOp.Forward(batch, channels, spatial, size, alpha, beta, k, Span(x), Span(y), Span(scale));
+
+    /// <inheritdoc/>
+    public void LocalResponseNormBackward(int batch, int channels, int spatial, int size, float alpha, float beta, float k,
+        DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale, DeviceView<float> dy, DeviceView<float> dx)
+        => LocalResponseNormOp.Backward(batch, channels, spatial, size, alpha, beta, k, Span(x), Span(y), Span(scale), Span(dy), Span(dx));
+
+    /// <inheritdoc/>
     public void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask)
         => DropoutOp.Forward(rate, seed, step, firstElement, Span(x), Span(y), Span(mask));
 

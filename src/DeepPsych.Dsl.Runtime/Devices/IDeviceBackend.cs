@@ -117,6 +117,19 @@ public interface IDeviceBackend : IDisposable
     /// <summary><see cref="GlobalAvgPoolOp.Backward"/> (accumulates).</summary>
     void GlobalAvgPoolBackward(int batch, int channels, int spatial, DeviceView<float> dy, DeviceView<float> dx);
 
+    /// <summary><see cref="AdaptiveAvgPool2DOp.Forward"/>: y[n, c, i, j] = mean of the adaptive bin (i, j).</summary>
+    void AdaptiveAvgPool2DForward(int batch, int channels, int inHeight, int inWidth, int outHeight, int outWidth, DeviceView<float> x, DeviceView<float> y);
+
+    /// <summary><see cref="AdaptiveAvgPool2DOp.Backward"/> (accumulates).</summary>
+    void AdaptiveAvgPool2DBackward(int batch, int channels, int inHeight, int inWidth, int outHeight, int outWidth, DeviceView<float> dy, DeviceView<float> dx);
+
+    /// <summary><see cref="LocalResponseNormOp.Forward"/>: y = x·s^−β, s = k + α/size·Σ_window x² (s kept in <paramref name="scale"/>).</summary>
+    void LocalResponseNormForward(int batch, int channels, int spatial, int size, float alpha, float beta, float k, DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale);
+
+    /// <summary><see cref="LocalResponseNormOp.Backward"/> (accumulates).</summary>
+    void LocalResponseNormBackward(int batch, int channels, int spatial, int size, float alpha, float beta, float k,
+        DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale, DeviceView<float> dy, DeviceView<float> dx);
+
     /// <summary><see cref="DropoutOp.Forward"/>: the same counter-based mask as the CPU, bit for bit.</summary>
     void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask);
 

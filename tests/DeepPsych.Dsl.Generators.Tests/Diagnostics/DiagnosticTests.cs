@@ -179,6 +179,30 @@ public class DiagnosticTests
             [Dense(2)] public partial Dense Out { get; }
         }
         """, "Dense(3", "Hidden: LeakySlope = NaN is out of range; it must be a finite number (LeakyReLU needs 0 <= LeakySlope < 1; other activations ignore it)")]
+    [InlineData("""
+        [Network(Input = new[] { 3, 8, 8 })]
+        public partial class Head
+        {
+            [AdaptiveAvgPool2D(0, 6)] public partial Pool Pool { get; }
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "AdaptiveAvgPool2D(0, 6)", "Pool: OutHeight = 0 is out of range; the output height must be at least 1 (6 for AlexNet's head, 7 for VGG's)")]
+    [InlineData("""
+        [Network(Input = new[] { 3, 8, 8 })]
+        public partial class Lrn
+        {
+            [LocalResponseNorm(K = 0f)] public partial LocalResponseNorm Norm { get; }
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "LocalResponseNorm(K = 0f)", "Norm: K = 0 is out of range; k must be positive and finite so that k + α/size·Σx² stays positive (PyTorch's default is 1, AlexNet's 2)")]
+    [InlineData("""
+        [Network(Input = new[] { 3, 8, 8 })]
+        public partial class LrnNan
+        {
+            [LocalResponseNorm(Alpha = float.NaN)] public partial LocalResponseNorm Norm { get; }
+            [Dense(2)] public partial Dense Out { get; }
+        }
+        """, "LocalResponseNorm(Alpha", "Norm: Alpha = NaN is out of range; α must be finite (PyTorch's default is 1e-4)")]
     public void DPD0014_option_out_of_range(string source, string at, string message) => AssertSingle(source, "DPD0014", at, message);
 
     [Fact]

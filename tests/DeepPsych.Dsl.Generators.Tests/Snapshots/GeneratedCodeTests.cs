@@ -49,7 +49,9 @@ public class GeneratedCodeTests
             [Conv2D(8, Kernel = 3, Padding = 2, Dilation = 2, Groups = 8, Bias = false, Activation = Act.Tanh)] public partial Conv2D Depthwise { get; }
             [Activation(Act.Softplus)] public partial Activation Soft { get; }
             [AvgPool2D(3, Stride = 1, Padding = 1, CountIncludePad = false)] public partial Pool Smooth { get; }
+            [LocalResponseNorm(Size = 5, Alpha = 1e-4f, Beta = 0.75f, K = 2f)] public partial LocalResponseNorm Lrn { get; }
             [MaxPool2D(3, Stride = 2, Padding = 1)] public partial Pool Down { get; }
+            [AdaptiveAvgPool2D(3, 4)] public partial Pool Adaptive { get; }
             [Conv2D(6, Kernel = 1, Activation = Act.Sigmoid)] public partial Conv2D Squeeze { get; }
             [GlobalAvgPool] public partial Pool Global { get; }
             [Flatten] public partial Flatten Flat { get; }
