@@ -63,7 +63,7 @@ internal static class DeclarationChecks
                 return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(userConstructor.Locations.FirstOrDefault()) ?? at, type.Name,
                     $"declares constructor {type.Name}({string.Join(", ", userConstructor.Parameters.Select(p => p.Type.ToDisplayString()))}), which does not chain to the generated constructor, so the layers would stay unset",
                     "add ': this()' to it"));
-            if (NetworkParser.ReservedNames.Contains(member.Name) && !IsLayerProperty(member))
+            if (NetworkParser.ReservedNames.Contains(member.Name) && !IsLayerProperty(member) && !ForwardReader.IsGraphForward(member))
                 return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(member.Locations.FirstOrDefault()) ?? at, type.Name,
                     $"declares {member.Kind.ToString().ToLowerInvariant()} '{member.Name}', which every network gets from the generator",
                     $"rename '{member.Name}'"));

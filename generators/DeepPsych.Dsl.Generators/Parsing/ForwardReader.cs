@@ -22,9 +22,15 @@ internal static class ForwardReader
     /// <summary>The user's <c>Tensor Forward(Tensor)</c>, or null when the class declares none (then the graph is the declaration order).</summary>
     public static MethodDeclarationSyntax? Find(INamedTypeSymbol type, System.Threading.CancellationToken ct)
         => type.GetMembers("Forward").OfType<IMethodSymbol>()
-            .Where(m => !m.IsStatic && m.Parameters.Length == 1 && m.Parameters[0].Type.ToDisplayString() == TensorType && m.ReturnType.ToDisplayString() == TensorType)
+            .Where(IsGraphForward)
             .SelectMany(m => m.DeclaringSyntaxReferences).Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>()
             .FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null);
+
+    /// <summary>Whether <paramref name="member"/> is the user's graph declaration <c>Tensor Forward(Tensor x)</c> (which
+    /// may share the name of the generated <c>Forward(input, output, batch)</c>: the signatures differ).</summary>
+    public static bool IsGraphForward(ISymbol member)
+        => member is IMethodSymbol { IsStatic: false, Name: "Forward", Parameters.Length: 1 } m
+           && m.Parameters[0].Type.ToDisplayString() == TensorType && m.ReturnType.ToDisplayString() == TensorType;
 
     /// <summary>The layers wired as <paramref name="method"/> says, implicit nodes appended; null after reporting why not.</summary>
     public static ImmutableArray<LayerDeclaration>? Read(MethodDeclarationSyntax method, IReadOnlyList<LayerDeclaration> layers, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
