@@ -45,9 +45,11 @@ public static class TrainingJob
             error.WriteLine($"--backend {options.Backend} with mpirun: data-parallel runs train on the CPU path only (each rank uses its cores); drop --backend or run one process.");
             return BadInput;
         }
-        if (root)
-        try { RunDirectory.Check(outputPath, options.Overwrite, "pass --overwrite"); }
-        catch (RunDirectoryException e) { error.WriteLine(e.Message); return OutputUnusable; }
+        if (root)   // only rank 0 writes the run folder
+        {
+            try { RunDirectory.Check(outputPath, options.Overwrite, "pass --overwrite"); }
+            catch (RunDirectoryException e) { error.WriteLine(e.Message); return OutputUnusable; }
+        }
 
         Dataset train, test;
         try { (train, test) = DeepPsych.Dsl.Data.FashionMnist.Load(options.Data); }
@@ -95,8 +97,10 @@ public static class TrainingJob
 
         RunDirectory? run = null;
         if (root)
-        try { run = RunDirectory.Prepare(outputPath, options.Overwrite, "pass --overwrite"); }
-        catch (RunDirectoryException e) { error.WriteLine(e.Message); device?.Dispose(); return OutputUnusable; }
+        {
+            try { run = RunDirectory.Prepare(outputPath, options.Overwrite, "pass --overwrite"); }
+            catch (RunDirectoryException e) { error.WriteLine(e.Message); device?.Dispose(); return OutputUnusable; }
+        }
         // Data parallel: every rank holds the same replica (rank 0's weights are broadcast) and takes 1/N of each batch.
         var replicas = world is null ? null : new DataParallelNetwork(net, world);
         INeuralNetwork trained = replicas ?? (INeuralNetwork)net;
