@@ -13,7 +13,8 @@ internal sealed record DropoutOptions(double Rate) : LayerOptions
 
     public override int[]? OutputShape(ShapeContext c)
     {
-        if (Rate >= 0 && Rate < 1) return c.Input.Shape;
+        // Checked as the float the runtime gets: 0.99999999999 is below 1 as a double but rounds to 1f.
+        if (Rate >= 0 && (float)Rate < 1f) return c.Input.Shape;
         c.Report(DiagnosticDescriptors.InvalidOption, c.Name, "rate", Rate, "dropout drops a fraction of units: use 0 <= rate < 1 (0.5 is the classic choice)");
         return null;
     }

@@ -150,6 +150,22 @@ public sealed class FuzzRegressionTests
     }
 
     [Fact]
+    public void A_dropout_rate_that_rounds_to_1f_is_DPD0014()
+    {
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 4 })]
+            public partial class Net
+            {
+                [Dropout(0.99999999999)] public partial Dropout D { get; }
+                [Dense(2)] public partial Dense Out { get; }
+            }
+            """);
+        var d = Assert.Single(result.GeneratorDiagnostics, d => d.Id == "DPD0014");
+        Assert.Contains("rate", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void A_user_type_named_System_is_the_users_own_error()
     {
         // Found by the soak (seed 106005): the input's own errors in the implicit usings' tree count as its own.

@@ -90,15 +90,6 @@ public static class KnownGaps
     /// <see cref="GeneratorPropertyTests.Accepted_invalid_networks_are_still_accepted"/> fails once one is reported.</summary>
     public static readonly (string Name, string Reproducer)[] AcceptedInvalid =
     [
-        ("Shapes: Dropout(0.99999999999) rounds to 1f (the runtime then refuses it); check the rate as the float it becomes", """
-            using DeepPsych.Dsl;
-            [Network(Input = new[] { 4 })]
-            public partial class Net
-            {
-                [Dropout(0.99999999999)] public partial Dropout D { get; }
-                [Dense(2)] public partial Dense Out { get; }
-            }
-            """),
         ("Shapes: sizes past int.MaxValue elements are not checked in 64-bit arithmetic (Dense(int.MaxValue) on 4 inputs needs 8.6e9 weights)", """
             using DeepPsych.Dsl;
             [Network(Input = new[] { 4 })]
