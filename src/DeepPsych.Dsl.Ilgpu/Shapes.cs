@@ -2,7 +2,7 @@ using DeepPsych.Dsl.Ops;
 
 namespace DeepPsych.Dsl.Ilgpu;
 
-/// <summary>Host-side shape checks for the device ops, with the CPU ops' messages (convolution geometry: the runtime's Conv2DGeometry.Validate).</summary>
+/// <summary>Host-side shape checks for the device ops, with the CPU ops' messages (geometry: the runtime's Conv2DGeometry.Validate and Pool2DGeometry.Validate).</summary>
 internal static class Shapes
 {
     public static void Length(string op, string name, long actual, long expected, string expectedShape)
@@ -27,12 +27,7 @@ internal static class Shapes
 
     public static void Pool(string op, in Pool2DGeometry g, int batch, int inLength, string inName, int outLength, string outName)
     {
-        if (g.Channels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.KernelH <= 0 || g.KernelW <= 0 || g.StrideH <= 0 || g.StrideW <= 0 || g.PadH < 0 || g.PadW < 0)
-            throw new ArgumentException($"{op}: invalid geometry {g}: sizes, kernel and stride must be positive and padding non-negative.");
-        if (2 * g.PadH > g.KernelH || 2 * g.PadW > g.KernelW)
-            throw new ArgumentException($"{op}: padding {g.PadH}x{g.PadW} must be at most half the {g.KernelH}x{g.KernelW} window (as PyTorch).");
-        if (g.OutHeight <= 0 || g.OutWidth <= 0)
-            throw new ArgumentException($"{op}: window {g.KernelH}x{g.KernelW} does not fit the {g.InHeight}x{g.InWidth} input with padding {g.PadH}x{g.PadW}.");
+        g.Validate(op);   // the runtime's one pooling geometry check
         if (batch < 0) throw new ArgumentException($"{op}: batch is {batch}.");
         Length(op, inName, inLength, (long)batch * g.InputLength, $"{batch}x{g.Channels}x{g.InHeight}x{g.InWidth}");
         Length(op, outName, outLength, (long)batch * g.OutputLength, $"{batch}x{g.Channels}x{g.OutHeight}x{g.OutWidth}");
