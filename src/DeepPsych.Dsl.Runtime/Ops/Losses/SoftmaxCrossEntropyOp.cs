@@ -31,7 +31,7 @@ public static class SoftmaxCrossEntropyOp
                 throw new ArgumentOutOfRangeException(nameof(labels), label, $"{op}: label {label} of row {n} is outside [0, {classes}).");
             var z = logits.Slice(n * classes, classes);
             var d = dlogits.Slice(n * classes, classes);
-            float max = Max(z);
+            float max = SoftmaxOp.Max(z);
             double sum = 0;
             for (int j = 0; j < classes; j++) { float e = MathF.Exp(z[j] - max); d[j] = e; sum += e; }
             loss += Math.Log(sum) - (z[label] - max);   // −log softmax_label = ln Σ e^{z−m} − (z_label − m)
@@ -47,23 +47,7 @@ public static class SoftmaxCrossEntropyOp
     public static void Softmax(int batch, int classes, ReadOnlySpan<float> logits, Span<float> probabilities)
     {
         Check("SoftmaxCrossEntropyOp.Softmax", batch, classes, logits.Length, probabilities.Length, "probabilities");
-        for (int n = 0; n < batch; n++)
-        {
-            var z = logits.Slice(n * classes, classes);
-            var p = probabilities.Slice(n * classes, classes);
-            float max = Max(z);
-            double sum = 0;
-            for (int j = 0; j < classes; j++) { float e = MathF.Exp(z[j] - max); p[j] = e; sum += e; }
-            float inv = (float)(1.0 / sum);
-            for (int j = 0; j < classes; j++) p[j] *= inv;
-        }
-    }
-
-    private static float Max(ReadOnlySpan<float> z)
-    {
-        float m = float.NegativeInfinity;
-        foreach (float v in z) if (v > m || float.IsNaN(v)) m = v;
-        return m;
+        SoftmaxOp.Forward(batch, classes, logits, probabilities);   // the one (vectorised) softmax
     }
 
     private static void Check(string op, int batch, int classes, int logitsLength, int outLength, string outName)
