@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using DeepPsych.Dsl.Checkpoints;
@@ -48,41 +49,51 @@ public static class TorchvisionParity
     public const double AbsoluteTolerance = 1e-4;
 
     /// <summary>Runs the comparison and returns every tensor's comparison; fails the test, listing each tensor outside
-    /// the tolerance, when any is.</summary>
+    /// the tolerance, when any is. Writes each comparison, the time of each phase and the peak memory to
+    /// <paramref name="log"/>.</summary>
     /// <typeparam name="TNetwork">The declared network.</typeparam>
     /// <param name="torchvisionModel">A Python expression that builds the model, e.g. <c>torchvision.models.vgg16()</c>.</param>
+    /// <param name="log">Where to write the report (a test's output), or null.</param>
     /// <param name="batch">Samples in the batch.</param>
     /// <param name="seed">torch.manual_seed before the model is built; the batch is drawn from seed + 1.</param>
     /// <param name="dropoutSeed">The network's dropout <see cref="INeuralNetwork.Seed"/> in the training-mode batch.</param>
     /// <param name="dropoutStep">The network's <see cref="INeuralNetwork.Step"/> in the training-mode batch.</param>
-    public static IReadOnlyList<TensorComparison> Check<TNetwork>(string torchvisionModel, int batch = 2, int seed = 0, int dropoutSeed = 1234, long dropoutStep = 3)
+    public static IReadOnlyList<TensorComparison> Check<TNetwork>(string torchvisionModel, Action<string>? log = null, int batch = 2, int seed = 0, int dropoutSeed = 1234, long dropoutStep = 3)
         where TNetwork : INeuralNetwork, new()
     {
         string dir = Directory.CreateTempSubdirectory("deeppsych-torchvision-").FullName;
+        var clock = Stopwatch.StartNew();
+        var phases = new List<string>();
+        void Phase(string name) { phases.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {clock.Elapsed.TotalSeconds:F1} s")); clock.Restart(); }
         try
         {
             var network = new TNetwork();
+            Phase("network");
             string script = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Parity", "torchvision_parity.py"));
             string shape = string.Join(", ", network.InputShape);
-            TorchPython.Run(script + string.Create(CultureInfo.InvariantCulture,
+            string python = TorchPython.Run(script + string.Create(CultureInfo.InvariantCulture,
                 $"\nmain(model=\"{torchvisionModel}\", input_shape=({shape},), batch={batch}, classes={network.OutputLength}, seed={seed}, dropout_seed={dropoutSeed}, dropout_step={dropoutStep}, out=\"{dir}\")\n"));
+            Phase("python");
 
             Checkpoint.LoadPyTorch(network, Path.Combine(dir, "state_dict.safetensors"));
             using var expected = SafeTensors.Open(Path.Combine(dir, "expected.safetensors"));
             float[] input = expected.ReadFloat32("input");
             int[] labels = Array.ConvertAll(expected.ReadFloat32("labels"), v => (int)v);
+            Phase("load");
             Assert.Equal(batch * network.InputLength, input.Length);
 
             var results = new List<TensorComparison>();
             var logits = new float[batch * network.OutputLength];
             network.Forward(input, logits, batch);
             results.Add(Compare("logits (eval)", logits, expected.ReadFloat32("logits")));
+            Phase("forward");
 
             network.Seed = dropoutSeed;
             network.Step = dropoutStep;
             network.ZeroGradients();
             var trainLogits = new float[logits.Length];
             float loss = network.ComputeGradients(input, labels, batch, trainLogits);
+            Phase("training step");
             results.Add(Compare("logits (training)", trainLogits, expected.ReadFloat32("train_logits")));
             results.Add(Compare("loss", [loss], expected.ReadFloat32("loss")));
 
@@ -97,6 +108,11 @@ public static class TorchvisionParity
             var unmatched = expected.Tensors.Where(t => t.Name.StartsWith("grad.", StringComparison.Ordinal) && !compared.Contains(t.Name)).Select(t => t.Name).ToList();
             Assert.True(unmatched.Count == 0, $"torchvision has gradients {network.Name} has no parameter for: {string.Join(", ", unmatched)}");
 
+            Phase("compare");
+            log?.Invoke("python: " + python.Trim());
+            log?.Invoke($"{network.Name} ({string.Join("x", network.InputShape)}, batch {batch}) against {torchvisionModel}: " +
+                $"{string.Join(", ", phases)}; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+            foreach (var r in results) log?.Invoke(r.ToString());
             var failed = results.Where(r => r.Failures > 0).ToList();
             Assert.True(failed.Count == 0, $"{network.Name} differs from {torchvisionModel} (tolerance {RelativeTolerance}·|theirs| + {AbsoluteTolerance}·max|theirs|):\n" +
                 string.Join("\n", failed) + "\nAll tensors:\n" + string.Join("\n", results));

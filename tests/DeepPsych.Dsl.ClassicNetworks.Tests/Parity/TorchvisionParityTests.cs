@@ -8,13 +8,8 @@ namespace DeepPsych.Dsl.ClassicNetworks.Tests.Parity;
 public sealed class TorchvisionParityTests(ITestOutputHelper output)
 {
     [TorchvisionFact]
-    public void AlexNet_matches_torchvision_alexnet() => Report(TorchvisionParity.Check<AlexNet>("torchvision.models.alexnet()"));
+    public void AlexNet_matches_torchvision_alexnet() => TorchvisionParity.Check<AlexNet>("torchvision.models.alexnet()", output.WriteLine);
 
     [TorchvisionFact]
-    public void Vgg16_matches_torchvision_vgg16() => Report(TorchvisionParity.Check<Vgg16>("torchvision.models.vgg16()"));
-
-    private void Report(IReadOnlyList<TensorComparison> results)
-    {
-        foreach (var r in results) output.WriteLine(r.ToString());
-    }
+    public void Vgg16_matches_torchvision_vgg16() => TorchvisionParity.Check<Vgg16>("torchvision.models.vgg16()", output.WriteLine);
 }

@@ -15,6 +15,7 @@ SplitMix64 hash of seed, step and element index, reimplemented below from its do
 outputs and gradients are compared with dropout on, element for element, not with dropout switched off.
 """
 import json
+import resource
 import struct
 
 import numpy as np
@@ -114,4 +115,5 @@ def main(model, input_shape, batch, classes, seed, dropout_seed, dropout_step, o
         expected["buffer_after." + name] = b
     save_safetensors(out + "/expected.safetensors", expected)
     print(json.dumps({"torch": torch.__version__, "torchvision": torchvision.__version__,
-                      "parameters": sum(p.numel() for p in net.parameters()), "loss": float(loss)}))
+                      "parameters": sum(p.numel() for p in net.parameters()), "loss": float(loss),
+                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
