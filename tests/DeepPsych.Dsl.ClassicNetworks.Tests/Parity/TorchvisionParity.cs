@@ -115,7 +115,10 @@ public static class TorchvisionParity
             foreach (var r in results) log?.Invoke(r.ToString());
             var failed = results.Where(r => r.Failures > 0).ToList();
             Assert.True(failed.Count == 0, $"{network.Name} differs from {torchvisionModel} (tolerance {RelativeTolerance}·|theirs| + {AbsoluteTolerance}·max|theirs|):\n" +
-                string.Join("\n", failed) + "\nAll tensors:\n" + string.Join("\n", results));
+                string.Join("\n", failed) + "\nAll tensors:\n" + string.Join("\n", results) +
+                "\nPyTorch's side (closest_relu_input: a ReLU input within ~1e-7 of its tensor's scale may fall on either side of " +
+                "zero in float32, which changes every gradient below it; if that is where the gradients start to differ, " +
+                "change the seed or the input size rather than the tolerance):\n" + python.Trim());
             return results;
         }
         finally
