@@ -196,7 +196,7 @@ public static class Checkpoint
         if (file.Metadata.ContainsKey(ArchitectureHashKey))
             throw new CheckpointException($"'{file.Path}' was written by Checkpoint.Save (it has an architecture hash) and holds this project's tensor names; load it with Checkpoint.Load.", file.Path);
         float[] weights = ReadParameters(file, network, p => PyTorchNames.ToPyTorch(p.Name),
-            $"A PyTorch name maps to a property as '{PyTorchNames.ToPyTorch("Features_0.weight")}' to Features_0.weight (see PyTorchNames); declare the layer or remove the tensor.", _ => "");
+            $"Our names map to PyTorch's by PyTorchNames (Features_0.weight reads '{PyTorchNames.ToPyTorch("Features_0.weight")}'): declare the layer it belongs to, or remove the tensor.", _ => "");
         weights.CopyTo(network.Parameters, 0);
         return new CheckpointInfo(file.Path, null, null, null, false, file.Metadata);
     }
@@ -244,6 +244,8 @@ public static class Checkpoint
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
+    /// <summary>Checks that <paramref name="file"/> holds tensor <paramref name="name"/> as F32 with the shape of
+    /// <paramref name="p"/>; throws a <see cref="CheckpointException"/> naming it otherwise.</summary>
     /// <param name="file">The file.</param>
     /// <param name="name">The tensor's name in the file.</param>
     /// <param name="p">The parameter tensor it must fill.</param>

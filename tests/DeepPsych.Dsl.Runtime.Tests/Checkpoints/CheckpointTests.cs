@@ -328,7 +328,7 @@ public sealed class CheckpointTests : IDisposable
         },
         {   // extra: the rule is shown, since a misspelt property is the likely cause
             [("features.0.weight", [2, 1, 3, 3]), ("features.0.bias", [2]), ("classifier.6.weight", [3, 4]), ("classifier.6.bias", [3])],
-            ["holds tensor 'classifier.6.bias' [3], which ParameterHolder does not have", "'features.0.weight' to Features_0.weight"],
+            ["holds tensor 'classifier.6.bias' [3], which ParameterHolder does not have", "Features_0.weight reads 'features.0.weight'"],
             "classifier.6.bias"
         },
     };
