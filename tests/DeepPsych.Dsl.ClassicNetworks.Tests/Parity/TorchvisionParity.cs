@@ -75,6 +75,9 @@ public static class TorchvisionParity
                 $"\nmain(model=\"{torchvisionModel}\", input_shape=({shape},), batch={batch}, classes={network.OutputLength}, seed={seed}, dropout_seed={dropoutSeed}, dropout_step={dropoutStep}, out=\"{dir}\")\n"));
             Phase("python");
 
+            using (var report = System.Text.Json.JsonDocument.Parse(python))
+                Assert.True(report.RootElement.GetProperty("parameters").GetInt64() == network.Parameters.Length,
+                    $"{torchvisionModel} has {report.RootElement.GetProperty("parameters").GetInt64():N0} parameters, {network.Name} {network.Parameters.Length:N0}.");
             Checkpoint.LoadPyTorch(network, Path.Combine(dir, "state_dict.safetensors"));
             using var expected = SafeTensors.Open(Path.Combine(dir, "expected.safetensors"));
             float[] input = expected.ReadFloat32("input");
