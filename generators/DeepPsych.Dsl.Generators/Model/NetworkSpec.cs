@@ -27,5 +27,19 @@ internal sealed record NetworkSpec(
     Loss Loss,
     EquatableArray<LayerDeclaration> Layers);
 
-/// <summary>What parsing one class produced: a spec when it can go on, and the diagnostics found so far.</summary>
-internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>What parsing one class produced: a spec when it can go on, the diagnostics found so far, and the class's
+/// <see cref="NetworkShell"/> once it is known to be a partial class the generator may add to.</summary>
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, NetworkShell? Shell = null);
+
+/// <summary>What the user's code can reference of a network whose layers the generator cannot build (an error was
+/// reported): the class and the partial properties that wait for an implementation. The stub emitter implements them,
+/// and the network's members, as throwing stubs, so the DPD error is the only one the user sees.</summary>
+internal sealed record NetworkShell(
+    string? Namespace,
+    EquatableArray<string> ContainingTypes,
+    string ClassName,
+    EquatableArray<PartialProperty> Properties);
+
+/// <summary>A partial property declaration without an implementation: its modifiers ("public", "public static"),
+/// its fully qualified type as declared and its accessors ("get", "get; set", "get; init").</summary>
+internal sealed record PartialProperty(string Modifiers, string Type, string Name, string Accessors);

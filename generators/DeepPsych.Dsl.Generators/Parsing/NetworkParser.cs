@@ -40,6 +40,11 @@ internal static class NetworkParser
             }
         }
 
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        var containing = new List<string>();
+        for (var t = type.ContainingType; t is not null; t = t.ContainingType) containing.Insert(0, Declaration(t));
+        var shell = Shell(type, ns.Length == 0 ? null : ns, containing.ToEquatableArray());
+
         var attribute = context.Attributes[0];
         var attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? classLocation;
         var input = ImmutableArray<int>.Empty;
@@ -60,20 +65,19 @@ internal static class NetworkParser
             if (layer is not null) layers.Add(layer);
         }
 
+        // A layer the parser refused is missing from the chain: shapes checked without it would report errors that are
+        // only its echo (the layer after it reading the wrong input, the loss seeing the wrong output). Stop here.
+        if (diagnostics.Any(d => d.IsError)) return new ParseResult(null, diagnostics.ToEquatableArray(), shell);
+
         // A Forward(Tensor) body says the graph (docs/graphs.md); without one, each layer reads the one before it (-1 is the network input).
         IEnumerable<LayerDeclaration> wired;
         if (ForwardReader.Find(type, cancellationToken) is { } forward)
         {
-            if (diagnostics.Any(d => d.IsError)) return new ParseResult(null, diagnostics.ToEquatableArray());
-            if (ForwardReader.Read(forward, layers, diagnostics) is not { } graph) return new ParseResult(null, diagnostics.ToEquatableArray());
+            if (ForwardReader.Read(forward, layers, diagnostics) is not { } graph) return new ParseResult(null, diagnostics.ToEquatableArray(), shell);
             wired = graph;
         }
         else
             wired = layers.Select((l, i) => l with { Spec = l.Spec with { Inputs = ImmutableArray.Create(i - 1).ToEquatableArray() } });
-
-        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        var containing = new List<string>();
-        for (var t = type.ContainingType; t is not null; t = t.ContainingType) containing.Insert(0, Declaration(t));
 
         var spec = new NetworkSpec(
             ns.Length == 0 ? null : ns,
@@ -84,8 +88,34 @@ internal static class NetworkParser
             input.ToEquatableArray(),
             loss,
             wired.ToEquatableArray());
-        return new ParseResult(spec, diagnostics.ToEquatableArray());
+        return new ParseResult(spec, diagnostics.ToEquatableArray(), shell);
     }
+
+    private static readonly SymbolDisplayFormat TypeFormat =
+        SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>The class and its partial properties that have no implementation part (layer properties, whatever their
+    /// attribute or type): what a stub must implement when the network cannot be generated. A property whose type does
+    /// not bind (<c>partial GlobalAvgPool Gap</c>: CS0246, and DPD0012 names the type to use) is left out: no
+    /// implementation can match an unbound type (a bound one is CS9255), so CS9248 stays beside the user's CS0246.</summary>
+    private static NetworkShell Shell(INamedTypeSymbol type, string? ns, EquatableArray<string> containing)
+    {
+        var properties = new List<PartialProperty>();
+        foreach (var p in type.GetMembers().OfType<IPropertySymbol>())
+        {
+            if (!p.IsPartialDefinition || p.PartialImplementationPart is not null || p.IsIndexer) continue;
+            if (p.Type.TypeKind == TypeKind.Error) continue;
+            string typeName = p.Type.ToDisplayString(TypeFormat);
+            string accessibility = SyntaxFacts.GetText(p.DeclaredAccessibility);
+            string modifiers = (accessibility.Length > 0 ? accessibility : "private") + (p.IsStatic ? " static" : "") + (p.IsRequired ? " required" : "");
+            var accessors = new List<string>();
+            if (p.GetMethod is not null) accessors.Add("get");
+            if (p.SetMethod is not null) accessors.Add(p.SetMethod.IsInitOnly ? "init" : "set");
+            properties.Add(new PartialProperty(modifiers, typeName, p.Name, string.Join("; ", accessors)));
+        }
+        return new NetworkShell(ns, containing, type.Name, properties.ToEquatableArray());
+    }
+
 
     /// <summary>How to reopen a containing type: "partial record struct Outer&lt;T&gt;".</summary>
     private static string Declaration(INamedTypeSymbol t)
