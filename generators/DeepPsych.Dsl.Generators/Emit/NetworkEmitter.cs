@@ -35,7 +35,7 @@ internal static partial class NetworkEmitter
 
         EmitClassDocs(w, plan);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DeepPsych.Dsl.Generators\", \"0.1.0\")]");
-        w.Open($"partial class {plan.ClassName} : {Dsl}.INeuralNetwork, {Dsl}.Devices.IDeviceTrainable");
+        w.Open($"partial class {plan.ClassName} : {Dsl}.INeuralNetwork, {Dsl}.Devices.IDeviceTrainable, {Dsl}.Onnx.IOnnxExportable");
         EmitConstants(w, plan);
         EmitFields(w, plan);
         EmitConstructor(w, plan);
@@ -51,6 +51,7 @@ internal static partial class NetworkEmitter
         foreach (var line in backward.ToString().TrimEnd('\n').Split('\n')) w.Line(line.Length == 0 ? "" : "    " + line);
         w.Line("    \"\"\"\";");
         w.Line();
+        EmitOnnx(w, plan);
         EmitWorkspace(w, plan);
         EmitDevice(w, plan);
         w.Close();
