@@ -26,83 +26,23 @@ public class OneErrorTests
         }
         """;
 
+    /// <summary>"[Network(arguments)] public partial class Net { layers }"; a layer without accessors gets "{ get; }".</summary>
+    private static string Net(string arguments, params string[] layers)
+        => $"[Network{(arguments.Length > 0 ? "(" + arguments + ")" : "")}]\npublic partial class Net\n{{\n"
+            + string.Concat(layers.Select(l => "    " + (l.EndsWith('}') ? l : l + " { get; }") + "\n")) + "}\n";
+
     public static TheoryData<string, string> Networks() => new()
     {
-        {
-            "DPD0003", """
-            [Network(Input = new[] { 1, 12, 12 }, Loss = Loss.SoftmaxCrossEntropy)]
-            public partial class Net
-            {
-                [Conv2D(6, Kernel = 5)]  public partial Conv2D C1 { get; }
-                [MaxPool2D(2)]           public partial Pool S2 { get; }
-                [Conv2D(16, Kernel = 5)] public partial Conv2D C3 { get; }
-                [Dense(10)]              public partial Dense Out { get; }
-            }
-            """
-        },
-        {
-            "DPD0002", """
-            [Network]
-            public partial class Net
-            {
-                [Conv2D(6, Kernel = 5)] public partial Conv2D C1 { get; }
-                [Dense(10)]             public partial Dense Out { get; }
-            }
-            """
-        },
-        {
-            // A wrong property type: the stub implements the property with the type the user declared.
-            "DPD0012", """
-            [Network(Input = new[] { 1, 8, 8 })]
-            public partial class Net
-            {
-                [Conv2D(6, Kernel = 3)] public partial Conv2D C1 { get; }
-                [MaxPool2D(2)]          public partial Dense S2 { get; }
-                [Dense(10)]             public partial Dense Out { get; }
-            }
-            """
-        },
-        {
-            "DPD0013", """
-            [Network(Input = new[] { 1, 8, 8 })]
-            public partial class Net
-            {
-                [Conv2D(6, Kernel = 3)] public partial Conv2D C1 { get; set; }
-                [Dense(10)]             public partial Dense Out { get; }
-            }
-            """
-        },
-        {
-            "DPD0014", """
-            [Network(Input = new[] { 1, 8, 8 })]
-            public partial class Net
-            {
-                [Conv2D(6, Kernel = 3)] public partial Conv2D C1 { get; }
-                [Dropout(1.5)]          public partial Dropout Drop { get; }
-                [Dense(10)]             public partial Dense Out { get; }
-            }
-            """
-        },
-        {
-            "DPD0016", """
-            [Network(Input = new[] { 1, 8, 8 }, Loss = Loss.SoftmaxCrossEntropy)]
-            public partial class Net
-            {
-                [Conv2D(6, Kernel = 3)] public partial Conv2D C1 { get; }
-            }
-            """
-        },
-        {
-            // A layer named like a generated member: the stub keeps the property and implements that member explicitly.
-            "DPD0010", """
-            [Network(Input = new[] { 1, 8, 8 })]
-            public partial class Net
-            {
-                [Conv2D(6, Kernel = 3)] public partial Conv2D C1 { get; }
-                [Dense(10)]             public partial Dense Seed { get; }
-            }
-            """
-        },
+        { "DPD0003", Net("Input = new[] { 1, 12, 12 }, Loss = Loss.SoftmaxCrossEntropy",
+            "[Conv2D(6, Kernel = 5)] public partial Conv2D C1", "[MaxPool2D(2)] public partial Pool S2", "[Conv2D(16, Kernel = 5)] public partial Conv2D C3", "[Dense(10)] public partial Dense Out") },
+        { "DPD0002", Net("", "[Conv2D(6, Kernel = 5)] public partial Conv2D C1", "[Dense(10)] public partial Dense Out") },
+        // A wrong property type: the stub implements the property with the type the user declared.
+        { "DPD0012", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[MaxPool2D(2)] public partial Dense S2", "[Dense(10)] public partial Dense Out") },
+        { "DPD0013", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1 { get; set; }", "[Dense(10)] public partial Dense Out") },
+        { "DPD0014", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[Dropout(1.5)] public partial Dropout Drop", "[Dense(10)] public partial Dense Out") },
+        { "DPD0016", Net("Input = new[] { 1, 8, 8 }, Loss = Loss.SoftmaxCrossEntropy", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1") },
+        // A layer named like a generated member: the stub keeps the property and implements that member explicitly.
+        { "DPD0010", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[Dense(10)] public partial Dense Seed") },
         {
             // A graph error in Forward(Tensor), in a namespace and inside another class.
             "DPD0020", """
