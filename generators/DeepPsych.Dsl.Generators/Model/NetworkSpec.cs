@@ -38,7 +38,11 @@ internal sealed record NetworkShell(
     string? Namespace,
     EquatableArray<string> ContainingTypes,
     string ClassName,
-    EquatableArray<PartialProperty> Properties);
+    EquatableArray<PartialProperty> Properties,
+    /// <summary>Names of the user's own members (not constructors, not the graph's Forward(Tensor)).</summary>
+    EquatableArray<string> TakenNames,
+    /// <summary>The user declared a parameterless or a primary constructor: the stub declares none.</summary>
+    bool HasConstructor);
 
 /// <summary>A partial property declaration without an implementation: its modifiers ("public", "public static"),
 /// its fully qualified type as declared and its accessors ("get", "get; set", "get; init").</summary>

@@ -30,20 +30,13 @@ internal static class NetworkParser
         var classLocation = LocationInfo.From(classSyntax.Identifier.GetLocation());
 
         // The class and every class around it must be partial.
-        for (var t = type; t is not null; t = t.ContainingType)
+        if (FirstNotPartial(type, cancellationToken) is { } notPartial)
         {
-            bool partial = t.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
-            if (!partial)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotPartial, classLocation, t.Name));
-                return new ParseResult(null, diagnostics.ToEquatableArray());
-            }
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotPartial, classLocation, notPartial.Name));
+            return new ParseResult(null, diagnostics.ToEquatableArray());
         }
 
-        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        var containing = new List<string>();
-        for (var t = type.ContainingType; t is not null; t = t.ContainingType) containing.Insert(0, Declaration(t));
-        var shell = Shell(type, ns.Length == 0 ? null : ns, containing.ToEquatableArray());
+        var shell = Shell(type, cancellationToken);
 
         var attribute = context.Attributes[0];
         var attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? classLocation;
@@ -80,8 +73,8 @@ internal static class NetworkParser
             wired = layers.Select((l, i) => l with { Spec = l.Spec with { Inputs = ImmutableArray.Create(i - 1).ToEquatableArray() } });
 
         var spec = new NetworkSpec(
-            ns.Length == 0 ? null : ns,
-            containing.ToEquatableArray(),
+            shell.Namespace,
+            shell.ContainingTypes,
             type.Name,
             SyntaxFacts.GetText(type.DeclaredAccessibility) is { Length: > 0 } a ? a : "internal",
             attributeLocation,
@@ -91,15 +84,29 @@ internal static class NetworkParser
         return new ParseResult(spec, diagnostics.ToEquatableArray(), shell);
     }
 
+    /// <summary>The network or an enclosing type that is not declared partial, or null.</summary>
+    internal static INamedTypeSymbol? FirstNotPartial(INamedTypeSymbol type, CancellationToken ct)
+    {
+        for (var t = type; t is not null; t = t.ContainingType)
+            if (!t.DeclaringSyntaxReferences.Any(r => r.GetSyntax(ct) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword)))
+                return t;
+        return null;
+    }
+
     private static readonly SymbolDisplayFormat TypeFormat =
         SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
     /// <summary>The class and its partial properties that have no implementation part (layer properties, whatever their
-    /// attribute or type): what a stub must implement when the network cannot be generated. A property whose type does
-    /// not bind (<c>partial GlobalAvgPool Gap</c>: CS0246, and DPD0012 names the type to use) is left out: no
+    /// attribute or type): what a stub must implement when the network cannot be generated, and what the user declared
+    /// that a stub must not declare again (member names, a parameterless or primary constructor). A property whose type
+    /// does not bind (<c>partial GlobalAvgPool Gap</c>: CS0246, and DPD0012 names the type to use) is left out: no
     /// implementation can match an unbound type (a bound one is CS9255), so CS9248 stays beside the user's CS0246.</summary>
-    private static NetworkShell Shell(INamedTypeSymbol type, string? ns, EquatableArray<string> containing)
+    internal static NetworkShell Shell(INamedTypeSymbol type, CancellationToken ct)
     {
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        var containing = new List<string>();
+        for (var t = type.ContainingType; t is not null; t = t.ContainingType) containing.Insert(0, Declaration(t));
+
         var properties = new List<PartialProperty>();
         foreach (var p in type.GetMembers().OfType<IPropertySymbol>())
         {
@@ -113,7 +120,16 @@ internal static class NetworkParser
             if (p.SetMethod is not null) accessors.Add(p.SetMethod.IsInitOnly ? "init" : "set");
             properties.Add(new PartialProperty(modifiers, typeName, p.Name, string.Join("; ", accessors)));
         }
-        return new NetworkShell(ns, containing, type.Name, properties.ToEquatableArray());
+
+        // Names a generated member may not take: the user's members, except constructors, accessors and the graph's
+        // Forward(Tensor) (an overload of the generated Forward).
+        var taken = type.GetMembers()
+            .Where(m => !m.IsImplicitlyDeclared && m.DeclaringSyntaxReferences.Length > 0 && !ForwardReader.IsGraphForward(m)
+                && m is not IMethodSymbol { MethodKind: not MethodKind.Ordinary })
+            .Select(m => m.Name).Distinct().OrderBy(x => x, System.StringComparer.Ordinal);
+        bool constructor = type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.Parameters.Length == 0)
+            || type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(ct) is TypeDeclarationSyntax { ParameterList: not null });
+        return new NetworkShell(ns, containing.ToEquatableArray(), type.Name, properties.ToEquatableArray(), taken.ToEquatableArray(), constructor);
     }
 
 

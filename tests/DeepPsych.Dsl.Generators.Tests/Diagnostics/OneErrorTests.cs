@@ -26,10 +26,10 @@ public class OneErrorTests
         }
         """;
 
-    /// <summary>"[Network(arguments)] public partial class Net { layers }"; a layer without accessors gets "{ get; }".</summary>
-    private static string Net(string arguments, params string[] layers)
+    /// <summary>"[Network(arguments)] public partial class Net { members }"; a partial property without accessors gets "{ get; }".</summary>
+    private static string Net(string arguments, params string[] members)
         => $"[Network{(arguments.Length > 0 ? "(" + arguments + ")" : "")}]\npublic partial class Net\n{{\n"
-            + string.Concat(layers.Select(l => "    " + (l.EndsWith('}') ? l : l + " { get; }") + "\n")) + "}\n";
+            + string.Concat(members.Select(m => "    " + (m.Contains(" partial ", StringComparison.Ordinal) && !m.EndsWith('}') ? m + " { get; }" : m) + "\n")) + "}\n";
 
     public static TheoryData<string, string> Networks() => new()
     {
@@ -43,6 +43,11 @@ public class OneErrorTests
         { "DPD0016", Net("Input = new[] { 1, 8, 8 }, Loss = Loss.SoftmaxCrossEntropy", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1") },
         // A layer named like a generated member: the stub keeps the property and implements that member explicitly.
         { "DPD0010", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[Dense(10)] public partial Dense Seed") },
+        // Declarations the generator cannot complete around (DPD0031): a constructor that does not chain to the generated
+        // one, a parameterless constructor of the user's own, a member named like a generated one.
+        { "DPD0031", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[Dense(10)] public partial Dense Out", "public Net(int seed) { Seed = seed; }") },
+        { "DPD0031", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[Dense(10)] public partial Dense Out", "public Net() { }") },
+        { "DPD0031", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[Dense(10)] public partial Dense Out", "public string Summary() => \"mine\";") },
         {
             // A graph error in Forward(Tensor), in a namespace and inside another class.
             "DPD0020", """
