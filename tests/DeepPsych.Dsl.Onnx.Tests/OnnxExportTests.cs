@@ -122,6 +122,28 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_network_trained_on_a_device_exports_the_weights_it_holds_there()
+    {
+        var net = (LeNet5)Create(nameof(LeNet5));
+        const int batch = 4;
+        var input = Inputs(net, batch);
+        using var backend = new DeepPsych.Dsl.Devices.CpuBackend();
+        net.UseDevice(backend);
+        net.ZeroGradients();
+        net.ComputeGradients(input, new[] { 0, 1, 2, 3 }, batch);
+        new DeepPsych.Dsl.Optimizers.Sgd(0.5f).Step(net);   // the update runs on the device: the host block is stale until read
+        var ours = new float[batch * LeNet5.OutputLength];
+        net.Forward(input, ours, batch);
+
+        using var session = new InferenceSession(net.ToOnnx());
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxGraph.Input, new DenseTensor<float>(input, [batch, .. net.InputShape]))]);
+        var theirs = results.Single().AsTensor<float>().ToArray();
+        for (int i = 0; i < ours.Length; i++)
+            Assert.True(Math.Abs(ours[i] - theirs[i]) <= RelativeTolerance * Math.Max(Math.Abs(ours[i]), Math.Abs(theirs[i])) + AbsoluteFloor,
+                $"output {i}: ours {ours[i]:R}, ONNX Runtime {theirs[i]:R}");
+    }
+
+    [Fact]
     public void A_layer_without_an_ONNX_form_is_refused_by_name_and_nothing_is_written()
     {
         var net = new EvenLrn();
