@@ -66,7 +66,8 @@ internal static class NetworkParser
                 continue;
             }
             var layer = ParseLayer(property, diagnostics, cancellationToken);
-            if (layer is not null) layers.Add(layer);
+            if (layer is not null && BindOutsideBlock(property, cancellationToken) is { } misplaced) diagnostics.Add(misplaced);
+            else if (layer is not null) layers.Add(layer);
         }
 
         // A Forward(Tensor) body says the graph (docs/graphs.md); without one, each layer reads the one before it (-1 is the network input).
@@ -189,6 +190,16 @@ internal static class NetworkParser
         var accessibility = SyntaxFacts.GetText(property.DeclaredAccessibility);
         var options = kind.Read(new AttributeReader(layerAttribute, bound));
         return new LayerDeclaration(new LayerSpec(name ?? property.Name, options, EquatableArray<int>.Empty, accessibility.Length > 0 ? accessibility : "private", Path: path), location);
+    }
+
+    /// <summary>Bind only means something in a [Block]; on a network's layer it would be ignored, so it is an error.</summary>
+    private static DiagnosticInfo? BindOutsideBlock(IPropertySymbol property, CancellationToken ct)
+    {
+        foreach (var a in property.GetAttributes())
+            if (a.NamedArguments.FirstOrDefault(n => n.Key == nameof(LayerAttribute.Bind)).Value.Value is string bind)
+                return DiagnosticInfo.Create(DiagnosticDescriptors.BlockBindInvalid, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)), property.Name, bind,
+                    "Bind takes options from a [Block]'s constructor, and this layer is a network's, which has none: write the options themselves");
+        return null;
     }
 
     private static bool DerivesFrom(INamedTypeSymbol type, string baseName)

@@ -367,6 +367,18 @@ public class DiagnosticTests
         "Unit.D: Bind = \"Units = widht * 2\" cannot be evaluated: 'Units = widht * 2': 'widht' is not a parameter of the block (it has width); write Bind = \"Option = expression, ...\" with the attribute's option names and the block's constructor parameters");
 
     [Fact]
+    public void Bind_on_a_network_layer_is_DPD0051_not_ignored()
+    {
+        var result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+            [Network(Input = new[] { 2 })]
+            public partial class Net { [Dense(2, Bind = "Units = 3")] public partial Dense Out { get; } }
+            """);
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("DPD0051", diagnostic.Id);
+        Assert.Contains("this layer is a network's", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void DPD0052_block_without_forward() => AssertSingle("""
         [Block]
         public partial class Unit
