@@ -66,8 +66,9 @@ internal static class NetworkParser
                 continue;
             }
             var layer = ParseLayer(property, diagnostics, cancellationToken);
-            if (layer is not null && BindOutsideBlock(property, cancellationToken) is { } misplaced) diagnostics.Add(misplaced);
-            else if (layer is not null) layers.Add(layer);
+            if (layer is null) continue;
+            layers.Add(layer);
+            if (BindOutsideBlock(property, cancellationToken) is { } misplaced) diagnostics.Add(misplaced);
         }
 
         // A Forward(Tensor) body says the graph (docs/graphs.md); without one, each layer reads the one before it (-1 is the network input).
