@@ -19,10 +19,12 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
 
     private const string Python = "/usr/bin/python3";
 
-    /// <summary>Every example network (sequential and graph), and two that hold every kind and option with an ONNX form.</summary>
+    /// <summary>Every example network (sequential, graph, and built of [Block]s), and two that hold every kind and option
+    /// with an ONNX form.</summary>
     public static TheoryData<string> Networks() => new()
     {
-        nameof(LeNet5), nameof(XorMlp), nameof(DemoNetwork), nameof(WideMlpWithDropout), nameof(Residual), nameof(Inception), nameof(EveryKind), nameof(TiledPools),
+        nameof(LeNet5), nameof(XorMlp), nameof(DemoNetwork), nameof(WideMlpWithDropout), nameof(Residual), nameof(Inception),
+        nameof(TinyResNet), nameof(TinyGoogLeNet), nameof(EveryKind), nameof(TiledPools),
     };
 
     /// <summary>The network with its own initialisation (He or Glorot, so outputs have the scale training sees) and biases
@@ -39,6 +41,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             nameof(WideMlpWithDropout) => new WideMlpWithDropout(),
             nameof(Residual) => new Residual(),
             nameof(Inception) => new Inception(),
+            nameof(TinyResNet) => new TinyResNet(),
+            nameof(TinyGoogLeNet) => new TinyGoogLeNet(),
             nameof(EveryKind) => new EveryKind(),
             nameof(TiledPools) => new TiledPools(),
             _ => throw new ArgumentException(name),
