@@ -49,6 +49,27 @@ public class OneErrorTests
         { "DPD0031", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[Dense(10)] public partial Dense Out", "public Net() { }") },
         { "DPD0031", Net("Input = new[] { 1, 8, 8 }", "[Conv2D(6, Kernel = 3)] public partial Conv2D C1", "[Dense(10)] public partial Dense Out", "public string Summary() => \"mine\";") },
         {
+            // A network of [Block]s with an error: the blocks keep their own code, the network gets the stubs.
+            "DPD0016", """
+            using static DeepPsych.Dsl.Functional;
+            [Block]
+            public partial class Unit(int planes)
+            {
+                [Conv2D(Kernel = 3, Padding = 1, Activation = Act.Tanh, Bind = "OutChannels = planes")] public partial Conv2D Conv1 { get; }
+                public Tensor Forward(Tensor x) => Conv1.Forward(x) + x;
+            }
+            [Network(Input = new[] { 4, 6, 6 }, Loss = Loss.SoftmaxCrossEntropy)]
+            public partial class Net
+            {
+                [Conv2D(4, Kernel = 3, Padding = 1)] public partial Conv2D C1 { get; }
+                public Sequential<Unit> Layer1 { get; } = [new(4), new(4)];
+                [GlobalAvgPool] public partial Pool Pool { get; }
+                [Dense(1)] public partial Dense Out { get; }
+                public Tensor Forward(Tensor x) => Out.Forward(Flatten(Pool.Forward(Layer1.Forward(C1.Forward(x)))));
+            }
+            """
+        },
+        {
             // A graph error in Forward(Tensor), in a namespace and inside another class.
             "DPD0020", """
             namespace Deep.Space
