@@ -29,7 +29,7 @@ internal sealed record ActivationOptions(ActSpec Function) : LayerOptions
     public override string Describe() => Function.Function.ToString();
 
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, {shape}, {node.Flops}";
 
     public override void Forward(LayerCode c)
     {
@@ -37,6 +37,8 @@ internal sealed record ActivationOptions(ActSpec Function) : LayerOptions
         c.Line($"{c.T.View} {c.Y()} = {c.OutputBuffer};");
         c.Line($"{c.T.Call("Activation", "Forward")}({Function.Arguments}, {c.X}, {c.Y()});");
     }
+
+    public override void Onnx(OnnxCode c) => Function.Onnx(c, c.X, c.Y);
 
     public override void Backward(LayerCode c)
     {

@@ -29,7 +29,7 @@ internal sealed record AdaptiveAvgPool2DOptions(int OutHeight, int OutWidth) : L
 
     public override string Describe() => $"AdaptiveAvgPool2D {OutHeight}x{OutWidth}";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"AdaptiveAvgPool2D\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, \"AdaptiveAvgPool2D\", {shape}, {node.Flops}";
 
     private string Geometry(LayerCode c) => $"n, {c.Node.InputShape[0]}, {c.Node.InputShape[1]}, {c.Node.InputShape[2]}, {OutHeight}, {OutWidth}";
 
@@ -38,6 +38,26 @@ internal sealed record AdaptiveAvgPool2DOptions(int OutHeight, int OutWidth) : L
         c.Line("//   y[c, i, j] = mean of x[c] over rows [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉) × columns [⌊j·W/OW⌋, ⌈(j+1)·W/OW⌉)");
         c.Line($"{c.T.View} {c.Y()} = {c.OutputBuffer};");
         c.Line($"{c.T.Call("AdaptiveAvgPool2D", "Forward")}({Geometry(c)}, {c.X}, {c.Y()});");
+    }
+
+    /// <summary>ONNX has no adaptive pooling. When OH divides H and OW divides W the bins are a plain AveragePool
+    /// (kernel = stride = H/OH × W/OW); otherwise (overlapping bins) the pooling is the linear map it is:
+    /// x viewed as N×C×(H·W), times the constant [H·W, OH·OW] matrix of bin weights, viewed back as N×C×OH×OW.</summary>
+    public override void Onnx(OnnxCode c)
+    {
+        int channels = c.Node.InputShape[0], h = c.Node.InputShape[1], w = c.Node.InputShape[2];
+        if (h % OutHeight == 0 && w % OutWidth == 0)
+        {
+            c.Add("AveragePool", [c.X], c.Y, OnnxCode.Ints("kernel_shape", h / OutHeight, w / OutWidth), OnnxCode.Ints("strides", h / OutHeight, w / OutWidth));
+            return;
+        }
+        string onnx = "global::DeepPsych.Dsl.Onnx.OnnxConstant";
+        c.Constant($"{onnx}.Int64Vector(\"{c.Temp("flat_shape")}\", 0, {channels}, {h * w})");
+        c.Constant($"{onnx}.AdaptiveAvgPoolMatrix(\"{c.Temp("bins")}\", {h}, {w}, {OutHeight}, {OutWidth})");
+        c.Constant($"{onnx}.Int64Vector(\"{c.Temp("out_shape")}\", 0, {channels}, {OutHeight}, {OutWidth})");
+        c.Add("Reshape", [c.X, c.Temp("flat_shape")], c.Temp("flat"));
+        c.Add("MatMul", [c.Temp("flat"), c.Temp("bins")], c.Temp("pooled"));
+        c.Add("Reshape", [c.Temp("pooled"), c.Temp("out_shape")], c.Y);
     }
 
     public override void Backward(LayerCode c)

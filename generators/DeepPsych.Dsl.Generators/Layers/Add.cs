@@ -22,7 +22,7 @@ internal sealed record AddOptions : LayerOptions
 
     public override string Describe() => "Add";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"Add\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, \"Add\", {shape}, {node.Flops}";
 
     public override void Forward(LayerCode c)
     {
@@ -36,6 +36,8 @@ internal sealed record AddOptions : LayerOptions
         else
             c.Line($"{c.T.Call("Elementwise", "Add")}({c.Inputs[0]}, {c.Inputs[1]}, {c.Y()});");
     }
+
+    public override void Onnx(OnnxCode c) => c.Add("Add", c.Inputs, c.Y);
 
     public override void Backward(LayerCode c)
     {

@@ -34,7 +34,7 @@ internal sealed record ConcatOptions(int Count) : LayerOptions
 
     public override string Describe() => $"Concat of {Count}";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"Concat\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, \"Concat\", {shape}, {node.Flops}";
 
     /// <summary>(channels, channel offset) of each input, and H·W.</summary>
     private static (int Channels, int Offset)[] Slices(NodePlan node, out int spatial)
@@ -55,6 +55,8 @@ internal sealed record ConcatOptions(int Count) : LayerOptions
         for (int k = 0; k < slices.Length; k++)
             c.Line($"{c.T.Call("Concat", "Forward")}(n, {slices[k].Channels}, {channels}, {slices[k].Offset}, {spatial}, {c.Inputs[k]}, {c.Y()});");
     }
+
+    public override void Onnx(OnnxCode c) => c.Add("Concat", c.Inputs, c.Y, OnnxCode.Int("axis", 1));
 
     public override void Backward(LayerCode c)
     {

@@ -78,13 +78,19 @@ internal abstract record LayerOptions
     public virtual string? GeometryField(NodePlan node) => null;
 
     /// <summary>Constructor arguments of the layer's handle (<c>new Conv2D(...)</c>); <paramref name="shape"/> is a C# int[] literal.</summary>
-    public virtual string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", {shape}";
+    public virtual string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, {shape}";
 
     /// <summary>Forward statements after the header comment: the math as a comment, then the call.</summary>
     public abstract void Forward(LayerCode c);
 
     /// <summary>Backward statements after the header comment. Every dL/dx is accumulated (+=); zeroing is the planner's step.</summary>
     public abstract void Backward(LayerCode c);
+
+    // ───────────── export ─────────────
+
+    /// <summary>The layer as ONNX node(s), opset 13, inference semantics (runtime: DeepPsych.Dsl.Onnx.OnnxExport). A kind
+    /// that does not override this cannot be exported: the export throws naming the layer and its kind, and writes nothing.</summary>
+    public virtual void Onnx(OnnxCode c) => c.Unsupported("this layer kind has no ONNX form yet (add its Onnx member in generators/DeepPsych.Dsl.Generators/Layers/)");
 }
 
 /// <summary>A row of the layer table: the attribute that declares a kind, the property type it is declared with, and

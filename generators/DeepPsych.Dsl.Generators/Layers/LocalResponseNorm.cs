@@ -45,7 +45,7 @@ internal sealed record LocalResponseNormOptions(int Size, float Alpha, float Bet
 
     public override string Describe() => $"LocalResponseNorm {Size} a={Text(Alpha)} b={Text(Beta)} k={Text(K)}";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, {shape}, {node.Flops}";
 
     private string Arguments(LayerCode c)
         => $"n, {c.Node.InputShape[0]}, {c.Node.InputShape[1] * c.Node.InputShape[2]}, {Size}, {Literal.Float(Alpha)}, {Literal.Float(Beta)}, {Literal.Float(K)}";
@@ -55,6 +55,18 @@ internal sealed record LocalResponseNormOptions(int Size, float Alpha, float Bet
         c.Line($"//   s[c] = {Text(K)} + {Text(Alpha)}/{Size} · Σ x[c']² over channels c' ∈ [c − {Size / 2}, c + {(Size - 1) / 2}];   y[c] = x[c] · s[c]^−{Text(Beta)}");
         c.Line($"{c.T.View} {c.Y()} = {c.OutputBuffer};");
         c.Line($"{c.T.Call("LocalResponseNorm", "Forward")}({Arguments(c)}, {c.X}, {c.Y()}, {c.Saved("Scale")});");
+    }
+
+    /// <summary>ONNX's LRN is this layer for an odd Size. For an even Size ONNX centres the window one channel later
+    /// than PyTorch (it takes ⌊(size−1)/2⌋ channels before c, PyTorch size/2), so that export is refused, not approximated.</summary>
+    public override void Onnx(OnnxCode c)
+    {
+        if (Size % 2 == 0)
+        {
+            c.Unsupported($"Size {Size} is even, and ONNX's LRN window for an even size is not PyTorch's (it starts one channel later); use an odd Size to export");
+            return;
+        }
+        c.Add("LRN", [c.X], c.Y, OnnxCode.Int("size", Size), OnnxCode.Float("alpha", Alpha), OnnxCode.Float("beta", Beta), OnnxCode.Float("bias", K));
     }
 
     public override void Backward(LayerCode c)
