@@ -127,6 +127,16 @@ internal static class DiagnosticDescriptors
         "Unsupported expression in Forward",
         "Forward: '{0}' is not supported ({1}); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
 
+    // Robustness (issue #9): names the generated code would clash on, values outside an enum, sizes past int.MaxValue.
+
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = Error("DPD0041",
+        "Option value is not a member of its enum",
+        "{0}: {1} = {2} is not a member of {3}; use one of {4}");
+
+    public static readonly DiagnosticDescriptor SizePastIntMaxValue = Error("DPD0042",
+        "Size is past int.MaxValue",
+        "{0}: {1} is {2}, past int.MaxValue ({3}), the most elements an array or span holds; {4}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",
         "The generator failed on '{0}': {1}. This is a bug in DeepPsych.Dsl; please report it with this message. Stack: {2}");

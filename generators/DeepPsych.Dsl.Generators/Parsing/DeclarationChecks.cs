@@ -34,6 +34,7 @@ internal static class DeclarationChecks
             return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotAClass, at, type.Name, kind));
         }
         if (HasUserAttributeErrors(type)) return Stop(null);
+        if (UndefinedEnumValues(type, ct).ToArray() is { Length: > 0 } undefined) return new(null, undefined.ToEquatableArray());
         if (type.IsStatic)
             return Stop(Unsupported("is static", "remove 'static': a network is an object with its own parameters"));
         if (declaration.Modifiers.Any(SyntaxKind.FileKeyword))
@@ -71,6 +72,12 @@ internal static class DeclarationChecks
         return null;
     }
 
+    /// <summary>The modifiers of a layer property as written, except 'partial', for its generated part: C# requires
+    /// both parts of a partial property to have the same accessibility (none included, CS8799) and the same 'new',
+    /// 'virtual', 'sealed', 'override' and the rest (CS8800). Whatever is wrong with them is the user's own error.</summary>
+    public static string MirroredModifiers(PropertyDeclarationSyntax property)
+        => string.Join(" ", property.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+
     /// <summary>Layer properties with a reserved name are the parser's to report (DPD0010).</summary>
     private static bool IsLayerProperty(ISymbol member)
         => member is IPropertySymbol && member.GetAttributes().Any(a => a.AttributeClass is { } c && IsLayerAttribute(c));
@@ -100,6 +107,40 @@ internal static class DeclarationChecks
             if (a.ConstructorArguments.Any(c => c.Kind == TypedConstantKind.Error)) return true;
         }
         return false;
+    }
+
+    /// <summary>DPD0041 for every argument of a DeepPsych.Dsl attribute on the class or its members whose enum value is no
+    /// member of its enum (<c>Loss = (Loss)7</c>, <c>Activation = (Act)42</c>): the generated code names each value.</summary>
+    private static IEnumerable<DiagnosticInfo> UndefinedEnumValues(INamedTypeSymbol type, CancellationToken ct)
+    {
+        string contract = typeof(NetworkAttribute).Namespace!;
+        foreach (var owner in new ISymbol[] { type }.Concat(type.GetMembers()))
+        {
+            foreach (var a in owner.GetAttributes())
+            {
+                ct.ThrowIfCancellationRequested();
+                if (a.AttributeClass?.ContainingNamespace?.ToDisplayString() != contract || a.AttributeConstructor is null) continue;
+                var syntax = a.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
+                var positional = syntax?.ArgumentList?.Arguments.Where(x => x.NameEquals is null && x.NameColon is null).ToList();
+                var arguments = a.ConstructorArguments
+                    .Select((value, i) => (Name: a.AttributeConstructor.Parameters[i].Name, Value: value,
+                        Syntax: positional is not null && i < positional.Count ? positional[i] : null))
+                    .Concat(a.NamedArguments.Select(n => (Name: n.Key, n.Value,
+                        Syntax: syntax?.ArgumentList?.Arguments.FirstOrDefault(x => x.NameEquals?.Name.Identifier.ValueText == n.Key))));
+                foreach (var (name, value, argument) in arguments)
+                {
+                    if (value.Kind != TypedConstantKind.Enum || value.Type is not INamedTypeSymbol enumType) continue;
+                    if (enumType.GetAttributes().Any(f => f.AttributeClass?.ToDisplayString() == "System.FlagsAttribute")) continue;
+                    var members = enumType.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).ToList();
+                    if (members.Any(f => Equals(f.ConstantValue, value.Value))) continue;
+                    yield return DiagnosticInfo.Create(DiagnosticDescriptors.UndefinedEnumValue,
+                        LocationInfo.From(argument?.Expression ?? (SyntaxNode?)syntax) ?? LocationInfo.From(type.Locations.FirstOrDefault()),
+                        ReferenceEquals(owner, type) ? $"Network '{type.Name}'" : owner.Name, name,
+                        argument?.Expression.ToString() ?? Convert.ToString(value.Value, System.Globalization.CultureInfo.InvariantCulture),
+                        enumType.Name, string.Join(", ", members.Select(f => $"{enumType.Name}.{f.Name}")));
+                }
+            }
+        }
     }
 
     /// <summary>Layer-attributed properties in a type without [Network] get nothing from the generator: say so.</summary>

@@ -92,8 +92,8 @@ internal static class NetworkParser
     {
         string keyword = t.IsRecord ? (t.TypeKind == TypeKind.Struct ? "record struct" : "record")
             : t.TypeKind switch { TypeKind.Struct => "struct", TypeKind.Interface => "interface", _ => "class" };
-        string parameters = t.TypeParameters.Length > 0 ? "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">" : "";
-        return $"partial {keyword} {t.Name}{parameters}";
+        string parameters = t.TypeParameters.Length > 0 ? "<" + string.Join(", ", t.TypeParameters.Select(p => Identifier.Escape(p.Name))) + ">" : "";
+        return $"partial {keyword} {Identifier.Escape(t.Name)}{parameters}";
     }
 
     /// <summary>Properties in declaration order (across partial files: by file path, then position).</summary>
@@ -165,9 +165,8 @@ internal static class NetworkParser
             return null;
         }
 
-        var accessibility = SyntaxFacts.GetText(property.DeclaredAccessibility);
         var options = kind.Read(new AttributeReader(layerAttribute));
-        return new LayerDeclaration(new LayerSpec(property.Name, options, EquatableArray<int>.Empty, accessibility.Length > 0 ? accessibility : "private"), location);
+        return new LayerDeclaration(new LayerSpec(property.Name, options, EquatableArray<int>.Empty, DeclarationChecks.MirroredModifiers(propertySyntax!)), location);
     }
 
     private static bool DerivesFrom(INamedTypeSymbol type, string baseName)

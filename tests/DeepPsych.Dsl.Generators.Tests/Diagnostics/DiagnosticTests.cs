@@ -329,6 +329,26 @@ public class DiagnosticTests
         "Forward: 'Scale(x)' is not supported (it is not a layer call (Layer.Forward(x)) or one of Concat, Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
 
     [Fact]
+    public void DPD0041_enum_value_is_not_a_member() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Mlp
+        {
+            [Dense(2, Activation = (Act)42)] public partial Dense Out { get; }
+        }
+        """, "DPD0041", "(Act)42",
+        "Out: Activation = (Act)42 is not a member of Act; use one of Act.None, Act.Step, Act.Sigmoid, Act.Tanh, Act.ReLU, Act.LeakyReLU, Act.Softplus");
+
+    [Fact]
+    public void DPD0042_size_past_int_max_value() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Wide
+        {
+            [Dense(int.MaxValue)] public partial Dense Out { get; }
+        }
+        """, "DPD0042", "Dense(int.MaxValue)",
+        "Out: the parameter tensor Out.weight [2147483647, 4] is 8,589,934,588 floats, past int.MaxValue (2,147,483,647), the most elements an array or span holds; use fewer units or channels, or a smaller input to this layer (pool or stride before it)");
+
+    [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
     {
         FaultInjection.FailOnClass = "Doomed";
