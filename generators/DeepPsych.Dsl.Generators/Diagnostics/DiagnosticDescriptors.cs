@@ -129,6 +129,10 @@ internal static class DiagnosticDescriptors
 
     // Robustness (issue #9): names the generated code would clash on, values outside an enum, sizes past int.MaxValue.
 
+    public static readonly DiagnosticDescriptor NameCollidesWithGenerated = Error("DPD0040",
+        "A name collides with a member the generator declares",
+        "Network '{0}': the name '{1}' is both {2} and, in the generated code, {3}; rename {4}");
+
     public static readonly DiagnosticDescriptor UndefinedEnumValue = Error("DPD0041",
         "Option value is not a member of its enum",
         "{0}: {1} = {2} is not a member of {3}; use one of {4}");

@@ -26,7 +26,9 @@ internal sealed record NetworkSpec(
     LocationInfo? Location,
     EquatableArray<int> InputShape,
     Loss Loss,
-    EquatableArray<LayerDeclaration> Layers);
+    EquatableArray<LayerDeclaration> Layers,
+    /// <summary>The class's own members other than layers, which generated members must not collide with (DPD0040).</summary>
+    EquatableArray<UserMember> UserMembers = default);
 
 /// <summary>What parsing one class produced: a spec when it can go on, and the diagnostics found so far.</summary>
 internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

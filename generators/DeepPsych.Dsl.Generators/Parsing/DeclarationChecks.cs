@@ -78,6 +78,23 @@ internal static class DeclarationChecks
     public static string MirroredModifiers(PropertyDeclarationSyntax property)
         => string.Join(" ", property.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
 
+    /// <summary>The class's members other than its layers and its graph Forward, for DPD0040 (<see cref="EmittedNames"/>):
+    /// fields, properties, events, ordinary methods and nested types declared in source.</summary>
+    public static EquatableArray<UserMember> UserMembers(INamedTypeSymbol type)
+        => type.GetMembers()
+            .Where(m => !m.IsImplicitlyDeclared && m.DeclaringSyntaxReferences.Length > 0 && !IsLayerProperty(m) && !ForwardReader.IsGraphForward(m)
+                && m is IFieldSymbol or IPropertySymbol or IEventSymbol or INamedTypeSymbol or IMethodSymbol { MethodKind: MethodKind.Ordinary })
+            .Select(m => new UserMember(m.Name, m switch
+            {
+                IFieldSymbol { IsConst: true } => "constant",
+                IFieldSymbol => "field",
+                IPropertySymbol => "property",
+                IEventSymbol => "event",
+                INamedTypeSymbol => "nested type",
+                _ => "method",
+            }, LocationInfo.From(m.Locations.FirstOrDefault())))
+            .ToEquatableArray();
+
     /// <summary>Layer properties with a reserved name are the parser's to report (DPD0010).</summary>
     private static bool IsLayerProperty(ISymbol member)
         => member is IPropertySymbol && member.GetAttributes().Any(a => a.AttributeClass is { } c && IsLayerAttribute(c));

@@ -83,7 +83,8 @@ internal static class NetworkParser
             attributeLocation,
             input.ToEquatableArray(),
             loss,
-            wired.ToEquatableArray());
+            wired.ToEquatableArray(),
+            DeclarationChecks.UserMembers(type));
         return new ParseResult(spec, diagnostics.ToEquatableArray());
     }
 

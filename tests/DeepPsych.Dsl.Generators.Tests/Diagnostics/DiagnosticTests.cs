@@ -329,6 +329,17 @@ public class DiagnosticTests
         "Forward: 'Scale(x)' is not supported (it is not a layer call (Layer.Forward(x)) or one of Concat, Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
 
     [Fact]
+    public void DPD0040_name_collides_with_a_generated_member() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Mlp
+        {
+            [Dense(2)] public partial Dense Out { get; }
+            private int _threads;
+        }
+        """, "DPD0040", "_threads;",
+        "Network 'Mlp': the name '_threads' is both your field and, in the generated code, a private member every network has; rename your field");
+
+    [Fact]
     public void DPD0041_enum_value_is_not_a_member() => AssertSingle("""
         [Network(Input = new[] { 4 })]
         public partial class Mlp

@@ -14,21 +14,7 @@ public static class KnownGaps
     /// <param name="Violation">The start of the violation's kind it shows (e.g. <c>error CS0102</c>).</param>
     public sealed record Gap(string Name, string[] Features, string Reproducer, string Violation);
 
-    public static readonly Gap[] All =
-    [
-        new("Emit: user members named like the emitter's private members (_threads, _parameters, TrainShard) collide (CS0102); emitted names must be checked against the user's members",
-            ["user-member:private int _threads;", "user-member:private readonly float[] _parameters = new float[1];", "user-member:private void TrainShard(int s) { }",
-             "layer-name:s_inputShape", "layer-name:HiddenSize", "layer-name:C1Weight", "layer-name:_C1"],
-            """
-            using DeepPsych.Dsl;
-            [Network(Input = new[] { 4 })]
-            public partial class Net
-            {
-                [Dense(2)] public partial Dense Out { get; }
-                private int _threads;
-            }
-            """, "error CS0102"),
-    ];
+    public static readonly Gap[] All = [];
 
     /// <summary>Invalid networks the generator accepts without a diagnostic: the generated code compiles, so the
     /// property cannot see them, and the runtime (or the compiler, for sizes past int.MaxValue) fails later.
