@@ -14,6 +14,17 @@ public sealed class FuzzRegressionTests
         return GeneratorHarness.Run(source);
     }
 
+    /// <summary>The input holds the property and gets exactly one error, DPD error <paramref name="id"/>, and no code;
+    /// returns the error's message.</summary>
+    internal static string SingleError(string source, string id)
+    {
+        var result = Holds(source);
+        var d = Assert.Single(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(id, d.Id);
+        Assert.Empty(result.Sources);
+        return d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static void Clean(GeneratorHarness.Result result, int sources)
     {
         Assert.Empty(result.GeneratorDiagnostics);
@@ -237,84 +248,32 @@ public sealed class FuzzRegressionTests
         Assert.Contains("\"event.weight\"", result.Single);   // names in strings (checkpoints) are unescaped
     }
 
+    /// <summary>Values the generated code could not hold: cast enum values that name no member (were emitted as 'Loss.7',
+    /// CS1002) and sizes past int.MaxValue (wrapped in int arithmetic: CS0248 on a negative array size, or accepted and
+    /// failing at run time). Each is one DPD error.</summary>
     [Theory]
-    [InlineData("[Network(Input = new[] { 4 }, Loss = (Loss)7)]", "[Dense(2)]", "Network 'Net': Loss = (Loss)7 is not a member of Loss")]
-    [InlineData("[Network(Input = new[] { 4 })]", "[Dense(2, Activation = (Act)42)]", "Out: Activation = (Act)42 is not a member of Act")]
-    [InlineData("[Network(Input = new[] { 4 })]", "[Dense(2, Init = (Init)9)]", "Out: Init = (Init)9 is not a member of Init")]
-    public void Cast_enum_values_that_name_no_member_are_DPD0041(string network, string layer, string message)
-    {
-        // Were emitted as 'Loss.7' / 'Act.42' (CS1002, CS1003).
-        var result = Holds($$"""
+    [InlineData("Input = new[] { 4 }, Loss = (Loss)7", "[Dense(2)] public partial Dense Out { get; }", "DPD0041", "Network 'Net': Loss = (Loss)7 is not a member of Loss")]
+    [InlineData("Input = new[] { 4 }", "[Dense(2, Activation = (Act)42)] public partial Dense Out { get; }", "DPD0041", "Out: Activation = (Act)42 is not a member of Act")]
+    [InlineData("Input = new[] { 4 }", "[Dense(2, Init = (Init)9)] public partial Dense Out { get; }", "DPD0041", "Out: Init = (Init)9 is not a member of Init")]
+    [InlineData("Input = new[] { 4 }", "[Activation((Act)42)] public partial Activation A { get; } [Dense(2)] public partial Dense Out { get; }", "DPD0041", "A: function = (Act)42 is not a member of Act")]
+    [InlineData("Input = new[] { 4 }", "[Dense(int.MaxValue)] public partial Dense Out { get; }", "DPD0042", "Out: the parameter tensor Out.weight [2147483647, 4] is 8,589,934,588 floats")]
+    [InlineData("Input = new[] { 46341 }", "[Dense(46341)] public partial Dense Out { get; }", "DPD0042", "Out: the parameter tensor Out.weight [46341, 46341] is 2,147,488,281 floats")]
+    [InlineData("Input = new[] { 4, 65536, 65536 }", "[Flatten] public partial Flatten Out { get; }", "DPD0042", "Network 'Net': the input 4x65536x65536 is 17,179,869,184 floats per sample")]
+    [InlineData("Input = new[] { 1, 20000, 20000 }", "[Conv2D(8, Kernel = 1)] public partial Conv2D Out { get; }", "DPD0042", "Out: the output 8x20000x20000 is 3,200,000,000 floats per sample")]
+    [InlineData("Input = new[] { 1, 8, 8 }", "[Conv2D(8, Kernel = 100000, Dilation = 100000)] public partial Conv2D Out { get; }", "DPD0042", "Out: the dilated kernel extent of Kernel 100000x100000 with Dilation 100000 is 9,999,900,001")]
+    [InlineData("Input = new[] { 1, 8, 8 }", "[Conv2D(8, Kernel = 3, Padding = int.MaxValue)] public partial Conv2D Out { get; }", "DPD0042", "Out: the padded 8x8 input (padding 2147483647) is 4,294,967,302")]
+    // Each tensor fits (46340 x 46340 = 2,147,395,600), the two together do not.
+    [InlineData("Input = new[] { 46340 }", "[Dense(46340, Bias = false)] public partial Dense A { get; } [Dense(46340, Bias = false)] public partial Dense B { get; }", "DPD0042",
+        "Network 'Net': the parameter block up to B.weight (all parameters live in one float[]) is 4,294,791,200 floats")]
+    public void Values_the_generated_code_cannot_hold_are_one_DPD_error(string network, string layers, string id, string message)
+        => Assert.StartsWith(message, SingleError($$"""
             using DeepPsych.Dsl;
-            {{network}}
+            [Network({{network}})]
             public partial class Net
             {
-                {{layer}} public partial Dense Out { get; }
+                {{layers}}
             }
-            """);
-        var d = Assert.Single(result.GeneratorDiagnostics);
-        Assert.Equal("DPD0041", d.Id);
-        Assert.StartsWith(message, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Empty(result.Sources);
-    }
-
-    [Fact]
-    public void A_cast_activation_on_an_Activation_layer_is_DPD0041()
-    {
-        var result = Holds("""
-            using DeepPsych.Dsl;
-            [Network(Input = new[] { 4 })]
-            public partial class Net
-            {
-                [Activation((Act)42)] public partial Activation A { get; }
-                [Dense(2)] public partial Dense Out { get; }
-            }
-            """);
-        Assert.Equal("DPD0041", Assert.Single(result.GeneratorDiagnostics).Id);
-    }
-
-    [Theory]
-    [InlineData("4", "[Dense(int.MaxValue)] public partial Dense Out { get; }", "Out: the parameter tensor Out.weight [2147483647, 4] is 8,589,934,588 floats")]
-    [InlineData("46341", "[Dense(46341)] public partial Dense Out { get; }", "Out: the parameter tensor Out.weight [46341, 46341] is 2,147,488,281 floats")]
-    [InlineData("4, 65536, 65536", "[Flatten] public partial Flatten Out { get; }", "Network 'Net': the input 4x65536x65536 is 17,179,869,184 floats per sample")]
-    [InlineData("1, 20000, 20000", "[Conv2D(8, Kernel = 1)] public partial Conv2D Out { get; }", "Out: the output 8x20000x20000 is 3,200,000,000 floats per sample")]
-    [InlineData("1, 8, 8", "[Conv2D(8, Kernel = 100000, Dilation = 100000)] public partial Conv2D Out { get; }", "Out: the dilated kernel extent of Kernel 100000x100000 with Dilation 100000 is 9,999,900,001")]
-    [InlineData("1, 8, 8", "[Conv2D(8, Kernel = 3, Padding = int.MaxValue)] public partial Conv2D Out { get; }", "Out: the padded 8x8 input (padding 2147483647) is 4,294,967,302")]
-    public void Sizes_past_int_MaxValue_are_DPD0042(string input, string layer, string message)
-    {
-        // Were wrapped in int arithmetic: CS0248 (negative array size) or a network accepted and failing at run time.
-        var result = Holds($$"""
-            using DeepPsych.Dsl;
-            [Network(Input = new[] { {{input}} }, Loss = Loss.MeanSquaredError)]
-            public partial class Net
-            {
-                {{layer}}
-            }
-            """);
-        var d = Assert.Single(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
-        Assert.Equal("DPD0042", d.Id);
-        Assert.StartsWith(message, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Empty(result.Sources);
-    }
-
-    [Fact]
-    public void A_parameter_block_past_int_MaxValue_is_DPD0042_on_the_network()
-    {
-        // Each tensor fits (46340 x 46340 = 2,147,395,600), the two together do not.
-        var result = Holds("""
-            using DeepPsych.Dsl;
-            [Network(Input = new[] { 46340 }, Loss = Loss.MeanSquaredError)]
-            public partial class Net
-            {
-                [Dense(46340, Bias = false)] public partial Dense A { get; }
-                [Dense(46340, Bias = false)] public partial Dense B { get; }
-            }
-            """);
-        var d = Assert.Single(result.GeneratorDiagnostics);
-        Assert.Equal("DPD0042", d.Id);
-        Assert.StartsWith("Network 'Net': the parameter block up to B.weight (all parameters live in one float[]) is 4,294,791,200 floats",
-            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-    }
+            """, id));
 
     [Theory]
     [InlineData(nameof(Networks.XorMlp))]
