@@ -184,7 +184,7 @@ public sealed class DeclarationFuzzer
 
         var (attribute, handle) = _random.Next(9) switch
         {
-            0 or 1 => ($"Dense({Size(64)}{Opt("Activation", () => Act())}{Opt("Bias", () => "false")}{Opt("LeakySlope", () => Float())}{Opt("Init", () => "Init.He")})", "Dense"),
+            0 or 1 => ($"Dense({Size(64)}{Opt("Activation", () => Act())}{Opt("Bias", () => "false")}{Opt("LeakySlope", () => Float())}{Opt("Init", () => Chance(0.1) ? Extreme("(Init)9") : "Init.He")})", "Dense"),
             2 or 3 => ($"Conv2D({Size(8)}{Opt("Kernel", () => Small())}{Opt("Padding", () => Small())}{Opt("Stride", () => Small())}{Opt("Dilation", () => Small())}{Opt("Groups", () => Small())}{Opt("Activation", () => Act())}{Opt("LeakySlope", () => Float())})", "Conv2D"),
             4 => ($"MaxPool2D({Small()}{Opt("Stride", () => Small())}{Opt("Padding", () => Small())})", "Pool"),
             5 => ($"AvgPool2D({Small()}{Opt("Stride", () => Small())}{Opt("Padding", () => Small())}{Opt("CountIncludePad", () => "false")})", "Pool"),
@@ -204,6 +204,8 @@ public sealed class DeclarationFuzzer
             2 => Mod("static "),
             3 => Mod("required "),
             4 => Mod("sealed "),
+            5 => Mod("override "),
+            6 => Mod("new virtual "),
             _ => "",
         };
         string accessors = _random.Next(40) switch
@@ -282,6 +284,13 @@ public sealed class DeclarationFuzzer
             "public int this[int i] => i;",
             "public const int InputLength = 5;",
             "private void TrainShard(int s) { }",
+            // Names the generated code derives from the layers (L0, L1, …): DPD0040 when such a layer exists.
+            "private int L0Size;",
+            "private readonly object _L1 = new();",
+            "public void L0Weight() { }",
+            "private static int L1Geometry;",
+            "public const int L0BiasOffset = 1;",
+            "private void ForwardPass() { }",
         ]);
         Feature("user-member:" + member);
         return member;
