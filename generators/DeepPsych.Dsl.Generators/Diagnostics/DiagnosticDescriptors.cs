@@ -139,7 +139,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SizePastIntMaxValue = Error("DPD0042",
         "Size is past int.MaxValue",
-        "{0}: {1} is {2}, past int.MaxValue ({3}), the most elements an array or span holds; {4}");
+        "{0}: {1} is {2}, past int.MaxValue ({3}): shapes, offsets and span lengths are ints; {4}");
 
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",

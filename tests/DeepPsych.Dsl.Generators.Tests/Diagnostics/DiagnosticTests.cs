@@ -357,7 +357,7 @@ public class DiagnosticTests
             [Dense(int.MaxValue)] public partial Dense Out { get; }
         }
         """, "DPD0042", "Dense(int.MaxValue)",
-        "Out: the parameter tensor Out.weight [2147483647, 4] is 8,589,934,588 floats, past int.MaxValue (2,147,483,647), the most elements an array or span holds; use fewer units or channels, or a smaller input to this layer (pool or stride before it)");
+        "Out: the parameter tensor Out.weight [2147483647, 4] is 8,589,934,588 floats, past int.MaxValue (2,147,483,647): shapes, offsets and span lengths are ints; use fewer units or channels, or a smaller input to this layer (pool or stride before it)");
 
     [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
