@@ -60,8 +60,14 @@ internal static class EmittedNames
         if (byName.TryGetValue(spec.ClassName, out var sameAsClass))
             Report(spec.Location, spec.ClassName, "the class", sameAsClass[0], "the class (C# members cannot have the name of their class)");
         foreach (var member in spec.UserMembers)
+        {
             if (byName.TryGetValue(member.Name, out var generated))
-                Report(member.Location, member.Name, "your " + member.Kind, generated[0], "your " + member.Kind);
+                Report(member.Location, member.Name, member.Kind, generated[0], member.Kind);
+            // A method get_X or set_X takes the name of the accessor of a generated property X (CS0082).
+            else if (member.Name.Length > 4 && (member.Name.StartsWith("get_", StringComparison.Ordinal) || member.Name.StartsWith("set_", StringComparison.Ordinal))
+                && byName.TryGetValue(member.Name.Substring(4), out var property))
+                Report(member.Location, member.Name, member.Kind, property[0] with { What = $"the accessor of '{property[0].Name}', {property[0].What}" }, member.Kind);
+        }
         foreach (var group in byName.Values.Where(g => g.Count > 1 && g.Any(e => e.Node >= 0)))
         {
             // Report on a layer: the one whose property has the name, else the one whose derived member does.

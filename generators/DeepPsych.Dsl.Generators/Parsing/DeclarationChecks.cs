@@ -37,9 +37,15 @@ internal static class DeclarationChecks
         if (UndefinedEnumValues(type, ct).ToArray() is { Length: > 0 } undefined) return new(null, undefined.ToEquatableArray());
         if (type.IsStatic)
             return Stop(Unsupported("is static", "remove 'static': a network is an object with its own parameters"));
-        if (declaration.Modifiers.Any(SyntaxKind.FileKeyword))
-            return Stop(Unsupported("is file-local ('file' modifier), but its generated part is another file",
-                "make it 'internal' (or public) instead of 'file'"));
+        for (var t = type; t is not null; t = t.ContainingType)
+            if (t.IsFileLocal)
+                return Stop(Unsupported(ReferenceEquals(t, type) ? "is file-local ('file' modifier), but its generated part is another file"
+                        : $"is nested in the file-local type '{t.Name}' ('file' modifier), but its generated part is another file",
+                    $"make '{t.Name}' 'internal' (or public) instead of 'file'"));
+        for (var b = type.BaseType; b is not null; b = b.BaseType)
+            if (b.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkParser.NetworkAttributeName))
+                return Stop(Unsupported($"derives from the network '{b.Name}', whose generated members it would hide (the generated code is per class)",
+                    $"derive both from a base class without [Network], or declare the layers of '{b.Name}' in '{type.Name}' too"));
         if (type.TypeParameters.Length > 0)
             return Stop(Unsupported($"is generic ({type.Name}<{string.Join(", ", type.TypeParameters.Select(p => p.Name))}>)",
                 "remove the type parameters; a network's layers and shapes are fixed at compile time (an enclosing class may be generic)"));
@@ -79,21 +85,34 @@ internal static class DeclarationChecks
         => string.Join(" ", property.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
 
     /// <summary>The class's members other than its layers and its graph Forward, for DPD0040 (<see cref="EmittedNames"/>):
-    /// fields, properties, events, ordinary methods and nested types declared in source.</summary>
+    /// fields, properties, events, ordinary methods and nested types declared in source, and those a base class declares
+    /// that the class can see (a generated member of the same name would hide them: CS0108).</summary>
     public static EquatableArray<UserMember> UserMembers(INamedTypeSymbol type)
-        => type.GetMembers()
-            .Where(m => !m.IsImplicitlyDeclared && m.DeclaringSyntaxReferences.Length > 0 && !IsLayerProperty(m) && !ForwardReader.IsGraphForward(m)
-                && m is IFieldSymbol or IPropertySymbol or IEventSymbol or INamedTypeSymbol or IMethodSymbol { MethodKind: MethodKind.Ordinary })
-            .Select(m => new UserMember(m.Name, m switch
-            {
-                IFieldSymbol { IsConst: true } => "constant",
-                IFieldSymbol => "field",
-                IPropertySymbol => "property",
-                IEventSymbol => "event",
-                INamedTypeSymbol => "nested type",
-                _ => "method",
-            }, LocationInfo.From(m.Locations.FirstOrDefault())))
-            .ToEquatableArray();
+    {
+        static string Kind(ISymbol m) => m switch
+        {
+            IFieldSymbol { IsConst: true } => "constant",
+            IFieldSymbol => "field",
+            IPropertySymbol => "property",
+            IEventSymbol => "event",
+            INamedTypeSymbol => "nested type",
+            _ => "method",
+        };
+        static bool IsMember(ISymbol m) => !m.IsImplicitlyDeclared
+            && m is IFieldSymbol or IPropertySymbol or IEventSymbol or INamedTypeSymbol or IMethodSymbol { MethodKind: MethodKind.Ordinary };
+
+        var own = type.GetMembers()
+            .Where(m => IsMember(m) && m.DeclaringSyntaxReferences.Length > 0 && !IsLayerProperty(m) && !ForwardReader.IsGraphForward(m))
+            .Select(m => new UserMember(m.Name, "your " + Kind(m), LocationInfo.From(m.Locations.FirstOrDefault())));
+        // Inherited members are reported on the base list that brings them in.
+        var baseList = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().Select(d => d.BaseList).FirstOrDefault(l => l is not null);
+        var at = LocationInfo.From(baseList) ?? LocationInfo.From(type.Locations.FirstOrDefault());
+        var inherited = new List<UserMember>();
+        for (var b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType)
+            foreach (var m in b.GetMembers().Where(m => IsMember(m) && m.DeclaredAccessibility != Accessibility.Private && !m.IsOverride))
+                inherited.Add(new UserMember(m.Name, $"the {Kind(m)} inherited from '{b.Name}'", at));
+        return own.Concat(inherited).ToEquatableArray();
+    }
 
     /// <summary>Layer properties with a reserved name are the parser's to report (DPD0010).</summary>
     private static bool IsLayerProperty(ISymbol member)

@@ -92,9 +92,12 @@ public sealed class EmittedNamesTests
     [InlineData("[Dense(3)] public partial Dense _Out { get; }", "_Out", "layer '_Out' and, in the generated code, the field behind layer 'Out'; rename layer '_Out'")]
     [InlineData("[Dense(3)] public partial Dense s_inputShape { get; }", "s_inputShape", "layer 's_inputShape' and, in the generated code, a private member every network has; rename layer 's_inputShape'")]
     [InlineData("[Dense(3)] public partial Dense threads { get; }", "_threads", "the field behind layer 'threads' and, in the generated code, a private member every network has; rename layer 'threads'")]
+    [InlineData("public int get_Parameters() => 1;", "get_Parameters", "your method and, in the generated code, the accessor of 'Parameters', a public member every network has; rename your method")]
+    [InlineData("} public class B { protected int _threads; } partial class Net : B {", "_threads", "the field inherited from 'B' and, in the generated code, a private member every network has; rename the field inherited from 'B'")]
+    [InlineData("} public class B { public int OutSize; } partial class Net : B {", "OutSize", "the field inherited from 'B' and, in the generated code, the output length of layer 'Out'; rename the field inherited from 'B'")]
     public void A_name_the_generated_code_also_declares_is_DPD0040(string member, string name, string message)
     {
-        // Was CS0102 (or CS0111) in the generated code.
+        // Was CS0102 (CS0111, CS0082) in the generated code, or CS0108 where it hides a base class's member.
         Assert.Equal($"Network 'Net': the name '{name}' is both {message}", FuzzRegressionTests.SingleError($$"""
             using DeepPsych.Dsl;
             [Network(Input = new[] { 4 })]

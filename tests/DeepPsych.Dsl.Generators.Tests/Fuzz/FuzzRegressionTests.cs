@@ -121,6 +121,7 @@ public sealed class FuzzRegressionTests
     [InlineData("public static partial class Net { [Dense(2)] public static partial Dense D { get; } }", "DPD0031")]
     [InlineData("public partial class Net<T> { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
     [InlineData("file partial class Net { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public partial class Host { } file partial class F { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense D { get; } } }", "DPD0031")]
     [InlineData("public partial class Forward { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
     [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public int Parameters => 1; }", "DPD0031")]
     [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public Net() { } }", "DPD0031")]
@@ -130,6 +131,19 @@ public sealed class FuzzRegressionTests
         var result = Holds("using DeepPsych.Dsl;\n[Network(Input = new[] { 4 })]\n" + declaration);
         Assert.Contains(result.GeneratorDiagnostics, d => d.Id == id);
         Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void A_network_derived_from_a_network_is_DPD0031_and_the_base_still_gets_its_code()
+    {
+        // Was 29 CS0108 warnings: every generated member of the derived network hid the base network's.
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 2 })] public partial class N1 { [Dense(2)] public partial Dense D { get; } }
+            [Network(Input = new[] { 2 })] public partial class N2 : N1 { [Dense(2)] public partial Dense E { get; } }
+            """);
+        Assert.StartsWith("Network 'N2' derives from the network 'N1'", Assert.Single(result.GeneratorDiagnostics, d => d.Id == "DPD0031").GetMessage());
+        Assert.Equal("N1.g.cs", Assert.Single(result.Sources).HintName);
     }
 
     [Theory]
