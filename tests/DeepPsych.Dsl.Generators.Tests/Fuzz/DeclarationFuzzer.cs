@@ -58,6 +58,8 @@ public sealed class DeclarationFuzzer
             if (ns.Length > 0) sb.Append("}\n");
         }
         if (Chance(0.05)) sb.Append(StrayLayerClass());
+        // Base classes whose visible members the generated ones would hide (a base list ": Base" picks them).
+        if (_features.Contains("base-list:Base")) sb.Append("public class Base { protected int _threads; public int L0Size; public string Note = \"\"; }\n");
         string source = sb.ToString();
         if (Chance(0.05)) source = Mutate(source);
         return new FuzzCase(seed, source, new HashSet<string>(_features));
@@ -98,7 +100,7 @@ public sealed class DeclarationFuzzer
         {
             string container = Pick(["public partial class Outer", "partial struct Holder", "public partial record Rec", "partial record struct RS",
                 "public partial class Gen<T>", "public static partial class Stat", "internal partial class Outer2<TKey, TValue> where TKey : notnull",
-                "public class NotPartial"]);
+                "public class NotPartial", "file partial class FileHost"]);
             Feature("container:" + container.Split(' ').Last(s => s.Length > 0 && !s.Contains(':') && s != "notnull"));
             sb.Append(container).Append("\n{\n");
             closers.Add("}\n");
@@ -134,8 +136,9 @@ public sealed class DeclarationFuzzer
         if (typeParameters.Length > 0) Feature("generic-network");
         string parameterList = Chance(0.05) ? Pick(["(int seed)", "()", "(string name, int size = 3)"]) : "";
         if (parameterList.Length > 0) Feature("primary-constructor");
-        string baseList = Chance(0.05) ? Pick([" : System.IDisposable", " : object"]) : "";
+        string baseList = Chance(0.05) ? Pick([" : System.IDisposable", " : object", " : Base"]) : "";
         if (baseList.Length > 0) Feature("base-list" + baseList.Replace(" ", ""));
+        if (index == 1 && Chance(0.1)) { baseList = " : " + (firstName ?? "object").TrimStart('@'); Feature("derives-from-first-network"); }
 
         sb.Append($"{access}{modifiers}{(partial ? "partial " : "")}{kind} {name}{typeParameters}{parameterList}{baseList}\n{{\n");
         if (baseList.Contains("IDisposable")) sb.Append("    public void Dispose() { }\n");
