@@ -36,7 +36,7 @@ public sealed class EmittedNamesTests
 
     public static TheoryData<string> Sources => new()
     {
-        EveryKind, Networks.XorMlp, Networks.LeNet5, Networks.ConvNetJsDemo, Networks.Overfitting, Networks.GraphNetworks(),
+        EveryKind, Networks.XorMlp, Networks.LeNet5, Networks.ConvNetJsDemo, Networks.Overfitting, Networks.GraphNetworks(), Networks.BlockNetworks(),
     };
 
     private static List<(NetworkPlan Plan, ClassDeclarationSyntax Class)> Generate(string source)
