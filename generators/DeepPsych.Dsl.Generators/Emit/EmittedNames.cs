@@ -26,7 +26,7 @@ internal static class EmittedNames
         for (int i = 0; i < plan.Nodes.Length; i++)
         {
             var node = plan.Nodes[i];
-            string of = node.Layer.Implicit ? $"'{node.Name}' (a node of Forward)" : $"layer '{node.Name}'";
+            string of = Owner(node);
             if (!node.Layer.Implicit) yield return new(node.Name, $"layer '{node.Name}'", i, IsLayerProperty: true);
             yield return new("_" + node.Name, $"the field behind {of}", i);
             yield return new(node.Name + "Size", $"the output length of {of}", i);
@@ -39,6 +39,10 @@ internal static class EmittedNames
             }
         }
     }
+
+    /// <summary>How messages name a node: "layer 'C1'", "layer 'Layer1.0.Conv1'" (in a block), "'Add1' (a node of Forward)".</summary>
+    private static string Owner(NodePlan node)
+        => node.Layer.Path is { } path ? $"layer '{path}'" : node.Layer.Implicit ? $"'{node.Name}' (a node of Forward)" : $"layer '{node.Name}'";
 
     /// <summary>"private static readonly T C1Geometry = new(…);" → "C1Geometry": the kind writes the whole declaration.</summary>
     private static string FieldName(string declaration)
@@ -75,7 +79,7 @@ internal static class EmittedNames
                 : group.Where(e => e.Node >= 0).OrderByDescending(e => e.Node).First();
             var other = group.First(e => !e.Equals(layer));
             var node = plan.Nodes[layer.Node];
-            string rename = node.Layer.Implicit ? "the layer" : $"layer '{node.Name}'";
+            string rename = Owner(node);
             Report(spec.Layers[layer.Node].Location, layer.Name, layer.What, other, rename);
         }
         return diagnostics.Count == 0 ? planned : new PlanResult(null, planned.Diagnostics.Concat(diagnostics).ToEquatableArray());

@@ -76,7 +76,7 @@ internal static class Planner
                 var plan = new ParameterPlan(layer.Name, p.Suffix, p.Shape.ToEquatableArray(), offset, 0, p.FanIn, p.FanOut, init, layer.Path);
                 var count = SizeLimits.Count(p.Shape);
                 if (!SizeLimits.Fits(count))
-                    return TooLarge(SizeLimits.Report(spec.Layers[i].Location, layer.Name, $"the parameter tensor {plan.Name} [{string.Join(", ", p.Shape)}]", count,
+                    return TooLarge(SizeLimits.Report(spec.Layers[i].Location, layer.DisplayName, $"the parameter tensor {plan.Name} [{string.Join(", ", p.Shape)}]", count,
                         "floats", "use fewer units or channels, or a smaller input to this layer (pool or stride before it)"));
                 if (!SizeLimits.Fits(offset + count))
                     return TooLarge(SizeLimits.Report(spec.Location, $"Network '{spec.ClassName}'", $"the parameter block up to {plan.Name} (all parameters live in one float[])",
