@@ -265,6 +265,30 @@ public sealed class FuzzRegressionTests
     /// <summary>Values the generated code could not hold: cast enum values that name no member (were emitted as 'Loss.7',
     /// CS1002) and sizes past int.MaxValue (wrapped in int arithmetic: CS0248 on a negative array size, or accepted and
     /// failing at run time). Each is one DPD error.</summary>
+    [Fact]
+    public void A_block_property_named_with_an_escaped_keyword_stays_escaped()
+    {
+        // Was CS1513 and 280 more: the generated constructor attached the block as 'class.Attach(...)'.
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Block]
+            public partial class Unit(int width)
+            {
+                [Dense(Bind = "Units = width")] public partial Dense @event { get; }
+                public Tensor Forward(Tensor x) => @event.Forward(x);
+            }
+            [Network(Input = new[] { 2 })]
+            public partial class Net
+            {
+                public Unit @class { get; } = new(3);
+                [Dense(2)] public partial Dense Out { get; }
+                public Tensor Forward(Tensor x) => Out.Forward(@class.Forward(x));
+            }
+            """);
+        Clean(result, 2);
+        Assert.Contains("@class.Attach(\"class\"", result.Sources.Single(s => s.HintName == "Net.g.cs").Source);
+    }
+
     [Theory]
     [InlineData("Input = new[] { 4 }, Loss = (Loss)7", "[Dense(2)] public partial Dense Out { get; }", "DPD0041", "Network 'Net': Loss = (Loss)7 is not a member of Loss")]
     [InlineData("Input = new[] { 4 }", "[Dense(2, Activation = (Act)42)] public partial Dense Out { get; }", "DPD0041", "Out: Activation = (Act)42 is not a member of Act")]
