@@ -58,7 +58,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         // 2. Plan: shapes, parameter layout, costs, hash, and the shape diagnostics.
         var planned = parsed
             .Select(static (p, _) => (p.Spec is null ? new PlanResult(null, p.Diagnostics)
-                : GuardPlan(p.Spec.ClassName, p.Spec.Location, () => Planner.Plan(p), p)) with { Shell = p.Shell })
+                : GuardPlan(p.Spec.ClassName, p.Spec.Location, () => EmittedNames.Check(Planner.Plan(p), p.Spec), p)) with { Shell = p.Shell })
             .WithTrackingName(Stages.Plan);
 
         // 3. Diagnostics, reported apart from the source so that moving code re-reports locations without re-emitting.
