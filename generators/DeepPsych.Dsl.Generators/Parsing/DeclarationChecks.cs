@@ -40,7 +40,6 @@ internal static class DeclarationChecks
             return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotAClass, at, type.Name, kind));
         }
         if (HasUserAttributeErrors(type)) return Stop(null);
-        if (UndefinedEnumValues(type, ct).ToArray() is { Length: > 0 } undefined) return new(null, undefined.ToEquatableArray());
         if (type.IsStatic)
             return Stop(Unsupported("is static", "remove 'static': a network is an object with its own parameters"));
         for (var t = type; t is not null; t = t.ContainingType)
@@ -55,6 +54,8 @@ internal static class DeclarationChecks
         if (type.TypeParameters.Length > 0)
             return Stop(Unsupported($"is generic ({type.Name}<{string.Join(", ", type.TypeParameters.Select(p => p.Name))}>)",
                 "remove the type parameters; a network's layers and shapes are fixed at compile time (an enclosing class may be generic)"));
+        if (UndefinedEnumValues(type, ct).ToArray() is { Length: > 0 } undefined)
+            return new ParseResult(null, undefined.ToEquatableArray()) with { Shell = NetworkParser.FirstNotPartial(type, ct) is null ? NetworkParser.Shell(type, ct) : null };
         foreach (var reference in type.DeclaringSyntaxReferences)
             if (reference.GetSyntax(ct) is TypeDeclarationSyntax { ParameterList: { } parameters } part)
                 return StopWithStubs(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(parameters), type.Name,

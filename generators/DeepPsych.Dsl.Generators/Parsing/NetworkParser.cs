@@ -147,7 +147,10 @@ internal static class NetworkParser
         var taken = type.GetMembers()
             .Where(m => !m.IsImplicitlyDeclared && m.DeclaringSyntaxReferences.Length > 0 && !ForwardReader.IsGraphForward(m)
                 && m is not IMethodSymbol { MethodKind: not MethodKind.Ordinary })
-            .Select(m => m.Name).Distinct().OrderBy(x => x, System.StringComparer.Ordinal);
+            // A method get_X or set_X reserves X's accessor, so a generated property X is taken too (CS0082).
+            .SelectMany(m => m is IMethodSymbol && (m.Name.StartsWith("get_", System.StringComparison.Ordinal) || m.Name.StartsWith("set_", System.StringComparison.Ordinal))
+                ? new[] { m.Name, m.Name.Substring(4) } : new[] { m.Name })
+            .Distinct().OrderBy(x => x, System.StringComparer.Ordinal);
         bool constructor = type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.Parameters.Length == 0)
             || type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(ct) is TypeDeclarationSyntax { ParameterList: not null });
         return new NetworkShell(ns, containing.ToEquatableArray(), type.Name, properties.ToEquatableArray(), taken.ToEquatableArray(), constructor);

@@ -14,14 +14,15 @@ public sealed class FuzzRegressionTests
         return GeneratorHarness.Run(source);
     }
 
-    /// <summary>The input holds the property and gets exactly one error, DPD error <paramref name="id"/>, and no code;
-    /// returns the error's message.</summary>
+    /// <summary>The input holds the property and gets exactly one error, DPD error <paramref name="id"/>: no code but the
+    /// throwing stubs that keep the user's own code compiling (one error, not eight); returns the error's message.</summary>
     internal static string SingleError(string source, string id)
     {
         var result = Holds(source);
         var d = Assert.Single(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal(id, d.Id);
-        Assert.Empty(result.Sources);
+        Assert.All(result.Sources, s => Assert.EndsWith(".stub.g.cs", s.HintName, StringComparison.Ordinal));
+        Assert.Empty(result.Errors);
         return d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -121,14 +122,26 @@ public sealed class FuzzRegressionTests
     [InlineData("public static partial class Net { [Dense(2)] public static partial Dense D { get; } }", "DPD0031")]
     [InlineData("public partial class Net<T> { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
     [InlineData("file partial class Net { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
-    [InlineData("public partial class Host { } file partial class F { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense D { get; } } }", "DPD0031")]
     [InlineData("public partial class Forward { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
     [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public int Parameters => 1; }", "DPD0031")]
     [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public Net() { } }", "DPD0031")]
     [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public Net(int seed) { } }", "DPD0031")]
     public void Unsupported_network_declarations_get_a_diagnostic_instead_of_code_that_does_not_compile(string declaration, string id)
+        => UnsupportedDeclaration("using DeepPsych.Dsl;\n[Network(Input = new[] { 4 })]\n" + declaration, id);
+
+    /// <summary>A network nested in a file-local type: DPD0031 names that type (no stub can be added to it).</summary>
+    [Fact]
+    public void A_network_nested_in_a_file_local_type_is_DPD0031()
     {
-        var result = Holds("using DeepPsych.Dsl;\n[Network(Input = new[] { 4 })]\n" + declaration);
+        var result = Holds("using DeepPsych.Dsl;\nfile partial class F { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense D { get; } } }");
+        var d = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("DPD0031", d.Id);
+        Assert.Contains("nested in the file-local type 'F'", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static void UnsupportedDeclaration(string source, string id)
+    {
+        var result = Holds(source);
         Assert.Contains(result.GeneratorDiagnostics, d => d.Id == id);
         // No network code; a plain partial class gets the throwing stubs (NetworkEmitter.Stub.cs), and then the DPD
         // error is the only error (no CS9248 for its layer property).

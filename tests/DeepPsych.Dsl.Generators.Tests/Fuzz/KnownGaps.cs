@@ -16,42 +16,6 @@ public static class KnownGaps
     public static readonly Gap[] All =
     [
         // Found by probing [Block] classes by hand (the fuzzer generates no blocks yet, so no feature names them).
-        new("Parsing/Planning ([Block]): an error inside a block's inlined graph (a node's size, here DPD0042 for Units = int.MaxValue) is reported on the block's layer only; the network that uses it gets neither code nor a diagnostic of its own (the user sees CS9248 on its layers). Report it on the use (the block property's new(...)) as well",
-            [],
-            """
-            using DeepPsych.Dsl;
-            [Block]
-            public partial class Unit(int width)
-            {
-                [Dense(Bind = "Units = width")] public partial Dense D { get; }
-                public Tensor Forward(Tensor x) => D.Forward(x);
-            }
-            [Network(Input = new[] { 2 })]
-            public partial class Net
-            {
-                public Unit U { get; } = new(int.MaxValue);
-                [Dense(2)] public partial Dense Out { get; }
-                public Tensor Forward(Tensor x) => Out.Forward(U.Forward(x));
-            }
-            """, "silent"),
-        new("Parsing ([Block]): a network layer named like a block layer's C# stem (U_D for layer D of block property U) is DPD0024 on the block's Forward, not in the network that declares the clashing layer",
-            [],
-            """
-            using DeepPsych.Dsl;
-            [Block]
-            public partial class Unit(int width)
-            {
-                [Dense(Bind = "Units = width")] public partial Dense D { get; }
-                public Tensor Forward(Tensor x) => D.Forward(x);
-            }
-            [Network(Input = new[] { 2 })]
-            public partial class Net
-            {
-                public Unit U { get; } = new(3);
-                [Dense(2)] public partial Dense U_D { get; }
-                public Tensor Forward(Tensor x) => U_D.Forward(U.Forward(x));
-            }
-            """, "silent"),
     ];
 
     /// <summary>Invalid networks the generator accepts without a diagnostic: the generated code compiles, so the
