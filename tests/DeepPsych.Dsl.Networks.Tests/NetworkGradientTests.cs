@@ -162,6 +162,41 @@ public class NetworkGradientTests
         }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
     }
 
+    /// <summary>BatchNorm2D and BatchNorm1D in training mode: the reference normalises with the WHOLE batch's statistics,
+    /// so the check fails if the CPU pass normalised each shard alone (7 samples over 3 shards: 3, 2, 2).</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void BatchNorm_network_matches_finite_differences_with_whole_batch_statistics(int threads)
+    {
+        const int batch = 7;
+        var x = TestData.Uniform(12, batch * Normalized.InputLength);
+        int[] labels = [0, 2, 1, 1, 0, 2, 2];
+        var net = new Normalized { Threads = threads };
+        net.InitializeParameters(6);
+        var rng = new Random(3);
+        foreach (var name in new[] { "Bn.weight", "Bn.bias", "Bn1d.weight", "Bn1d.bias" })   // away from γ = 1, β = 0
+        {
+            var t = net.ParameterTensors.Single(p => p.Name == name).Values;
+            for (int i = 0; i < t.Length; i++) t[i] = (name.EndsWith("weight") ? 1f : 0f) + (rng.NextSingle() - 0.5f);
+        }
+        var conv = new Conv2DGeometry(2, 5, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var pool = new Pool2DGeometry(3, 5, 6, 2, 2, 2, 2, 0, 0);
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = Conv2DForward(conv, batch, xd, w("Conv.weight")!, null);
+            h = ReferenceGraphOps.BatchNormTraining(batch, 3, 30, h, w("Bn.weight"), w("Bn.bias"), 1e-5f).Y;
+            h = Act(Dsl.Act.Softplus, h);
+            h = AvgPoolForward(pool, batch, h, countIncludePad: true);
+            h = DenseForward(batch, 18, 5, h, w("Hidden.weight")!, null);
+            h = ReferenceGraphOps.BatchNormTraining(batch, 5, 1, h, w("Bn1d.weight"), w("Bn1d.bias"), 1e-3f).Y;
+            h = Act(Dsl.Act.Tanh, h);
+            h = DenseForward(batch, 5, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
+    }
+
     [Fact]
     public void Mean_squared_error_with_dropout_matches_finite_differences()
     {

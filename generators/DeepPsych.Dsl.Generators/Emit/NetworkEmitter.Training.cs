@@ -36,28 +36,25 @@ internal static partial class NetworkEmitter
         w.Close();
         w.Line();
 
-        w.Open("private float TrainingStep(int shards, int batch, global::System.Span<float> outputs)");
-        w.Line("_batch = batch;");
-        w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard);");
-        w.Line("double loss = 0;");
-        w.Open("for (int s = 0; s < shards; s++)");
-        w.Line("loss += _workspaces[s].LossSum;");
-        w.Line("if (s > 0) global::DeepPsych.Dsl.Execution.NetworkChecks.AddInto(_gradients, _workspaces[s].Gradients);   // shard 0 added into _gradients directly");
-        w.Close();
-        w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
-        w.Line("Step++;");
-        w.Line("return (float)(loss / batch);");
-        w.Close();
-        w.Line();
-        w.Open("private void TrainShard(int shard)");
-        w.Line("var ws = _workspaces[shard];");
-        w.Line("ForwardPass(ws, ws.Count, training: true);");
-        w.Line("if (shard != 0 && ws.Gradients.Length == 0) ws.Gradients = new float[ParameterCount];   // once per shard");
-        w.Line("global::System.Span<float> g = shard == 0 ? _gradients : ws.Gradients;");
-        w.Line("if (shard != 0) g.Clear();");
-        w.Line("Backward(ws, ws.Count, g);");
-        w.Close();
-        w.Line();
+        if (Staged(plan)) EmitStagedTraining(w, plan);
+        else
+        {
+            w.Open("private float TrainingStep(int shards, int batch, global::System.Span<float> outputs)");
+            w.Line("_batch = batch;");
+            w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard);");
+            EmitStepEnd(w);
+            w.Close();
+            w.Line();
+            w.Open("private void TrainShard(int shard)");
+            w.Line("var ws = _workspaces[shard];");
+            w.Line("ForwardPass(ws, ws.Count, training: true);");
+            w.Line("if (shard != 0 && ws.Gradients.Length == 0) ws.Gradients = new float[ParameterCount];   // once per shard");
+            w.Line("global::System.Span<float> g = shard == 0 ? _gradients : ws.Gradients;");
+            w.Line("if (shard != 0) g.Clear();");
+            w.Line("Backward(ws, ws.Count, g);");
+            w.Close();
+            w.Line();
+        }
 
         w.Line("/// <summary>Splits a batch into shards and copies each shard's inputs into its workspace.</summary>");
         w.Open("private int Scatter(global::System.ReadOnlySpan<float> input, int batch)");
@@ -96,5 +93,18 @@ internal static partial class NetworkEmitter
         w.Line("return null;");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>The end of a training step: the shards' losses and gradients summed, the outputs gathered.</summary>
+    private static void EmitStepEnd(CodeWriter w)
+    {
+        w.Line("double loss = 0;");
+        w.Open("for (int s = 0; s < shards; s++)");
+        w.Line("loss += _workspaces[s].LossSum;");
+        w.Line("if (s > 0) global::DeepPsych.Dsl.Execution.NetworkChecks.AddInto(_gradients, _workspaces[s].Gradients);   // shard 0 added into _gradients directly");
+        w.Close();
+        w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
+        w.Line("Step++;");
+        w.Line("return (float)(loss / batch);");
     }
 }

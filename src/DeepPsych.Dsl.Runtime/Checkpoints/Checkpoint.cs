@@ -87,6 +87,8 @@ public static class Checkpoint
         var tensors = new List<SafeTensor>();
         foreach (var p in network.ParameterTensors)
             tensors.Add(new SafeTensor(p.Name, [.. p.Shape], parameters.AsMemory(p.Offset, p.Length)));
+        foreach (var b in network.Buffers)   // BatchNorm's running statistics (F32) and num_batches_tracked (I64), as PyTorch's state_dict
+            tensors.Add(b.IsInt64 ? new SafeTensor(b.Name, [.. b.Shape], b.Int64Values.ToArray()) : new SafeTensor(b.Name, [.. b.Shape], b.Values.ToArray()));
 
         // The optimizer file first: if the weights then fail, the pair's steps disagree and Load says so.
         if (optimizer is not null) SaveOptimizer(network, optimizer, optimizerFull!);
@@ -137,6 +139,7 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(path);
         float[] weights;
+        List<(BufferTensor Buffer, float[]? Values, long[]? Counts)> buffers;
         string full, fullOptimizer;
         string? hash, savedName;
         long? step;
@@ -159,6 +162,7 @@ public static class Checkpoint
                 expected.Add(p.Name);
                 CheckTensor(file, p.Name, p, "parameter");
             }
+            foreach (var b in network.Buffers) expected.Add(b.Name);
             if (strict)
                 foreach (var t in file.Tensors)
                     if (!expected.Contains(t.Name))
@@ -168,6 +172,7 @@ public static class Checkpoint
                             full, t.Name);
             weights = new float[network.Parameters.Length]; // only now: the file is known to hold this much data
             foreach (var p in network.ParameterTensors) file.ReadFloat32(p.Name, weights.AsSpan(p.Offset, p.Length));
+            buffers = ReadBuffers(file, network);
         }
 
         OptimizerState? optimizerState = null;
@@ -187,8 +192,36 @@ public static class Checkpoint
             }
         }
         weights.CopyTo(network.Parameters, 0);
+        foreach (var (buffer, values, counts) in buffers)
+        {
+            if (counts is not null) counts.CopyTo(buffer.Int64Values);
+            else values.CopyTo(buffer.Values);
+        }
         if (step is { } networkStep) network.Step = networkStep;
         return new CheckpointInfo(full, savedName, hash, step, optimizerState is not null, meta, optimizerState is null ? null : fullOptimizer);
+    }
+
+    /// <summary>Reads every buffer of <paramref name="network"/> (checked first: name, dtype, shape); a network with buffers
+    /// (BatchNorm) needs them all, a network without reads none, so files from before buffers existed still load.</summary>
+    private static List<(BufferTensor, float[]?, long[]?)> ReadBuffers(SafeTensorsFile file, INeuralNetwork network)
+    {
+        var read = new List<(BufferTensor, float[]?, long[]?)>();
+        foreach (var b in network.Buffers)
+        {
+            var info = file.Find(b.Name);
+            string shape = SafeTensors.FormatShape(b.Shape);
+            string dtype = b.IsInt64 ? "I64" : "F32";
+            if (info is null)
+                throw new CheckpointException($"'{file.Path}' has no buffer tensor '{b.Name}' (expected {dtype} shape {shape}): {network.Name} has BatchNorm running statistics, " +
+                    "which a checkpoint must hold (save it again from a network with this architecture, or from PyTorch's state_dict, which has them).", file.Path, b.Name);
+            if (info.DType != dtype)
+                throw new CheckpointException($"Tensor '{b.Name}' in '{file.Path}' has dtype {info.DType}, expected {dtype} (shape {shape}).", file.Path, b.Name);
+            if (!info.Shape.SequenceEqual(b.Shape.Select(d => (long)d)))
+                throw new CheckpointException($"Tensor '{b.Name}' in '{file.Path}' has shape {info.ShapeText}, the network expects {shape}.", file.Path, b.Name);
+            if (b.IsInt64) { var counts = new long[1]; file.ReadInt64(b.Name, counts); read.Add((b, null, counts)); }
+            else { var values = new float[b.Length]; file.ReadFloat32(b.Name, values); read.Add((b, values, null)); }
+        }
+        return read;
     }
 
     private static void CheckHash(SafeTensorsFile file, INeuralNetwork network)

@@ -1,0 +1,18 @@
+using DeepPsych.Dsl;
+
+namespace DeepPsych.Dsl.TestNetworks;
+
+/// <summary>BatchNorm2D after a bias-free convolution and BatchNorm1D after a Dense layer: two batch-coupling layers, so
+/// the CPU pass runs in three stages forward and three backward. No bias before a BatchNorm (its gradient is exactly 0). Smooth activations keep finite differences meaningful.</summary>
+[Network(Input = new[] { 2, 5, 6 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class Normalized
+{
+    [Conv2D(3, Kernel = 3, Padding = 1, Bias = false)] public partial Conv2D Conv { get; }
+    [BatchNorm2D] public partial BatchNorm Bn { get; }
+    [Activation(Act.Softplus)] public partial Activation Soft { get; }
+    [AvgPool2D(2)] public partial Pool Pool { get; }
+    [Dense(5, Bias = false)] public partial Dense Hidden { get; }
+    [BatchNorm1D(Momentum = 0.2f, Epsilon = 1e-3f)] public partial BatchNorm Bn1d { get; }
+    [Activation(Act.Tanh)] public partial Activation Squash { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}
