@@ -24,6 +24,20 @@ public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
         AssertDeviceMatchesCpu(Create(), Create(), [2, 0, 1], seed: 12);
     }
 
+    /// <summary>BatchNorm2D and BatchNorm1D on the device: the whole batch's statistics in one workspace (the BatchNorm kernels'
+    /// two-level reductions) against the CPU pass's three shards combined; then the running statistics, brought down by
+    /// host access, and eval-mode inference with them.</summary>
+    [SkippableFact]
+    public void Generated_BatchNorm_network_on_the_device_matches_its_CPU_path()
+    {
+        var cpu = new Normalized { Threads = 3 };
+        var device = new Normalized();
+        AssertDeviceMatchesCpu(cpu, device, [2, 0, 1, 1, 2], seed: 13);
+        foreach (var buffer in cpu.Buffers.Where(b => !b.IsInt64))
+            Tolerance.AssertClose(buffer.Values, device.Buffers.Single(b => b.Name == buffer.Name).Values, Tolerance.Network, buffer.Name);
+        Assert.Equal(1, device.Bn1d.NumBatchesTracked.Int64Values[0]);
+    }
+
     /// <summary>Loss, training outputs, every gradient and inference outputs of <paramref name="device"/> (moved onto the
     /// fixture's backend) against <paramref name="cpu"/>, one sample per label.</summary>
     private void AssertDeviceMatchesCpu(INeuralNetwork cpu, INeuralNetwork device, int[] labels, int seed)

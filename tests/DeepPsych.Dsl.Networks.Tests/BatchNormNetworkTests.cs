@@ -96,12 +96,12 @@ public class BatchNormNetworkTests
             xs = [{{string.Join(", ", batches.Select(b => PyList(b.X)))}}]
             m.train()
             with torch.no_grad():
-                for x in xs: y = m(torch.tensor(x).reshape(6, 2, 5, 6))
+                for x in xs: y = m(torch.tensor(x).reshape(6, 2, 4, 6))
             def show(t): print(" ".join(repr(float(v)) for v in t.detach().flatten()))
             for bn in (m[1], m[6]): show(bn.running_mean); show(bn.running_var); print(int(bn.num_batches_tracked))
             show(y)
             m.eval()
-            with torch.no_grad(): show(m(torch.tensor(xs[4]).reshape(6, 2, 5, 6)))
+            with torch.no_grad(): show(m(torch.tensor(xs[4]).reshape(6, 2, 4, 6)))
             """);
         var lines = output.Trim().Split('\n');
         Close("Bn.running_mean", ParseLine(lines[0]), net.Bn.RunningMean.Values);

@@ -4,7 +4,7 @@ namespace DeepPsych.Dsl.TestNetworks;
 
 /// <summary>BatchNorm2D after a bias-free convolution and BatchNorm1D after a Dense layer: two batch-coupling layers, so
 /// the CPU pass runs in three stages forward and three backward. No bias before a BatchNorm (its gradient is exactly 0). Smooth activations keep finite differences meaningful.</summary>
-[Network(Input = new[] { 2, 5, 6 }, Loss = Loss.SoftmaxCrossEntropy)]
+[Network(Input = new[] { 2, 4, 6 }, Loss = Loss.SoftmaxCrossEntropy)]
 public partial class Normalized
 {
     [Conv2D(3, Kernel = 3, Padding = 1, Bias = false)] public partial Conv2D Conv { get; }
