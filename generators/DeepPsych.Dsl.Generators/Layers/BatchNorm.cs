@@ -142,6 +142,6 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
             c.Line($"{c.T.Call("BatchNorm", "BackwardTraining")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {c.State("Mean")}, {c.State("InvStd")}, {c.DY()}, {c.DxArg}, " +
                 $"{(Affine ? c.Gradient("Weight") : "default")}, {(Affine ? c.Gradient("Bias") : "default")});");
         else if (c.Dx is not null)
-            c.Line($"{c.T.Call("BatchNorm", "BackwardData")}(n, {Shape(c)}, {c.X}, {c.DY()}, {c.State("Coefficients")}, {c.Dx});   // dγ, dβ: {c.Name}'s combining step");
+            c.Line($"{c.T.Call("BatchNorm", "BackwardData")}(n, {Shape(c)}, {c.X}, {c.DY()}, {c.State("Coefficients")}, {c.Dx});" + (Affine ? $"   // dγ, dβ: {c.Name}'s combining step" : ""));
     }
 }
