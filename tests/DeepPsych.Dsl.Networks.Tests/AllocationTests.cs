@@ -50,4 +50,20 @@ public class AllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
         Assert.True(allocated == 0, $"{allocated} bytes allocated in 30 steps of each graph network");
     }
+
+    /// <summary>BatchNorm's staged step too: the shards' partial sums, the combining steps and the running statistics
+    /// live in arrays sized at build time.</summary>
+    [Fact]
+    public void A_batch_norm_network_training_step_allocates_nothing_after_warm_up()
+    {
+        var net = new Normalized { Threads = 3 };
+        var (x, _) = TrainingTests.Data(16, seed: 4, length: Normalized.InputLength);
+        var labels = Enumerable.Range(0, 16).Select(i => i % 3).ToArray();
+        var outputs = new float[16 * 3];
+        for (int i = 0; i < 10; i++) { net.ZeroGradients(); net.ComputeGradients(x, labels, 16, outputs); net.Forward(x, outputs, 16); }
+        long caller = GC.GetAllocatedBytesForCurrentThread(), workers = WorkerPool.Shared.WorkerAllocatedBytes;
+        for (int i = 0; i < 30; i++) { net.ZeroGradients(); net.ComputeGradients(x, labels, 16, outputs); net.Forward(x, outputs, 16); }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
+        Assert.True(allocated == 0, $"{allocated} bytes allocated in 30 steps");
+    }
 }
