@@ -197,6 +197,29 @@ public class NetworkGradientTests
         }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
     }
 
+    /// <summary>BatchNorm without γ, β, one straight on the network input (nothing upstream needs its dL/dx).</summary>
+    [Fact]
+    public void BatchNorm_without_affine_on_the_input_matches_finite_differences()
+    {
+        const int batch = 5;
+        var x = TestData.Uniform(13, batch * NormalizedPlain.InputLength);
+        int[] labels = [2, 0, 1, 2, 1];
+        var net = new NormalizedPlain { Threads = 2 };
+        net.InitializeParameters(7);
+        var conv = new Conv2DGeometry(3, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = ReferenceGraphOps.BatchNormTraining(batch, 3, 16, xd, null, null, 1e-5f).Y;
+            h = Act(Dsl.Act.Tanh, Conv2DForward(conv, batch, h, w("Conv.weight")!, w("Conv.bias")));
+            h = GlobalAvgPoolForward(batch, 4, 16, h);
+            h = DenseForward(batch, 4, 6, h, w("Hidden.weight")!, null);
+            h = ReferenceGraphOps.BatchNormTraining(batch, 6, 1, h, null, null, 1e-5f).Y;
+            h = DenseForward(batch, 6, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
+    }
+
     [Fact]
     public void Mean_squared_error_with_dropout_matches_finite_differences()
     {

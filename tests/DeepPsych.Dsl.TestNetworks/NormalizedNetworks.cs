@@ -16,3 +16,16 @@ public partial class Normalized
     [Activation(Act.Tanh)] public partial Activation Squash { get; }
     [Dense(3)] public partial Dense Logits { get; }
 }
+
+/// <summary>The edges: a BatchNorm2D without γ, β straight on the network input (the first stage holds only its partial
+/// statistics, and nothing upstream needs its dL/dx), and a BatchNorm1D without γ, β with a small momentum.</summary>
+[Network(Input = new[] { 3, 4, 4 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class NormalizedPlain
+{
+    [BatchNorm2D(Affine = false)] public partial BatchNorm InputNorm { get; }
+    [Conv2D(4, Kernel = 3, Padding = 1, Activation = Act.Tanh)] public partial Conv2D Conv { get; }
+    [GlobalAvgPool] public partial Pool Pool { get; }
+    [Dense(6, Bias = false)] public partial Dense Hidden { get; }
+    [BatchNorm1D(Momentum = 0.01f, Affine = false)] public partial BatchNorm Norm { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}

@@ -61,24 +61,10 @@ public class GeneratedCodeTests
         }
         """));
 
-    /// <summary>BatchNorm2D and BatchNorm1D (one without affine): the buffer block, the CPU pass in stages with the
-    /// calling thread's combining steps between them, and the device path's whole-batch calls.</summary>
+    /// <summary>BatchNorm2D and BatchNorm1D, with and without γ, β, one on the network input: the buffer block, the CPU
+    /// pass in stages with the calling thread's combining steps between them, and the device path's whole-batch calls.</summary>
     [Fact]
-    public void BatchNormNetwork() => Approvals.Verify(Generate(GeneratorHarness.Usings + """
-        namespace Examples;
-
-        [Network(Input = new[] { 2, 6, 6 })]
-        public partial class Normalized
-        {
-            [Conv2D(4, Kernel = 3, Padding = 1, Bias = false)] public partial Conv2D Conv { get; }
-            [BatchNorm2D] public partial BatchNorm Bn { get; }
-            [Activation(Act.ReLU)] public partial Activation Relu { get; }
-            [MaxPool2D(2)] public partial Pool Pool { get; }
-            [Dense(8, Bias = false)] public partial Dense Hidden { get; }
-            [BatchNorm1D(Momentum = 0.01f, Epsilon = 1e-3f, Affine = false)] public partial BatchNorm Norm { get; }
-            [Dense(3)] public partial Dense Logits { get; }
-        }
-        """));
+    public void NormalizedNetworks() => Approvals.Verify(Generate(Networks.NormalizedNetworks()));
 
     /// <summary>User types named like the runtime's (Span, Conv2DOp, Shards, Act, …) beside the network do not capture
     /// the generated code's names: everything it names from outside the class is global::-qualified.</summary>

@@ -14,6 +14,9 @@ public static class Networks
     public static string GraphNetworks([CallerFilePath] string here = "")
         => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.TestNetworks", "GraphNetworks.cs")));
 
+    public static string NormalizedNetworks([CallerFilePath] string here = "")
+        => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.TestNetworks", "NormalizedNetworks.cs")));
+
     private static string Example(string path, [CallerFilePath] string here = "")
         => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "examples", path)));
 }
