@@ -153,6 +153,78 @@ public class BatchNormNetworkTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    /// <summary>A checkpoint written here loads into the same module in PyTorch with <c>load_state_dict(strict=True)</c>
+    /// (running statistics F32, num_batches_tracked I64) and gives our eval outputs; PyTorch then moves the statistics two
+    /// more steps and writes its state_dict, which loads here (the Python side reads and writes safetensors by hand).</summary>
+    [TorchFact]
+    public void Checkpoints_move_between_pytorch_and_here_with_the_running_statistics()
+    {
+        var (x, labels) = Batch(6, seed: 60);
+        var net = new Normalized { Threads = 2 };
+        for (int i = 0; i < 3; i++) net.ComputeGradients(x, labels, 6);
+        string dir = Directory.CreateTempSubdirectory("bn-torch").FullName;
+        try
+        {
+            string ours = Path.Combine(dir, "ours.safetensors"), theirs = Path.Combine(dir, "theirs.safetensors");
+            Checkpoint.Save(net, ours);
+            var (probe, _) = Batch(4, seed: 61);
+            string output = TorchPython.Run($$"""
+                import json, struct, numpy as np
+                import torch.nn as nn
+                types = {"F32": ("<f4", torch.float32), "I64": ("<i8", torch.int64)}
+                with open("{{ours}}", "rb") as f:
+                    n = struct.unpack("<Q", f.read(8))[0]
+                    header = json.loads(f.read(n)); data = f.read()
+                header.pop("__metadata__")
+                state = {k: torch.from_numpy(np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype=types[v["dtype"]][0]).copy()).reshape(v["shape"])
+                         for k, v in header.items()}
+                class Normalized(nn.Module):
+                    def __init__(self):
+                        super().__init__()
+                        self.Conv = nn.Conv2d(2, 3, 3, padding=1, bias=False); self.Bn = nn.BatchNorm2d(3); self.Soft = nn.Softplus(); self.Pool = nn.AvgPool2d(2)
+                        self.Hidden = nn.Linear(18, 5, bias=False); self.Bn1d = nn.BatchNorm1d(5, eps=1e-3, momentum=0.2); self.Squash = nn.Tanh(); self.Logits = nn.Linear(5, 3)
+                    def forward(self, x):
+                        h = self.Pool(self.Soft(self.Bn(self.Conv(x))))
+                        return self.Logits(self.Squash(self.Bn1d(self.Hidden(h.flatten(1)))))
+                m = Normalized()
+                m.load_state_dict(state, strict=True)
+                probe = torch.tensor({{PyList(probe)}}).reshape(4, 2, 4, 6)
+                m.eval()
+                with torch.no_grad(): first = m(probe)
+                m.train()
+                with torch.no_grad():
+                    for _ in range(2): m(torch.tensor({{PyList(x)}}).reshape(6, 2, 4, 6))
+                m.eval()
+                with torch.no_grad(): second = m(probe)
+                header, blobs, offset = {"__metadata__": {"format": "pt"} }, [], 0
+                for name, t in m.state_dict().items():
+                    dtype = "I64" if t.dtype == torch.int64 else "F32"
+                    blob = t.contiguous().numpy().astype(types[dtype][0]).tobytes()
+                    header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
+                    blobs.append(blob); offset += len(blob)
+                text = json.dumps(header).encode("utf-8"); text += b" " * ((8 - (8 + len(text)) % 8) % 8)
+                with open("{{theirs}}", "wb") as f:
+                    f.write(struct.pack("<Q", len(text))); f.write(text)
+                    for b in blobs: f.write(b)
+                print(" ".join(repr(float(v)) for v in first.flatten()))
+                print(" ".join(repr(float(v)) for v in second.flatten()))
+                print(state["Bn.num_batches_tracked"].dtype, int(m.Bn.num_batches_tracked))
+                """);
+            var lines = output.Trim().Split('\n');
+            var eval = new float[4 * 3];
+            net.Forward(probe, eval, 4);
+            Close("PyTorch eval outputs with our checkpoint", ParseLine(lines[0]), eval);
+            Assert.Equal("torch.int64 5", lines[2].Trim());
+
+            var loaded = new Normalized();
+            Checkpoint.Load(loaded, theirs);   // no architecture hash: loaded by names and shapes, buffers included
+            Assert.Equal(5, loaded.Bn.NumBatchesTracked.Int64Values[0]);
+            loaded.Forward(probe, eval, 4);
+            Close("eval outputs with PyTorch's checkpoint", ParseLine(lines[1]), eval);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     /// <summary>The device path (one workspace, whole-batch kernels behind <see cref="IDeviceBackend"/>, here the CPU ops)
     /// against the staged CPU pass: steps, running statistics brought down on host access, then inference.</summary>
     [Fact]
@@ -179,6 +251,13 @@ public class BatchNormNetworkTests
         cpu.Forward(probe, o1.AsSpan(0, 12), 4);
         device.Forward(probe, o2.AsSpan(0, 12), 4);
         Close("inference outputs", o1.AsSpan(0, 12), o2.AsSpan(0, 12));
+
+        // Host writes reach the device: statistics set on the host (as a checkpoint load does) are what it uses next.
+        foreach (var net in new INeuralNetwork[] { cpu, device })
+            foreach (var b in net.Buffers.Where(b => !b.IsInt64)) b.Values.Fill(b.Name.EndsWith("var") ? 2f : 0.5f);
+        cpu.Forward(probe, o1.AsSpan(0, 12), 4);
+        device.Forward(probe, o2.AsSpan(0, 12), 4);
+        Close("inference outputs after host writes", o1.AsSpan(0, 12), o2.AsSpan(0, 12));
         device.UseDevice(null);
     }
 }
