@@ -40,6 +40,14 @@ public class BatchNormNetworkTests
         Assert.All(net.Bn.Bias!.Values.ToArray(), v => Assert.Equal(0f, v));     // β = 0
     }
 
+    [Fact]
+    public void Training_on_a_batch_of_one_names_the_layer_that_needs_more()
+    {
+        var (x, labels) = Batch(1, seed: 5);
+        var e = Assert.Throws<ArgumentException>(() => new Normalized().ComputeGradients(x, labels, 1));
+        Assert.StartsWith("Normalized.ComputeGradients: Bn1d (BatchNorm1D) normalises with the batch's statistics and needs more than one value per channel, got batch 1 x 1 position;", e.Message);
+    }
+
     /// <summary>One shard or three: the same batch statistics, so the same loss, outputs, gradients and running statistics
     /// (to float rounding: the shards' sums are combined in another order).</summary>
     [Fact]

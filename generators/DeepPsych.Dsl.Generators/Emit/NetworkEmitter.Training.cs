@@ -12,6 +12,7 @@ internal static partial class NetworkEmitter
         if (sce)
         {
             w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Training(Name, batch, input.Length, InputLength, labels.Length, 1, \"labels\", outputs.Length, OutputLength);");
+            EmitTrainingChecks(w, plan);
             w.Line("if (_device is { } device) return DeviceTrainingStep(device, input, labels, batch, outputs);");
             w.Line("int shards = Scatter(input, batch);");
             w.Line("for (int s = 0; s < shards; s++) labels.Slice(_workspaces[s].First, _workspaces[s].Count).CopyTo(_workspaces[s].Labels);");
@@ -26,6 +27,7 @@ internal static partial class NetworkEmitter
         if (!sce)
         {
             w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Training(Name, batch, input.Length, InputLength, targets.Length, OutputLength, \"targets\", outputs.Length, OutputLength);");
+            EmitTrainingChecks(w, plan);
             w.Line("if (_device is { } device) return DeviceTrainingStep(device, input, targets, batch, outputs);");
             w.Line("int shards = Scatter(input, batch);");
             w.Line("for (int s = 0; s < shards; s++) targets.Slice(_workspaces[s].First * OutputLength, _workspaces[s].Count * OutputLength).CopyTo(_workspaces[s].Targets);");
@@ -106,5 +108,11 @@ internal static partial class NetworkEmitter
         w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
         w.Line("Step++;");
         w.Line("return (float)(loss / batch);");
+    }
+
+    /// <summary>The layers' own checks of a training call's batch (BatchNorm's batch of one).</summary>
+    private static void EmitTrainingChecks(CodeWriter w, NetworkPlan plan)
+    {
+        foreach (var node in plan.Nodes) node.Options.TrainingCheck(new LayerCode(w, node, EmitTarget.Cpu, [], [], dxIsDy: false));
     }
 }

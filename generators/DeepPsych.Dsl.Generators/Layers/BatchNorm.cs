@@ -105,6 +105,13 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
         c.Line($"else {c.T.Call("BatchNorm", "ForwardInference")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {running}, {Literal.Float(Epsilon)}, {c.Y()});");
     }
 
+    /// <summary>Only where a batch of one could fail (one position per channel): the message names the layer.</summary>
+    public override void TrainingCheck(LayerCode c)
+    {
+        if (Spatial(c.Node.InputShape.Items) < 2)
+            c.Line($"global::DeepPsych.Dsl.Execution.NetworkChecks.BatchStatistics(Name, \"{c.Name}\", \"{Kind.Name}\", batch, {Spatial(c.Node.InputShape.Items)});");
+    }
+
     public override void ForwardPartials(LayerCode c)
     {
         c.Line($"if (training) {c.T.Call("BatchNorm", "PartialStatistics")}(n, {Shape(c)}, {c.X}, {c.ShardState("Partials")});   // this shard's (count, mean, M2) per channel");

@@ -71,6 +71,9 @@ internal abstract record LayerOptions
     /// for the whole batch and calls only Forward and Backward.</summary>
     public virtual bool CouplesBatch => false;
 
+    /// <summary>Checks of a training call's batch (<c>batch</c> in scope), emitted at the top of ComputeGradients.</summary>
+    public virtual void TrainingCheck(LayerCode c) { }
+
     /// <summary>End of a CPU forward stage, per shard, training only: this shard's partial statistics of the input.</summary>
     public virtual void ForwardPartials(LayerCode c) { }
 
