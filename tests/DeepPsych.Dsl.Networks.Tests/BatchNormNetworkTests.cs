@@ -40,6 +40,23 @@ public class BatchNormNetworkTests
         Assert.All(net.Bn.Bias!.Values.ToArray(), v => Assert.Equal(0f, v));     // β = 0
     }
 
+    /// <summary>Inside a block used twice, each BatchNorm has its own buffers under the block path, and a 1- and a 3-thread
+    /// step agree (the stages run inside the inlined blocks as anywhere else).</summary>
+    [Fact]
+    public void Buffers_inside_blocks_take_the_block_path()
+    {
+        var one = new NormalizedBlocks { Threads = 1 };
+        var three = new NormalizedBlocks { Threads = 3 };
+        Assert.Equal(["Layer1.0.Bn.running_mean", "Layer1.0.Bn.running_var", "Layer1.0.Bn.num_batches_tracked",
+            "Layer1.1.Bn.running_mean", "Layer1.1.Bn.running_var", "Layer1.1.Bn.num_batches_tracked"], one.Buffers.Select(b => b.Name));
+        Assert.Contains(one.ParameterTensors, p => p.Name == "Layer1.1.Bn.weight");
+        var x = TestData.Uniform(70, 5 * NormalizedBlocks.InputLength, -1f, 2f);
+        int[] labels = [0, 1, 2, 1, 0];
+        Assert.Equal(one.ComputeGradients(x, labels, 5), three.ComputeGradients(x, labels, 5), 1e-6f);
+        Close("gradients", one.Gradients, three.Gradients);
+        foreach (var b in one.Buffers.Where(b => !b.IsInt64)) Close(b.Name, b.Values, Buffer(three, b.Name));
+    }
+
     [Fact]
     public void Training_on_a_batch_of_one_names_the_layer_that_needs_more()
     {

@@ -1,4 +1,5 @@
 using DeepPsych.Dsl;
+using static DeepPsych.Dsl.Functional;
 
 namespace DeepPsych.Dsl.TestNetworks;
 
@@ -28,4 +29,26 @@ public partial class NormalizedPlain
     [Dense(6, Bias = false)] public partial Dense Hidden { get; }
     [BatchNorm1D(Momentum = 0.01f, Affine = false)] public partial BatchNorm Norm { get; }
     [Dense(3)] public partial Dense Logits { get; }
+}
+
+/// <summary>Convolution, BatchNorm and activation as a reusable block (torchvision's conv-bn-relu), used twice: the
+/// buffers take the block path as PyTorch's state_dict does (<c>Layer1.0.Bn.running_mean</c>).</summary>
+[Block]
+public partial class ConvBnUnit(int planes)
+{
+    [Conv2D(Kernel = 3, Padding = 1, Bias = false, Bind = "OutChannels = planes")] public partial Conv2D Conv { get; }
+    [BatchNorm2D] public partial BatchNorm Bn { get; }
+
+    public Tensor Forward(Tensor x) => Softplus(Bn.Forward(Conv.Forward(x)));
+}
+
+/// <summary>Two <see cref="ConvBnUnit"/>s in a row, then the head.</summary>
+[Network(Input = new[] { 2, 4, 4 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class NormalizedBlocks
+{
+    public Sequential<ConvBnUnit> Layer1 { get; } = [new(3), new(3)];
+    [GlobalAvgPool] public partial Pool AvgPool { get; }
+    [Dense(3)] public partial Dense Fc { get; }
+
+    public Tensor Forward(Tensor x) => Fc.Forward(Flatten(AvgPool.Forward(Layer1.Forward(x))));
 }

@@ -94,6 +94,8 @@ internal static partial class NetworkEmitter
                 : $"var b{b.Id} = new {Dsl}.BufferTensor(\"{b.Name}\", [{string.Join(", ", b.Shape)}], {b.Id}Offset, _buffers, {Layers.Literal.Float(b.InitialValue)});");
         foreach (var node in plan.Nodes)
             w.Line($"_{node.Name} = new {Dsl}.{HandleType(node)}({node.Options.HandleArguments(node, $"[{string.Join(", ", node.OutputShape)}]")});");
+        foreach (var use in plan.Blocks)
+            w.Line($"{use.Access}.Attach(\"{use.Path}\", [{string.Join(", ", use.Members.Select(m => $"new(\"{m.Property}\", {(m.Node is null ? "null" : "_" + m.Node)})"))}]);");
         w.Line($"_parameterTensors = [{string.Join(", ", plan.Parameters.Select(Local))}];");
         if (plan.HasBuffers) w.Line($"_bufferTensors = [{string.Join(", ", plan.Buffers.Select(b => "b" + b.Id))}];");
         w.Line($"_layers = [{string.Join(", ", plan.Nodes.Select(n => "_" + n.Name))}];");

@@ -80,7 +80,7 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
     public override string Describe() => $"{Kind.Name} eps={Text(Epsilon)} m={Text(Momentum)}" + (Affine ? "" : " noaffine");
 
     public override string HandleArguments(NodePlan node, string shape)
-        => $"\"{node.Name}\", \"{Kind.Name}\", {shape}, {node.Flops}, [{string.Join(", ", node.Parameters.Select(p => "p" + p.Id))}], [{string.Join(", ", node.Buffers.Select(b => "b" + b.Id))}]";
+        => $"{node.PathLiteral}, \"{Kind.Name}\", {shape}, {node.Flops}, [{string.Join(", ", node.Parameters.Select(p => "p" + p.Id))}], [{string.Join(", ", node.Buffers.Select(b => "b" + b.Id))}]";
 
     private static string Shape(LayerCode c) => $"{c.Node.InputShape[0]}, {Spatial(c.Node.InputShape.Items)}";
     private string Gamma(LayerCode c) => Affine ? c.Parameter("Weight") : "default";
@@ -109,7 +109,7 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
     public override void TrainingCheck(LayerCode c)
     {
         if (Spatial(c.Node.InputShape.Items) < 2)
-            c.Line($"global::DeepPsych.Dsl.Execution.NetworkChecks.BatchStatistics(Name, \"{c.Name}\", \"{Kind.Name}\", batch, {Spatial(c.Node.InputShape.Items)});");
+            c.Line($"global::DeepPsych.Dsl.Execution.NetworkChecks.BatchStatistics(Name, {c.Node.PathLiteral}, \"{Kind.Name}\", batch, {Spatial(c.Node.InputShape.Items)});");
     }
 
     public override void ForwardPartials(LayerCode c)

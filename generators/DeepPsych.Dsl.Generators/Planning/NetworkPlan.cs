@@ -1,10 +1,10 @@
 namespace DeepPsych.Dsl.Generators.Planning;
 
 /// <summary>One parameter tensor in the network's contiguous block: <c>C1.weight</c>, C# id <c>C1Weight</c>.</summary>
-internal sealed record ParameterPlan(string Layer, string Suffix, EquatableArray<int> Shape, int Offset, int Length, int FanIn, int FanOut, Init Init)
+internal sealed record ParameterPlan(string Layer, string Suffix, EquatableArray<int> Shape, int Offset, int Length, int FanIn, int FanOut, Init Init, string? LayerPath = null)
 {
-    /// <summary>The PyTorch state_dict name.</summary>
-    public string Name => Layer + "." + Suffix;
+    /// <summary>The PyTorch state_dict name: the layer's path (<c>Layer1.0.Conv1</c> inside blocks) and the suffix.</summary>
+    public string Name => (LayerPath ?? Layer) + "." + Suffix;
     /// <summary>The C# identifier stem in generated code.</summary>
     public string Id => Layer + char.ToUpperInvariant(Suffix[0]) + Suffix.Substring(1);
 }
@@ -12,10 +12,10 @@ internal sealed record ParameterPlan(string Layer, string Suffix, EquatableArray
 /// <summary>One buffer tensor (state training moves, no optimizer touches): <c>Bn1.running_mean</c>, C# id
 /// <c>Bn1RunningMean</c>. Float buffers lie in the network's buffer block at <paramref name="Offset"/>; an int64 one
 /// (<c>num_batches_tracked</c>) is element <paramref name="Offset"/> of the int64 block.</summary>
-internal sealed record BufferTensorPlan(string Layer, string Suffix, EquatableArray<int> Shape, int Offset, int Length, float InitialValue, bool IsInt64)
+internal sealed record BufferTensorPlan(string Layer, string Suffix, EquatableArray<int> Shape, int Offset, int Length, float InitialValue, bool IsInt64, string? LayerPath = null)
 {
-    /// <summary>The PyTorch state_dict name, built as <see cref="ParameterPlan.Name"/> is.</summary>
-    public string Name => Layer + "." + Suffix;
+    /// <summary>The PyTorch state_dict name, built as <see cref="ParameterPlan.Name"/> is: the layer's path and the suffix.</summary>
+    public string Name => (LayerPath ?? Layer) + "." + Suffix;
     /// <summary>The C# identifier stem in generated code: the layer and the suffix in Pascal case.</summary>
     public string Id => Layer + string.Concat(Suffix.Split('_').Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w.Substring(1)));
 }
@@ -31,6 +31,10 @@ internal sealed record NodePlan(
     EquatableArray<BufferTensorPlan> Buffers)
 {
     public string Name => Layer.Name;
+    /// <summary>The name users see (checkpoints, Layers, summary): the dotted path inside blocks, else <see cref="Name"/>.</summary>
+    public string Path => Layer.DisplayName;
+    /// <summary><see cref="Path"/> as a C# string literal, the first argument of every layer handle.</summary>
+    public string PathLiteral => "\"" + Path + "\"";
     public LayerOptions Options => Layer.Options;
     /// <summary>The input shape of a one-input kind.</summary>
     public EquatableArray<int> InputShape => InputShapes[0];
@@ -55,7 +59,8 @@ internal sealed record NetworkPlan(
     GradientPlan Backward,
     int ParameterCount,
     long Flops,
-    string ArchitectureHash)
+    string ArchitectureHash,
+    EquatableArray<BlockUse> Blocks = default)
 {
     public int InputLength => Shapes.ShapeMath.Product(InputShape);
     public NodePlan Output => Nodes[OutputNode];
