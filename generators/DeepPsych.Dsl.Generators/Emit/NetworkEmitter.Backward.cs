@@ -23,7 +23,7 @@ internal static partial class NetworkEmitter
                 w.Line($"/// <summary>Stage {j} of the backward pass over one shard: the chain rule, layer by layer in reverse, adding dL/dθ into");
                 w.Line("/// <paramref name=\"g\"/>; gradients of values live in slots assigned at build time by liveness (every backward op adds into");
                 w.Line(next is not null
-                    ? $"/// its input's slot, zeroed when taken). The stage ends because {next.Name}'s dL/dx needs the whole batch's sums of dL/dy.</summary>"
+                    ? $"/// its input's slot, zeroed when taken). The stage ends because {next.Path}'s dL/dx needs the whole batch's sums of dL/dy.</summary>"
                     : "/// its input's slot, zeroed when taken).</summary>");
             }
             w.Open(t.IsDevice ? "private void DeviceBackward(DeviceWorkspace d, int n, global::DeepPsych.Dsl.Devices.DeviceView<float> g)"
@@ -90,7 +90,7 @@ internal static partial class NetworkEmitter
             {
                 var step = stages[j + 1][0];
                 var dx = next.Layer.Inputs.Select((v, k) => step.InputSlots[k] < 0 ? null : LayerCode.DY(plan.Nodes[v].Name)).ToArray();
-                w.Line($"// Stage ends: {next.Name}'s dL/dx needs the whole batch's Σ dL/dy and Σ dL/dy·(x − μ), so each shard stops at its partial sums.");
+                w.Line($"// Stage ends: {next.Path}'s dL/dx needs the whole batch's Σ dL/dy and Σ dL/dy·(x − μ), so each shard stops at its partial sums.");
                 next.Options.BackwardPartials(new LayerCode(w, next, t, InputSpans(plan, next), dx, step.DxIsDy));
             }
             w.Close();

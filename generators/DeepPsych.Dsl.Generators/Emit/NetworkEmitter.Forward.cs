@@ -46,7 +46,7 @@ internal static partial class NetworkEmitter
             {
                 w.Line($"/// <summary>Stage {k} of the forward pass over one shard of <paramref name=\"n\"/> samples. Every layer's output stays in the");
                 w.Line(endsAt is { } e
-                    ? $"/// workspace because backward needs it. The stage ends because {plan.Nodes[e].Name} needs the whole batch's statistics in training.</summary>"
+                    ? $"/// workspace because backward needs it. The stage ends because {plan.Nodes[e].Path} needs the whole batch's statistics in training.</summary>"
                     : "/// workspace because backward needs it.</summary>");
             }
             w.Open(t.IsDevice ? "private void DeviceForwardPass(DeviceWorkspace d, int n, bool training)" : $"private void ForwardPass{(stages.Count == 1 ? "" : k.ToString())}(Workspace ws, int n, bool training)");
@@ -64,7 +64,7 @@ internal static partial class NetworkEmitter
             if (endsAt is { } end)
             {
                 var node = plan.Nodes[end];
-                w.Line($"// Stage ends: {node.Name} normalises with the whole batch's statistics, so each shard stops at its partial sums.");
+                w.Line($"// Stage ends: {node.Path} normalises with the whole batch's statistics, so each shard stops at its partial sums.");
                 node.Options.ForwardPartials(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false));
             }
             w.Close();

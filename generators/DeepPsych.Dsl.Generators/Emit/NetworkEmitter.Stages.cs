@@ -85,7 +85,7 @@ internal static partial class NetworkEmitter
             var node = plan.Nodes[step.Node];
             if (j == 1) w.Line("global::System.Span<float> g = _gradients;   // the calling thread adds dγ, dβ once, into the network's block");
             node.Options.BackwardCombine(new LayerCode(w, node, EmitTarget.Cpu, InputSpans(plan, node), [], dxIsDy: false));
-            w.Line($"RunStage({last + j}, shards);   // {node.Name} backward" + (j + 1 < backward.Count ? $" … {plan.Nodes[backward[j + 1][0].Node].Name}'s partial sums" : " … the first layer"));
+            w.Line($"RunStage({last + j}, shards);   // {node.Path} backward" + (j + 1 < backward.Count ? $" … {plan.Nodes[backward[j + 1][0].Node].Path}'s partial sums" : " … the first layer"));
         }
         EmitStepEnd(w);
         w.Close();
@@ -119,10 +119,10 @@ internal static partial class NetworkEmitter
     /// <summary>"C1 … Bn1's partial statistics" for the comment beside a stage job.</summary>
     private static string StageText(NetworkPlan plan, List<int> stage, int? endsAt, List<BackwardStep> firstBackward)
     {
-        string first = stage.Count > 0 ? plan.Nodes[stage[0]].Name : "";
-        if (endsAt is { } e) return $"{(first.Length > 0 ? first + " … " : "")}{plan.Nodes[e].Name}'s partial statistics";
+        string first = stage.Count > 0 ? plan.Nodes[stage[0]].Path : "";
+        if (endsAt is { } e) return $"{(first.Length > 0 ? first + " … " : "")}{plan.Nodes[e].Path}'s partial statistics";
         string tail = firstBackward.Count > 0 && firstBackward.Count < plan.Backward.Steps.Length
-            ? $"{plan.Nodes[plan.Backward.Steps[firstBackward.Count].Node].Name}'s partial sums"
+            ? $"{plan.Nodes[plan.Backward.Steps[firstBackward.Count].Node].Path}'s partial sums"
             : "the first layer";
         return $"{first} … the loss, backward … {tail}";
     }

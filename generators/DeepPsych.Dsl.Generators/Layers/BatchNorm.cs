@@ -101,7 +101,7 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
             c.Line("}");
         }
         else
-            c.Line($"if (training) {c.T.Call("BatchNorm", "Normalize")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {c.State("Mean")}, {c.State("InvStd")}, {c.Y()});   // μ, invStd: {c.Name}'s combining step");
+            c.Line($"if (training) {c.T.Call("BatchNorm", "Normalize")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {c.State("Mean")}, {c.State("InvStd")}, {c.Y()});   // μ, invStd: {c.Node.Path}'s combining step");
         c.Line($"else {c.T.Call("BatchNorm", "ForwardInference")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {running}, {Literal.Float(Epsilon)}, {c.Y()});");
     }
 
@@ -119,7 +119,7 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
 
     public override void ForwardCombine(LayerCode c)
     {
-        c.Line($"// {c.Name}: the whole batch's mean and biased variance per channel (Chan's combination of the shards' partials, in double);");
+        c.Line($"// {c.Node.Path}: the whole batch's mean and biased variance per channel (Chan's combination of the shards' partials, in double);");
         c.Line("//   the running statistics move (unbiased variance) and num_batches_tracked counts the step");
         c.Line($"global::System.Array.Clear({c.State("Statistics")});");
         c.Line($"for (int s = 0; s < shards; s++) {c.T.Call("BatchNorm", "CombineStatistics")}(_workspaces[s].{c.Name}Partials, {c.State("Statistics")});");
@@ -134,7 +134,7 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
 
     public override void BackwardCombine(LayerCode c)
     {
-        c.Line($"// {c.Name}: the whole batch's Σdy and Σdy·(x − μ) per channel; dL/dβ += Σdy and dL/dγ += Σdy·x̂ once; dx coefficients");
+        c.Line($"// {c.Node.Path}: the whole batch's Σdy and Σdy·(x − μ) per channel; dL/dβ += Σdy and dL/dγ += Σdy·x̂ once; dx coefficients");
         c.Line($"global::System.Array.Clear({c.State("Sums")});");
         c.Line($"for (int s = 0; s < shards; s++) {c.T.Call("BatchNorm", "AddPartials")}(_workspaces[s].{c.Name}BackwardPartials, {c.State("Sums")});");
         c.Line($"{c.T.Call("BatchNorm", "BackwardCoefficients")}({c.Node.InputShape[0]}, (double)_batch * {Spatial(c.Node.InputShape.Items)}, {c.State("Sums")}, {Gamma(c)}, {c.State("Mean")}, {c.State("InvStd")}, " +
@@ -149,6 +149,6 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
             c.Line($"{c.T.Call("BatchNorm", "BackwardTraining")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {c.State("Mean")}, {c.State("InvStd")}, {c.DY()}, {c.DxArg}, " +
                 $"{(Affine ? c.Gradient("Weight") : "default")}, {(Affine ? c.Gradient("Bias") : "default")});");
         else if (c.Dx is not null)
-            c.Line($"{c.T.Call("BatchNorm", "BackwardData")}(n, {Shape(c)}, {c.X}, {c.DY()}, {c.State("Coefficients")}, {c.Dx});" + (Affine ? $"   // dγ, dβ: {c.Name}'s combining step" : ""));
+            c.Line($"{c.T.Call("BatchNorm", "BackwardData")}(n, {Shape(c)}, {c.X}, {c.DY()}, {c.State("Coefficients")}, {c.Dx});" + (Affine ? $"   // dγ, dβ: {c.Node.Path}'s combining step" : ""));
     }
 }
