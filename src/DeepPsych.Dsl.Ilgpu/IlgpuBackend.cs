@@ -338,6 +338,37 @@ public sealed class IlgpuBackend : IDeviceBackend
         if (batch > 0) LocalResponseNormKernels.Backward(Accelerator, new LrnShape(batch, channels, spatial, size, alpha, beta, k), View(x), View(y), View(scale), View(dy), View(dx));
     }
 
+    // ---- batch norm (the kernels' reduction workspace is the shared scratch) ----
+
+    /// <inheritdoc/>
+    public void BatchNormForwardTraining(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> beta, float epsilon, float momentum,
+        DeviceView<float> runningMean, DeviceView<float> runningVar, DeviceView<float> y, DeviceView<float> saveMean, DeviceView<float> saveInvStd)
+    {
+        var shape = new NormShape(batch, channels, spatial);
+        BatchNormKernels.ForwardTraining(Accelerator, shape, epsilon, momentum, View(x), Optional(gamma), Optional(beta), Optional(runningMean), Optional(runningVar),
+            View(y), View(saveMean), View(saveInvStd), Scratch(BatchNormKernels.WorkspaceLength(shape)));
+    }
+
+    /// <inheritdoc/>
+    public void BatchNormForwardInference(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> beta,
+        DeviceView<float> runningMean, DeviceView<float> runningVar, float epsilon, DeviceView<float> y)
+    {
+        if (batch > 0) BatchNormKernels.ForwardInference(Accelerator, new NormShape(batch, channels, spatial), epsilon, View(x), Optional(gamma), Optional(beta), View(runningMean), View(runningVar), View(y));
+    }
+
+    /// <inheritdoc/>
+    public void BatchNormBackwardTraining(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> saveMean, DeviceView<float> saveInvStd,
+        DeviceView<float> dy, DeviceView<float> dx, DeviceView<float> dgamma, DeviceView<float> dbeta)
+    {
+        if (batch == 0) return;
+        var shape = new NormShape(batch, channels, spatial);
+        BatchNormKernels.BackwardTraining(Accelerator, shape, View(x), Optional(gamma), View(saveMean), View(saveInvStd), View(dy), Optional(dx), Optional(dgamma), Optional(dbeta),
+            Scratch(BatchNormKernels.WorkspaceLength(shape)));
+    }
+
+    /// <summary>An optional view: empty stays empty (the kernels' launchers read that as "absent").</summary>
+    private ArrayView<float> Optional(DeviceView<float> view) => view.IsEmpty ? default : View(view);
+
     // ---- dropout ----
 
     /// <inheritdoc/>

@@ -152,6 +152,36 @@ public sealed class LocalResponseNormAttribute : LayerAttribute
     public float K { get; set; } = 1f;
 }
 
+/// <summary>The options BatchNorm2D and BatchNorm1D share (their defaults are written once, here).</summary>
+public abstract class BatchNormAttribute : LayerAttribute
+{
+    /// <summary>ε added to the variance (PyTorch default 1e-5).</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+    /// <summary>Running-statistics momentum, PyTorch's meaning: the weight of the NEW batch value (default 0.1).</summary>
+    public float Momentum { get; set; } = 0.1f;
+    /// <summary>Learn γ and β (PyTorch's <c>affine=True</c>).</summary>
+    public bool Affine { get; set; } = true;
+}
+
+/// <summary>Batch normalisation of a C×H×W input per channel (PyTorch's <c>nn.BatchNorm2d(C, eps, momentum, affine)</c>).
+/// Training (<c>ComputeGradients</c>): x̂ = (x − μ_B)/√(σ²_B + ε) with the whole batch's mean and BIASED variance per
+/// channel (over N·H·W), y = γ·x̂ + β; the running statistics move as r ← (1 − Momentum)·r + Momentum·batch value, the
+/// running variance taking the UNBIASED batch variance, and <c>num_batches_tracked</c> counts the steps. Inference
+/// (<c>Forward</c>): y = γ (x − running mean)/√(running var + ε) + β. Parameters <c>weight</c> (γ, starts at 1) and
+/// <c>bias</c> (β, starts at 0) when <see cref="BatchNormAttribute.Affine"/>; buffers <c>running_mean</c> (0),
+/// <c>running_var</c> (1), <c>num_batches_tracked</c> (int64), as PyTorch's <c>state_dict</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class BatchNorm2DAttribute : BatchNormAttribute
+{
+}
+
+/// <summary>Batch normalisation of a C (features) or C×L input per channel (PyTorch's <c>nn.BatchNorm1d</c>): as
+/// <see cref="BatchNorm2DAttribute"/>, with the statistics over N (or N·L). Typically after a Dense layer.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class BatchNorm1DAttribute : BatchNormAttribute
+{
+}
+
 /// <summary>Adaptive average pooling: C×H×W → C×OutHeight×OutWidth, output (i, j) the mean of x over rows
 /// [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉) and columns [⌊j·W/OW⌋, ⌈(j+1)·W/OW⌉) (bins may overlap when OH ∤ H). PyTorch's
 /// <c>nn.AdaptiveAvgPool2d((outHeight, outWidth))</c>, e.g. torchvision's AlexNet (6, 6) and VGG (7, 7) heads.</summary>

@@ -40,4 +40,6 @@ public enum Init
     He = 1,
     /// <summary>Xavier/Glorot uniform: U(±sqrt(6 / (fan_in + fan_out))).</summary>
     Xavier = 2,
+    /// <summary>Every element 1 (BatchNorm's γ, as PyTorch's <c>reset_parameters</c>); a bias still starts at 0.</summary>
+    Ones = 3,
 }

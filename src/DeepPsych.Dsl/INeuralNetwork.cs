@@ -24,6 +24,10 @@ public interface INeuralNetwork
     float[] Gradients { get; }
     /// <summary>Named views into the two blocks, in declaration order.</summary>
     IReadOnlyList<ParameterTensor> ParameterTensors { get; }
+    /// <summary>Named buffers (BatchNorm's running_mean, running_var, num_batches_tracked), in declaration order: state
+    /// that training moves but no optimizer touches; checkpoints save them with the parameters. Empty for networks without
+    /// them (and for hand-written implementations).</summary>
+    IReadOnlyList<BufferTensor> Buffers => [];
     /// <summary>The layers in declaration order.</summary>
     IReadOnlyList<Layer> Layers { get; }
 

@@ -46,6 +46,25 @@ public sealed class Pool(string name, string kind, int[] outputShape, long flops
 /// <summary>A local response normalisation layer (across channels; no parameters).</summary>
 public sealed class LocalResponseNorm(string name, int[] outputShape, long flops) : Layer(name, "LocalResponseNorm", outputShape, flops, []);
 
+/// <summary>A batch-normalisation layer (BatchNorm2D or BatchNorm1D): γ, β (when affine) and its buffers running_mean,
+/// running_var and num_batches_tracked.</summary>
+public sealed class BatchNorm(string name, string kind, int[] outputShape, long flops, ParameterTensor[] parameters, BufferTensor[] buffers)
+    : Layer(name, kind, outputShape, flops, parameters)
+{
+    /// <summary>γ (PyTorch's <c>weight</c>), or null when declared with <c>Affine = false</c>.</summary>
+    public ParameterTensor? Weight => Parameters.Count > 0 ? Parameters[0] : null;
+    /// <summary>β (PyTorch's <c>bias</c>), or null when declared with <c>Affine = false</c>.</summary>
+    public ParameterTensor? Bias => Parameters.Count > 1 ? Parameters[1] : null;
+    /// <summary>running_mean, running_var and num_batches_tracked.</summary>
+    public IReadOnlyList<BufferTensor> Buffers { get; } = buffers;
+    /// <summary>The running mean per channel.</summary>
+    public BufferTensor RunningMean => Buffers[0];
+    /// <summary>The running (unbiased) variance per channel.</summary>
+    public BufferTensor RunningVar => Buffers[1];
+    /// <summary>Training steps that moved the running statistics (int64, as PyTorch's).</summary>
+    public BufferTensor NumBatchesTracked => Buffers[2];
+}
+
 /// <summary>A standalone activation layer.</summary>
 public sealed class Activation(string name, int[] outputShape, long flops) : Layer(name, "Activation", outputShape, flops, []);
 

@@ -69,4 +69,7 @@ public interface IHostBlockAccess
 {
     /// <summary>The host is about to read or write the parameter block (<paramref name="gradients"/> false) or the gradient block.</summary>
     void BeforeHostAccess(bool gradients);
+
+    /// <summary>The host is about to read or write the network's buffer block (BatchNorm's running statistics).</summary>
+    void BeforeBufferAccess() { }
 }

@@ -32,6 +32,27 @@ public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
         AssertDeviceMatchesCpu(Create(), Create(), [2, 0, 1], seed: 12);
     }
 
+    /// <summary>BatchNorm2D and BatchNorm1D on the device: the whole batch's statistics in one workspace (the BatchNorm kernels'
+    /// two-level reductions) against the CPU pass's three shards combined; then the running statistics, brought down by
+    /// host access, and eval-mode inference with them.</summary>
+    /// <remarks><see cref="NormalizedPlain"/>: without γ, β, one on the network input (no dL/dx: the kernels skip it).</remarks>
+    [SkippableTheory]
+    [InlineData(nameof(Normalized))]
+    [InlineData(nameof(NormalizedPlain))]
+    public void Generated_BatchNorm_network_on_the_device_matches_its_CPU_path(string name)
+    {
+        INeuralNetwork Create(int threads) => name == nameof(Normalized) ? new Normalized { Threads = threads } : new NormalizedPlain { Threads = threads };
+        var cpu = Create(3);
+        var device = Create(1);
+        AssertDeviceMatchesCpu(cpu, device, [2, 0, 1, 1, 2], seed: 13);
+        foreach (var buffer in cpu.Buffers)
+        {
+            var onDevice = device.Buffers.Single(b => b.Name == buffer.Name);
+            if (buffer.IsInt64) Assert.Equal(1, onDevice.Int64Values[0]);
+            else Tolerance.AssertClose(buffer.Values, onDevice.Values, Tolerance.Network, buffer.Name);
+        }
+    }
+
     /// <summary>Loss, training outputs, every gradient and inference outputs of <paramref name="device"/> (moved onto the
     /// fixture's backend) against <paramref name="cpu"/>, one sample per label.</summary>
     private void AssertDeviceMatchesCpu(INeuralNetwork cpu, INeuralNetwork device, int[] labels, int seed)

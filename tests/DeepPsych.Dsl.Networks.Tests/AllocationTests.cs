@@ -19,11 +19,18 @@ public class AllocationTests
         var net = new LeNet5 { Threads = 2 };
         var (x, y) = TrainingTests.Data(64, seed: 1);
         var outputs = new float[64 * 10];
-        for (int i = 0; i < 10; i++) { net.ZeroGradients(); net.ComputeGradients(x, y, 64, outputs); net.Forward(x, outputs, 64); }
+        AssertStepsAllocateNothing(() => { net.ZeroGradients(); net.ComputeGradients(x, y, 64, outputs); net.Forward(x, outputs, 64); }, 50);
+    }
+
+    /// <summary>Runs <paramref name="step"/> 10 times to warm up, then <paramref name="steps"/> times counting the bytes the
+    /// calling thread and the shard workers allocate.</summary>
+    private static void AssertStepsAllocateNothing(Action step, int steps)
+    {
+        for (int i = 0; i < 10; i++) step();
         long caller = GC.GetAllocatedBytesForCurrentThread(), workers = WorkerPool.Shared.WorkerAllocatedBytes;
-        for (int i = 0; i < 50; i++) { net.ZeroGradients(); net.ComputeGradients(x, y, 64, outputs); net.Forward(x, outputs, 64); }
+        for (int i = 0; i < steps; i++) step();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
-        Assert.True(allocated == 0, $"{allocated} bytes allocated in 50 steps");
+        Assert.True(allocated == 0, $"{allocated} bytes allocated in {steps} steps");
     }
 
     /// <summary>A graph network too: the residual '+', the fan-out gradient sum and Concat allocate nothing.</summary>
@@ -49,6 +56,18 @@ public class AllocationTests
         Steps(30);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
         Assert.True(allocated == 0, $"{allocated} bytes allocated in 30 steps of each graph network");
+    }
+
+    /// <summary>BatchNorm's staged step too: the shards' partial sums, the combining steps and the running statistics
+    /// live in arrays sized at build time.</summary>
+    [Fact]
+    public void A_batch_norm_network_training_step_allocates_nothing_after_warm_up()
+    {
+        var net = new Normalized { Threads = 3 };
+        var (x, _) = TrainingTests.Data(16, seed: 4, length: Normalized.InputLength);
+        var labels = Enumerable.Range(0, 16).Select(i => i % 3).ToArray();
+        var outputs = new float[16 * 3];
+        AssertStepsAllocateNothing(() => { net.ZeroGradients(); net.ComputeGradients(x, labels, 16, outputs); net.Forward(x, outputs, 16); }, 30);
     }
 
     /// <summary>Networks of [Block]s (inlined at build time) allocate nothing per step either.</summary>

@@ -225,6 +225,64 @@ public class NetworkGradientTests
         }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
     }
 
+    /// <summary>BatchNorm2D and BatchNorm1D in training mode: the reference normalises with the WHOLE batch's statistics,
+    /// so the check fails if the CPU pass normalised each shard alone (7 samples over 3 shards: 3, 2, 2).</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void BatchNorm_network_matches_finite_differences_with_whole_batch_statistics(int threads)
+    {
+        const int batch = 7;
+        var x = TestData.Uniform(12, batch * Normalized.InputLength);
+        int[] labels = [0, 2, 1, 1, 0, 2, 2];
+        var net = new Normalized { Threads = threads };
+        net.InitializeParameters(6);
+        var rng = new Random(3);
+        foreach (var name in new[] { "Bn.weight", "Bn.bias", "Bn1d.weight", "Bn1d.bias" })   // away from γ = 1, β = 0
+        {
+            var t = net.ParameterTensors.Single(p => p.Name == name).Values;
+            for (int i = 0; i < t.Length; i++) t[i] = (name.EndsWith("weight") ? 1f : 0f) + (rng.NextSingle() - 0.5f);
+        }
+        var conv = new Conv2DGeometry(2, 4, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var pool = new Pool2DGeometry(3, 4, 6, 2, 2, 2, 2, 0, 0);
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = Conv2DForward(conv, batch, xd, w("Conv.weight")!, null);
+            h = ReferenceGraphOps.BatchNormTraining(batch, 3, 24, h, w("Bn.weight"), w("Bn.bias"), 1e-5f).Y;
+            h = Act(Dsl.Act.Softplus, h);
+            h = AvgPoolForward(pool, batch, h, countIncludePad: true);
+            h = DenseForward(batch, 18, 5, h, w("Hidden.weight")!, null);
+            h = ReferenceGraphOps.BatchNormTraining(batch, 5, 1, h, w("Bn1d.weight"), w("Bn1d.bias"), 1e-3f).Y;
+            h = Act(Dsl.Act.Tanh, h);
+            h = DenseForward(batch, 5, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
+    }
+
+    /// <summary>BatchNorm without γ, β, one straight on the network input (nothing upstream needs its dL/dx).</summary>
+    [Fact]
+    public void BatchNorm_without_affine_on_the_input_matches_finite_differences()
+    {
+        const int batch = 5;
+        var x = TestData.Uniform(13, batch * NormalizedPlain.InputLength);
+        int[] labels = [2, 0, 1, 2, 1];
+        var net = new NormalizedPlain { Threads = 2 };
+        net.InitializeParameters(7);
+        var conv = new Conv2DGeometry(3, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = ReferenceGraphOps.BatchNormTraining(batch, 3, 16, xd, null, null, 1e-5f).Y;
+            h = Act(Dsl.Act.Tanh, Conv2DForward(conv, batch, h, w("Conv.weight")!, w("Conv.bias")));
+            h = GlobalAvgPoolForward(batch, 4, 16, h);
+            h = DenseForward(batch, 4, 6, h, w("Hidden.weight")!, null);
+            h = ReferenceGraphOps.BatchNormTraining(batch, 6, 1, h, null, null, 1e-5f).Y;
+            h = DenseForward(batch, 6, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
+    }
+
     [Fact]
     public void Mean_squared_error_with_dropout_matches_finite_differences()
     {

@@ -35,6 +35,16 @@ internal sealed class LayerCode(CodeWriter writer, NodePlan node, EmitTarget tar
     /// <summary>The slice of the gradient block of a parameter of this node.</summary>
     public string Gradient(string suffix) => $"g.Slice({Name}{suffix}Offset, {Name}{suffix}Length)";
 
+    /// <summary>A per-node array of this node (<see cref="Layers.NodeState"/>): <c>_Bn1Mean</c> on the CPU, <c>d.Bn1Mean</c> on a device.</summary>
+    public string State(string suffix) => T.IsDevice ? $"d.{Name}{suffix}" : $"_{Name}{suffix}";
+    /// <summary>A per-shard array of this node in the CPU workspace: <c>ws.Bn1Partials</c>.</summary>
+    public string ShardState(string suffix) => $"ws.{Name}{suffix}";
+    /// <summary>A float buffer tensor of this node (suffix in Pascal case, "RunningMean"): a view of the buffer block.</summary>
+    public string BufferTensor(string suffix)
+        => T.IsDevice ? $"d.Buffers.Slice({Name}{suffix}Offset, {Name}{suffix}Length)" : $"global::System.MemoryExtensions.AsSpan(_buffers, {Name}{suffix}Offset, {Name}{suffix}Length)";
+    /// <summary>An int64 buffer of this node (a host counter on both targets): <c>_counters[Bn1NumBatchesTrackedIndex]</c>.</summary>
+    public string Counter(string suffix) => $"_counters[{Name}{suffix}Index]";
+
     public LayerCode Line(string line = "")
     {
         writer.Line(line);

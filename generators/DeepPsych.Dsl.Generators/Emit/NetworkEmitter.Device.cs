@@ -22,7 +22,7 @@ internal static partial class NetworkEmitter
         w.Line("/// checkpoint) brings them down on demand; see <see cref=\"global::DeepPsych.Dsl.Devices.DeviceTrainingState\"/> for the rule.</summary>");
         w.Open("public void UseDevice(global::DeepPsych.Dsl.Devices.IDeviceBackend? backend)");
         w.Line("_device?.Dispose();   // brings newer parameters, gradients and optimizer state down first");
-        w.Line("_device = backend is null ? null : new DeviceWorkspace(backend, _parameters, _gradients, _parameterTensors);");
+        w.Line($"_device = backend is null ? null : new DeviceWorkspace(backend, _parameters, _gradients, _parameterTensors{(plan.HasBuffers ? ", _buffers, _bufferTensors" : "")});");
         w.Close();
         w.Line();
         w.Line("/// <summary>The device this network runs on, or null for the CPU path.</summary>");
@@ -70,13 +70,25 @@ internal static partial class NetworkEmitter
         w.Line("/// <summary>Device memory: the parameter, gradient and optimizer blocks (kept between steps by the base class),");
         w.Line("/// and per sample the same buffers as a CPU shard's workspace, grown (never per step) to the largest batch seen.");
         w.Line("/// One shard: the device is the parallelism.</summary>");
-        w.Line("private sealed class DeviceWorkspace(global::DeepPsych.Dsl.Devices.IDeviceBackend backend, float[] parameters, float[] gradients, global::DeepPsych.Dsl.ParameterTensor[] tensors)");
-        w.Open("    : global::DeepPsych.Dsl.Devices.DeviceTrainingState(backend, parameters, gradients, tensors)");
+        if (plan.HasBuffers)
+        {
+            w.Line("private sealed class DeviceWorkspace(global::DeepPsych.Dsl.Devices.IDeviceBackend backend, float[] parameters, float[] gradients, global::DeepPsych.Dsl.ParameterTensor[] tensors,");
+            w.Line("    float[] buffers, global::DeepPsych.Dsl.BufferTensor[] bufferTensors)");
+            w.Open("    : global::DeepPsych.Dsl.Devices.DeviceTrainingState(backend, parameters, gradients, tensors, buffers, bufferTensors)");
+        }
+        else
+        {
+            w.Line("private sealed class DeviceWorkspace(global::DeepPsych.Dsl.Devices.IDeviceBackend backend, float[] parameters, float[] gradients, global::DeepPsych.Dsl.ParameterTensor[] tensors)");
+            w.Open("    : global::DeepPsych.Dsl.Devices.DeviceTrainingState(backend, parameters, gradients, tensors)");
+        }
         w.Line("public int Capacity;");
         w.Line("public readonly int First = 0;   // one shard starting at sample 0: dropout keys match the CPU path");
         w.Line("public double LossSum;");
         foreach (var b in buffers)
             w.Line($"public global::DeepPsych.Dsl.Devices.DeviceBuffer<{(b.IsInt ? "int" : "float")}> {b.Field} = null!;   // {b.Why}");
+        var state = plan.Nodes.SelectMany(n => n.Options.State(n).Where(st => st.Scope == Layers.StateScope.Network).Select(st => (Field: n.Name + st.Suffix, st.Length, st.Why))).ToList();
+        foreach (var (field, length, why) in state)
+            w.Line($"public readonly global::DeepPsych.Dsl.Devices.DeviceBuffer<float> {field} = backend.Allocate<float>({length});   // {why}");
         w.Line();
         w.Line($"public global::DeepPsych.Dsl.Devices.DeviceView<float> OutputView(int n) => {MemoryPlan.OutputField(plan)}.Slice(0, n * OutputLength);");
         w.Line();
@@ -92,7 +104,14 @@ internal static partial class NetworkEmitter
         foreach (var b in buffers) w.Line($"{b.Field}.Dispose();");
         w.Close();
         w.Line();
-        w.Line("protected override void DisposeWorkspace() => Release();");
+        if (state.Count == 0) w.Line("protected override void DisposeWorkspace() => Release();");
+        else
+        {
+            w.Open("protected override void DisposeWorkspace()");
+            w.Line("Release();");
+            foreach (var (field, _, _) in state) w.Line($"{field}.Dispose();");
+            w.Close();
+        }
         w.Close();
     }
 }

@@ -14,30 +14,62 @@ internal static partial class NetworkEmitter
         w.Line("Gather(output, shards);");
         w.Close();
         w.Line();
-        w.Line("private void InferShard(int shard) => ForwardPass(_workspaces[shard], _workspaces[shard].Count, training: false);");
+        if (Staged(plan))
+        {
+            w.Line("/// <summary>Inference on one shard: every stage in turn (eval mode uses the running statistics, so no stage waits for the others).</summary>");
+            w.Open("private void InferShard(int shard)");
+            w.Line("var ws = _workspaces[shard];");
+            for (int k = 0; k < ForwardStages(plan, EmitTarget.Cpu).Count; k++) w.Line($"ForwardPass{k}(ws, ws.Count, training: false);");
+            w.Close();
+        }
+        else
+            w.Line("private void InferShard(int shard) => ForwardPass(_workspaces[shard], _workspaces[shard].Count, training: false);");
         w.Line();
 
         EmitForwardPass(w, plan, EmitTarget.Cpu);
     }
 
-    /// <summary>ForwardPass (a CPU shard) or DeviceForwardPass (the device workspace): the same statements per layer.</summary>
+    /// <summary>ForwardPass (a CPU shard; ForwardPass0, 1, … when staged) or DeviceForwardPass (the device workspace):
+    /// the same statements per layer.</summary>
     private static void EmitForwardPass(CodeWriter w, NetworkPlan plan, EmitTarget t)
     {
-        w.Line($"/// <summary>The forward pass over {(t.IsDevice ? "the device workspace's" : "one shard of")} <paramref name=\"n\"/> samples. Every layer's output stays in the");
-        w.Line("/// workspace because backward needs it (and max-pool switches and dropout masks beside them).</summary>");
-        w.Open(t.IsDevice ? "private void DeviceForwardPass(DeviceWorkspace d, int n, bool training)" : "private void ForwardPass(Workspace ws, int n, bool training)");
-        if (t.IsDevice) w.Line("var b = d.Backend;");
-        w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");
-        w.Line();
-        foreach (int i in plan.Order)
+        var stages = ForwardStages(plan, t);
+        for (int k = 0; k < stages.Count; k++)
         {
-            var node = plan.Nodes[i];
-            w.Line($"// {node.Path} — {node.Options.Describe()}, {Shapes(node)}");
-            node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false));
+            int? endsAt = k + 1 < stages.Count ? stages[k + 1][0] : null;
+            if (stages.Count == 1)
+            {
+                w.Line($"/// <summary>The forward pass over {(t.IsDevice ? "the device workspace's" : "one shard of")} <paramref name=\"n\"/> samples. Every layer's output stays in the");
+                w.Line("/// workspace because backward needs it (and max-pool switches and dropout masks beside them).</summary>");
+            }
+            else
+            {
+                w.Line($"/// <summary>Stage {k} of the forward pass over one shard of <paramref name=\"n\"/> samples. Every layer's output stays in the");
+                w.Line(endsAt is { } e
+                    ? $"/// workspace because backward needs it. The stage ends because {plan.Nodes[e].Path} needs the whole batch's statistics in training.</summary>"
+                    : "/// workspace because backward needs it.</summary>");
+            }
+            w.Open(t.IsDevice ? "private void DeviceForwardPass(DeviceWorkspace d, int n, bool training)" : $"private void ForwardPass{(stages.Count == 1 ? "" : k.ToString())}(Workspace ws, int n, bool training)");
+            if (t.IsDevice) w.Line("var b = d.Backend;");
+            w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");
+            w.Line();
+            DeclareEarlierOutputs(w, plan, t, stages[k], endsAt);
+            foreach (int i in stages[k])
+            {
+                var node = plan.Nodes[i];
+                w.Line($"// {node.Path} — {node.Options.Describe()}, {Shapes(node)}");
+                node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false));
+                w.Line();
+            }
+            if (endsAt is { } end)
+            {
+                var node = plan.Nodes[end];
+                w.Line($"// Stage ends: {node.Path} normalises with the whole batch's statistics, so each shard stops at its partial sums.");
+                node.Options.ForwardPartials(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false));
+            }
+            w.Close();
             w.Line();
         }
-        w.Close();
-        w.Line();
     }
 
     /// <summary>The spans a node reads: <c>x</c> for the network input, <c>yC1</c> for C1's output.</summary>

@@ -33,6 +33,17 @@ internal static partial class NetworkEmitter
             w.Line($"private const int {p.Id}Offset = {p.Offset}, {p.Id}Length = {p.Length};   // {p.Name} [{string.Join(", ", p.Shape)}]");
         w.Line();
 
+        if (plan.HasBuffers)
+        {
+            w.Line("// Buffer block layout (running statistics: moved by training, not parameters, no gradient, no optimizer); int64 buffers by index.");
+            foreach (var b in plan.Buffers)
+                w.Line(b.IsInt64 ? $"private const int {b.Id}Index = {b.Offset};   // {b.Name} [] int64"
+                    : $"private const int {b.Id}Offset = {b.Offset}, {b.Id}Length = {b.Length};   // {b.Name} [{string.Join(", ", b.Shape)}]");
+            w.Line("/// <summary>Floats in the buffer block.</summary>");
+            w.Line($"public const int BufferCount = {plan.BufferCount};");
+            w.Line();
+        }
+
         foreach (var node in plan.Nodes)
             if (node.Options.GeometryField(node) is { } geometry) w.Line(geometry);
         w.Line($"private static readonly int[] s_inputShape = [{string.Join(", ", plan.InputShape)}];");
@@ -48,6 +59,16 @@ internal static partial class NetworkEmitter
         w.Line($"private readonly {Dsl}.Layer[] _layers;");
         foreach (var node in plan.Nodes)
             w.Line($"private readonly {Dsl}.{HandleType(node)} _{node.Name};");
+        if (plan.HasBuffers)
+        {
+            w.Line("private readonly float[] _buffers = new float[BufferCount];");
+            w.Line($"private readonly long[] _counters = new long[{plan.CounterCount}];   // int64 buffers (num_batches_tracked)");
+            w.Line($"private readonly {Dsl}.BufferTensor[] _bufferTensors;");
+        }
+        foreach (var node in plan.Nodes)
+            foreach (var state in node.Options.State(node).Where(st => st.Scope != Layers.StateScope.Shard))
+                w.Line($"private readonly {state.Type}[] _{node.Name}{state.Suffix} = new {state.Type}[{state.Length}];   // {state.Why}");
+        if (Staged(plan)) w.Line("private int _stage;   // the stage TrainShard runs (a batch-coupling layer splits a training step into stages)");
         w.Line("private readonly global::System.Action<int> _trainShard, _inferShard;");
         w.Line("private Workspace[] _workspaces = [];");
         w.Line("private int _shardCount;   // shards used by the last call");
@@ -68,11 +89,15 @@ internal static partial class NetworkEmitter
         w.Open($"public {Identifier.Escape(plan.ClassName)}()");
         foreach (var p in plan.Parameters)
             w.Line($"var {Local(p)} = new {Dsl}.ParameterTensor(\"{p.Name}\", [{string.Join(", ", p.Shape)}], {p.Id}Offset, _parameters, _gradients, fanIn: {p.FanIn}, fanOut: {p.FanOut}, {Dsl}.Init.{p.Init});");
+        foreach (var b in plan.Buffers)
+            w.Line(b.IsInt64 ? $"var b{b.Id} = new {Dsl}.BufferTensor(\"{b.Name}\", _counters, {b.Id}Index);"
+                : $"var b{b.Id} = new {Dsl}.BufferTensor(\"{b.Name}\", [{string.Join(", ", b.Shape)}], {b.Id}Offset, _buffers, {Layers.Literal.Float(b.InitialValue)});");
         foreach (var node in plan.Nodes)
             w.Line($"_{node.Name} = new {Dsl}.{HandleType(node)}({node.Options.HandleArguments(node, $"[{string.Join(", ", node.OutputShape)}]")});");
         foreach (var use in plan.Blocks)
             w.Line($"{use.Access}.Attach(\"{use.Path}\", [{string.Join(", ", use.Members.Select(m => $"new(\"{m.Property}\", {(m.Node is null ? "null" : "_" + m.Node)})"))}]);");
         w.Line($"_parameterTensors = [{string.Join(", ", plan.Parameters.Select(Local))}];");
+        if (plan.HasBuffers) w.Line($"_bufferTensors = [{string.Join(", ", plan.Buffers.Select(b => "b" + b.Id))}];");
         w.Line($"_layers = [{string.Join(", ", plan.Nodes.Select(n => "_" + n.Name))}];");
         w.Line("_trainShard = TrainShard;");
         w.Line("_inferShard = InferShard;");
@@ -99,12 +124,23 @@ internal static partial class NetworkEmitter
         w.Line("public float[] Parameters => _device is { } d ? d.HostParameters() : _parameters;   // current after device steps");
         w.Line("public float[] Gradients => _device is { } d ? d.HostGradients() : _gradients;");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.ParameterTensor> ParameterTensors => _parameterTensors;");
+        if (plan.HasBuffers)
+            w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.BufferTensor> Buffers => _bufferTensors;   // host access brings device values down");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Dsl}.Layer> Layers => _layers;");
         w.Line("public int Threads { get => _threads; set => _threads = global::System.Math.Clamp(value, 1, global::DeepPsych.Dsl.Execution.WorkerPool.Shared.MaxParallelism); }");
         w.Line("public int Seed { get; set; }");
         w.Line("public long Step { get; set; }");
         w.Line("public string Summary() => SummaryTable;");
-        w.Line("public void InitializeParameters(int seed) => global::DeepPsych.Dsl.Execution.ParameterInitializer.Initialize(_parameterTensors, seed);");
+        if (plan.HasBuffers)
+        {
+            w.Line("/// <summary>Seeded parameters (γ = 1, β = 0 for BatchNorm) and fresh running statistics, as PyTorch's reset_parameters.</summary>");
+            w.Open("public void InitializeParameters(int seed)");
+            w.Line("global::DeepPsych.Dsl.Execution.ParameterInitializer.Initialize(_parameterTensors, seed);");
+            w.Line("foreach (var b in _bufferTensors) b.Reset();");
+            w.Close();
+        }
+        else
+            w.Line("public void InitializeParameters(int seed) => global::DeepPsych.Dsl.Execution.ParameterInitializer.Initialize(_parameterTensors, seed);");
         w.Line("public void ZeroGradients() { if (_device is { } d) d.ZeroGradients(); else global::System.Array.Clear(_gradients); }");
         w.Line();
     }

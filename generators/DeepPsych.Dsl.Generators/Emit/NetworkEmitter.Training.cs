@@ -12,6 +12,7 @@ internal static partial class NetworkEmitter
         if (sce)
         {
             w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Training(Name, batch, input.Length, InputLength, labels.Length, 1, \"labels\", outputs.Length, OutputLength);");
+            EmitTrainingChecks(w, plan);
             w.Line("if (_device is { } device) return DeviceTrainingStep(device, input, labels, batch, outputs);");
             w.Line("int shards = Scatter(input, batch);");
             w.Line("for (int s = 0; s < shards; s++) labels.Slice(_workspaces[s].First, _workspaces[s].Count).CopyTo(_workspaces[s].Labels);");
@@ -26,6 +27,7 @@ internal static partial class NetworkEmitter
         if (!sce)
         {
             w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Training(Name, batch, input.Length, InputLength, targets.Length, OutputLength, \"targets\", outputs.Length, OutputLength);");
+            EmitTrainingChecks(w, plan);
             w.Line("if (_device is { } device) return DeviceTrainingStep(device, input, targets, batch, outputs);");
             w.Line("int shards = Scatter(input, batch);");
             w.Line("for (int s = 0; s < shards; s++) targets.Slice(_workspaces[s].First * OutputLength, _workspaces[s].Count * OutputLength).CopyTo(_workspaces[s].Targets);");
@@ -36,28 +38,25 @@ internal static partial class NetworkEmitter
         w.Close();
         w.Line();
 
-        w.Open("private float TrainingStep(int shards, int batch, global::System.Span<float> outputs)");
-        w.Line("_batch = batch;");
-        w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard);");
-        w.Line("double loss = 0;");
-        w.Open("for (int s = 0; s < shards; s++)");
-        w.Line("loss += _workspaces[s].LossSum;");
-        w.Line("if (s > 0) global::DeepPsych.Dsl.Execution.NetworkChecks.AddInto(_gradients, _workspaces[s].Gradients);   // shard 0 added into _gradients directly");
-        w.Close();
-        w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
-        w.Line("Step++;");
-        w.Line("return (float)(loss / batch);");
-        w.Close();
-        w.Line();
-        w.Open("private void TrainShard(int shard)");
-        w.Line("var ws = _workspaces[shard];");
-        w.Line("ForwardPass(ws, ws.Count, training: true);");
-        w.Line("if (shard != 0 && ws.Gradients.Length == 0) ws.Gradients = new float[ParameterCount];   // once per shard");
-        w.Line("global::System.Span<float> g = shard == 0 ? _gradients : ws.Gradients;");
-        w.Line("if (shard != 0) g.Clear();");
-        w.Line("Backward(ws, ws.Count, g);");
-        w.Close();
-        w.Line();
+        if (Staged(plan)) EmitStagedTraining(w, plan);
+        else
+        {
+            w.Open("private float TrainingStep(int shards, int batch, global::System.Span<float> outputs)");
+            w.Line("_batch = batch;");
+            w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard);");
+            EmitStepEnd(w);
+            w.Close();
+            w.Line();
+            w.Open("private void TrainShard(int shard)");
+            w.Line("var ws = _workspaces[shard];");
+            w.Line("ForwardPass(ws, ws.Count, training: true);");
+            w.Line("if (shard != 0 && ws.Gradients.Length == 0) ws.Gradients = new float[ParameterCount];   // once per shard");
+            w.Line("global::System.Span<float> g = shard == 0 ? _gradients : ws.Gradients;");
+            w.Line("if (shard != 0) g.Clear();");
+            w.Line("Backward(ws, ws.Count, g);");
+            w.Close();
+            w.Line();
+        }
 
         w.Line("/// <summary>Splits a batch into shards and copies each shard's inputs into its workspace.</summary>");
         w.Open("private int Scatter(global::System.ReadOnlySpan<float> input, int batch)");
@@ -96,5 +95,24 @@ internal static partial class NetworkEmitter
         w.Line("return null;");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>The end of a training step: the shards' losses and gradients summed, the outputs gathered.</summary>
+    private static void EmitStepEnd(CodeWriter w)
+    {
+        w.Line("double loss = 0;");
+        w.Open("for (int s = 0; s < shards; s++)");
+        w.Line("loss += _workspaces[s].LossSum;");
+        w.Line("if (s > 0) global::DeepPsych.Dsl.Execution.NetworkChecks.AddInto(_gradients, _workspaces[s].Gradients);   // shard 0 added into _gradients directly");
+        w.Close();
+        w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
+        w.Line("Step++;");
+        w.Line("return (float)(loss / batch);");
+    }
+
+    /// <summary>The layers' own checks of a training call's batch (BatchNorm's batch of one).</summary>
+    private static void EmitTrainingChecks(CodeWriter w, NetworkPlan plan)
+    {
+        foreach (var node in plan.Nodes) node.Options.TrainingCheck(new LayerCode(w, node, EmitTarget.Cpu, [], [], dxIsDy: false));
     }
 }

@@ -15,6 +15,9 @@ internal static partial class NetworkEmitter
         foreach (var b in buffers)
             w.Line($"public {(b.IsInt ? "int" : "float")}[] {b.Field} = [];   // {b.Why}");
         w.Line("public float[] Gradients = [];   // this shard's dL/dθ (shard 0 adds straight into the network's block)");
+        foreach (var node in plan.Nodes)
+            foreach (var state in node.Options.State(node).Where(st => st.Scope == Layers.StateScope.Shard))
+                w.Line($"public readonly {state.Type}[] {node.Name}{state.Suffix} = new {state.Type}[{state.Length}];   // {state.Why}");
         w.Line();
         w.Line($"public global::System.Span<float> OutputSpan() => global::System.MemoryExtensions.AsSpan({MemoryPlan.OutputField(plan)}, 0, Count * OutputLength);");
         w.Line();

@@ -46,7 +46,7 @@ internal static partial class NetworkEmitter
         EmitBackward(backward, plan, EmitTarget.Cpu);
         foreach (var line in backward.ToString().TrimEnd('\n').Split('\n')) w.Line(line);
         w.Line();
-        w.Line("/// <summary>The source of <see cref=\"Backward\"/> above, for gradient snapshots and review.</summary>");
+        w.Line($"/// <summary>The source of <see cref=\"{(Staged(plan) ? "Backward0" : "Backward")}\"/> above{(Staged(plan) ? " and the stages after it" : "")}, for gradient snapshots and review.</summary>");
         w.Line("public string BackwardSource => \"\"\"\"");
         foreach (var line in backward.ToString().TrimEnd('\n').Split('\n')) w.Line(line.Length == 0 ? "" : "    " + line);
         w.Line("    \"\"\"\";");

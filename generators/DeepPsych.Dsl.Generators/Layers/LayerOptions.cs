@@ -39,6 +39,10 @@ internal abstract record LayerOptions
     /// <summary>Parameter tensors in block order (PyTorch names are layer + "." + suffix, layouts as PyTorch's).</summary>
     public virtual IEnumerable<ParameterShape> Parameters(LayerShapes shapes) => [];
 
+    /// <summary>Buffer tensors in order (BatchNorm's running statistics): state training moves but no optimizer touches,
+    /// named layer + "." + suffix as PyTorch's state_dict.</summary>
+    public virtual IEnumerable<BufferShape> Buffers(LayerShapes shapes) => [];
+
     /// <summary>Forward FLOPs per sample: a multiply-add is 2; pooling and activations count one per element visited.</summary>
     public abstract long Flops(LayerShapes shapes);
 
@@ -53,6 +57,34 @@ internal abstract record LayerOptions
     /// <summary>Backward can turn dL/dy into dL/dx in dy's own memory (a view, or an element-wise in-place update). The
     /// planner uses it only when the input has no other consumer; otherwise the kind accumulates into a separate dx.</summary>
     public virtual bool GradientInPlace => false;
+
+    /// <summary>Per-node state besides the per-sample buffers: arrays of the generated class (and of the device
+    /// workspace) or of each CPU shard's workspace (BatchNorm's batch mean, partial sums).</summary>
+    public virtual IEnumerable<NodeState> State(NodePlan node) => [];
+
+    // ───────────── batch coupling (the CPU pass splits a batch over shards) ─────────────
+
+    /// <summary>True when training needs the whole batch at this node (BatchNorm's batch statistics): the CPU pass then
+    /// ends a stage at it, forward and backward. Each shard's stage ends with <see cref="ForwardPartials"/> (or
+    /// <see cref="BackwardPartials"/>); the calling thread runs <see cref="ForwardCombine"/> (<see cref="BackwardCombine"/>);
+    /// the next stage starts with <see cref="Forward"/> (<see cref="Backward"/>). The device pass has one workspace
+    /// for the whole batch and calls only Forward and Backward.</summary>
+    public virtual bool CouplesBatch => false;
+
+    /// <summary>Checks of a training call's batch (<c>batch</c> in scope), emitted at the top of ComputeGradients.</summary>
+    public virtual void TrainingCheck(LayerCode c) { }
+
+    /// <summary>End of a CPU forward stage, per shard, training only: this shard's partial statistics of the input.</summary>
+    public virtual void ForwardPartials(LayerCode c) { }
+
+    /// <summary>Between CPU stages, on the calling thread (<c>shards</c> in scope): combine the shards' partials.</summary>
+    public virtual void ForwardCombine(LayerCode c) { }
+
+    /// <summary>End of a CPU backward stage, per shard: this shard's partial sums of dL/dy.</summary>
+    public virtual void BackwardPartials(LayerCode c) { }
+
+    /// <summary>Between CPU backward stages, on the calling thread: combine the partials, add parameter gradients once.</summary>
+    public virtual void BackwardCombine(LayerCode c) { }
 
     // ───────────── text ─────────────
 
@@ -119,6 +151,24 @@ internal readonly record struct LayerShapes(IReadOnlyList<int[]> Inputs, int[] O
     /// <summary>The input of a one-input kind.</summary>
     public int[] Input => Inputs[0];
 }
+
+/// <summary>One buffer tensor a kind declares: the suffix of its PyTorch name, its shape, its initial value, and whether
+/// it is int64 (PyTorch's <c>num_batches_tracked</c>, shape []).</summary>
+internal readonly record struct BufferShape(string Suffix, int[] Shape, float InitialValue, bool IsInt64 = false);
+
+/// <summary>Where a <see cref="NodeState"/> array lives.</summary>
+internal enum StateScope
+{
+    /// <summary>A field of the generated class (<c>_Bn1Mean</c>) and of the device workspace (<c>d.Bn1Mean</c>).</summary>
+    Network,
+    /// <summary>A field of the generated class only (the CPU pass's combining step).</summary>
+    CpuNetwork,
+    /// <summary>A field of each CPU shard's workspace (<c>ws.Bn1Partials</c>).</summary>
+    Shard,
+}
+
+/// <summary>A per-node array (not per sample): field suffix, element type ("float" or "double"), length, scope and why.</summary>
+internal readonly record struct NodeState(string Suffix, string Type, int Length, StateScope Scope, string Why);
 
 /// <summary>A per-sample buffer a kind keeps from forward for backward: field suffix, element type and why.</summary>
 internal readonly record struct SavedBuffer(string Suffix, bool IsInt, string Why);

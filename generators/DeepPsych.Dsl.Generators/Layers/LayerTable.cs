@@ -13,6 +13,8 @@ internal static class LayerTable
         GlobalAvgPoolOptions.Row,
         AdaptiveAvgPool2DOptions.Row,
         LocalResponseNormOptions.Row,
+        BatchNormOptions.Row2D,
+        BatchNormOptions.Row1D,
         FlattenOptions.Row,
         ActivationOptions.Row,
         DropoutOptions.Row,

@@ -9,6 +9,17 @@ internal sealed record ParameterPlan(string Layer, string Suffix, EquatableArray
     public string Id => Layer + char.ToUpperInvariant(Suffix[0]) + Suffix.Substring(1);
 }
 
+/// <summary>One buffer tensor (state training moves, no optimizer touches): <c>Bn1.running_mean</c>, C# id
+/// <c>Bn1RunningMean</c>. Float buffers lie in the network's buffer block at <paramref name="Offset"/>; an int64 one
+/// (<c>num_batches_tracked</c>) is element <paramref name="Offset"/> of the int64 block.</summary>
+internal sealed record BufferTensorPlan(string Layer, string Suffix, EquatableArray<int> Shape, int Offset, int Length, float InitialValue, bool IsInt64, string? LayerPath = null)
+{
+    /// <summary>The PyTorch state_dict name, built as <see cref="ParameterPlan.Name"/> is: the layer's path and the suffix.</summary>
+    public string Name => (LayerPath ?? Layer) + "." + Suffix;
+    /// <summary>The C# identifier stem in generated code: the layer and the suffix in Pascal case.</summary>
+    public string Id => Layer + string.Concat(Suffix.Split('_').Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w.Substring(1)));
+}
+
 /// <summary>A node of the network graph with everything the emitter needs: shapes, parameter slices, cost.
 /// <see cref="LayerSpec.Inputs"/> holds node indices (−1 = the network input).</summary>
 internal sealed record NodePlan(
@@ -16,7 +27,8 @@ internal sealed record NodePlan(
     EquatableArray<EquatableArray<int>> InputShapes,
     EquatableArray<int> OutputShape,
     EquatableArray<ParameterPlan> Parameters,
-    long Flops)
+    long Flops,
+    EquatableArray<BufferTensorPlan> Buffers)
 {
     public string Name => Layer.Name;
     /// <summary>The name users see (checkpoints, Layers, summary): the dotted path inside blocks, else <see cref="Name"/>.</summary>
@@ -53,6 +65,14 @@ internal sealed record NetworkPlan(
     public int InputLength => Shapes.ShapeMath.Product(InputShape);
     public NodePlan Output => Nodes[OutputNode];
     public System.Collections.Generic.IEnumerable<ParameterPlan> Parameters => Nodes.SelectMany(n => n.Parameters);
+    /// <summary>Every buffer tensor, in declaration order.</summary>
+    public System.Collections.Generic.IEnumerable<BufferTensorPlan> Buffers => Nodes.SelectMany(n => n.Buffers);
+    /// <summary>True when some layer has buffers (BatchNorm): the generated class then keeps a buffer block.</summary>
+    public bool HasBuffers => Nodes.Any(n => n.Buffers.Length > 0);
+    /// <summary>Floats in the buffer block.</summary>
+    public int BufferCount => Buffers.Where(b => !b.IsInt64).Sum(b => b.Length);
+    /// <summary>Elements of the int64 block.</summary>
+    public int CounterCount => Buffers.Count(b => b.IsInt64);
 
     /// <summary>The node producing a value, or null for the network input.</summary>
     public NodePlan? Producer(int value) => value == NetworkGraph.NetworkInput ? null : Nodes[value];

@@ -61,7 +61,7 @@ internal static class Planner
 
         // Parameter layout and costs, in declaration order.
         var nodes = new List<NodePlan>();
-        int offset = 0;
+        int offset = 0, bufferOffset = 0, counters = 0;
         long flops = 0;
         for (int i = 0; i < spec.Layers.Length; i++)
         {
@@ -85,9 +85,16 @@ internal static class Planner
                 offset += plan.Length;
                 parameters.Add(plan);
             }
+            var buffers = new List<BufferTensorPlan>();
+            foreach (var b in layer.Options.Buffers(nodeShapes))
+            {
+                int length = ShapeMath.Product(b.Shape);
+                buffers.Add(new BufferTensorPlan(layer.Name, b.Suffix, b.Shape.ToEquatableArray(), b.IsInt64 ? counters++ : bufferOffset, length, b.InitialValue, b.IsInt64, layer.Path));
+                if (!b.IsInt64) bufferOffset += length;
+            }
             long cost = layer.Options.Flops(nodeShapes);
             flops += cost;
-            nodes.Add(new NodePlan(layer, inShapes.Select(s => s.ToEquatableArray()).ToEquatableArray(), outShape.ToEquatableArray(), parameters.ToEquatableArray(), cost));
+            nodes.Add(new NodePlan(layer, inShapes.Select(s => s.ToEquatableArray()).ToEquatableArray(), outShape.ToEquatableArray(), parameters.ToEquatableArray(), cost, buffers.ToEquatableArray()));
         }
 
         var backward = GradientPlanner.Plan(graph, outputNode, n => nodes[n].HasParameters, n => nodes[n].Options.GradientInPlace, v => nodes[v].OutputLength);

@@ -87,6 +87,8 @@ public static class Checkpoint
         var tensors = new List<SafeTensor>();
         foreach (var p in network.ParameterTensors)
             tensors.Add(new SafeTensor(p.Name, [.. p.Shape], parameters.AsMemory(p.Offset, p.Length)));
+        foreach (var b in network.Buffers)   // BatchNorm's running statistics (F32) and num_batches_tracked (I64), as PyTorch's state_dict
+            tensors.Add(b.IsInt64 ? new SafeTensor(b.Name, [.. b.Shape], b.Int64Values.ToArray()) : new SafeTensor(b.Name, [.. b.Shape], b.Values.ToArray()));
 
         // The optimizer file first: if the weights then fail, the pair's steps disagree and Load says so.
         if (optimizer is not null) SaveOptimizer(network, optimizer, optimizerFull!);
@@ -137,6 +139,7 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(path);
         float[] weights;
+        List<(BufferTensor Buffer, float[]? Values, long[]? Counts)> buffers;
         string full, fullOptimizer;
         string? hash, savedName;
         long? step;
@@ -153,8 +156,9 @@ public static class Checkpoint
             CheckHash(file, network);
             step = ReadStep(file);
 
-            weights = ReadParameters(file, network, p => p.Name, strict ? "Pass strict: false to ignore it." : null,
+            weights = ReadParameters(file, network, name => name, strict ? "Pass strict: false to ignore it." : null,
                 name => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) ? " (Files written before optimizer state moved to its own file hold it here.)" : "");
+            buffers = ReadBuffers(file, network, name => name);
         }
 
         OptimizerState? optimizerState = null;
@@ -174,6 +178,7 @@ public static class Checkpoint
             }
         }
         weights.CopyTo(network.Parameters, 0);
+        ApplyBuffers(buffers);
         if (step is { } networkStep) network.Step = networkStep;
         return new CheckpointInfo(full, savedName, hash, step, optimizerState is not null, meta, optimizerState is null ? null : fullOptimizer);
     }
@@ -195,33 +200,70 @@ public static class Checkpoint
         using var file = SafeTensors.Open(path);
         if (file.Metadata.ContainsKey(ArchitectureHashKey))
             throw new CheckpointException($"'{file.Path}' was written by Checkpoint.Save (it has an architecture hash) and holds this project's tensor names; load it with Checkpoint.Load.", file.Path);
-        float[] weights = ReadParameters(file, network, p => PyTorchNames.ToPyTorch(p.Name),
+        float[] weights = ReadParameters(file, network, PyTorchNames.ToPyTorch,
             $"Our names map to PyTorch's by PyTorchNames (Features_0.weight reads '{PyTorchNames.ToPyTorch("Features_0.weight")}'): declare the layer it belongs to, or remove the tensor.", _ => "");
+        var buffers = ReadBuffers(file, network, PyTorchNames.ToPyTorch);
         weights.CopyTo(network.Parameters, 0);
+        ApplyBuffers(buffers);
         return new CheckpointInfo(file.Path, null, null, null, false, file.Metadata);
     }
 
     /// <summary>Checks that <paramref name="file"/> holds every parameter of <paramref name="network"/> under
-    /// <paramref name="keyOf"/> with its shape (and, when <paramref name="extraFix"/> is given, nothing else), then reads
-    /// them into a new block laid out as <see cref="INeuralNetwork.Parameters"/>.</summary>
-    private static float[] ReadParameters(SafeTensorsFile file, INeuralNetwork network, Func<ParameterTensor, string> keyOf,
+    /// <paramref name="keyOf"/> with its shape (and, when <paramref name="extraFix"/> is given, nothing but them and the
+    /// network's buffers), then reads them into a new block laid out as <see cref="INeuralNetwork.Parameters"/>.</summary>
+    private static float[] ReadParameters(SafeTensorsFile file, INeuralNetwork network, Func<string, string> keyOf,
         string? extraFix, Func<string, string> extraNote)
     {
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in network.ParameterTensors)
         {
-            string key = keyOf(p);
+            string key = keyOf(p.Name);
             expected.Add(key);
             CheckTensor(file, key, p, "parameter", key == p.Name ? null : $"{network.Name}.{p.Name}");
         }
+        foreach (var b in network.Buffers) expected.Add(keyOf(b.Name));
         if (extraFix is not null)
             foreach (var t in file.Tensors)
                 if (!expected.Contains(t.Name))
                     throw new CheckpointException($"'{file.Path}' holds tensor '{t.Name}' {t.ShapeText}, which {network.Name} does not have. {extraFix}{extraNote(t.Name)}",
                         file.Path, t.Name);
         var weights = new float[network.Parameters.Length]; // only now: the file is known to hold this much data
-        foreach (var p in network.ParameterTensors) file.ReadFloat32(keyOf(p), weights.AsSpan(p.Offset, p.Length));
+        foreach (var p in network.ParameterTensors) file.ReadFloat32(keyOf(p.Name), weights.AsSpan(p.Offset, p.Length));
         return weights;
+    }
+
+    /// <summary>Reads every buffer of <paramref name="network"/> (checked first: name, dtype, shape); a network with buffers
+    /// (BatchNorm) needs them all, a network without reads none, so files from before buffers existed still load.</summary>
+    private static List<(BufferTensor, float[]?, long[]?)> ReadBuffers(SafeTensorsFile file, INeuralNetwork network, Func<string, string> keyOf)
+    {
+        var read = new List<(BufferTensor, float[]?, long[]?)>();
+        foreach (var b in network.Buffers)
+        {
+            string key = keyOf(b.Name);
+            var info = file.Find(key);
+            string shape = SafeTensors.FormatShape(b.Shape);
+            string dtype = b.IsInt64 ? "I64" : "F32";
+            if (info is null)
+                throw new CheckpointException($"'{file.Path}' has no buffer tensor '{key}'{(key == b.Name ? "" : $" (for {network.Name}.{b.Name})")} (expected {dtype} shape {shape}): {network.Name} has BatchNorm running statistics, " +
+                    "which a checkpoint must hold (save it again from a network with this architecture, or from PyTorch's state_dict, which has them).", file.Path, key);
+            if (info.DType != dtype)
+                throw new CheckpointException($"Tensor '{key}' in '{file.Path}' has dtype {info.DType}, expected {dtype} (shape {shape}).", file.Path, key);
+            if (!info.Shape.SequenceEqual(b.Shape.Select(d => (long)d)))
+                throw new CheckpointException($"Tensor '{key}' in '{file.Path}' has shape {info.ShapeText}, the network expects {shape}.", file.Path, key);
+            if (b.IsInt64) { var counts = new long[1]; file.ReadInt64(key, counts); read.Add((b, null, counts)); }
+            else { var values = new float[b.Length]; file.ReadFloat32(key, values); read.Add((b, values, null)); }
+        }
+        return read;
+    }
+
+    /// <summary>Copies buffers read by <see cref="ReadBuffers"/> into the network (after everything else was checked).</summary>
+    private static void ApplyBuffers(List<(BufferTensor Buffer, float[]? Values, long[]? Counts)> buffers)
+    {
+        foreach (var (buffer, values, counts) in buffers)
+        {
+            if (counts is not null) counts.CopyTo(buffer.Int64Values);
+            else values.CopyTo(buffer.Values);
+        }
     }
 
     private static void CheckHash(SafeTensorsFile file, INeuralNetwork network)

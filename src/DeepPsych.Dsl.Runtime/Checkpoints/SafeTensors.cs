@@ -10,7 +10,24 @@ namespace DeepPsych.Dsl.Checkpoints;
 /// <param name="Name">Tensor name; unique within a file.</param>
 /// <param name="Shape">Dimensions, outermost first.</param>
 /// <param name="Data">product(Shape) values.</param>
-public sealed record SafeTensor(string Name, int[] Shape, ReadOnlyMemory<float> Data);
+public sealed record SafeTensor(string Name, int[] Shape, ReadOnlyMemory<float> Data)
+{
+    /// <summary>An int64 tensor (PyTorch's <c>num_batches_tracked</c>), written with dtype <c>I64</c>.</summary>
+    public SafeTensor(string name, int[] shape, ReadOnlyMemory<long> int64Data) : this(name, shape, ReadOnlyMemory<float>.Empty) => Int64Data = int64Data;
+
+    /// <summary>The values of an int64 tensor (empty for float32).</summary>
+    public ReadOnlyMemory<long> Int64Data { get; }
+
+    /// <summary>True when this is an int64 tensor.</summary>
+    public bool IsInt64 => Data.IsEmpty && !Int64Data.IsEmpty;
+
+    /// <summary>The dtype written: <c>F32</c> or <c>I64</c>.</summary>
+    public string DType => IsInt64 ? "I64" : "F32";
+
+    internal int ElementCount => IsInt64 ? Int64Data.Length : Data.Length;
+
+    internal ReadOnlySpan<byte> Bytes => IsInt64 ? MemoryMarshal.AsBytes(Int64Data.Span) : MemoryMarshal.AsBytes(Data.Span);
+}
 
 /// <summary>A tensor entry of a safetensors header.</summary>
 /// <param name="Name">Tensor name.</param>
@@ -85,7 +102,7 @@ public static class SafeTensors
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
                 stream.Write(length);
                 stream.Write(header);
-                foreach (var t in tensors) stream.Write(MemoryMarshal.AsBytes(t.Data.Span));
+                foreach (var t in tensors) stream.Write(t.Bytes);
                 stream.Flush(flushToDisk: true);
                 stage = "verify the temporary file";
                 AtomicFile.BeforeVerify.Value?.Invoke(stream);
@@ -154,16 +171,16 @@ public static class SafeTensors
                     if (d < 0) throw new CheckpointException($"Cannot write '{path}': tensor '{t.Name}' has a negative dimension in {FormatShape(t.Shape)}.", path, t.Name);
                     count *= d;
                 }
-                if (count != t.Data.Length)
-                    throw new CheckpointException($"Cannot write '{path}': tensor '{t.Name}' of shape {FormatShape(t.Shape)} needs {count} values, has {t.Data.Length}.", path, t.Name);
+                if (count != t.ElementCount)
+                    throw new CheckpointException($"Cannot write '{path}': tensor '{t.Name}' of shape {FormatShape(t.Shape)} needs {count} values, has {t.ElementCount}.", path, t.Name);
                 json.WriteStartObject(t.Name);
-                json.WriteString("dtype", "F32");
+                json.WriteString("dtype", t.DType);
                 json.WriteStartArray("shape");
                 foreach (int d in t.Shape) json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset += count * sizeof(float));
+                json.WriteNumberValue(offset += count * (t.IsInt64 ? sizeof(long) : sizeof(float)));
                 json.WriteEndArray();
                 json.WriteEndObject();
             }
@@ -183,8 +200,9 @@ public static class SafeTensors
             throw new CheckpointException($"Verification of '{path}' failed: the header read back differs from the header written. The target was not replaced.", path);
         foreach (var t in tensors)
         {
-            var back = file.ReadFloat32(t.Name);
-            if (!MemoryMarshal.AsBytes(back.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(t.Data.Span)))
+            var back = new byte[t.Bytes.Length];
+            file.ReadRaw(t.Name, back);
+            if (!back.AsSpan().SequenceEqual(t.Bytes))
                 throw new CheckpointException($"Verification of '{path}' failed: tensor '{t.Name}' read back differs from what was written. The target was not replaced.", path, t.Name);
         }
     }
@@ -249,7 +267,27 @@ public sealed class SafeTensorsFile : IDisposable
         CheckF32(info);
         if (info.ElementCount != destination.Length)
             throw new CheckpointException($"Tensor '{name}' in '{Path}' has {info.ElementCount} elements {info.ShapeText}, the destination {destination.Length}.", Path, name);
-        var bytes = MemoryMarshal.AsBytes(destination);
+        ReadRaw(name, MemoryMarshal.AsBytes(destination));
+    }
+
+    /// <summary>Reads int64 tensor <paramref name="name"/> into <paramref name="destination"/>, whose length must equal its element count.</summary>
+    /// <exception cref="CheckpointException">The tensor is missing, is not I64, does not fit the destination, or cannot be read.</exception>
+    public void ReadInt64(string name, Span<long> destination)
+    {
+        var info = Find(name) ?? throw new CheckpointException($"'{Path}' has no tensor '{name}'.", Path, name);
+        if (info.DType != "I64")
+            throw new CheckpointException($"Tensor '{info.Name}' in '{Path}' has dtype {info.DType}; expected I64 (PyTorch's int64).", Path, info.Name);
+        if (info.ElementCount != destination.Length)
+            throw new CheckpointException($"Tensor '{name}' in '{Path}' has {info.ElementCount} elements {info.ShapeText}, the destination {destination.Length}.", Path, name);
+        ReadRaw(name, MemoryMarshal.AsBytes(destination));
+    }
+
+    /// <summary>The raw bytes of tensor <paramref name="name"/> into <paramref name="bytes"/> (its exact byte size).</summary>
+    internal void ReadRaw(string name, Span<byte> bytes)
+    {
+        var info = Find(name) ?? throw new CheckpointException($"'{Path}' has no tensor '{name}'.", Path, name);
+        if (info.End - info.Begin != bytes.Length)
+            throw new CheckpointException($"Tensor '{name}' in '{Path}' holds {info.End - info.Begin} bytes, the destination {bytes.Length}.", Path, name);
         int read;
         try
         {

@@ -164,6 +164,21 @@ public sealed class CpuBackend : IDeviceBackend
         => LocalResponseNormOp.Backward(batch, channels, spatial, size, alpha, beta, k, Span(x), Span(y), Span(scale), Span(dy), Span(dx));
 
     /// <inheritdoc/>
+    public void BatchNormForwardTraining(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> beta, float epsilon, float momentum,
+        DeviceView<float> runningMean, DeviceView<float> runningVar, DeviceView<float> y, DeviceView<float> saveMean, DeviceView<float> saveInvStd)
+        => BatchNormOp.ForwardTraining(batch, channels, spatial, Span(x), Span(gamma), Span(beta), epsilon, momentum, Span(runningMean), Span(runningVar), Span(y), Span(saveMean), Span(saveInvStd));
+
+    /// <inheritdoc/>
+    public void BatchNormForwardInference(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> beta,
+        DeviceView<float> runningMean, DeviceView<float> runningVar, float epsilon, DeviceView<float> y)
+        => BatchNormOp.ForwardInference(batch, channels, spatial, Span(x), Span(gamma), Span(beta), Span(runningMean), Span(runningVar), epsilon, Span(y));
+
+    /// <inheritdoc/>
+    public void BatchNormBackwardTraining(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> saveMean, DeviceView<float> saveInvStd,
+        DeviceView<float> dy, DeviceView<float> dx, DeviceView<float> dgamma, DeviceView<float> dbeta)
+        => BatchNormOp.BackwardTraining(batch, channels, spatial, Span(x), Span(gamma), Span(saveMean), Span(saveInvStd), Span(dy), Span(dx), Span(dgamma), Span(dbeta));
+
+    /// <inheritdoc/>
     public void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask)
         => DropoutOp.Forward(rate, seed, step, firstElement, Span(x), Span(y), Span(mask));
 

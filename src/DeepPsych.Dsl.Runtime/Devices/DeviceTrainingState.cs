@@ -30,6 +30,9 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
     private readonly IReadOnlyList<ParameterTensor> _tensors;
     private Residency _parameters = Residency.HostAhead;
     private Residency _gradients = Residency.HostAhead;
+    private readonly float[] _hostBuffers = [];
+    private readonly IReadOnlyList<BufferTensor> _bufferTensors = [];
+    private Residency _buffers = Residency.HostAhead;
 
     private object? _stateOwner;
     private float[][]? _stateHost;
@@ -60,6 +63,27 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
         foreach (var t in tensors) t.AttachHostAccess(this);
     }
 
+    /// <summary>As the other constructor, and keeps the network's buffer block (BatchNorm's running statistics) on the device
+    /// too, under the same residency rule: training steps move it there, host access brings it down.</summary>
+    /// <param name="backend">The device.</param>
+    /// <param name="parameters">The network's host parameter block.</param>
+    /// <param name="gradients">The network's host gradient block (same length).</param>
+    /// <param name="tensors">The network's named views into both blocks.</param>
+    /// <param name="buffers">The network's host buffer block (float32 buffers).</param>
+    /// <param name="bufferTensors">The network's named buffers (the int64 ones stay on the host).</param>
+    protected DeviceTrainingState(IDeviceBackend backend, float[] parameters, float[] gradients, IReadOnlyList<ParameterTensor> tensors,
+        float[] buffers, IReadOnlyList<BufferTensor> bufferTensors)
+        : this(backend, parameters, gradients, tensors)
+    {
+        _hostBuffers = buffers;
+        _bufferTensors = bufferTensors;
+        Buffers = backend.Allocate<float>(Math.Max(1, buffers.Length)).View.Slice(0, buffers.Length);
+        foreach (var t in bufferTensors) t.AttachHostAccess(this);
+    }
+
+    /// <summary>The buffer block on the device (empty for networks without buffers).</summary>
+    public DeviceView<float> Buffers { get; }
+
     /// <summary>The device.</summary>
     public IDeviceBackend Backend { get; }
 
@@ -82,6 +106,21 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
         return _hostParameters;
     }
 
+    /// <summary>The host buffer block, current; as <see cref="HostParameters"/>.</summary>
+    public float[] HostBuffers()
+    {
+        BeforeBufferAccess();
+        return _hostBuffers;
+    }
+
+    /// <inheritdoc/>
+    public void BeforeBufferAccess()
+    {
+        if (_disposed || _hostBuffers.Length == 0) return;
+        if (_buffers == Residency.DeviceAhead) Backend.Download<float>(Buffers, _hostBuffers);
+        _buffers = Residency.HostAhead;
+    }
+
     /// <summary>The host gradient block, current; as <see cref="HostParameters"/>.</summary>
     public float[] HostGradients()
     {
@@ -101,7 +140,11 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
     // ---- the device side ----
 
     /// <summary>Before a forward pass: the parameters on the device are current.</summary>
-    public void BeginInference() => OnDevice(gradients: false);
+    public void BeginInference()
+    {
+        OnDevice(gradients: false);
+        BuffersOnDevice();
+    }
 
     /// <summary>Before a training step (forward, loss, backward adding into the gradient block): both blocks are current on
     /// the device and the gradients will be newer there. Returns the gradient block.</summary>
@@ -110,6 +153,8 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
         OnDevice(gradients: false);
         OnDevice(gradients: true);
         _gradients = Residency.DeviceAhead;
+        BuffersOnDevice();
+        if (_hostBuffers.Length > 0) _buffers = Residency.DeviceAhead;   // training moves the running statistics
         return Gradients;
     }
 
@@ -229,9 +274,12 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
         if (_disposed) return;
         BeforeHostAccess(gradients: false);
         BeforeHostAccess(gradients: true);
+        BeforeBufferAccess();
         if (_stateOwner is not null) PullOptimizerState(_stateOwner);
         _disposed = true;
         foreach (var t in _tensors) t.AttachHostAccess(null);
+        foreach (var t in _bufferTensors) t.AttachHostAccess(null);
+        Buffers.Buffer?.Dispose();
         DisposeWorkspace();
         foreach (var b in _state) b.Dispose();
         _mask?.Dispose();
@@ -247,6 +295,13 @@ public abstract class DeviceTrainingState : IHostBlockAccess, IDisposable
         if (where != Residency.HostAhead) return;
         Backend.Upload<float>(gradients ? _hostGradients : _hostParameters, gradients ? Gradients : Parameters);
         where = Residency.InSync;
+    }
+
+    private void BuffersOnDevice()
+    {
+        if (_buffers != Residency.HostAhead || _hostBuffers.Length == 0) return;
+        Backend.Upload<float>(_hostBuffers, Buffers);
+        _buffers = Residency.InSync;
     }
 
     private void CheckNotDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -130,6 +130,21 @@ public interface IDeviceBackend : IDisposable
     void LocalResponseNormBackward(int batch, int channels, int spatial, int size, float alpha, float beta, float k,
         DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale, DeviceView<float> dy, DeviceView<float> dx);
 
+    /// <summary><see cref="BatchNormOp.ForwardTraining"/>: statistics of the whole batch on the device (biased variance),
+    /// y = γ(x − μ)·invStd + β; μ and invStd kept for backward; the running statistics moved (empty views skip them).
+    /// Empty γ/β = affine false.</summary>
+    void BatchNormForwardTraining(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> beta, float epsilon, float momentum,
+        DeviceView<float> runningMean, DeviceView<float> runningVar, DeviceView<float> y, DeviceView<float> saveMean, DeviceView<float> saveInvStd);
+
+    /// <summary><see cref="BatchNormOp.ForwardInference"/>: y = γ (x − running μ)/√(running σ² + ε) + β.</summary>
+    void BatchNormForwardInference(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> beta,
+        DeviceView<float> runningMean, DeviceView<float> runningVar, float epsilon, DeviceView<float> y);
+
+    /// <summary><see cref="BatchNormOp.BackwardTraining"/>: dβ += Σ dy, dγ += Σ dy·x̂, dx += γ·invStd/M·(M·dy − Σdy − x̂·Σdy·x̂)
+    /// (accumulates; empty dx, dγ/dβ skip them).</summary>
+    void BatchNormBackwardTraining(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> saveMean, DeviceView<float> saveInvStd,
+        DeviceView<float> dy, DeviceView<float> dx, DeviceView<float> dgamma, DeviceView<float> dbeta);
+
     /// <summary><see cref="DropoutOp.Forward"/>: the same counter-based mask as the CPU, bit for bit.</summary>
     void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask);
 

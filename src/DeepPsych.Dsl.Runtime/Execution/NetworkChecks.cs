@@ -28,6 +28,15 @@ public static class NetworkChecks
             throw new ArgumentException($"{network}.ComputeGradients: outputs holds {outputLength} floats but batch {batch} needs {(long)batch * outputPerSample} (or pass none).", "outputs");
     }
 
+    /// <summary>A training call's batch against a batch-normalisation layer: the batch statistics need more than one value
+    /// per channel (batch × positions ≥ 2), as PyTorch requires.</summary>
+    public static void BatchStatistics(string network, string layer, string kind, int batch, int positions)
+    {
+        if ((long)batch * positions < 2)
+            throw new ArgumentException($"{network}.ComputeGradients: {layer} ({kind}) normalises with the batch's statistics and needs more than one value per channel, " +
+                $"got batch {batch} x {positions} position{(positions == 1 ? "" : "s")}; train with a batch of at least 2 (PyTorch refuses it too), or call Forward for inference.", nameof(batch));
+    }
+
     private static void Batch(string network, string call, int batch)
     {
         if (batch <= 0)

@@ -11,7 +11,9 @@ public static class ParameterInitializer
         {
             var tensor = tensors[t];
             var values = tensor.Values;
-            if (tensor.IsBias || tensor.FanIn == 0) { values.Clear(); continue; }
+            if (tensor.IsBias) { values.Clear(); continue; }
+            if (tensor.Init == Init.Ones) { values.Fill(1f); continue; }
+            if (tensor.FanIn == 0) { values.Clear(); continue; }
             var rng = new SplitMix64(((ulong)(uint)seed << 32) ^ (ulong)(t + 1) * 0x9E3779B97F4A7C15UL);
             if (tensor.Init == Init.Xavier)
             {

@@ -65,6 +65,11 @@ public class GeneratedCodeTests
         }
         """));
 
+    /// <summary>BatchNorm2D and BatchNorm1D, with and without γ, β, one on the network input: the buffer block, the CPU
+    /// pass in stages with the calling thread's combining steps between them, and the device path's whole-batch calls.</summary>
+    [Fact]
+    public void NormalizedNetworks() => Approvals.Verify(Generate(Networks.NormalizedNetworks()));
+
     /// <summary>User types named like the runtime's (Span, Conv2DOp, Shards, Act, …) beside the network do not capture
     /// the generated code's names: everything it names from outside the class is global::-qualified.</summary>
     [Fact]

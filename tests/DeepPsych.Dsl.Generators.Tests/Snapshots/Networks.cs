@@ -19,6 +19,9 @@ public static class Networks
     private static string TestNetwork(string file, [CallerFilePath] string here = "")
         => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.TestNetworks", file)));
 
+    public static string NormalizedNetworks([CallerFilePath] string here = "")
+        => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.TestNetworks", "NormalizedNetworks.cs")));
+
     private static string Example(string path, [CallerFilePath] string here = "")
         => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "examples", path)));
 }

@@ -26,6 +26,13 @@ public class BatchNormOpTests
         float[] rm0 = (float[])rm.Clone(), rv0 = (float[])rv.Clone();
         var y = new float[x.Length]; var mean = new float[c]; var inv = new float[c];
         BatchNormOp.ForwardTraining(n, c, s, x, gamma, beta, Eps, 0.1f, rm, rv, y, mean, inv);
+        AssertStatistics(n, c, s, affine, x, gamma, beta, y, mean, inv, rm0, rv0, rm, rv);
+    }
+
+    /// <summary>y, μ, invStd and the moved running statistics (momentum 0.1) against the double reference.</summary>
+    private static void AssertStatistics(int n, int c, int s, bool affine, float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] inv,
+        float[] rm0, float[] rv0, float[] rm, float[] rv)
+    {
         var r = BatchNormTraining(n, c, s, TestData.ToDouble(x), affine ? TestData.ToDouble(gamma) : null, affine ? TestData.ToDouble(beta) : null, Eps);
         Parity.AssertClose("y", y, r.Y);
         Parity.AssertClose("saveMean", mean, r.Mean);
@@ -65,7 +72,13 @@ public class BatchNormOpTests
         float[] dx = TestData.Uniform(15, x.Length), dg = affine ? TestData.Uniform(16, c) : [], db = affine ? TestData.Uniform(17, c) : [];
         double[] dx0 = TestData.ToDouble(dx), dg0 = TestData.ToDouble(dg), db0 = TestData.ToDouble(db);
         BatchNormOp.BackwardTraining(n, c, s, x, gamma, mean, inv, rr, dx, dg, db);
+        AssertGradients(n, c, s, affine, x, gamma, beta, rr, dx, dg, db, dx0, dg0, db0);
+    }
 
+    /// <summary>dx, dγ, dβ (accumulated onto dx0, dg0, db0) against central differences of Σ r·y through the double reference.</summary>
+    private static void AssertGradients(int n, int c, int s, bool affine, float[] x, float[] gamma, float[] beta, float[] rr,
+        float[] dx, float[] dg, float[] db, double[] dx0, double[] dg0, double[] db0)
+    {
         double[] xd = TestData.ToDouble(x), gd = TestData.ToDouble(gamma), bd = TestData.ToDouble(beta), r = TestData.ToDouble(rr);
         double Loss() => FiniteDifferences.Dot(r, BatchNormTraining(n, c, s, xd, affine ? gd : null, affine ? bd : null, Eps).Y);
         var ix = FiniteDifferences.Sample(1, xd.Length, 60);
@@ -74,6 +87,90 @@ public class BatchNormOpTests
         var ic = Enumerable.Range(0, c).ToArray();
         FiniteDifferences.AssertClose("dgamma", dg, Plus(dg0, FiniteDifferences.Gradient(Loss, gd, ic)), ic);
         FiniteDifferences.AssertClose("dbeta", db, Plus(db0, FiniteDifferences.Gradient(Loss, bd, ic)), ic);
+    }
+
+    // ---- the sharded pieces (the generated CPU pass: partials per shard, combined on the calling thread) ----
+
+    /// <summary>(N, C, S, affine, shards): the shapes above split over 1–3 shards of unequal size.</summary>
+    public static TheoryData<int, int, int, bool, int> ShardedShapes => new()
+    {
+        { 2, 1, 1, true, 2 }, { 3, 2, 5, true, 3 }, { 1, 3, 7, true, 1 }, { 5, 4, 1, false, 3 }, { 2, 3, 35, true, 2 }, { 3, 2, 9, false, 2 }, { 7, 2, 3, true, 3 },
+    };
+
+    [Theory, MemberData(nameof(ShardedShapes))]
+    public void Sharded_pieces_give_the_whole_batch_statistics_running_statistics_and_gradients(int n, int c, int s, bool affine, int shards)
+    {
+        var x = TestData.Uniform(11, n * c * s, -2f, 3f);
+        float[] gamma = affine ? TestData.Uniform(12, c, 0.5f, 1.5f) : [], beta = affine ? TestData.Uniform(13, c) : [];
+        var rr = TestData.Uniform(14, x.Length);
+        float[] rm = TestData.Uniform(4, c), rv = TestData.Uniform(5, c, 0.5f, 2f);
+        float[] rm0 = (float[])rm.Clone(), rv0 = (float[])rv.Clone();
+        float[] dx = TestData.Uniform(15, x.Length), dg = affine ? TestData.Uniform(16, c) : [], db = affine ? TestData.Uniform(17, c) : [];
+        double[] dx0 = TestData.ToDouble(dx), dg0 = TestData.ToDouble(dg), db0 = TestData.ToDouble(db);
+        var (y, mean, inv) = ShardedStep(n, c, s, shards, x, gamma, beta, rm, rv, rr, dx, dg, db);
+        AssertStatistics(n, c, s, affine, x, gamma, beta, y, mean, inv, rm0, rv0, rm, rv);
+        AssertGradients(n, c, s, affine, x, gamma, beta, rr, dx, dg, db, dx0, dg0, db0);
+    }
+
+    /// <summary>A training step as the generated CPU pass runs it over <paramref name="shards"/> near-equal shards.</summary>
+    private static (float[] Y, float[] Mean, float[] InvStd) ShardedStep(int n, int c, int s, int shards, float[] x, float[] gamma, float[] beta,
+        float[] rm, float[] rv, float[] dy, float[] dx, float[] dg, float[] db)
+    {
+        var y = new float[x.Length]; var mean = new float[c]; var inv = new float[c];
+        var partials = new double[shards][];
+        var total = new double[3 * c];
+        for (int k = 0; k < shards; k++)
+        {
+            var (start, count) = (Shards.Start(n, shards, k) * c * s, Shards.Length(n, shards, k));
+            partials[k] = new double[3 * c];
+            BatchNormOp.PartialStatistics(count, c, s, x.AsSpan(start, count * c * s), partials[k]);
+        }
+        foreach (var p in partials) BatchNormOp.CombineStatistics(p, total);
+        BatchNormOp.BatchStatistics(c, total, Eps, 0.1f, rm, rv, mean, inv);
+        var sums = new double[2 * c];
+        for (int k = 0; k < shards; k++)
+        {
+            var (start, count) = (Shards.Start(n, shards, k) * c * s, Shards.Length(n, shards, k));
+            BatchNormOp.Normalize(count, c, s, x.AsSpan(start, count * c * s), gamma, beta, mean, inv, y.AsSpan(start, count * c * s));
+            var backward = new double[2 * c];
+            BatchNormOp.BackwardPartials(count, c, s, x.AsSpan(start, count * c * s), mean, dy.AsSpan(start, count * c * s), backward);
+            BatchNormOp.AddPartials(backward, sums);
+        }
+        var coefficients = new float[3 * c];
+        BatchNormOp.BackwardCoefficients(c, (double)n * s, sums, gamma, mean, inv, dg, db, coefficients);
+        for (int k = 0; k < shards; k++)
+        {
+            var (start, count) = (Shards.Start(n, shards, k) * c * s, Shards.Length(n, shards, k));
+            BatchNormOp.BackwardData(count, c, s, x.AsSpan(start, count * c * s), dy.AsSpan(start, count * c * s), coefficients, dx.AsSpan(start, count * c * s));
+        }
+        return (y, mean, inv);
+    }
+
+    /// <summary>Values far from zero (mean 10⁴, spread 1): Chan's combination of centred shard sums keeps the variance to
+    /// float rounding, where E[x²] − E[x]² would lose every digit of it in float and about half of them in double.</summary>
+    [Fact]
+    public void Sharded_statistics_of_values_far_from_zero_keep_the_variance()
+    {
+        const int n = 9, c = 2, s = 13;
+        var x = TestData.Uniform(81, n * c * s, -1f, 1f).Select(v => 1e4f + v).ToArray();
+        var dx = new float[x.Length];
+        var (_, mean, inv) = ShardedStep(n, c, s, 4, x, [], [], [], [], new float[x.Length], dx, [], []);
+        var r = BatchNormTraining(n, c, s, TestData.ToDouble(x), null, null, Eps);
+        for (int ch = 0; ch < c; ch++)
+        {
+            Assert.Equal(r.Mean[ch], mean[ch], 1e-2);
+            double expected = 1 / Math.Sqrt(r.Var[ch] + Eps);
+            Assert.True(Math.Abs(inv[ch] - expected) <= 1e-5 * expected, $"invStd[{ch}]: {inv[ch]:R}, reference {expected:R}");
+        }
+    }
+
+    [Fact]
+    public void Combining_statistics_refuses_a_batch_of_one_value_per_channel()
+    {
+        var total = new double[3];
+        BatchNormOp.CombineStatistics(new double[] { 1, 0.5, 0 }, total);
+        var e = Assert.Throws<ArgumentException>(() => BatchNormOp.BatchStatistics(1, total, Eps, 0.1f, [], [], new float[1], new float[1]));
+        Assert.Contains("more than one value per channel", e.Message);
     }
 
     [Fact]
