@@ -29,10 +29,25 @@ public abstract class LayerAttribute : Attribute
 {
 }
 
+/// <summary>Base of the sliding-window layers (Conv2D, MaxPool2D, AvgPool2D): ONNX-style per-side padding. Declaring any
+/// side replaces the symmetric padding (sides not declared are 0); declaring a side and the symmetric <c>Padding</c>
+/// (or Conv2D's <c>PaddingH</c>/<c>PaddingW</c>) on one layer is an error (DPD0040). ONNX's <c>pads</c> = [top, left, bottom, right].</summary>
+public abstract class WindowAttribute : LayerAttribute
+{
+    /// <summary>Padding above; -1 means not declared.</summary>
+    public int PadTop { get; set; } = -1;
+    /// <summary>Padding on the left; -1 means not declared.</summary>
+    public int PadLeft { get; set; } = -1;
+    /// <summary>Padding below; -1 means not declared.</summary>
+    public int PadBottom { get; set; } = -1;
+    /// <summary>Padding on the right; -1 means not declared.</summary>
+    public int PadRight { get; set; } = -1;
+}
+
 /// <summary>2-D convolution over NCHW input with OIHW weights, as PyTorch's <c>nn.Conv2d</c>.
-/// Output size per axis: ⌊(in + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1.</summary>
+/// Output size per axis: ⌊(in + pad before + pad after − dilation·(kernel − 1) − 1) / stride⌋ + 1.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class Conv2DAttribute(int outChannels) : LayerAttribute
+public sealed class Conv2DAttribute(int outChannels) : WindowAttribute
 {
     /// <summary>Number of output channels (filters).</summary>
     public int OutChannels { get; } = outChannels;
@@ -81,29 +96,33 @@ public sealed class DenseAttribute(int units) : LayerAttribute
     public Init Init { get; set; } = Init.Auto;
 }
 
-/// <summary>Max pooling. Padded positions count as −∞, as in PyTorch.</summary>
-[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class MaxPool2DAttribute(int kernel) : LayerAttribute
+/// <summary>What the 2-D pools share: a square window, its stride and padding, and PyTorch's ceil_mode.</summary>
+public abstract class Pool2DAttribute(int kernel) : WindowAttribute
 {
     /// <summary>Square window size.</summary>
     public int Kernel { get; } = kernel;
     /// <summary>Stride; 0 means the kernel size.</summary>
     public int Stride { get; set; }
-    /// <summary>Symmetric padding; at most half the kernel.</summary>
+    /// <summary>Symmetric padding; at most half the kernel (each of PadTop/PadLeft/PadBottom/PadRight too).</summary>
     public int Padding { get; set; }
+    /// <summary>PyTorch's <c>ceil_mode</c>: output ⌈(in + pads − kernel) / stride⌉ + 1 instead of ⌊…⌋ + 1, so a last partial window
+    /// covers the rest of the input (torchvision's GoogLeNet), except that a window starting in the bottom/right padding is
+    /// dropped. Default false.</summary>
+    public bool CeilMode { get; set; }
+}
+
+/// <summary>Max pooling. Padded positions count as −∞, as in PyTorch.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class MaxPool2DAttribute(int kernel) : Pool2DAttribute(kernel)
+{
 }
 
 /// <summary>Average pooling.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class AvgPool2DAttribute(int kernel) : LayerAttribute
+public sealed class AvgPool2DAttribute(int kernel) : Pool2DAttribute(kernel)
 {
-    /// <summary>Square window size.</summary>
-    public int Kernel { get; } = kernel;
-    /// <summary>Stride; 0 means the kernel size.</summary>
-    public int Stride { get; set; }
-    /// <summary>Symmetric zero padding; at most half the kernel.</summary>
-    public int Padding { get; set; }
-    /// <summary>Whether padded zeros count in the divisor (PyTorch's <c>count_include_pad</c>, default true).</summary>
+    /// <summary>Whether padded zeros count in the divisor (PyTorch's <c>count_include_pad</c>, default true). With CeilMode a
+    /// last window that runs past the padding divides by its cells inside input + padding, as PyTorch.</summary>
     public bool CountIncludePad { get; set; } = true;
 }
 

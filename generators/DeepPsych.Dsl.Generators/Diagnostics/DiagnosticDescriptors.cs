@@ -127,6 +127,12 @@ internal static class DiagnosticDescriptors
         "Unsupported expression in Forward",
         "Forward: '{0}' is not supported ({1}); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
 
+    // ───────────── window and pooling options (DPD004x) ─────────────
+
+    public static readonly DiagnosticDescriptor PaddingDeclaredTwice = Error("DPD0040",
+        "Symmetric and per-side padding declared together",
+        "{0}: declares {1} and per-side padding (PadTop/PadLeft/PadBottom/PadRight, here {2} as top,left,bottom,right); declare one of them: the symmetric option, or the four sides");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",
         "The generator failed on '{0}': {1}. This is a bug in DeepPsych.Dsl; please report it with this message. Stack: {2}");

@@ -16,6 +16,9 @@ internal sealed class AttributeReader(AttributeData attribute)
     public double ConstructorDouble => Constructor is double d ? d : 0;
     public Act ConstructorAct => (Act)ConstructorInt;
 
+    /// <summary>Whether the attribute declares the named option at all (to tell a declared default from an omitted one).</summary>
+    public bool Has(string name) => _named.ContainsKey(name);
+
     public int Int(string name, int fallback) => _named.TryGetValue(name, out var v) && v is int i ? i : fallback;
     public bool Bool(string name, bool fallback) => _named.TryGetValue(name, out var v) && v is bool b ? b : fallback;
     public float Float(string name, float fallback) => _named.TryGetValue(name, out var v) && v is float f ? f : fallback;

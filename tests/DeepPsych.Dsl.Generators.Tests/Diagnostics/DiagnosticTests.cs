@@ -329,6 +329,17 @@ public class DiagnosticTests
         "Forward: 'Scale(x)' is not supported (it is not a layer call (Layer.Forward(x)) or one of Concat, Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
 
     [Fact]
+    public void DPD0040_symmetric_and_per_side_padding_together() => AssertSingle("""
+        [Network(Input = new[] { 1, 8, 8 })]
+        public partial class Padded
+        {
+            [Conv2D(4, Kernel = 3, Padding = 1, PadBottom = 2)] public partial Conv2D C1 { get; }
+            [Dense(2)]                                          public partial Dense Out { get; }
+        }
+        """, "DPD0040", "Conv2D(4",
+        "C1: declares Padding and per-side padding (PadTop/PadLeft/PadBottom/PadRight, here 0,0,2,0 as top,left,bottom,right); declare one of them: the symmetric option, or the four sides");
+
+    [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
     {
         FaultInjection.FailOnClass = "Doomed";

@@ -50,7 +50,8 @@ public class GeneratedCodeTests
             [Activation(Act.Softplus)] public partial Activation Soft { get; }
             [AvgPool2D(3, Stride = 1, Padding = 1, CountIncludePad = false)] public partial Pool Smooth { get; }
             [LocalResponseNorm(Size = 5, Alpha = 1e-4f, Beta = 0.75f, K = 2f)] public partial LocalResponseNorm Lrn { get; }
-            [MaxPool2D(3, Stride = 2, Padding = 1)] public partial Pool Down { get; }
+            [Conv2D(8, Kernel = 3, PadTop = 0, PadLeft = 2, PadBottom = 2, PadRight = 0, Groups = 8)] public partial Conv2D Shifted { get; }
+            [MaxPool2D(3, Stride = 2, Padding = 1, CeilMode = true)] public partial Pool Down { get; }
             [AdaptiveAvgPool2D(3, 4)] public partial Pool Adaptive { get; }
             [Conv2D(6, Kernel = 1, Activation = Act.Sigmoid)] public partial Conv2D Squeeze { get; }
             [GlobalAvgPool] public partial Pool Global { get; }
