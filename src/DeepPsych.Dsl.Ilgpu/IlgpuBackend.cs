@@ -338,6 +338,14 @@ public sealed class IlgpuBackend : IDeviceBackend
         if (batch > 0) LocalResponseNormKernels.Backward(Accelerator, new LrnShape(batch, channels, spatial, size, alpha, beta, k), View(x), View(y), View(scale), View(dy), View(dx));
     }
 
+    /// <inheritdoc/>
+    public void SpatialPyramidPoolForward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> x, DeviceView<float> y, DeviceView<int> argmax)
+        => SpatialPyramidPoolKernels.Forward(Accelerator, batch, channels, inHeight, inWidth, levels, View(x), View(y), View(argmax));
+
+    /// <inheritdoc/>
+    public void SpatialPyramidPoolBackward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx)
+        => SpatialPyramidPoolKernels.Backward(Accelerator, batch, channels, inHeight, inWidth, levels, View(dy), View(argmax), View(dx));
+
     // ---- dropout ----
 
     /// <inheritdoc/>

@@ -160,6 +160,17 @@ public sealed class AdaptiveAvgPool2DAttribute(int outHeight, int outWidth) : La
     public int OutWidth { get; } = outWidth;
 }
 
+/// <summary>Spatial pyramid pooling (He et al. 2014, SPP-net): C×H×W → the vector C·Σn². For each level n the input is max-pooled
+/// into n×n bins (rows [⌊i·H/n⌋, ⌈(i+1)·H/n⌉), columns likewise: PyTorch's <c>adaptive_max_pool2d</c>), and the levels are
+/// concatenated, each laid out C×n×n: <c>torch.cat([F.adaptive_max_pool2d(x, n).flatten(1) for n in levels], 1)</c>. Every level
+/// must fit the input (n ≤ H and n ≤ W). Property type <c>Pool</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class SpatialPyramidPoolAttribute : LayerAttribute
+{
+    /// <summary>Bins per side of each level, in output order (the paper's {4, 2, 1}, or {6, 3, 2, 1}).</summary>
+    public int[] Levels { get; set; } = new[] { 4, 2, 1 };
+}
+
 /// <summary>Flattens C×H×W to one vector. Optional: a Dense layer flattens its input itself.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class FlattenAttribute : LayerAttribute

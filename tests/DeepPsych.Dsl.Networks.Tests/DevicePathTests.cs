@@ -85,6 +85,18 @@ public class DevicePathTests
     }
 
     [Fact]
+    public void Window_options_and_spatial_pyramid_on_a_device_backend_match_the_cpu_path()
+    {
+        var (x, _) = TrainingTests.Data(3, seed: 6, length: Pyramid.InputLength);
+        int[] labels = [2, 0, 1];
+        var cpu = new Pyramid { Threads = 2 };
+        var device = new Pyramid();
+        device.UseDevice(new CpuBackend());
+        Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 3, o), 3 * 3);
+        CompareInference(cpu, device, x, 3);
+    }
+
+    [Fact]
     public void Mean_squared_error_and_dropout_on_a_device_backend_match_the_cpu_path()
     {
         var (x, _) = TrainingTests.Data(4, seed: 6, length: Regressor.InputLength);

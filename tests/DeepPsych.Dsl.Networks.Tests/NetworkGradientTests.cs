@@ -163,6 +163,31 @@ public class NetworkGradientTests
     }
 
     [Fact]
+    public void Window_options_and_spatial_pyramid_match_finite_differences()
+    {
+        const int batch = 2;
+        var x = TestData.Uniform(5, batch * Pyramid.InputLength);
+        int[] labels = [1, 2];
+        var net = new Pyramid { Threads = 2 };
+        net.InitializeParameters(3);
+        var shifted = new Conv2DGeometry(2, 9, 8, 3, 3, 3, 1, 1, 1, 0, 1, 1, 1) { PadBottom = 2, PadRight = 1 };   // → 3x10x7
+        var down = new Pool2DGeometry(3, 10, 7, 3, 3, 2, 2, 0, 0) { CeilMode = true };                           // → 3x5x3 (floor: 4x3)
+        var smooth = new Pool2DGeometry(3, 5, 3, 2, 2, 2, 2, 1, 0) { PadBottom = 0, PadRight = 0, CeilMode = true };   // → 3x3x2, last column window past the input
+        Assert.Equal((5, 3), PoolOutput(down));
+        Assert.Equal((3, 2), PoolOutput(smooth));
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Tanh, Conv2DForward(shifted, batch, xd, w("Shifted.weight")!, w("Shifted.bias")));
+            h = MaxPoolForward(down, batch, h).y;
+            h = AvgPoolForward(smooth, batch, h, countIncludePad: true);
+            h = ReferenceGraphOps.SppForward(batch, 3, 3, 2, [2, 1], h);
+            h = DenseForward(batch, 15, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch));
+    }
+
+    [Fact]
     public void Mean_squared_error_with_dropout_matches_finite_differences()
     {
         const int batch = 2;

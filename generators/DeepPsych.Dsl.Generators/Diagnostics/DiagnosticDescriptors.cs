@@ -133,6 +133,10 @@ internal static class DiagnosticDescriptors
         "Symmetric and per-side padding declared together",
         "{0}: declares {1} and per-side padding (PadTop/PadLeft/PadBottom/PadRight, here {2} as top,left,bottom,right); declare one of them: the symmetric option, or the four sides");
 
+    public static readonly DiagnosticDescriptor PyramidLevelTooLarge = Error("DPD0041",
+        "Spatial pyramid level larger than the input",
+        "{0}: pyramid level {1} needs at least {1}x{1} input cells but gets {2} ({3} {4}); the largest level that fits is {5}; use levels of at most {5}, or pool less before this layer");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",
         "The generator failed on '{0}': {1}. This is a bug in DeepPsych.Dsl; please report it with this message. Stack: {2}");

@@ -12,6 +12,7 @@ internal static class LayerTable
         AvgPool2DOptions.Row,
         GlobalAvgPoolOptions.Row,
         AdaptiveAvgPool2DOptions.Row,
+        SpatialPyramidPoolOptions.Row,
         LocalResponseNormOptions.Row,
         FlattenOptions.Row,
         ActivationOptions.Row,

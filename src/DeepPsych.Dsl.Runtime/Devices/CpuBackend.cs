@@ -164,6 +164,14 @@ public sealed class CpuBackend : IDeviceBackend
         => LocalResponseNormOp.Backward(batch, channels, spatial, size, alpha, beta, k, Span(x), Span(y), Span(scale), Span(dy), Span(dx));
 
     /// <inheritdoc/>
+    public void SpatialPyramidPoolForward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> x, DeviceView<float> y, DeviceView<int> argmax)
+        => SpatialPyramidPoolOp.Forward(batch, channels, inHeight, inWidth, levels, Span(x), Span(y), Span(argmax));
+
+    /// <inheritdoc/>
+    public void SpatialPyramidPoolBackward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx)
+        => SpatialPyramidPoolOp.Backward(batch, channels, inHeight, inWidth, levels, Span(dy), Span(argmax), Span(dx));
+
+    /// <inheritdoc/>
     public void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask)
         => DropoutOp.Forward(rate, seed, step, firstElement, Span(x), Span(y), Span(mask));
 

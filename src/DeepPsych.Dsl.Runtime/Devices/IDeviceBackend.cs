@@ -130,6 +130,13 @@ public interface IDeviceBackend : IDisposable
     void LocalResponseNormBackward(int batch, int channels, int spatial, int size, float alpha, float beta, float k,
         DeviceView<float> x, DeviceView<float> y, DeviceView<float> scale, DeviceView<float> dy, DeviceView<float> dx);
 
+    /// <summary><see cref="SpatialPyramidPoolOp.Forward"/>: per level n, the max of each of the n×n adaptive bins, levels
+    /// concatenated (C·Σn² per sample); argmax = each winner's flat index within its sample's input.</summary>
+    void SpatialPyramidPoolForward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> x, DeviceView<float> y, DeviceView<int> argmax);
+
+    /// <summary><see cref="SpatialPyramidPoolOp.Backward"/>: dx[argmax] += dy (accumulates).</summary>
+    void SpatialPyramidPoolBackward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx);
+
     /// <summary><see cref="DropoutOp.Forward"/>: the same counter-based mask as the CPU, bit for bit.</summary>
     void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask);
 

@@ -340,6 +340,18 @@ public class DiagnosticTests
         "C1: declares Padding and per-side padding (PadTop/PadLeft/PadBottom/PadRight, here 0,0,2,0 as top,left,bottom,right); declare one of them: the symmetric option, or the four sides");
 
     [Fact]
+    public void DPD0041_pyramid_level_larger_than_the_input() => AssertSingle("""
+        [Network(Input = new[] { 1, 12, 12 })]
+        public partial class Spp
+        {
+            [MaxPool2D(4)]                                   public partial Pool Down { get; }
+            [SpatialPyramidPool(Levels = new[] { 4, 2, 1 })] public partial Pool Pyramid { get; }
+            [Dense(2)]                                       public partial Dense Out { get; }
+        }
+        """, "DPD0041", "SpatialPyramidPool(Levels",
+        "Pyramid: pyramid level 4 needs at least 4x4 input cells but gets 3x3 (1x3x3 after Down); the largest level that fits is 3; use levels of at most 3, or pool less before this layer");
+
+    [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
     {
         FaultInjection.FailOnClass = "Doomed";

@@ -62,6 +62,20 @@ public class GeneratedCodeTests
         }
         """));
 
+    /// <summary>A spatial pyramid (He et al. 2014) between a convolution and the classifier: C×H×W → C·Σn².</summary>
+    [Fact]
+    public void SpatialPyramidPool() => Approvals.Verify(Generate(GeneratorHarness.Usings + """
+        namespace Examples;
+
+        [Network(Input = new[] { 1, 13, 11 })]
+        public partial class SppNet
+        {
+            [Conv2D(4, Kernel = 3, Activation = Act.ReLU)] public partial Conv2D Features { get; }
+            [SpatialPyramidPool(Levels = new[] { 4, 2, 1 })] public partial Pool Pyramid { get; }
+            [Dense(3)] public partial Dense Logits { get; }
+        }
+        """));
+
     /// <summary>User types named like the runtime's (Span, Conv2DOp, Shards, Act, …) beside the network do not capture
     /// the generated code's names: everything it names from outside the class is global::-qualified.</summary>
     [Fact]
