@@ -23,18 +23,6 @@ public partial class Zoo
     [Dense(3)] public partial Dense Logits { get; }
 }
 
-/// <summary>Per-side padding (a convolution and an average pool), ceil-mode pooling whose last window runs past the input,
-/// and a spatial pyramid: the window options and SPP, each in a whole network.</summary>
-[Network(Input = new[] { 2, 9, 8 }, Loss = Loss.SoftmaxCrossEntropy)]
-public partial class Pyramid
-{
-    [Conv2D(3, Kernel = 3, PadTop = 1, PadLeft = 0, PadBottom = 2, PadRight = 1, Activation = Act.Tanh)] public partial Conv2D Shifted { get; }
-    [MaxPool2D(3, Stride = 2, CeilMode = true)] public partial Pool Down { get; }
-    [AvgPool2D(2, Stride = 2, PadTop = 1, CeilMode = true)] public partial Pool Smooth { get; }
-    [SpatialPyramidPool(Levels = new[] { 2, 1 })] public partial Pool Spp { get; }
-    [Dense(3)] public partial Dense Logits { get; }
-}
-
 /// <summary>Mean squared error on a 2-D output, with dropout in the middle.</summary>
 [Network(Input = new[] { 3, 6, 6 }, Loss = Loss.MeanSquaredError)]
 public partial class Regressor
