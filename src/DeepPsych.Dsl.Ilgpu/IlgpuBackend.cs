@@ -346,6 +346,18 @@ public sealed class IlgpuBackend : IDeviceBackend
     public void SpatialPyramidPoolBackward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx)
         => SpatialPyramidPoolKernels.Backward(Accelerator, batch, channels, inHeight, inWidth, levels, View(dy), View(argmax), View(dx));
 
+    /// <inheritdoc/>
+    public void SoftmaxForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y) => SoftmaxKernels.Forward(Accelerator, batch, classes, false, View(z), View(y));
+
+    /// <inheritdoc/>
+    public void SoftmaxBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx) => SoftmaxKernels.Backward(Accelerator, batch, classes, false, View(y), View(dy), View(dx));
+
+    /// <inheritdoc/>
+    public void SoftmaxLogForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y) => SoftmaxKernels.Forward(Accelerator, batch, classes, true, View(z), View(y));
+
+    /// <inheritdoc/>
+    public void SoftmaxLogBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx) => SoftmaxKernels.Backward(Accelerator, batch, classes, true, View(y), View(dy), View(dx));
+
     // ---- dropout ----
 
     /// <inheritdoc/>

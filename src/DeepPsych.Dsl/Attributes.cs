@@ -187,6 +187,24 @@ public sealed class ActivationAttribute(Act function) : LayerAttribute
     public float LeakySlope { get; set; } = 0.01f;
 }
 
+/// <summary>Softmax over the class vector: y_k = e^{x_k} / Σ_j e^{x_j} (stable), probabilities for inference (PyTorch's
+/// <c>nn.Softmax(dim=1)</c>). Needs a vector input (after Dense). Not in front of <c>Loss.SoftmaxCrossEntropy</c>, which
+/// applies its own softmax (DPD0042): declare <see cref="LogSoftmaxAttribute"/> there instead, or no output layer.
+/// Property type <c>Activation</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class SoftmaxAttribute : LayerAttribute
+{
+}
+
+/// <summary>Log-softmax over the class vector: y_k = x_k − log Σ_j e^{x_j} (stable), log-probabilities (PyTorch's
+/// <c>nn.LogSoftmax(dim=1)</c>). In front of <c>Loss.SoftmaxCrossEntropy</c> it is PyTorch's <c>log_softmax</c> +
+/// <c>nll_loss</c>: the same loss and gradient as the logits alone (softmax ignores the shift by log Σ e^x), and
+/// <c>Forward</c> returns log-probabilities. Property type <c>Activation</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class LogSoftmaxAttribute : LayerAttribute
+{
+}
+
 /// <summary>Inverted dropout: during training each element is zeroed with probability <c>rate</c> and the rest are
 /// scaled by 1 / (1 − rate); at inference it is the identity. The mask is a pure function of (seed, step, element).</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]

@@ -24,7 +24,8 @@ public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
         AssertDeviceMatchesCpu(Create(), Create(), [2, 0, 1], seed: 12);
     }
 
-    /// <summary>Per-side padding, ceil-mode pools and a spatial pyramid on the device (the pooling kernels' PB/PR and the SPP kernels).</summary>
+    /// <summary>Per-side padding, ceil-mode pools, a spatial pyramid and a log-softmax on the device (the pooling kernels'
+    /// PB/PR, the SPP and softmax kernels).</summary>
     [SkippableFact]
     public void Generated_window_options_and_pyramid_on_the_device_match_the_CPU_path()
         => AssertDeviceMatchesCpu(new Pyramid { Threads = 1 }, new Pyramid(), [1, 2, 0], seed: 13);

@@ -1,4 +1,5 @@
 using DeepPsych.Dsl.TestNetworks;
+using DeepPsych.Dsl.Tests.Reference;
 using DeepPsych.Dsl.Data;
 using DeepPsych.Dsl.Devices;
 using DeepPsych.Dsl.Ilgpu.Tests;
@@ -94,6 +95,18 @@ public class DevicePathTests
         device.UseDevice(new CpuBackend());
         Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 3, o), 3 * 3);
         CompareInference(cpu, device, x, 3);
+    }
+
+    [Fact]
+    public void Softmax_output_on_a_device_backend_matches_the_cpu_path()
+    {
+        var (x, _) = TrainingTests.Data(4, seed: 7, length: Probabilities.InputLength);
+        var targets = TestData.Uniform(8, 4 * Probabilities.OutputLength, 0f, 1f);
+        var cpu = new Probabilities { Threads = 2 };
+        var device = new Probabilities();
+        device.UseDevice(new CpuBackend());
+        Compare(cpu, device, (net, o) => net.ComputeGradients(x, targets, 4, o), 4 * 3);
+        CompareInference(cpu, device, x, 4);
     }
 
     [Fact]

@@ -183,8 +183,28 @@ public class NetworkGradientTests
             h = AvgPoolForward(smooth, batch, h, countIncludePad: true);
             h = ReferenceGraphOps.SppForward(batch, 3, 3, 2, [2, 1], h);
             h = DenseForward(batch, 15, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            h = ReferenceGraphOps.SoftmaxForward(batch, 3, h, log: true);
             return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
         }, () => net.ComputeGradients(x, labels, batch));
+    }
+
+    [Fact]
+    public void Softmax_output_trained_with_mean_squared_error_matches_finite_differences()
+    {
+        const int batch = 3;
+        var x = TestData.Uniform(6, batch * Probabilities.InputLength);
+        var targets = TestData.Uniform(7, batch * Probabilities.OutputLength, 0f, 1f);
+        var net = new Probabilities { Threads = 2 };
+        net.InitializeParameters(5);
+        var xd = TestData.ToDouble(x);
+        var td = TestData.ToDouble(targets);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Tanh, DenseForward(batch, 5, 4, xd, w("Hidden.weight")!, w("Hidden.bias")));
+            h = DenseForward(batch, 4, 3, h, w("Scores.weight")!, w("Scores.bias"));
+            h = ReferenceGraphOps.SoftmaxForward(batch, 3, h, log: false);
+            return SquaredError(h, td) / h.Length;
+        }, () => net.ComputeGradients(x, targets, batch));
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using DeepPsych.Dsl;
 namespace DeepPsych.Dsl.TestNetworks;
 
 /// <summary>Per-side padding (a convolution and an average pool), ceil-mode pooling whose last window runs past the input,
-/// and a spatial pyramid: the window options and SPP, each in a whole network.</summary>
+/// a spatial pyramid and a [LogSoftmax] before the softmax cross-entropy (log_softmax + nll_loss), each in a whole network.</summary>
 [Network(Input = new[] { 2, 9, 8 }, Loss = Loss.SoftmaxCrossEntropy)]
 public partial class Pyramid
 {
@@ -12,4 +12,14 @@ public partial class Pyramid
     [AvgPool2D(2, Stride = 2, PadTop = 1, CeilMode = true)] public partial Pool Smooth { get; }
     [SpatialPyramidPool(Levels = new[] { 2, 1 })] public partial Pool Spp { get; }
     [Dense(3)] public partial Dense Logits { get; }
+    [LogSoftmax] public partial Activation LogProbabilities { get; }
+}
+
+/// <summary>A probability output trained with mean squared error (a Brier-style loss): [Softmax] as the last layer.</summary>
+[Network(Input = new[] { 5 }, Loss = Loss.MeanSquaredError)]
+public partial class Probabilities
+{
+    [Dense(4, Activation = Act.Tanh)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Scores { get; }
+    [Softmax] public partial Activation Output { get; }
 }

@@ -137,6 +137,10 @@ internal static class DiagnosticDescriptors
         "Spatial pyramid level larger than the input",
         "{0}: pyramid level {1} needs at least {1}x{1} input cells but gets {2} ({3} {4}); the largest level that fits is {5}; use levels of at most {5}, or pool less before this layer");
 
+    public static readonly DiagnosticDescriptor SoftmaxBeforeSoftmaxLoss = Error("DPD0042",
+        "Softmax output layer in front of the softmax cross-entropy loss",
+        "{0}: [{1}] outputs probabilities, but network '{2}' trains with Loss.SoftmaxCrossEntropy, which applies its own softmax, so softmax would be applied twice; declare [LogSoftmax] instead (PyTorch's log_softmax + nll_loss: the same loss, and Forward returns log-probabilities), or remove [{1}] and apply SoftmaxOp.Forward to the outputs, or train with Loss.MeanSquaredError");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",
         "The generator failed on '{0}': {1}. This is a bug in DeepPsych.Dsl; please report it with this message. Stack: {2}");

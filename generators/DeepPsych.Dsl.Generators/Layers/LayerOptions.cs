@@ -22,6 +22,10 @@ internal abstract record LayerOptions
     /// layer before it looks through to it.</summary>
     public virtual bool IsStandaloneActivation => false;
 
+    /// <summary>True for a layer whose outputs are probabilities (Softmax): a softmax cross-entropy loss right after it would
+    /// apply softmax twice, which the planner reports (DPD0042).</summary>
+    public virtual bool OutputsProbabilities => false;
+
     /// <summary>The declared weight initialisation, for kinds with weights.</summary>
     public virtual Init DeclaredInit => Init.Auto;
 

@@ -16,6 +16,8 @@ internal static class LayerTable
         LocalResponseNormOptions.Row,
         FlattenOptions.Row,
         ActivationOptions.Row,
+        SoftmaxOptions.Row,
+        SoftmaxOptions.LogRow,
         DropoutOptions.Row,
         IdentityOptions.Row,
     ];

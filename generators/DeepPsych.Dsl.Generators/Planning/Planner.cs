@@ -46,6 +46,12 @@ internal static class Planner
                     last.Length != 1 ? "end with a Dense layer (or GlobalAvgPool) that outputs one score per class" : "use at least 2 classes, or Loss = Loss.MeanSquaredError for one output"));
                 failed = true;
             }
+            else if (spec.Loss == Loss.SoftmaxCrossEntropy && lastLayer.Spec.Options.OutputsProbabilities)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxBeforeSoftmaxLoss, lastLayer.Location ?? spec.Location,
+                    lastLayer.Spec.Name, lastLayer.Spec.Options.Kind.Name, spec.ClassName));
+                failed = true;
+            }
         }
 
         TrainingSignalWarnings(spec, graph, diagnostics);

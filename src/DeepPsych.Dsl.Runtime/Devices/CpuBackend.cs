@@ -172,6 +172,18 @@ public sealed class CpuBackend : IDeviceBackend
         => SpatialPyramidPoolOp.Backward(batch, channels, inHeight, inWidth, levels, Span(dy), Span(argmax), Span(dx));
 
     /// <inheritdoc/>
+    public void SoftmaxForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y) => SoftmaxOp.Forward(batch, classes, Span(z), Span(y));
+
+    /// <inheritdoc/>
+    public void SoftmaxBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx) => SoftmaxOp.Backward(batch, classes, Span(y), Span(dy), Span(dx));
+
+    /// <inheritdoc/>
+    public void SoftmaxLogForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y) => SoftmaxOp.LogForward(batch, classes, Span(z), Span(y));
+
+    /// <inheritdoc/>
+    public void SoftmaxLogBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx) => SoftmaxOp.LogBackward(batch, classes, Span(y), Span(dy), Span(dx));
+
+    /// <inheritdoc/>
     public void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask)
         => DropoutOp.Forward(rate, seed, step, firstElement, Span(x), Span(y), Span(mask));
 

@@ -137,6 +137,18 @@ public interface IDeviceBackend : IDisposable
     /// <summary><see cref="SpatialPyramidPoolOp.Backward"/>: dx[argmax] += dy (accumulates).</summary>
     void SpatialPyramidPoolBackward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx);
 
+    /// <summary><see cref="SoftmaxOp.Forward"/>: y = softmax(z) per row of N × K.</summary>
+    void SoftmaxForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y);
+
+    /// <summary><see cref="SoftmaxOp.Backward"/>: dx += y ⊙ (dy − Σ dy·y) (accumulates).</summary>
+    void SoftmaxBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx);
+
+    /// <summary><see cref="SoftmaxOp.LogForward"/>: y = log softmax(z) per row of N × K.</summary>
+    void SoftmaxLogForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y);
+
+    /// <summary><see cref="SoftmaxOp.LogBackward"/>: dx += dy − e^y · Σ dy (accumulates).</summary>
+    void SoftmaxLogBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx);
+
     /// <summary><see cref="DropoutOp.Forward"/>: the same counter-based mask as the CPU, bit for bit.</summary>
     void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask);
 

@@ -352,6 +352,17 @@ public class DiagnosticTests
         "Pyramid: pyramid level 4 needs at least 4x4 input cells but gets 3x3 (1x3x3 after Down); the largest level that fits is 3; use levels of at most 3, or pool less before this layer");
 
     [Fact]
+    public void DPD0042_softmax_in_front_of_the_softmax_cross_entropy_loss() => AssertSingle("""
+        [Network(Input = new[] { 4 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class Twice
+        {
+            [Dense(3)] public partial Dense Scores { get; }
+            [Softmax]  public partial Activation Probabilities { get; }
+        }
+        """, "DPD0042", "Softmax]",
+        "Probabilities: [Softmax] outputs probabilities, but network 'Twice' trains with Loss.SoftmaxCrossEntropy, which applies its own softmax, so softmax would be applied twice; declare [LogSoftmax] instead (PyTorch's log_softmax + nll_loss: the same loss, and Forward returns log-probabilities), or remove [Softmax] and apply SoftmaxOp.Forward to the outputs, or train with Loss.MeanSquaredError");
+
+    [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
     {
         FaultInjection.FailOnClass = "Doomed";

@@ -59,20 +59,23 @@ public class GeneratedCodeTests
             [Dropout(0.25)] public partial Dropout Drop { get; }
             [Dense(5, Bias = false, Activation = Act.ReLU)] public partial Dense Hidden { get; }
             [Dense(3)] public partial Dense Logits { get; }
+            [LogSoftmax] public partial Activation LogProbabilities { get; }
         }
         """));
 
-    /// <summary>A spatial pyramid (He et al. 2014) between a convolution and the classifier: C×H×W → C·Σn².</summary>
+    /// <summary>A spatial pyramid (He et al. 2014) between a convolution and the classifier: C×H×W → C·Σn²; a [Softmax]
+    /// probability output trained with mean squared error.</summary>
     [Fact]
     public void SpatialPyramidPool() => Approvals.Verify(Generate(GeneratorHarness.Usings + """
         namespace Examples;
 
-        [Network(Input = new[] { 1, 13, 11 })]
+        [Network(Input = new[] { 1, 13, 11 }, Loss = Loss.MeanSquaredError)]
         public partial class SppNet
         {
             [Conv2D(4, Kernel = 3, Activation = Act.ReLU)] public partial Conv2D Features { get; }
             [SpatialPyramidPool(Levels = new[] { 4, 2, 1 })] public partial Pool Pyramid { get; }
             [Dense(3)] public partial Dense Logits { get; }
+            [Softmax] public partial Activation Probabilities { get; }
         }
         """));
 
