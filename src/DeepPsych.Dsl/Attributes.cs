@@ -22,6 +22,16 @@ public sealed class NetworkAttribute : Attribute
 
     /// <summary>The training loss. Default: softmax + cross-entropy.</summary>
     public Loss Loss { get; set; } = Loss.SoftmaxCrossEntropy;
+
+    /// <summary>Per-class weights of <see cref="Loss.SoftmaxCrossEntropy"/>, one per class (PyTorch's <c>CrossEntropyLoss(weight=...)</c>):
+    /// sample n's loss is multiplied by <c>ClassWeights[labelₙ]</c> and the batch mean divides by the sum of those weights
+    /// (<c>reduction='mean'</c>), not by the batch size. Null (default): every class weighs 1.</summary>
+    public float[]? ClassWeights { get; set; }
+
+    /// <summary>A label value whose samples <see cref="Loss.SoftmaxCrossEntropy"/> skips (PyTorch's <c>ignore_index</c>, default −100):
+    /// they add no loss and no gradient and do not count in the mean. Takes effect when declared (or with
+    /// <see cref="ClassWeights"/>); otherwise every label must be a class in [0, classes).</summary>
+    public int IgnoreIndex { get; set; } = -100;
 }
 
 /// <summary>Base of every layer attribute.</summary>

@@ -98,6 +98,17 @@ public class DevicePathTests
     }
 
     [Fact]
+    public void Class_weights_and_ignore_index_on_a_device_backend_match_the_cpu_path()
+    {
+        var (x, _) = TrainingTests.Data(5, seed: 8, length: WeightedClassifier.InputLength);
+        int[] labels = [2, -1, 0, 1, -1];
+        var cpu = new WeightedClassifier { Threads = 2 };
+        var device = new WeightedClassifier();
+        device.UseDevice(new CpuBackend());
+        Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 5, o), 5 * 3);
+    }
+
+    [Fact]
     public void Softmax_output_on_a_device_backend_matches_the_cpu_path()
     {
         var (x, _) = TrainingTests.Data(4, seed: 7, length: Probabilities.InputLength);

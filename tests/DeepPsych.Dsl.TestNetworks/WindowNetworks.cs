@@ -23,3 +23,12 @@ public partial class Probabilities
     [Dense(3)] public partial Dense Scores { get; }
     [Softmax] public partial Activation Output { get; }
 }
+
+/// <summary>Softmax cross-entropy with class weights and an ignore index (PyTorch's CrossEntropyLoss(weight, ignore_index)):
+/// samples labelled −1 are skipped, the mean divides by the weights of the others.</summary>
+[Network(Input = new[] { 4 }, ClassWeights = new[] { 0.5f, 2f, 1.25f }, IgnoreIndex = -1)]
+public partial class WeightedClassifier
+{
+    [Dense(5, Activation = Act.Tanh)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}

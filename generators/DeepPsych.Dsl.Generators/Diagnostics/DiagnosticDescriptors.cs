@@ -141,6 +141,10 @@ internal static class DiagnosticDescriptors
         "Softmax output layer in front of the softmax cross-entropy loss",
         "{0}: [{1}] outputs probabilities, but network '{2}' trains with Loss.SoftmaxCrossEntropy, which applies its own softmax, so softmax would be applied twice; declare [LogSoftmax] instead (PyTorch's log_softmax + nll_loss: the same loss, and Forward returns log-probabilities), or remove [{1}] and apply SoftmaxOp.Forward to the outputs, or train with Loss.MeanSquaredError");
 
+    public static readonly DiagnosticDescriptor LossWeightingDoesNotFit = Error("DPD0043",
+        "Class weights or ignore index do not fit the loss",
+        "Network '{0}': {1}; {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",
         "The generator failed on '{0}': {1}. This is a bug in DeepPsych.Dsl; please report it with this message. Stack: {2}");

@@ -24,7 +24,7 @@ internal static partial class NetworkEmitter
         var gradients = plan.Backward;
         string y = LayerCode.Y(plan.Output.Name), dy = LayerCode.DY(plan.Output.Name);
         string outputSlot = MemoryPlan.GradientSlotField(gradients.OutputSlot);
-        var loss = LossCode.For(plan.Loss);
+        var loss = LossCode.For(plan);
         foreach (var line in loss.Math) w.Line(line);
         w.Line($"{t.View} {dy} = {t.Buffer(outputSlot, "OutputLength")};");
         if (t.IsDevice)

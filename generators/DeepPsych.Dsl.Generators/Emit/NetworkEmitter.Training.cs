@@ -6,12 +6,14 @@ internal static partial class NetworkEmitter
     private static void EmitTraining(CodeWriter w, NetworkPlan plan)
     {
         bool sce = plan.Loss == Loss.SoftmaxCrossEntropy;
+        var loss = LossCode.For(plan);
         w.Line("/// <summary>One training step's gradients: forward, softmax + cross-entropy, backward. Adds dL/dθ of the batch-mean");
         w.Line("/// loss into <see cref=\"Gradients\"/> and returns that loss.</summary>");
         w.Open("public float ComputeGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch, global::System.Span<float> outputs = default)");
         if (sce)
         {
             w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Training(Name, batch, input.Length, InputLength, labels.Length, 1, \"labels\", outputs.Length, OutputLength);");
+            if (loss.Prepare is { } prepare) w.Line(prepare);
             w.Line("if (_device is { } device) return DeviceTrainingStep(device, input, labels, batch, outputs);");
             w.Line("int shards = Scatter(input, batch);");
             w.Line("for (int s = 0; s < shards; s++) labels.Slice(_workspaces[s].First, _workspaces[s].Count).CopyTo(_workspaces[s].Labels);");
@@ -46,7 +48,7 @@ internal static partial class NetworkEmitter
         w.Close();
         w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
         w.Line("Step++;");
-        w.Line("return (float)(loss / batch);");
+        w.Line($"return (float)(loss / {loss.Divisor});");
         w.Close();
         w.Line();
         w.Open("private void TrainShard(int shard)");

@@ -25,7 +25,9 @@ internal sealed record NetworkSpec(
     LocationInfo? Location,
     EquatableArray<int> InputShape,
     Loss Loss,
-    EquatableArray<LayerDeclaration> Layers);
+    EquatableArray<LayerDeclaration> Layers,
+    /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared.</summary>
+    LossWeighting? Weighting = null);
 
 /// <summary>What parsing one class produced: a spec when it can go on, and the diagnostics found so far.</summary>
 internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

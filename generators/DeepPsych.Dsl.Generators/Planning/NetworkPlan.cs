@@ -43,7 +43,9 @@ internal sealed record NetworkPlan(
     GradientPlan Backward,
     int ParameterCount,
     long Flops,
-    string ArchitectureHash)
+    string ArchitectureHash,
+    /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared (training only: not in the hash).</summary>
+    LossWeighting? Weighting = null)
 {
     public int InputLength => Shapes.ShapeMath.Product(InputShape);
     public NodePlan Output => Nodes[OutputNode];

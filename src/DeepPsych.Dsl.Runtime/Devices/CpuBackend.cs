@@ -201,6 +201,17 @@ public sealed class CpuBackend : IDeviceBackend
     }
 
     /// <inheritdoc/>
+    public void WeightedSoftmaxCrossEntropy(int batch, int classes, DeviceView<float> logits, DeviceView<int> labels, ReadOnlySpan<float> weights, int ignoreIndex,
+        DeviceView<float> dlogits, float scale, DeviceView<float> losses)
+    {
+        if (losses.Length != batch) throw new ArgumentException($"WeightedSoftmaxCrossEntropy: losses has {losses.Length} elements but batch is {batch}.");
+        var z = Span(logits); var l = Span(labels); var d = Span(dlogits); var loss = Span(losses);
+        // Row by row, so each row's loss is recorded as the device backend records it.
+        for (int n = 0; n < batch; n++)
+            loss[n] = (float)WeightedSoftmaxCrossEntropyOp.ForwardBackward(1, classes, z.Slice(n * classes, classes), l.Slice(n, 1), weights, ignoreIndex, d.Slice(n * classes, classes), scale);
+    }
+
+    /// <inheritdoc/>
     public void MseLoss(DeviceView<float> predictions, DeviceView<float> targets, DeviceView<float> dpredictions, float scale, DeviceView<float> squaredErrors)
     {
         MseLossOp.ForwardBackward(Span(predictions), Span(targets), Span(dpredictions), scale);

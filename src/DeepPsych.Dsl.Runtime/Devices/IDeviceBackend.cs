@@ -159,6 +159,13 @@ public interface IDeviceBackend : IDisposable
     /// <paramref name="losses"/>[n] = −log softmax(logits[n])[label[n]] (batch floats; sum them with <see cref="Sum"/>).</summary>
     void SoftmaxCrossEntropy(int batch, int classes, DeviceView<float> logits, DeviceView<int> labels, DeviceView<float> dlogits, float scale, DeviceView<float> losses);
 
+    /// <summary><see cref="WeightedSoftmaxCrossEntropyOp.ForwardBackward"/> per row (PyTorch's CrossEntropyLoss with weight and
+    /// ignore_index): losses[n] = w_yₙ·(−log softmax(zₙ)[yₙ]), dlogits = scale·w_yₙ·(softmax − onehot) (overwritten); both 0 on a
+    /// row whose label is <paramref name="ignoreIndex"/>. <paramref name="weights"/>: the K class weights in host memory (the
+    /// backend keeps its own device copy), or empty for all 1. The caller passes scale = 1/Σ w_y (<see cref="WeightedSoftmaxCrossEntropyOp.WeightSum"/>).</summary>
+    void WeightedSoftmaxCrossEntropy(int batch, int classes, DeviceView<float> logits, DeviceView<int> labels, ReadOnlySpan<float> weights, int ignoreIndex,
+        DeviceView<float> dlogits, float scale, DeviceView<float> losses);
+
     /// <summary><see cref="MseLossOp.ForwardBackward"/>: dpred = scale·2(p − t) (overwritten); squaredErrors[i] = (p − t)².</summary>
     void MseLoss(DeviceView<float> predictions, DeviceView<float> targets, DeviceView<float> dpredictions, float scale, DeviceView<float> squaredErrors);
 

@@ -363,6 +363,16 @@ public class DiagnosticTests
         "Probabilities: [Softmax] outputs probabilities, but network 'Twice' trains with Loss.SoftmaxCrossEntropy, which applies its own softmax, so softmax would be applied twice; declare [LogSoftmax] instead (PyTorch's log_softmax + nll_loss: the same loss, and Forward returns log-probabilities), or remove [Softmax] and apply SoftmaxOp.Forward to the outputs, or train with Loss.MeanSquaredError");
 
     [Fact]
+    public void DPD0043_class_weights_that_do_not_fit_the_output() => AssertSingle("""
+        [Network(Input = new[] { 4 }, ClassWeights = new[] { 1f, 2f })]
+        public partial class Weighted
+        {
+            [Dense(3)] public partial Dense Scores { get; }
+        }
+        """, "DPD0043", "Network(Input",
+        "Network 'Weighted': ClassWeights has 2 weights but the output has 3 classes; give exactly 3 weights, one per class in label order");
+
+    [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
     {
         FaultInjection.FailOnClass = "Doomed";

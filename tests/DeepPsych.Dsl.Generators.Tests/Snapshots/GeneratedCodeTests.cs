@@ -41,7 +41,7 @@ public class GeneratedCodeTests
     public void AllLayerKinds() => Approvals.Verify(Generate(GeneratorHarness.Usings + """
         namespace Examples;
 
-        [Network(Input = new[] { 3, 17, 17 })]
+        [Network(Input = new[] { 3, 17, 17 }, ClassWeights = new[] { 1f, 2.5f, 0.5f }, IgnoreIndex = -1)]
         public partial class Zoo
         {
             [Identity] public partial Identity Stem { get; }
