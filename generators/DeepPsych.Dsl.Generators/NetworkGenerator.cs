@@ -35,6 +35,18 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                     () => DeclarationChecks.Check(ctx, ct) ?? NetworkParser.Parse(ctx, ct)))
             .WithTrackingName(Stages.Parse);
 
+        // 1a. [Block] classes: their own declaration checks and generated part (base, layer properties). The networks
+        //     that use a block read its declaration themselves and inline its graph.
+        var blocks = context.SyntaxProvider.ForAttributeWithMetadataName(
+                BlockReader.BlockAttributeName,
+                predicate: static (node, _) => node is TypeDeclarationSyntax,
+                transform: static (ctx, ct) => GuardBlock(ctx, ct));
+        context.RegisterSourceOutput(blocks, static (spc, result) =>
+        {
+            foreach (var d in result.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
+            if (result.Plan is { } plan) spc.AddSource(HintNames.For(plan), BlockEmitter.Emit(plan));
+        });
+
         // 1b. Layer attributes on a property of a type without [Network] would otherwise be silently ignored.
         var strayLayers = context.SyntaxProvider.CreateSyntaxProvider(
                 predicate: static (node, _) => node is PropertyDeclarationSyntax { AttributeLists.Count: > 0 },
@@ -70,6 +82,13 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(Internal(plan.ClassName, null, e).ToDiagnostic());
             }
         });
+    }
+
+    private static BlockParseResult GuardBlock(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken ct)
+    {
+        try { return BlockDeclarations.Parse(context, ct); }
+        catch (OperationCanceledException) { throw; }
+        catch (Exception e) { return new BlockParseResult(null, new[] { Internal(context.TargetSymbol.Name, LocationInfo.From(context.TargetNode.GetLocation()), e) }.ToEquatableArray()); }
     }
 
     private static DiagnosticInfo? GuardStray(GeneratorSyntaxContext context, System.Threading.CancellationToken ct)
@@ -126,6 +145,14 @@ internal static class HintNames
         string name = NetworkEmitter.HintName(plan);
         name = name.Substring(0, name.Length - ".g.cs".Length).Replace("@", "");
         return new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' || c == '.' ? c : '_').ToArray());
+    }
+
+    /// <summary>A [Block]'s file: its readable name and a hash of its exact identity (blocks never collide with each other or a network).</summary>
+    public static string For(BlockPlan plan)
+    {
+        string identity = (plan.Namespace ?? "") + "|" + string.Join("|", plan.ContainingTypes.Items) + "|" + plan.ClassName;
+        string readable = new string(plan.ClassName.Replace("@", "").Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray());
+        return "Block." + readable + "." + Fnv(identity).ToString("x8") + ".g.cs";
     }
 
     private static uint Fnv(string text)

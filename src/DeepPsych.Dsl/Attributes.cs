@@ -37,6 +37,23 @@ public sealed class NetworkAttribute : Attribute
 /// <summary>Base of every layer attribute.</summary>
 public abstract class LayerAttribute : Attribute
 {
+    /// <summary>In a <see cref="BlockAttribute">[Block]</see> class: options taken from the block's constructor
+    /// parameters, e.g. <c>"OutChannels = planes * 4, Stride = stride"</c> (option names as the attribute's; values are
+    /// the parameters with integer <c>+ - * /</c> and parentheses). The generator evaluates them for every use of the
+    /// block; a bound option overrides the one written in the attribute. See docs/graphs.md.</summary>
+    public string? Bind { get; set; }
+}
+
+/// <summary>Declares a partial class as a reusable block of layers: its attributed layer properties and its own
+/// <c>Tensor Forward(Tensor x)</c>, used by a network (or another block) through a property initialised with
+/// <c>new(...)</c>, as <c>public BasicBlock Layer1 { get; } = new(planes: 64);</c>, or repeated in a
+/// <c>Sequential&lt;TBlock&gt;</c>. The constructor's parameters size the block: layer options name them in
+/// <see cref="LayerAttribute.Bind"/>, and a <c>bool</c> parameter may choose a path in <c>Forward</c>
+/// (<c>downsample ? Down.Forward(x) : x</c>). The generator inlines the block's graph at each use, its layers named
+/// by the path (<c>Layer1.0.Conv1.weight</c>, PyTorch's state-dict nesting).</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class BlockAttribute : Attribute
+{
 }
 
 /// <summary>Base of the sliding-window layers (Conv2D, MaxPool2D, AvgPool2D): ONNX-style per-side padding. Declaring any
@@ -59,6 +76,9 @@ public abstract class WindowAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class Conv2DAttribute(int outChannels) : WindowAttribute
 {
+    /// <summary>For a block whose output channels come from <see cref="LayerAttribute.Bind"/> (<c>"OutChannels = planes"</c>).</summary>
+    public Conv2DAttribute() : this(0) { }
+
     /// <summary>Number of output channels (filters).</summary>
     public int OutChannels { get; } = outChannels;
     /// <summary>Square kernel size. Overridden per axis by <see cref="KernelH"/> / <see cref="KernelW"/>.</summary>
@@ -94,6 +114,9 @@ public sealed class Conv2DAttribute(int outChannels) : WindowAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class DenseAttribute(int units) : LayerAttribute
 {
+    /// <summary>For a block whose width comes from <see cref="LayerAttribute.Bind"/> (<c>"Units = classes"</c>).</summary>
+    public DenseAttribute() : this(0) { }
+
     /// <summary>Number of outputs.</summary>
     public int Units { get; } = units;
     /// <summary>Whether the layer has a bias.</summary>

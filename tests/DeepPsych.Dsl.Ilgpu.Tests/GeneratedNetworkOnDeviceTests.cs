@@ -18,9 +18,17 @@ public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
     [SkippableTheory]
     [InlineData(nameof(Residual))]
     [InlineData(nameof(Inception))]
+    [InlineData(nameof(TinyResNet))]
+    [InlineData(nameof(TinyGoogLeNet))]
     public void Generated_graph_network_on_the_device_matches_its_CPU_path(string name)
     {
-        INeuralNetwork Create() => name == nameof(Residual) ? new Residual { Threads = 1 } : new Inception { Threads = 1 };
+        INeuralNetwork Create() => name switch
+        {
+            nameof(Residual) => new Residual { Threads = 1 },
+            nameof(Inception) => new Inception { Threads = 1 },
+            nameof(TinyResNet) => new TinyResNet { Threads = 1 },
+            _ => new TinyGoogLeNet { Threads = 1 },
+        };
         AssertDeviceMatchesCpu(Create(), Create(), [2, 0, 1], seed: 12);
     }
 

@@ -50,4 +50,29 @@ public class AllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
         Assert.True(allocated == 0, $"{allocated} bytes allocated in 30 steps of each graph network");
     }
+
+    /// <summary>Networks of [Block]s (inlined at build time) allocate nothing per step either.</summary>
+    [Fact]
+    public void A_block_network_training_step_allocates_nothing_after_warm_up()
+    {
+        var resnet = new TinyResNet { Threads = 2 };
+        var googlenet = new TinyGoogLeNet { Threads = 2 };
+        var (x1, _) = TrainingTests.Data(16, seed: 4, length: TinyResNet.InputLength);
+        var (x2, _) = TrainingTests.Data(16, seed: 5, length: TinyGoogLeNet.InputLength);
+        var labels = Enumerable.Range(0, 16).Select(i => i % 3).ToArray();
+        var outputs = new float[16 * 3];
+        void Steps(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                resnet.ZeroGradients(); resnet.ComputeGradients(x1, labels, 16, outputs); resnet.Forward(x1, outputs, 16);
+                googlenet.ZeroGradients(); googlenet.ComputeGradients(x2, labels, 16, outputs); googlenet.Forward(x2, outputs, 16);
+            }
+        }
+        Steps(10);
+        long caller = GC.GetAllocatedBytesForCurrentThread(), workers = WorkerPool.Shared.WorkerAllocatedBytes;
+        Steps(30);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + WorkerPool.Shared.WorkerAllocatedBytes - workers;
+        Assert.True(allocated == 0, $"{allocated} bytes allocated in 30 steps of each block network");
+    }
 }

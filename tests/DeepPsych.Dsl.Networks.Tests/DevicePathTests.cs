@@ -62,9 +62,17 @@ public class DevicePathTests
     [Theory]
     [InlineData(nameof(Residual))]
     [InlineData(nameof(Inception))]
+    [InlineData(nameof(TinyResNet))]
+    [InlineData(nameof(TinyGoogLeNet))]
     public void Graph_networks_on_a_device_backend_match_the_cpu_path(string name)
     {
-        Func<INeuralNetwork> create = name == nameof(Residual) ? () => new Residual { Threads = 2 } : () => new Inception { Threads = 2 };
+        Func<INeuralNetwork> create = name switch
+        {
+            nameof(Residual) => () => new Residual { Threads = 2 },
+            nameof(Inception) => () => new Inception { Threads = 2 },
+            nameof(TinyResNet) => () => new TinyResNet { Threads = 2 },
+            _ => () => new TinyGoogLeNet { Threads = 2 },
+        };
         var cpu = create();
         var device = create();
         ((IDeviceTrainable)device).UseDevice(new CpuBackend());

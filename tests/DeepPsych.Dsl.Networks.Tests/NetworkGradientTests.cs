@@ -129,6 +129,69 @@ public class NetworkGradientTests
         }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 40);
     }
 
+    /// <summary>[Block]s inlined per use: two basic blocks whose identity is the input, then one with a stride and its
+    /// downsample path; parameter names follow the blocks' nesting (<c>Layer2.0.Downsample_0.weight</c>).</summary>
+    [Fact]
+    public void Block_resnet_matches_finite_differences()
+    {
+        const int batch = 2;
+        var x = TestData.Uniform(15, batch * TinyResNet.InputLength);
+        int[] labels = [2, 0];
+        var net = new TinyResNet { Threads = 2 };
+        net.InitializeParameters(4);
+        var xd = TestData.ToDouble(x);
+        Conv2DGeometry Conv(int cin, int size, int cout, int k, int stride, int pad) => new(cin, size, size, cout, k, k, stride, stride, pad, pad, 1, 1, 1);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Tanh, Conv2DForward(Conv(2, 7, 4, 3, 1, 1), batch, xd, w("Conv1.weight")!, w("Conv1.bias")));
+            foreach (var block in new[] { "Layer1.0", "Layer1.1" })
+            {
+                var r = Act(Dsl.Act.Softplus, Conv2DForward(Conv(4, 7, 4, 3, 1, 1), batch, h, w(block + ".Conv1.weight")!, w(block + ".Conv1.bias")));
+                r = Conv2DForward(Conv(4, 7, 4, 3, 1, 1), batch, r, w(block + ".Conv2.weight")!, w(block + ".Conv2.bias"));
+                h = Act(Dsl.Act.Softplus, ReferenceGraphOps.Add(r, h));
+            }
+            var s = Act(Dsl.Act.Softplus, Conv2DForward(Conv(4, 7, 6, 3, 2, 1), batch, h, w("Layer2.0.Conv1.weight")!, w("Layer2.0.Conv1.bias")));
+            s = Conv2DForward(Conv(6, 4, 6, 3, 1, 1), batch, s, w("Layer2.0.Conv2.weight")!, w("Layer2.0.Conv2.bias"));
+            var down = Conv2DForward(Conv(4, 7, 6, 1, 2, 0), batch, h, w("Layer2.0.Downsample_0.weight")!, null);
+            h = Act(Dsl.Act.Softplus, ReferenceGraphOps.Add(s, down));
+            h = GlobalAvgPoolForward(batch, 6, 16, h);
+            h = DenseForward(batch, 6, 3, h, w("Fc.weight")!, w("Fc.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 30);
+        Assert.DoesNotContain(net.ParameterTensors, t => t.Name.StartsWith("Layer1.0.Downsample_0", StringComparison.Ordinal));
+    }
+
+    /// <summary>Two inception modules, each four branches of nested [Block]s sized by the module's constructor arguments.</summary>
+    [Fact]
+    public void Block_googlenet_matches_finite_differences()
+    {
+        const int batch = 2;
+        var x = TestData.Uniform(16, batch * TinyGoogLeNet.InputLength);
+        int[] labels = [1, 2];
+        var net = new TinyGoogLeNet { Threads = 2 };
+        net.InitializeParameters(5);
+        var xd = TestData.ToDouble(x);
+        double[] Unit(Func<string, double[]?> w, string name, double[] input, int cin, int cout, int k)
+            => Act(Dsl.Act.Softplus, Conv2DForward(new Conv2DGeometry(cin, 5, 5, cout, k, k, 1, 1, (k - 1) / 2, (k - 1) / 2, 1, 1, 1), batch, input, w(name + ".Conv.weight")!, w(name + ".Conv.bias")));
+        double[] Module(Func<string, double[]?> w, string m, double[] input, int cin, int c1, int c3r, int c3, int c5r, int c5, int pp)
+        {
+            var b1 = Unit(w, m + ".Branch1", input, cin, c1, 1);
+            var b2 = Unit(w, m + ".Branch2_1", Unit(w, m + ".Branch2_0", input, cin, c3r, 1), c3r, c3, 3);
+            var b3 = Unit(w, m + ".Branch3_1", Unit(w, m + ".Branch3_0", input, cin, c5r, 1), c5r, c5, 3);
+            var pooled = MaxPoolForward(new Pool2DGeometry(cin, 5, 5, 3, 3, 1, 1, 1, 1), batch, input).y;
+            var b4 = Unit(w, m + ".Branch4_1", pooled, cin, pp, 1);
+            return ReferenceGraphOps.ConcatChannels(batch, 25, (c1, b1), (c3, b2), (c5, b3), (pp, b4));
+        }
+        Check(net, w =>
+        {
+            var h = Module(w, "Inception3a", xd, 3, 2, 2, 3, 1, 2, 1);
+            h = Module(w, "Inception3b", h, 8, 3, 2, 2, 1, 1, 2);
+            h = GlobalAvgPoolForward(batch, 8, 25, h);
+            h = DenseForward(batch, 8, 3, h, w("Fc.weight")!, w("Fc.bias"));
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch), samplesPerTensor: 20);
+    }
+
     [Fact]
     public void Every_layer_kind_matches_finite_differences()
     {

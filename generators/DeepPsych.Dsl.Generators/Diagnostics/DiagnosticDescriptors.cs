@@ -145,6 +145,19 @@ internal static class DiagnosticDescriptors
         "Class weights or ignore index do not fit the loss",
         "Network '{0}': {1}; {2}");
 
+    // [Block] classes (docs/graphs.md): ids from 50, beside the graph ids.
+    public static readonly DiagnosticDescriptor BlockUseNotSupported = Error("DPD0050",
+        "Block property cannot be used",
+        "Block property '{0}' ({1}): {2}");
+
+    public static readonly DiagnosticDescriptor BlockBindInvalid = Error("DPD0051",
+        "Block layer Bind is invalid",
+        "{0}: Bind = \"{1}\" cannot be evaluated: {2}; write Bind = \"Option = expression, ...\" with the attribute's option names and the block's constructor parameters");
+
+    public static readonly DiagnosticDescriptor BlockDeclarationNotSupported = Error("DPD0052",
+        "Block declaration is not supported",
+        "Block '{0}' {1}; {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DPD0099",
         "The DeepPsych.Dsl generator failed",
         "The generator failed on '{0}': {1}. This is a bug in DeepPsych.Dsl; please report it with this message. Stack: {2}");

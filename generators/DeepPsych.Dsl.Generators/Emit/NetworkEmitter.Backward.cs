@@ -49,7 +49,7 @@ internal static partial class NetworkEmitter
                 w.Line($"{t.Clear(LayerCode.DY(producer.Name))}   // backward ops accumulate (+=)");
             }
             var dx = inputs.Select((v, k) => step.InputSlots[k] < 0 ? null : LayerCode.DY(plan.Nodes[v].Name)).ToArray();
-            w.Line($"// {node.Name} backward — {node.Options.Describe()}, {Shapes(node)}");
+            w.Line($"// {node.Path} backward — {node.Options.Describe()}, {Shapes(node)}");
             node.Options.Backward(new LayerCode(w, node, t, InputSpans(plan, node), dx, step.DxIsDy));
             if (step.DxIsDy) w.Line($"{t.View} {dx[0]} = {LayerCode.DY(node.Name)};   // same memory");
             w.Line();

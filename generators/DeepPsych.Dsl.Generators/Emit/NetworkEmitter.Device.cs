@@ -58,7 +58,7 @@ internal static partial class NetworkEmitter
         w.Open("private string? DeviceFirstNonFiniteLayer(DeviceWorkspace d)");
         w.Line("if (d.Capacity == 0) return null;   // no step on this device yet");
         foreach (var node in plan.Nodes.Where(n => n.Options.OwnsOutput))
-            w.Line($"if (!d.Backend.Statistics(d.{node.Name}Output.Slice(0, _batch * {node.Name}Size)).AllFinite) return \"{node.Name}\";");
+            w.Line($"if (!d.Backend.Statistics(d.{node.Name}Output.Slice(0, _batch * {node.Name}Size)).AllFinite) return {node.PathLiteral};");
         w.Line("return null;");
         w.Close();
         w.Line();

@@ -32,7 +32,7 @@ internal static partial class NetworkEmitter
         foreach (int i in plan.Order)
         {
             var node = plan.Nodes[i];
-            w.Line($"// {node.Name} — {node.Options.Describe()}, {Shapes(node)}");
+            w.Line($"// {node.Path} — {node.Options.Describe()}, {Shapes(node)}");
             node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false));
             w.Line();
         }

@@ -71,6 +71,8 @@ internal static partial class NetworkEmitter
             w.Line($"var {Local(p)} = new {Dsl}.ParameterTensor(\"{p.Name}\", [{string.Join(", ", p.Shape)}], {p.Id}Offset, _parameters, _gradients, fanIn: {p.FanIn}, fanOut: {p.FanOut}, {Dsl}.Init.{p.Init});");
         foreach (var node in plan.Nodes)
             w.Line($"_{node.Name} = new {Dsl}.{HandleType(node)}({node.Options.HandleArguments(node, $"[{string.Join(", ", node.OutputShape)}]")});");
+        foreach (var use in plan.Blocks)
+            w.Line($"{use.Access}.Attach(\"{use.Path}\", [{string.Join(", ", use.Members.Select(m => $"new(\"{m.Property}\", {(m.Node is null ? "null" : "_" + m.Node)})"))}]);");
         w.Line($"_parameterTensors = [{string.Join(", ", plan.Parameters.Select(Local))}];");
         w.Line($"_layers = [{string.Join(", ", plan.Nodes.Select(n => "_" + n.Name))}];");
         w.Line("_trainShard = TrainShard;");

@@ -93,7 +93,7 @@ internal static partial class NetworkEmitter
         w.Open("for (int s = 0; s < _shardCount; s++)");
         w.Line("var ws = _workspaces[s];");
         foreach (var node in plan.Nodes.Where(n => n.Options.OwnsOutput))
-            w.Line($"if (!global::DeepPsych.Dsl.Execution.NetworkChecks.AllFinite(global::System.MemoryExtensions.AsSpan(ws.{node.Name}Output, 0, ws.Count * {node.Name}Size))) return \"{node.Name}\";");
+            w.Line($"if (!global::DeepPsych.Dsl.Execution.NetworkChecks.AllFinite(global::System.MemoryExtensions.AsSpan(ws.{node.Name}Output, 0, ws.Count * {node.Name}Size))) return {node.PathLiteral};");
         w.Close();
         w.Line("return null;");
         w.Close();

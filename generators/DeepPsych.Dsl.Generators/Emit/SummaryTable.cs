@@ -13,7 +13,7 @@ internal static class SummaryTable
         foreach (var node in plan.Nodes)
         {
             int parameters = node.Parameters.Sum(p => p.Length);
-            rows.Add(new[] { node.Name, node.Options.Describe(), ShapeMath.Format(node.OutputShape), N(parameters), N(node.Flops) });
+            rows.Add(new[] { node.Path, node.Options.Describe(), ShapeMath.Format(node.OutputShape), N(parameters), N(node.Flops) });
         }
         rows.Add(new[] { "total", "", "", N(plan.ParameterCount), N(plan.Flops) });
 

@@ -29,7 +29,7 @@ internal sealed record ActivationOptions(ActSpec Function) : LayerOptions
     public override string Describe() => Function.Function.ToString();
 
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, {shape}, {node.Flops}";
 
     public override void Forward(LayerCode c)
     {

@@ -29,7 +29,7 @@ internal sealed record AdaptiveAvgPool2DOptions(int OutHeight, int OutWidth) : L
 
     public override string Describe() => $"AdaptiveAvgPool2D {OutHeight}x{OutWidth}";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"AdaptiveAvgPool2D\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, \"AdaptiveAvgPool2D\", {shape}, {node.Flops}";
 
     private string Geometry(LayerCode c) => $"n, {c.Node.InputShape[0]}, {c.Node.InputShape[1]}, {c.Node.InputShape[2]}, {OutHeight}, {OutWidth}";
 

@@ -22,7 +22,7 @@ internal sealed record AddOptions : LayerOptions
 
     public override string Describe() => "Add";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"Add\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, \"Add\", {shape}, {node.Flops}";
 
     public override void Forward(LayerCode c)
     {

@@ -34,7 +34,7 @@ internal sealed record ConcatOptions(int Count) : LayerOptions
 
     public override string Describe() => $"Concat of {Count}";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"Concat\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, \"Concat\", {shape}, {node.Flops}";
 
     /// <summary>(channels, channel offset) of each input, and H·W.</summary>
     private static (int Channels, int Offset)[] Slices(NodePlan node, out int spatial)

@@ -96,7 +96,7 @@ internal sealed record Conv2DOptions(int OutChannels, Window2D Window, int Group
 internal static class Weighted
 {
     public static string HandleArguments(NodePlan node, string shape)
-        => $"\"{node.Name}\", {shape}, {node.Flops}, p{node.Name}Weight, {(node.Parameters.Length > 1 ? "p" + node.Name + "Bias" : "null")}";
+        => $"{node.PathLiteral}, {shape}, {node.Flops}, p{node.Name}Weight, {(node.Parameters.Length > 1 ? "p" + node.Name + "Bias" : "null")}";
 
     /// <summary>The math comments of a weighted backward, then dL/dy → dL/dz in place when an activation is fused.</summary>
     public static void BackwardHeader(LayerCode c, ActSpec fused, bool bias, string dw, string db, string dx)

@@ -15,7 +15,7 @@ internal sealed record GlobalAvgPoolOptions : LayerOptions
     public override string Describe() => "GlobalAvgPool";
 
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"GlobalAvgPool\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, \"GlobalAvgPool\", {shape}, {node.Flops}";
 
     public override void Forward(LayerCode c)
     {

@@ -85,7 +85,7 @@ internal abstract record LayerOptions
     public virtual string? GeometryField(NodePlan node) => null;
 
     /// <summary>Constructor arguments of the layer's handle (<c>new Conv2D(...)</c>); <paramref name="shape"/> is a C# int[] literal.</summary>
-    public virtual string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", {shape}";
+    public virtual string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, {shape}";
 
     /// <summary>Forward statements after the header comment: the math as a comment, then the call.</summary>
     public abstract void Forward(LayerCode c);

@@ -45,7 +45,7 @@ internal sealed record LocalResponseNormOptions(int Size, float Alpha, float Bet
 
     public override string Describe() => $"LocalResponseNorm {Size} a={Text(Alpha)} b={Text(Beta)} k={Text(K)}";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, {shape}, {node.Flops}";
 
     private string Arguments(LayerCode c)
         => $"n, {c.Node.InputShape[0]}, {c.Node.InputShape[1] * c.Node.InputShape[2]}, {Size}, {Literal.Float(Alpha)}, {Literal.Float(Beta)}, {Literal.Float(K)}";

@@ -41,5 +41,5 @@ internal abstract record Pool2DOptions(Window2D Window) : LayerOptions
     public override string? GeometryField(NodePlan node)
         => $"private static readonly global::DeepPsych.Dsl.Ops.Pool2DGeometry {node.Name}Geometry = new(Channels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, KernelH: {Window.KernelH}, KernelW: {Window.KernelW}, StrideH: {Window.StrideH}, StrideW: {Window.StrideW}, PadH: {Window.PadH}, PadW: {Window.PadW}){Window.GeometryInitializers};";
 
-    public override string HandleArguments(NodePlan node, string shape) => $"\"{node.Name}\", \"{Kind.Name}\", {shape}, {node.Flops}";
+    public override string HandleArguments(NodePlan node, string shape) => $"{node.PathLiteral}, \"{Kind.Name}\", {shape}, {node.Flops}";
 }

@@ -10,7 +10,14 @@ internal sealed record LayerSpec(
     /// <summary>The declared accessibility of the layer property, repeated on its generated implementation.</summary>
     string Accessibility,
     /// <summary>A node a <c>Forward(Tensor)</c> body creates (a '+', Concat, an activation function): it has no property.</summary>
-    bool Implicit = false);
+    bool Implicit = false,
+    /// <summary>The dotted path of a layer inside blocks (<c>Layer1.0.Conv1</c>): its checkpoint and display name.
+    /// Null for a network's own layer, whose path is its <see cref="Name"/> (which stays the C# identifier stem).</summary>
+    string? Path = null)
+{
+    /// <summary>The name users see: in checkpoints (<c>Layer1.0.Conv1.weight</c>), Layers, the summary and messages.</summary>
+    public string DisplayName => Path ?? Name;
+}
 
 /// <summary>A layer and where it was declared. The location is kept apart from <see cref="LayerSpec"/> so that
 /// the plan and the emitted source (which hold only specs) stay cached when an edit merely moves code.</summary>
@@ -26,8 +33,17 @@ internal sealed record NetworkSpec(
     EquatableArray<int> InputShape,
     Loss Loss,
     EquatableArray<LayerDeclaration> Layers,
+    /// <summary>Every use of a [Block] (attached to its layers by the generated constructor).</summary>
+    EquatableArray<BlockUse> Blocks = default,
     /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared.</summary>
     LossWeighting? Weighting = null);
+
+/// <summary>One use of a [Block] class: the C# expression reaching the instance (<c>Layer1[0]</c>), its path, and the
+/// node behind each of the block's layer properties (null where this use's Forward leaves it out).</summary>
+internal sealed record BlockUse(string Access, string Path, EquatableArray<BlockMember> Members);
+
+/// <summary>A layer property of a block and the node name (C# stem) it is in this use, or null.</summary>
+internal sealed record BlockMember(string Property, string? Node);
 
 /// <summary>What parsing one class produced: a spec when it can go on, and the diagnostics found so far.</summary>
 internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

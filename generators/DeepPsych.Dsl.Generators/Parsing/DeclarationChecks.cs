@@ -111,6 +111,7 @@ internal static class DeclarationChecks
         if (layer is null) return null;
         var owner = symbol.ContainingType;
         if (owner.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkParser.NetworkAttributeName)) return null;
+        if (BlockReader.IsBlock(owner) && owner.TypeKind == TypeKind.Class && !owner.IsRecord) return null;   // its own check covers it
         string kind = owner.IsRecord ? (owner.TypeKind == TypeKind.Struct ? "record struct" : "record") : owner.TypeKind.ToString().ToLowerInvariant();
         return DiagnosticInfo.Create(DiagnosticDescriptors.LayerOutsideNetwork,
             LocationInfo.From(layer.ApplicationSyntaxReference?.GetSyntax(ct)) ?? LocationInfo.From(property.Identifier.GetLocation()),

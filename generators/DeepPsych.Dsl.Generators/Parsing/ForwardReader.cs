@@ -32,51 +32,116 @@ internal static class ForwardReader
         => member is IMethodSymbol { IsStatic: false, Name: "Forward", Parameters.Length: 1 } m
            && m.Parameters[0].Type.ToDisplayString() == TensorType && m.ReturnType.ToDisplayString() == TensorType;
 
-    /// <summary>The layers wired as <paramref name="method"/> says, implicit nodes appended; null after reporting why not.</summary>
-    public static ImmutableArray<LayerDeclaration>? Read(MethodDeclarationSyntax method, IReadOnlyList<LayerDeclaration> layers, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
-        => new Reader(layers, diagnostics).Read(method);
-
-    private sealed class Reader(IReadOnlyList<LayerDeclaration> layers, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    /// <summary>The layers wired as <paramref name="method"/> says, implicit nodes and the layers of every block use
+    /// appended; null after reporting why not. <paramref name="blockUses"/> receives each block use for the constructor;
+    /// <paramref name="ordinals"/> is each property's position in the class (layers and blocks), which orders the nodes.</summary>
+    public static ImmutableArray<LayerDeclaration>? Read(MethodDeclarationSyntax method, IReadOnlyList<LayerDeclaration> layers, IReadOnlyList<BlockProperty> blocks,
+        IReadOnlyDictionary<string, int> ordinals, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, List<BlockUse> blockUses, System.Threading.CancellationToken ct)
     {
-        private readonly List<LayerDeclaration> _nodes = layers.ToList();
-        private readonly Dictionary<string, int> _layerIndex = layers.Select((l, i) => (l.Spec.Name, i)).ToDictionary(p => p.Name, p => p.i);
-        private readonly List<int>?[] _wired = new List<int>?[layers.Count];
-        private readonly Dictionary<string, int> _locals = new();
-        private readonly Dictionary<string, int> _counters = new();
-        private bool _failed;
+        var graph = new GraphBuilder(layers, layers.Select(l => new[] { ordinals[l.Spec.Name] }), compilation, diagnostics, ct);
+        var scope = new Reader(graph, Enumerable.Range(0, layers.Count).ToDictionary(i => layers[i].Spec.Name, i => i), blocks, ordinals,
+            new Dictionary<string, object?>(), idPrefix: "", pathPrefix: "", accessPrefix: "", keyPrefix: []);
+        var result = graph.Finish(scope.Read(method, NetworkGraph.NetworkInput), method);
+        blockUses.AddRange(graph.BlockUses);
+        return result;
+    }
 
-        public ImmutableArray<LayerDeclaration>? Read(MethodDeclarationSyntax method)
+    /// <summary>The graph under construction, shared by the network's body and every block body inlined into it.</summary>
+    private sealed class GraphBuilder(IReadOnlyList<LayerDeclaration> layers, IEnumerable<int[]> keys, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, System.Threading.CancellationToken ct)
+    {
+        /// <summary>Each node's place in the declaration: the property positions from the network down to it, so that a
+        /// block's layers sit where the block's property is (PyTorch's state_dict order); implicit nodes follow their scope's.</summary>
+        public readonly List<int[]> Keys = keys.ToList();
+        public int Sequence;
+        public readonly List<LayerDeclaration> Nodes = layers.ToList();
+        /// <summary>Each node's inputs once a call wires it (implicit nodes are wired when created); null until then.</summary>
+        public readonly List<List<int>?> Wired = layers.Select(_ => (List<int>?)null).ToList();
+        /// <summary>Block layers that a use's Forward leaves out (<c>downsample ? … : x</c>): removed from the graph.</summary>
+        public readonly HashSet<int> Dropped = new();
+        public readonly List<BlockUse> BlockUses = new();
+        public readonly Compilation Compilation = compilation;
+        public readonly ImmutableArray<DiagnosticInfo>.Builder Diagnostics = diagnostics;
+        public readonly System.Threading.CancellationToken Ct = ct;
+        public readonly HashSet<string> Names = new(layers.Select(l => l.Spec.Name));
+        /// <summary>Block types being inlined, outermost first (a block that holds itself would never end).</summary>
+        public readonly Stack<INamedTypeSymbol> Inlining = new();
+        public bool Failed;
+
+        public int Add(LayerDeclaration node, List<int>? inputs, int[] key)
         {
-            _locals[method.ParameterList.Parameters[0].Identifier.ValueText] = NetworkGraph.NetworkInput;
-            int? output = method.ExpressionBody is { } arrow ? Eval(arrow.Expression) : Block(method.Body!);
-            if (_failed || output is null) return null;
+            Keys.Add(key);
+            Nodes.Add(node);
+            Wired.Add(inputs);
+            Names.Add(node.Spec.Name);
+            return Nodes.Count - 1;
+        }
+
+        public ImmutableArray<LayerDeclaration>? Finish(int? output, MethodDeclarationSyntax method)
+        {
+            if (Failed || output is null) return null;
             if (output == NetworkGraph.NetworkInput)
             {
-                Fail(method.Identifier.GetLocation(), "return x", "Forward returns its input unchanged; return the last layer's output");
+                Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedForwardExpression, LocationInfo.From(method.Identifier.GetLocation()), "return x",
+                    "Forward returns its input unchanged; return the last layer's output"));
                 return null;
             }
-
-            var wired = _nodes.Select((n, i) => i < _wired.Length
-                ? n with { Spec = n.Spec with { Inputs = (_wired[i] ?? []).ToEquatableArray() } }
-                : n).ToList();
 
             // Everything must reach the returned value: a layer that does not would hold untrained parameters.
             var reaches = new HashSet<int>();
             var pending = new Stack<int>([output.Value]);
             while (pending.Count > 0)
                 if (pending.Pop() is var v && v != NetworkGraph.NetworkInput && reaches.Add(v))
-                    foreach (int input in wired[v].Spec.Inputs) pending.Push(input);
-            for (int i = 0; i < wired.Count; i++)
+                    foreach (int input in Wired[v] ?? []) pending.Push(input);
+            for (int i = 0; i < Nodes.Count; i++)
             {
-                if (reaches.Contains(i)) continue;
-                if (i < _wired.Length)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUnused, wired[i].Location, wired[i].Spec.Name));
+                if (reaches.Contains(i) || Dropped.Contains(i)) continue;
+                if (!Nodes[i].Spec.Implicit || Nodes[i].Spec.Path is not null && Wired[i] is null)
+                    Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUnused, Nodes[i].Location, Nodes[i].Spec.DisplayName));
                 else
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedForwardExpression, wired[i].Location, wired[i].Spec.Options.Describe(),
+                    Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedForwardExpression, Nodes[i].Location, Nodes[i].Spec.Options.Describe(),
                         "its value never reaches the returned value"));
-                _failed = true;
+                Failed = true;
             }
-            return _failed ? null : wired.ToImmutableArray();
+            if (Failed) return null;
+
+            // Renumber in declaration order, without the dropped block layers.
+            var order = Enumerable.Range(0, Nodes.Count).Where(i => !Dropped.Contains(i)).OrderBy(i => Keys[i], KeyOrder.Instance).ToList();
+            var index = new int[Nodes.Count];
+            for (int k = 0; k < order.Count; k++) index[order[k]] = k;
+            return order.Select(i => Nodes[i] with
+            {
+                Spec = Nodes[i].Spec with { Inputs = (Wired[i] ?? []).Select(v => v == NetworkGraph.NetworkInput ? v : index[v]).ToEquatableArray() },
+            }).ToImmutableArray();
+        }
+    }
+
+    private sealed class KeyOrder : IComparer<int[]>
+    {
+        public static readonly KeyOrder Instance = new();
+        public int Compare(int[]? a, int[]? b)
+        {
+            for (int i = 0; i < Math.Min(a!.Length, b!.Length); i++)
+                if (a[i] != b[i]) return a[i].CompareTo(b[i]);
+            return a.Length.CompareTo(b.Length);
+        }
+    }
+
+    /// <summary>One Forward body: the network's, or a block's at one use (its layers, blocks and constructor arguments,
+    /// and the prefixes that name its nodes: <c>Layer1_0_Conv1</c> in C#, <c>Layer1.0.Conv1</c> as the path).</summary>
+    private sealed class Reader(GraphBuilder graph, Dictionary<string, int> layerIndex, IReadOnlyList<BlockProperty> blocks, IReadOnlyDictionary<string, int> ordinals,
+        IReadOnlyDictionary<string, object?> arguments, string idPrefix, string pathPrefix, string accessPrefix, int[] keyPrefix)
+    {
+        private readonly Dictionary<string, BlockProperty> _blocks = blocks.ToDictionary(b => b.Name);
+        private readonly Dictionary<string, int> _locals = new();
+        private readonly Dictionary<string, int> _counters = new();
+        private readonly ImmutableArray<DiagnosticInfo>.Builder diagnostics = graph.Diagnostics;
+
+        private bool _failed { get => graph.Failed; set => graph.Failed = value; }
+
+        public int? Read(MethodDeclarationSyntax method, int input)
+        {
+            _locals[method.ParameterList.Parameters[0].Identifier.ValueText] = input;
+            return method.ExpressionBody is { } arrow ? Eval(arrow.Expression) : Block(method.Body!);
         }
 
         private int? Block(BlockSyntax body)
@@ -123,28 +188,46 @@ internal static class ForwardReader
                     return Node(new AddOptions(), [left, right], b);
                 case InvocationExpressionSyntax call:
                     return Call(call);
+                case ConditionalExpressionSyntax choice:
+                    // In a block: a path chosen by its constructor arguments (ResNet's downsample ? Down.Forward(x) : x).
+                    if (Condition(choice.Condition) is not { } taken)
+                        return Fail(choice.Condition.GetLocation(), choice.Condition.ToString(),
+                            $"a choice in Forward must depend only on the block's constructor arguments ({(arguments.Count == 0 ? "this Forward has none" : string.Join(", ", arguments.Keys))})");
+                    return Eval(taken ? choice.WhenTrue : choice.WhenFalse);
                 default:
                     return Fail(e.GetLocation(), e.ToString(), "only layer calls, '+', Concat, Flatten and activation functions make a graph");
             }
         }
 
+        /// <summary>A condition on the block's constructor arguments (a bool parameter, !, &amp;&amp;, ||, ==, comparisons), or null.</summary>
+        private bool? Condition(ExpressionSyntax condition)
+        {
+            var model = graph.Compilation.GetSemanticModel(condition.SyntaxTree);
+            return model.GetOperation(condition, graph.Ct) is { } op && BlockReader.TryEvaluate(op, arguments, out var value) && value is bool b ? b : null;
+        }
+
         private int? Call(InvocationExpressionSyntax call)
         {
             var args = call.ArgumentList.Arguments;
-            // A layer: Conv1.Forward(a)
-            if (call.Expression is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax layerName, Name.Identifier.ValueText: "Forward" }
-                && _layerIndex.TryGetValue(layerName.Identifier.ValueText, out int layer))
+            if (call.Expression is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax callee, Name.Identifier.ValueText: "Forward" })
             {
-                if (args.Count != 1) return Fail(call.GetLocation(), call.ToString(), "a layer call takes one value");
-                if (Eval(args[0].Expression) is not { } input) return null;   // first: an inner call of the same layer is the first use
-                if (_wired[layer] is not null)
+                string name = callee.Identifier.ValueText;
+                bool isLayer = layerIndex.TryGetValue(name, out int layer);
+                if (isLayer || _blocks.ContainsKey(name))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUsedTwice, LocationInfo.From(call.GetLocation()), layerName.Identifier.ValueText));
-                    _failed = true;
-                    return null;
+                    if (args.Count != 1) return Fail(call.GetLocation(), call.ToString(), "a layer or block call takes one value");
+                    if (Eval(args[0].Expression) is not { } input) return null;   // first: an inner call of the same layer is the first use
+                    if (!isLayer) return InlineBlock(_blocks[name], input, call);
+                    // A layer: Conv1.Forward(a)
+                    if (graph.Wired[layer] is not null)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUsedTwice, LocationInfo.From(call.GetLocation()), pathPrefix + name));
+                        _failed = true;
+                        return null;
+                    }
+                    graph.Wired[layer] = [input];
+                    return layer;
                 }
-                _wired[layer] = [input];
-                return layer;
             }
 
             string? function = call.Expression switch
@@ -194,10 +277,99 @@ internal static class ForwardReader
             {
                 _counters[kind] = _counters.TryGetValue(kind, out int c) ? c + 1 : 1;
                 name = kind + _counters[kind];
-            } while (_layerIndex.ContainsKey(name) || NetworkParser.ReservedNames.Contains(name));
-            var spec = new LayerSpec(name, options, inputs.ToEquatableArray(), "private", Implicit: true);
-            _nodes.Add(new LayerDeclaration(spec, LocationInfo.From(at.GetLocation())));
-            return _nodes.Count - 1;
+            } while (graph.Names.Contains(idPrefix + name) || NetworkParser.ReservedNames.Contains(idPrefix + name));
+            var spec = new LayerSpec(idPrefix + name, options, inputs.ToEquatableArray(), "private", Implicit: true, Path: pathPrefix.Length == 0 ? null : pathPrefix + name);
+            return graph.Add(new LayerDeclaration(spec, LocationInfo.From(at.GetLocation())), inputs, [.. keyPrefix, int.MaxValue, graph.Sequence++]);
+        }
+
+        /// <summary>A block's graph at this use: each instance's layers become nodes named by the path, its body is read
+        /// with its parameter bound to <paramref name="input"/>; a Sequential chains its instances.</summary>
+        private int? InlineBlock(BlockProperty block, int input, SyntaxNode at)
+        {
+            if (graph.Inlining.Contains(block.BlockType, SymbolEqualityComparer.Default))
+                return Fail(at.GetLocation(), at.ToString(), $"{block.BlockType.Name} holds itself (through {string.Join(" → ", graph.Inlining.Reverse().Select(t => t.Name))}), which never ends");
+            if (_inlined.Contains(block.Name))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUsedTwice, LocationInfo.From(at.GetLocation()), pathPrefix + block.Name));
+                _failed = true;
+                return null;
+            }
+            _inlined.Add(block.Name);
+            var definition = BlockReader.Define(block.BlockType, graph.Ct);
+            if (definition.Forward is null)
+            {
+                _failed = true;   // DPD0052 on the block itself says so, once
+                return null;
+            }
+            graph.Inlining.Push(block.BlockType);
+            int? value = input;
+            for (int i = 0; i < block.Instances.Count && value is { } x; i++)
+            {
+                string id = idPrefix + block.Name + (block.IsSequential ? "_" + i.ToString(CultureInfo.InvariantCulture) : "") + "_";
+                string path = pathPrefix + block.Name + (block.IsSequential ? "." + i.ToString(CultureInfo.InvariantCulture) : "") + ".";
+                string access = accessPrefix + block.Name + (block.IsSequential ? $"[{i}]" : "");
+                value = InlineInstance(definition, block.Instances[i], x, id, path, access, [.. keyPrefix, ordinals[block.Name], i]);
+            }
+            graph.Inlining.Pop();
+            return value;
+        }
+
+        private readonly HashSet<string> _inlined = new();
+
+        private int? InlineInstance(BlockDefinition definition, IReadOnlyDictionary<string, object?> args, int input, string id, string path, string access, int[] key)
+        {
+            var layers = new Dictionary<string, int>();
+            var members = new List<(string Property, int Node)>();
+            foreach (var (property, attribute) in definition.Layers)
+            {
+                Dictionary<string, object?>? bound = null;
+                if (attribute.NamedArguments.FirstOrDefault(n => n.Key == nameof(LayerAttribute.Bind)).Value.Value is string bind)
+                {
+                    bound = Bindings.Evaluate(bind, attribute, args, out string? problem);
+                    if (bound is null)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BlockBindInvalid, LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(graph.Ct)),
+                            definition.Type.Name + "." + property.Name, bind, problem!));
+                        _failed = true;
+                        return null;
+                    }
+                }
+                var quiet = ImmutableArray.CreateBuilder<DiagnosticInfo>();   // form problems: the block's own check reports them once
+                if (NetworkParser.ParseLayer(property, quiet, graph.Ct, id + property.Name, path + property.Name, bound) is not { } layer)
+                {
+                    _failed = true;
+                    return null;
+                }
+                if (graph.Names.Contains(layer.Spec.Name))
+                    return Fail(property.Locations[0], layer.Spec.Name, $"the block layer's C# name {layer.Spec.Name} is taken by another layer; rename one of them");
+                int node = graph.Add(layer with { Spec = layer.Spec with { Implicit = true } }, null, [.. key, definition.Ordinals[property.Name]]);
+                layers[property.Name] = node;
+                members.Add((property.Name, node));
+            }
+            var nested = new List<BlockProperty>();
+            foreach (var property in definition.BlockProperties)
+            {
+                if (BlockReader.ReadProperty(property, graph.Compilation, args, diagnostics, graph.Ct) is not { } inner) { _failed = true; return null; }
+                nested.Add(inner);
+            }
+
+            var reader = new Reader(graph, layers, nested, definition.Ordinals, args, id, path, access + ".", key);
+            var output = reader.Read(definition.Forward!, input);
+            if (output is null) return null;
+            if (output == input)
+                return Fail(definition.Forward!.Identifier.GetLocation(), "return x", $"{definition.Type.Name}.Forward returns its input unchanged here ({path.TrimEnd('.')}); return a layer's output");
+
+            // A layer this use leaves out is dropped (ResNet's downsample without a stride); one Forward never mentions is an error.
+            foreach (var (property, node) in members)
+            {
+                if (graph.Wired[node] is not null) continue;
+                if (definition.Mentioned.Contains(property)) { graph.Dropped.Add(node); continue; }
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUnused, graph.Nodes[node].Location, definition.Type.Name + "." + property));
+                _failed = true;
+            }
+            graph.BlockUses.Add(new BlockUse(access, path.TrimEnd('.'),
+                members.Select(m => new BlockMember(m.Property, graph.Dropped.Contains(m.Node) ? null : graph.Nodes[m.Node].Spec.Name)).ToEquatableArray()));
+            return _failed ? null : output;
         }
 
         private int? Fail(Location location, string what, string why)

@@ -65,20 +65,39 @@ internal static class NetworkParser
         var weighting = weighted ? new LossWeighting(classWeights.ToEquatableArray(), ignoreIndex) : null;
 
         var layers = ImmutableArray.CreateBuilder<LayerDeclaration>();
+        var blocks = new List<BlockProperty>();
+        var ordinals = new Dictionary<string, int>();
         foreach (var property in OrderedProperties(type, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            ordinals[property.Name] = ordinals.Count;
+            if (BlockReader.BlockTypeOf(property) is not null)
+            {
+                if (BlockReader.ReadProperty(property, context.SemanticModel.Compilation, new Dictionary<string, object?>(), diagnostics, cancellationToken) is { } block)
+                    blocks.Add(block);
+                continue;
+            }
             var layer = ParseLayer(property, diagnostics, cancellationToken);
-            if (layer is not null) layers.Add(layer);
+            if (layer is null) continue;
+            layers.Add(layer);
+            if (BindOutsideBlock(property, cancellationToken) is { } misplaced) diagnostics.Add(misplaced);
         }
 
         // A Forward(Tensor) body says the graph (docs/graphs.md); without one, each layer reads the one before it (-1 is the network input).
         IEnumerable<LayerDeclaration> wired;
+        var blockUses = new List<BlockUse>();
         if (ForwardReader.Find(type, cancellationToken) is { } forward)
         {
             if (diagnostics.Any(d => d.IsError)) return new ParseResult(null, diagnostics.ToEquatableArray());
-            if (ForwardReader.Read(forward, layers, diagnostics) is not { } graph) return new ParseResult(null, diagnostics.ToEquatableArray());
+            if (ForwardReader.Read(forward, layers, blocks, ordinals, context.SemanticModel.Compilation, diagnostics, blockUses, cancellationToken) is not { } graph)
+                return new ParseResult(null, diagnostics.Distinct().ToEquatableArray());
             wired = graph;
+        }
+        else if (blocks.Count > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BlockUseNotSupported, LocationInfo.From(blocks[0].Location), blocks[0].Name, blocks[0].BlockType.Name,
+                "a network that holds blocks says how they connect in 'public Tensor Forward(Tensor x)' (docs/graphs.md)"));
+            return new ParseResult(null, diagnostics.ToEquatableArray());
         }
         else
             wired = layers.Select((l, i) => l with { Spec = l.Spec with { Inputs = ImmutableArray.Create(i - 1).ToEquatableArray() } });
@@ -96,12 +115,13 @@ internal static class NetworkParser
             input.ToEquatableArray(),
             loss,
             wired.ToEquatableArray(),
+            blockUses.ToEquatableArray(),
             weighting);
         return new ParseResult(spec, diagnostics.ToEquatableArray());
     }
 
     /// <summary>How to reopen a containing type: "partial record struct Outer&lt;T&gt;".</summary>
-    private static string Declaration(INamedTypeSymbol t)
+    internal static string Declaration(INamedTypeSymbol t)
     {
         string keyword = t.IsRecord ? (t.TypeKind == TypeKind.Struct ? "record struct" : "record")
             : t.TypeKind switch { TypeKind.Struct => "struct", TypeKind.Interface => "interface", _ => "class" };
@@ -110,7 +130,7 @@ internal static class NetworkParser
     }
 
     /// <summary>Properties in declaration order (across partial files: by file path, then position).</summary>
-    private static IEnumerable<IPropertySymbol> OrderedProperties(INamedTypeSymbol type, CancellationToken ct)
+    internal static IEnumerable<IPropertySymbol> OrderedProperties(INamedTypeSymbol type, CancellationToken ct)
         => type.GetMembers().OfType<IPropertySymbol>()
             .Where(p => p.DeclaringSyntaxReferences.Length > 0)
             .Select(p => (Property: p, Ref: p.DeclaringSyntaxReferences.OrderBy(r => r.Span.Start).First()))
@@ -118,7 +138,10 @@ internal static class NetworkParser
             .ThenBy(x => x.Ref.Span.Start)
             .Select(x => x.Property);
 
-    private static LayerDeclaration? ParseLayer(IPropertySymbol property, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken ct)
+    /// <summary>A layer property as a declaration, or null after reporting why it is not one. In a [Block], the caller
+    /// gives the node its C# name and path and the options <paramref name="bound"/> to the use's arguments.</summary>
+    internal static LayerDeclaration? ParseLayer(IPropertySymbol property, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken ct,
+        string? name = null, string? path = null, IReadOnlyDictionary<string, object?>? bound = null)
     {
         var propertySyntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
         var propertyLocation = LocationInfo.From(propertySyntax?.Identifier.GetLocation());
@@ -127,8 +150,8 @@ internal static class NetworkParser
         AttributeData? layerAttribute = null;
         foreach (var a in property.GetAttributes())
         {
-            string? name = a.AttributeClass?.ToDisplayString();
-            if (name is not null && LayerTable.ForAttribute(name) is not null) { layerAttribute = a; break; }
+            string? attributeName = a.AttributeClass?.ToDisplayString();
+            if (attributeName is not null && LayerTable.ForAttribute(attributeName) is not null) { layerAttribute = a; break; }
             if (a.AttributeClass is { } cls && DerivesFrom(cls, LayerAttributeName))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? propertyLocation,
@@ -179,8 +202,18 @@ internal static class NetworkParser
         }
 
         var accessibility = SyntaxFacts.GetText(property.DeclaredAccessibility);
-        var options = kind.Read(new AttributeReader(layerAttribute));
-        return new LayerDeclaration(new LayerSpec(property.Name, options, EquatableArray<int>.Empty, accessibility.Length > 0 ? accessibility : "private"), location);
+        var options = kind.Read(new AttributeReader(layerAttribute, bound));
+        return new LayerDeclaration(new LayerSpec(name ?? property.Name, options, EquatableArray<int>.Empty, accessibility.Length > 0 ? accessibility : "private", Path: path), location);
+    }
+
+    /// <summary>Bind only means something in a [Block]; on a network's layer it would be ignored, so it is an error.</summary>
+    private static DiagnosticInfo? BindOutsideBlock(IPropertySymbol property, CancellationToken ct)
+    {
+        foreach (var a in property.GetAttributes())
+            if (a.NamedArguments.FirstOrDefault(n => n.Key == nameof(LayerAttribute.Bind)).Value.Value is string bind)
+                return DiagnosticInfo.Create(DiagnosticDescriptors.BlockBindInvalid, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)), property.Name, bind,
+                    "Bind takes options from a [Block]'s constructor, and this layer is a network's, which has none: write the options themselves");
+        return null;
     }
 
     private static bool DerivesFrom(INamedTypeSymbol type, string baseName)

@@ -1,10 +1,10 @@
 namespace DeepPsych.Dsl.Generators.Planning;
 
 /// <summary>One parameter tensor in the network's contiguous block: <c>C1.weight</c>, C# id <c>C1Weight</c>.</summary>
-internal sealed record ParameterPlan(string Layer, string Suffix, EquatableArray<int> Shape, int Offset, int Length, int FanIn, int FanOut, Init Init)
+internal sealed record ParameterPlan(string Layer, string Suffix, EquatableArray<int> Shape, int Offset, int Length, int FanIn, int FanOut, Init Init, string? LayerPath = null)
 {
-    /// <summary>The PyTorch state_dict name.</summary>
-    public string Name => Layer + "." + Suffix;
+    /// <summary>The PyTorch state_dict name: the layer's path (<c>Layer1.0.Conv1</c> inside blocks) and the suffix.</summary>
+    public string Name => (LayerPath ?? Layer) + "." + Suffix;
     /// <summary>The C# identifier stem in generated code.</summary>
     public string Id => Layer + char.ToUpperInvariant(Suffix[0]) + Suffix.Substring(1);
 }
@@ -19,6 +19,10 @@ internal sealed record NodePlan(
     long Flops)
 {
     public string Name => Layer.Name;
+    /// <summary>The name users see (checkpoints, Layers, summary): the dotted path inside blocks, else <see cref="Name"/>.</summary>
+    public string Path => Layer.DisplayName;
+    /// <summary><see cref="Path"/> as a C# string literal, the first argument of every layer handle.</summary>
+    public string PathLiteral => "\"" + Path + "\"";
     public LayerOptions Options => Layer.Options;
     /// <summary>The input shape of a one-input kind.</summary>
     public EquatableArray<int> InputShape => InputShapes[0];
@@ -44,6 +48,7 @@ internal sealed record NetworkPlan(
     int ParameterCount,
     long Flops,
     string ArchitectureHash,
+    EquatableArray<BlockUse> Blocks = default,
     /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared (training only: not in the hash).</summary>
     LossWeighting? Weighting = null)
 {

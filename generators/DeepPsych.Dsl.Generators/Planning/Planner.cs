@@ -76,7 +76,7 @@ internal static class Planner
             var parameters = new List<ParameterPlan>();
             foreach (var p in layer.Options.Parameters(nodeShapes))
             {
-                var plan = new ParameterPlan(layer.Name, p.Suffix, p.Shape.ToEquatableArray(), offset, ShapeMath.Product(p.Shape), p.FanIn, p.FanOut, init);
+                var plan = new ParameterPlan(layer.Name, p.Suffix, p.Shape.ToEquatableArray(), offset, ShapeMath.Product(p.Shape), p.FanIn, p.FanOut, init, layer.Path);
                 offset += plan.Length;
                 parameters.Add(plan);
             }
@@ -87,7 +87,7 @@ internal static class Planner
 
         var backward = GradientPlanner.Plan(graph, outputNode, n => nodes[n].HasParameters, n => nodes[n].Options.GradientInPlace, v => nodes[v].OutputLength);
         var networkPlan = new NetworkPlan(spec.Namespace, spec.ContainingTypes, spec.ClassName, spec.Accessibility, spec.InputShape, spec.Loss,
-            nodes.ToEquatableArray(), graph.TopologicalOrder.ToEquatableArray(), outputNode, backward, offset, flops, Hash(spec, nodes), spec.Weighting);
+            nodes.ToEquatableArray(), graph.TopologicalOrder.ToEquatableArray(), outputNode, backward, offset, flops, Hash(spec, nodes), spec.Blocks, spec.Weighting);
         return new PlanResult(networkPlan, diagnostics.ToEquatableArray());
     }
 
@@ -141,19 +141,21 @@ internal static class Planner
         int chain = 0, sigmoids = 0, tanhs = 0;
         string? chainStart = null;
         LayerDeclaration? chainEnd = null;
+        int chainEndIndex = -1;
 
         void CloseChain()
         {
             if (chain >= VanishingChainLength && chainEnd is not null)
             {
                 double bound = Math.Pow(0.25, sigmoids);
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VanishingGradients, chainEnd.Location, chainEnd.Spec.Name, chain,
-                    $"sigmoid x{sigmoids}, tanh x{tanhs}, from {chainStart} to {chainEnd.Spec.Name}", chainStart!,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VanishingGradients, chainEnd.Location, chainEnd.Spec.DisplayName, chain,
+                    $"sigmoid x{sigmoids}, tanh x{tanhs}, from {chainStart} to {chainEnd.Spec.DisplayName}", chainStart!,
                     $"0.25^{sigmoids} = {bound.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}"));
             }
             chain = sigmoids = tanhs = 0;
             chainStart = null;
             chainEnd = null;
+            chainEndIndex = -1;
         }
 
         for (int i = 0; i < spec.Layers.Length; i++)
@@ -162,15 +164,18 @@ internal static class Planner
             var act = declaration.Spec.Options.Applied.Function;
             if (act == Act.Step)
             {
-                var trainable = graph.Ancestors(i).Concat(new[] { i }).Where(n => spec.Layers[n].Spec.Options.Trainable).Select(n => spec.Layers[n].Spec.Name).ToList();
+                var trainable = graph.Ancestors(i).Concat(new[] { i }).Where(n => spec.Layers[n].Spec.Options.Trainable).Select(n => spec.Layers[n].Spec.DisplayName).ToList();
                 if (trainable.Count > 0)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StepOnTrainablePath, declaration.Location, declaration.Spec.Name, string.Join(", ", trainable)));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StepOnTrainablePath, declaration.Location, declaration.Spec.DisplayName, string.Join(", ", trainable)));
             }
             if (act is Act.Sigmoid or Act.Tanh)
             {
+                // A chain follows a path: a saturating layer on a parallel branch (an inception module's) starts its own.
+                if (chainEndIndex >= 0 && !graph.Ancestors(i).Contains(chainEndIndex)) CloseChain();
+                chainEndIndex = i;
                 chain++;
                 if (act == Act.Sigmoid) sigmoids++; else tanhs++;
-                chainStart ??= declaration.Spec.Name;
+                chainStart ??= declaration.Spec.DisplayName;
                 chainEnd = declaration;
             }
             else if (act != Act.None)
@@ -188,7 +193,7 @@ internal static class Planner
         text.Append("input=").Append(ShapeMath.Format(spec.InputShape)).Append(";loss=").Append(spec.Loss).Append(';');
         foreach (var node in nodes)
         {
-            text.Append(node.Name).Append(':').Append(node.Options.Kind.Name).Append('(').Append(node.Options.HashText).Append(',')
+            text.Append(node.Path).Append(':').Append(node.Options.Kind.Name).Append('(').Append(node.Options.HashText).Append(',')
                 .Append(string.Join("+", node.Layer.Inputs)).Append(")->").Append(ShapeMath.Format(node.OutputShape)).Append(';');
         }
         ulong hash = 14695981039346656037UL;

@@ -16,10 +16,10 @@ internal static class ShapeInference
             var sources = graph.Inputs(node)
                 .Select(v => v == NetworkGraph.NetworkInput
                     ? new InputSource(input, "network input")
-                    : new InputSource(shapes[v], "after " + spec.Layers[v].Spec.Name))
+                    : new InputSource(shapes[v], "after " + spec.Layers[v].Spec.DisplayName))
                 .ToList();
             if (sources.Any(s => s.Shape.Length == 0)) { failed = true; shapes[node] = []; continue; }   // upstream already reported
-            var output = declaration.Spec.Options.OutputShape(new ShapeContext(declaration.Spec.Name, sources, declaration.Location, diagnostics));
+            var output = declaration.Spec.Options.OutputShape(new ShapeContext(declaration.Spec.DisplayName, sources, declaration.Location, diagnostics));
             if (output is null) failed = true;
             shapes[node] = output ?? [];
         }

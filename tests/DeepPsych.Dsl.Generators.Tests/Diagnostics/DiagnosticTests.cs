@@ -373,6 +373,66 @@ public class DiagnosticTests
         "Network 'Weighted': ClassWeights has 2 weights but the output has 3 classes; give exactly 3 weights, one per class in label order");
 
     [Fact]
+    public void DPD0050_block_property_without_new() => AssertSingle("""
+        [Block]
+        public partial class Unit(int width)
+        {
+            [Dense(Bind = "Units = width")] public partial Dense D { get; }
+            public Tensor Forward(Tensor x) => D.Forward(x);
+        }
+
+        [Network(Input = new[] { 2 })]
+        public partial class Net
+        {
+            public Unit U { get; } = Make();
+            [Dense(2)] public partial Dense Out { get; }
+            public Tensor Forward(Tensor x) => Out.Forward(U.Forward(x));
+            private static Unit Make() => new(3);
+        }
+        """, "DPD0050", "U { get; } = Make()",
+        "Block property 'U' (Unit): its initializer must be new(...) with constant arguments, so that the generator can size its layers");
+
+    [Fact]
+    public void DPD0051_bind_names_an_unknown_parameter() => AssertSingle("""
+        [Block]
+        public partial class Unit(int width)
+        {
+            [Dense(Bind = "Units = widht * 2")] public partial Dense D { get; }
+            public Tensor Forward(Tensor x) => D.Forward(x);
+        }
+
+        [Network(Input = new[] { 2 })]
+        public partial class Net
+        {
+            public Unit U { get; } = new(3);
+            public Tensor Forward(Tensor x) => U.Forward(x);
+        }
+        """, "DPD0051", "Dense(Bind",
+        "Unit.D: Bind = \"Units = widht * 2\" cannot be evaluated: 'Units = widht * 2': 'widht' is not a parameter of the block (it has width); write Bind = \"Option = expression, ...\" with the attribute's option names and the block's constructor parameters");
+
+    [Fact]
+    public void Bind_on_a_network_layer_is_DPD0051_not_ignored()
+    {
+        var result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+            [Network(Input = new[] { 2 })]
+            public partial class Net { [Dense(2, Bind = "Units = 3")] public partial Dense Out { get; } }
+            """);
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("DPD0051", diagnostic.Id);
+        Assert.Contains("this layer is a network's", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void DPD0052_block_without_forward() => AssertSingle("""
+        [Block]
+        public partial class Unit
+        {
+            [Dense(2)] public partial Dense D { get; }
+        }
+        """, "DPD0052", "Unit",
+        "Block 'Unit' declares no Forward; declare 'public Tensor Forward(Tensor x)' saying how its layers connect (docs/graphs.md)");
+
+    [Fact]
     public void DPD0099_generator_failure_becomes_a_diagnostic()
     {
         FaultInjection.FailOnClass = "Doomed";

@@ -51,6 +51,27 @@ public class IncrementalityTests
     }
 
     [Fact]
+    public void A_comment_edit_in_a_block_leaves_the_generated_source_cached()
+    {
+        string before = Snapshots.Networks.BlockNetworks();
+        string after = before.Replace("        var identity = downsample", "        // the skip path\n        var identity = downsample");
+        Assert.NotEqual(before, after);
+        var (source, _) = Rerun(before, after);
+        Assert.True(source is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"source step was {source}");
+    }
+
+    [Fact]
+    public void A_block_layer_edit_regenerates_the_network_that_uses_it()
+    {
+        string before = Snapshots.Networks.BlockNetworks();
+        string after = before.Replace("[Conv2D(Kernel = 3, Padding = 1, Bind = \"OutChannels = planes\")]", "[Conv2D(Kernel = 5, Padding = 2, Bind = \"OutChannels = planes\")]");
+        Assert.NotEqual(before, after);
+        var (source, plan) = Rerun(before, after);
+        Assert.Equal(IncrementalStepRunReason.Modified, plan);
+        Assert.Equal(IncrementalStepRunReason.Modified, source);
+    }
+
+    [Fact]
     public void A_layer_edit_regenerates()
     {
         string before = Snapshots.Networks.LeNet5;

@@ -36,6 +36,10 @@ public class GeneratedCodeTests
     [Fact]
     public void GraphNetworks() => Approvals.Verify(Generate(Networks.GraphNetworks()));
 
+    /// <summary>[Block] classes inlined at each use: a ResNet with a per-use downsample path, an inception module of nested blocks.</summary>
+    [Fact]
+    public void BlockNetworks() => Approvals.Verify(Generate(Networks.BlockNetworks()));
+
     /// <summary>Every layer kind and option the emitter knows, in one network, so each has a snapshot.</summary>
     [Fact]
     public void AllLayerKinds() => Approvals.Verify(Generate(GeneratorHarness.Usings + """

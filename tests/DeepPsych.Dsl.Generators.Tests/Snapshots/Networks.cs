@@ -11,8 +11,13 @@ public static class Networks
     public static string Overfitting => Example("Overfitting/Networks.cs");
 
     /// <summary>The graph networks (a residual block, an inception module) the gradient and device tests run.</summary>
-    public static string GraphNetworks([CallerFilePath] string here = "")
-        => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.TestNetworks", "GraphNetworks.cs")));
+    public static string GraphNetworks() => TestNetwork("GraphNetworks.cs");
+
+    /// <summary>Networks built from [Block] classes: a two-stage ResNet and a two-module GoogLeNet with nested blocks.</summary>
+    public static string BlockNetworks() => TestNetwork("BlockNetworks.cs");
+
+    private static string TestNetwork(string file, [CallerFilePath] string here = "")
+        => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "DeepPsych.Dsl.TestNetworks", file)));
 
     private static string Example(string path, [CallerFilePath] string here = "")
         => File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "examples", path)));
