@@ -1,4 +1,5 @@
 using DeepPsych.Dsl.Ops;
+using DeepPsych.Dsl.Tests.Checkpoints;
 using DeepPsych.Dsl.Tests.GradientChecking;
 using DeepPsych.Dsl.Tests.Reference;
 
@@ -119,6 +120,44 @@ public class Conv2DOpTests
         {
             var bi = Enumerable.Range(0, bd.Length).ToArray();
             FiniteDifferences.AssertClose(name + " db", db, FiniteDifferences.Gradient(Loss, bd, bi, h), bi);
+        }
+    }
+
+    /// <summary>Per-side padding is ONNX's pads: the same as PyTorch's F.pad (left, right, top, bottom) followed by an unpadded
+    /// conv2d. Pre-activation output and dL/dx, dL/dW, dL/db of Σ r·z against PyTorch 1.13 autograd, for every per-side case.</summary>
+    [TorchFact]
+    public void Per_side_padding_matches_pytorch_pad_then_conv2d()
+    {
+        var names = Cases.Keys.Where(k => k.StartsWith("per-side", StringComparison.Ordinal)).ToArray();
+        var script = new System.Text.StringBuilder("import torch.nn.functional as F\n");
+        foreach (string name in names)
+        {
+            var c = Cases[name]; var g = c.G;
+            var (x, w, b) = Data(c);
+            var r = TestData.Uniform(4, c.Batch * g.OutputLength);
+            script.AppendLine($"x = torch.tensor({ReferenceGraphOps.PyList(x)}).reshape({c.Batch}, {g.InChannels}, {g.InHeight}, {g.InWidth}).requires_grad_()");
+            script.AppendLine($"w = torch.tensor({ReferenceGraphOps.PyList(w)}).reshape({g.OutChannels}, {g.InChannels / g.Groups}, {g.KernelH}, {g.KernelW}).requires_grad_()");
+            script.AppendLine(c.Bias ? $"b = torch.tensor({ReferenceGraphOps.PyList(b)}).requires_grad_()" : "b = None");
+            script.AppendLine($"z = F.conv2d(F.pad(x, ({g.PadW}, {g.PadRight}, {g.PadH}, {g.PadBottom})), w, b, ({g.StrideH}, {g.StrideW}), 0, ({g.DilationH}, {g.DilationW}), {g.Groups})");
+            script.AppendLine($"(z.flatten() * torch.tensor({ReferenceGraphOps.PyList(r)})).sum().backward()");
+            script.AppendLine("for t in (z, x.grad, w.grad, b.grad if b is not None else torch.zeros(0)): print(' '.join(repr(float(v)) for v in t.flatten()) or '-')");
+        }
+        var lines = TorchPython.Run(script.ToString()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4 * names.Length, lines.Length);
+        for (int i = 0; i < names.Length; i++)
+        {
+            var c = Cases[names[i]]; var g = c.G;
+            var (x, w, b) = Data(c);
+            var r = TestData.Uniform(4, c.Batch * g.OutputLength);
+            var z = new float[c.Batch * g.OutputLength];
+            Conv2DOp.Forward(g, c.Batch, x, w, b, z, Act.None, 0f);
+            var dx = new float[x.Length]; var dw = new float[w.Length]; var db = new float[g.OutChannels];
+            Conv2DOp.Backward(g, c.Batch, x, w, r, dx, dw, c.Bias ? db : []);
+            double[] Torch(int k) => lines[4 * i + k] == "-" ? [] : TestData.ToDouble(ReferenceGraphOps.ParseLine(lines[4 * i + k]));
+            Parity.AssertClose(names[i] + " z", z, Torch(0));
+            Parity.AssertClose(names[i] + " dx", dx, Torch(1));
+            Parity.AssertClose(names[i] + " dw", dw, Torch(2));
+            if (c.Bias) Parity.AssertClose(names[i] + " db", db, Torch(3));
         }
     }
 
