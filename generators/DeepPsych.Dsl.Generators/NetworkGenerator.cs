@@ -56,8 +56,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
         // 2. Plan: shapes, parameter layout, costs, hash, and the shape diagnostics.
         var planned = parsed
-            .Select(static (p, _) => p.Spec is null ? new PlanResult(null, p.Diagnostics)
-                : GuardPlan(p.Spec.ClassName, p.Spec.Location, () => Planner.Plan(p), p))
+            .Select(static (p, _) => (p.Spec is null ? new PlanResult(null, p.Diagnostics)
+                : GuardPlan(p.Spec.ClassName, p.Spec.Location, () => Planner.Plan(p), p)) with { Shell = p.Shell })
             .WithTrackingName(Stages.Plan);
 
         // 3. Diagnostics, reported apart from the source so that moving code re-reports locations without re-emitting.
@@ -82,6 +82,11 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(Internal(plan.ClassName, null, e).ToDiagnostic());
             }
         });
+
+        // 5. Stubs: a network with an error still gets its partial properties and the members every network has, as
+        //    throwing stubs, so the DPD error is the only error the user sees (not CS9248 per layer and CS1061 per use).
+        var stubs = planned.Select(static (p, _) => p.Plan is null && p.Diagnostics.Any(d => d.IsError) ? p.Shell : null).Where(static s => s is not null);
+        context.RegisterSourceOutput(stubs, static (spc, shell) => spc.AddSource(HintNames.ForStub(shell!), NetworkEmitter.EmitStub(shell!)));
     }
 
     private static BlockParseResult GuardBlock(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken ct)
@@ -139,11 +144,17 @@ internal static class HintNames
         return readable + (collides ? "." + Fnv(key).ToString("x8") : "") + ".g.cs";
     }
 
+    /// <summary>The stub of a network with errors (never emitted beside its own plan): the readable name and a hash of
+    /// the network's exact identity, so two stubs or a stub and a generated network never share a name.</summary>
+    public static string ForStub(NetworkShell shell)
+        => Sanitize(NetworkEmitter.StubHintName(shell), ".stub.g.cs") + "." + Fnv((shell.Namespace ?? "") + "|" + string.Join("|", shell.ContainingTypes.Items) + "|" + shell.ClassName).ToString("x8") + ".stub.g.cs";
+
     /// <summary>The emitter's dotted name without the '@' of escaped keywords, anything else invalid replaced by '_'.</summary>
-    private static string Readable(NetworkPlan plan)
+    private static string Readable(NetworkPlan plan) => Sanitize(NetworkEmitter.HintName(plan), ".g.cs");
+
+    private static string Sanitize(string hintName, string suffix)
     {
-        string name = NetworkEmitter.HintName(plan);
-        name = name.Substring(0, name.Length - ".g.cs".Length).Replace("@", "");
+        string name = hintName.Substring(0, hintName.Length - suffix.Length).Replace("@", "");
         return new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' || c == '.' ? c : '_').ToArray());
     }
 

@@ -79,6 +79,9 @@ public sealed class PackageTests(LocalFeed feed, ITestOutputHelper output) : ICl
         output.WriteLine(build.Output);
         Assert.NotEqual(0, build.ExitCode);
         Assert.Matches(@"TooBigKernel\.cs\(9,6\): error DPD0003: C3: kernel 5x5 .*does not fit the 4x4 input", build.Output);
+        // The DPD error alone (MSBuild repeats it in its summary): UseIt.cs compiles against the generated stubs.
+        var errors = System.Text.RegularExpressions.Regex.Matches(build.Output, @"\S+\(\d+,\d+\): error \w+").Select(m => m.Value).Distinct().ToList();
+        Assert.True(errors.Count == 1, string.Join(Environment.NewLine, errors));
     }
 
     [SkippableFact]

@@ -8,8 +8,11 @@ internal static partial class NetworkEmitter
 {
     private const string Dsl = "global::DeepPsych.Dsl";
 
-    public static string HintName(NetworkPlan plan)
-        => string.Join(".", new[] { plan.Namespace }.Concat(plan.ContainingTypes.Select(TypeName)).Concat(new[] { plan.ClassName }).Where(s => !string.IsNullOrEmpty(s))) + ".g.cs";
+    public static string HintName(NetworkPlan plan) => Dotted(plan.Namespace, plan.ContainingTypes, plan.ClassName) + ".g.cs";
+
+    /// <summary>"Namespace.Outer.Class" (no type parameters).</summary>
+    private static string Dotted(string? ns, EquatableArray<string> containingTypes, string className)
+        => string.Join(".", new[] { ns }.Concat(containingTypes.Select(TypeName)).Concat(new[] { className }).Where(s => !string.IsNullOrEmpty(s)));
 
     /// <summary>"partial record struct Outer&lt;T&gt;" → "Outer" (hint names allow no spaces or angle brackets).</summary>
     private static string TypeName(string declaration)
@@ -32,7 +35,7 @@ internal static partial class NetworkEmitter
 
         EmitClassDocs(w, plan);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DeepPsych.Dsl.Generators\", \"0.1.0\")]");
-        w.Open($"partial class {plan.ClassName} : {Dsl}.INeuralNetwork, {Dsl}.Devices.IDeviceTrainable");
+        w.Open($"partial class {plan.ClassName} : {Dsl}.INeuralNetwork, {Dsl}.Devices.IDeviceTrainable, {Dsl}.Onnx.IOnnxExportable");
         EmitConstants(w, plan);
         EmitFields(w, plan);
         EmitConstructor(w, plan);
@@ -48,6 +51,7 @@ internal static partial class NetworkEmitter
         foreach (var line in backward.ToString().TrimEnd('\n').Split('\n')) w.Line(line.Length == 0 ? "" : "    " + line);
         w.Line("    \"\"\"\";");
         w.Line();
+        EmitOnnx(w, plan);
         EmitWorkspace(w, plan);
         EmitDevice(w, plan);
         w.Close();

@@ -38,6 +38,26 @@ internal readonly record struct ActSpec(Act Function, float LeakySlope)
         _ => "1",
     };
 
+    /// <summary>The activation as ONNX node(s) from value <paramref name="x"/> to value <paramref name="y"/>. Step has no
+    /// ONNX operator: [z &gt; 0] is Relu(Sign(z)) (Sign gives −1, 0 or 1).</summary>
+    public void Onnx(OnnxCode c, string x, string y)
+    {
+        switch (Function)
+        {
+            case Act.ReLU: c.Add("Relu", [x], y); break;
+            case Act.LeakyReLU: c.Add("LeakyRelu", [x], y, OnnxCode.Float("alpha", LeakySlope)); break;
+            case Act.Sigmoid: c.Add("Sigmoid", [x], y); break;
+            case Act.Tanh: c.Add("Tanh", [x], y); break;
+            case Act.Softplus: c.Add("Softplus", [x], y); break;
+            case Act.Step:
+                c.Add("Sign", [x], y + ".sign");
+                c.Add("Relu", [y + ".sign"], y);
+                break;
+            case Act.None: c.Add("Identity", [x], y); break;
+            default: c.Unsupported($"activation {Function} has no ONNX form"); break;
+        }
+    }
+
     /// <summary>DPD0014 when the slope is not finite (it is emitted as a literal) or LeakyReLU's slope is outside [0, 1).</summary>
     public void Check(ShapeContext c)
     {

@@ -38,6 +38,8 @@ internal sealed record ActivationOptions(ActSpec Function) : LayerOptions
         c.Line($"{c.T.Call("Activation", "Forward")}({Function.Arguments}, {c.X}, {c.Y()});");
     }
 
+    public override void Onnx(OnnxCode c) => Function.Onnx(c, c.X, c.Y);
+
     public override void Backward(LayerCode c)
     {
         string args = $"{Function.Arguments}, {c.Y()}, {c.DY()}";

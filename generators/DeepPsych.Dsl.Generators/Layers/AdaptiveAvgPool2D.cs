@@ -40,6 +40,26 @@ internal sealed record AdaptiveAvgPool2DOptions(int OutHeight, int OutWidth) : L
         c.Line($"{c.T.Call("AdaptiveAvgPool2D", "Forward")}({Geometry(c)}, {c.X}, {c.Y()});");
     }
 
+    /// <summary>ONNX has no adaptive pooling. When OH divides H and OW divides W the bins are a plain AveragePool
+    /// (kernel = stride = H/OH × W/OW); otherwise (overlapping bins) the pooling is the linear map it is:
+    /// x viewed as N×C×(H·W), times the constant [H·W, OH·OW] matrix of bin weights, viewed back as N×C×OH×OW.</summary>
+    public override void Onnx(OnnxCode c)
+    {
+        int channels = c.Node.InputShape[0], h = c.Node.InputShape[1], w = c.Node.InputShape[2];
+        if (h % OutHeight == 0 && w % OutWidth == 0)
+        {
+            c.Add("AveragePool", [c.X], c.Y, OnnxCode.Ints("kernel_shape", h / OutHeight, w / OutWidth), OnnxCode.Ints("strides", h / OutHeight, w / OutWidth));
+            return;
+        }
+        string onnx = "global::DeepPsych.Dsl.Onnx.OnnxConstant";
+        c.Constant($"{onnx}.Int64Vector(\"{c.Temp("flat_shape")}\", 0, {channels}, {h * w})");
+        c.Constant($"{onnx}.AdaptiveAvgPoolMatrix(\"{c.Temp("bins")}\", {h}, {w}, {OutHeight}, {OutWidth})");
+        c.Constant($"{onnx}.Int64Vector(\"{c.Temp("out_shape")}\", 0, {channels}, {OutHeight}, {OutWidth})");
+        c.Add("Reshape", [c.X, c.Temp("flat_shape")], c.Temp("flat"));
+        c.Add("MatMul", [c.Temp("flat"), c.Temp("bins")], c.Temp("pooled"));
+        c.Add("Reshape", [c.Temp("pooled"), c.Temp("out_shape")], c.Y);
+    }
+
     public override void Backward(LayerCode c)
     {
         c.Line("//   dL/dx[c, h, w] += Σ over the bins containing (h, w) of dL/dy[c, i, j] / |bin|");

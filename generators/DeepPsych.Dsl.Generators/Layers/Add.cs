@@ -37,6 +37,8 @@ internal sealed record AddOptions : LayerOptions
             c.Line($"{c.T.Call("Elementwise", "Add")}({c.Inputs[0]}, {c.Inputs[1]}, {c.Y()});");
     }
 
+    public override void Onnx(OnnxCode c) => c.Add("Add", c.Inputs, c.Y);
+
     public override void Backward(LayerCode c)
     {
         c.Line("//   dL/da += dL/dy,   dL/db += dL/dy");

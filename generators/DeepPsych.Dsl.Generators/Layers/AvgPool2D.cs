@@ -24,6 +24,9 @@ internal sealed record AvgPool2DOptions(Window2D Window, bool CountIncludePad) :
         c.Line($"{c.T.Call("AvgPool2D", "Forward")}({c.Name}Geometry, n, {c.X}, {c.Y()}, countIncludePad: {Literal.Bool(CountIncludePad)});");
     }
 
+    public override void Onnx(OnnxCode c)
+        => c.Add("AveragePool", [c.X], c.Y, [.. OnnxCode.Window(Window), OnnxCode.Int("count_include_pad", CountIncludePad ? 1 : 0)]);
+
     public override void Backward(LayerCode c)
     {
         c.Line("//   dL/dx += dL/dy / window size, spread evenly over each window");

@@ -56,6 +56,8 @@ internal sealed record ConcatOptions(int Count) : LayerOptions
             c.Line($"{c.T.Call("Concat", "Forward")}(n, {slices[k].Channels}, {channels}, {slices[k].Offset}, {spatial}, {c.Inputs[k]}, {c.Y()});");
     }
 
+    public override void Onnx(OnnxCode c) => c.Add("Concat", c.Inputs, c.Y, OnnxCode.Int("axis", 1));
+
     public override void Backward(LayerCode c)
     {
         var slices = Slices(c.Node, out int spatial);

@@ -85,6 +85,14 @@ internal sealed record Conv2DOptions(int OutChannels, Window2D Window, int Group
         c.Line($"{c.T.Call("Conv2D", "Forward")}({c.Name}Geometry, n, {c.X}, {c.Parameter("Weight")}, {(Bias ? c.Parameter("Bias") : "default")}, {c.Y()}{Fused.FusedArguments});");
     }
 
+    public override void Onnx(OnnxCode c)
+    {
+        string z = Fused.IsNone ? c.Y : c.Temp("conv");
+        c.Add("Conv", Bias ? [c.X, c.Parameter("weight"), c.Parameter("bias")] : [c.X, c.Parameter("weight")], z,
+            [.. OnnxCode.Window(Window), OnnxCode.Int("group", Groups)]);
+        if (!Fused.IsNone) Fused.Onnx(c, z, c.Y);
+    }
+
     public override void Backward(LayerCode c)
     {
         Weighted.BackwardHeader(c, Fused, Bias, "//   dL/dW += dL/dz ⊛ x        (im2col(x)ᵀ · dL/dz)", "//   dL/db += Σ dL/dz over batch and pixels", "//   dL/dx += Wᵀ ⊛ dL/dz      (col2im(Wᵀ · dL/dz))");

@@ -55,6 +55,20 @@ internal sealed record DenseOptions(int Units, bool Bias, ActSpec Fused, Init In
         c.Line($"{c.T.Call("Dense", "Forward")}(n, {n.InputLength}, {n.OutputLength}, {c.X}, {c.Parameter("Weight")}, {(Bias ? c.Parameter("Bias") : "default")}, {c.Y()}{Fused.FusedArguments});");
     }
 
+    /// <summary>Gemm(x, W, b) with transB = 1 (W is [out, in]); an image input is flattened first, as the layer reads it.</summary>
+    public override void Onnx(OnnxCode c)
+    {
+        string x = c.X;
+        if (c.Node.InputShape.Length != 1)
+        {
+            x = c.Temp("flat");
+            c.Add("Flatten", [c.X], x, OnnxCode.Int("axis", 1));
+        }
+        string z = Fused.IsNone ? c.Y : c.Temp("gemm");
+        c.Add("Gemm", Bias ? [x, c.Parameter("weight"), c.Parameter("bias")] : [x, c.Parameter("weight")], z, OnnxCode.Int("transB", 1));
+        if (!Fused.IsNone) Fused.Onnx(c, z, c.Y);
+    }
+
     public override void Backward(LayerCode c)
     {
         var n = c.Node;

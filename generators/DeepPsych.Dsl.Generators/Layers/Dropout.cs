@@ -34,6 +34,9 @@ internal sealed record DropoutOptions(double Rate) : LayerOptions
         c.Line($"else {c.T.Copy(c.X, c.Y())}");
     }
 
+    /// <summary>Inference: the identity (the export is an inference graph).</summary>
+    public override void Onnx(OnnxCode c) => c.Add("Identity", [c.X], c.Y);
+
     public override void Backward(LayerCode c)
     {
         c.Line("//   dL/dx += dL/dy ⊙ m / (1 − p)   (the mask kept from forward)");

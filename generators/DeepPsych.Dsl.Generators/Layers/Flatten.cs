@@ -11,6 +11,8 @@ internal sealed record FlattenOptions : ViewOptions
 
     public override string Describe() => "Flatten";
 
+    public override void Onnx(OnnxCode c) => c.Add("Flatten", [c.X], c.Y, OnnxCode.Int("axis", 1));
+
     protected override string ForwardMath => "x viewed as a vector";
 
     protected override string BackwardMath(LayerCode c) => $"dL/dy viewed back as {ShapeMath.Format(c.Node.InputShape)}";

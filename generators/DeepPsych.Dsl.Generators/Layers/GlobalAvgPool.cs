@@ -25,6 +25,13 @@ internal sealed record GlobalAvgPoolOptions : LayerOptions
         c.Line($"{c.T.Call("GlobalAvgPool", "Forward")}(n, {n.InputShape[0]}, {n.InputShape[1] * n.InputShape[2]}, {c.X}, {c.Y()});");
     }
 
+    /// <summary>GlobalAveragePool gives N×C×1×1; the layer's output is the vector N×C, so a Flatten follows.</summary>
+    public override void Onnx(OnnxCode c)
+    {
+        c.Add("GlobalAveragePool", [c.X], c.Temp("pool"));
+        c.Add("Flatten", [c.Temp("pool")], c.Y, OnnxCode.Int("axis", 1));
+    }
+
     public override void Backward(LayerCode c)
     {
         var n = c.Node;

@@ -12,6 +12,8 @@ internal sealed record IdentityOptions : ViewOptions
 
     public override string Describe() => "Identity";
 
+    public override void Onnx(OnnxCode c) => c.Add("Identity", [c.X], c.Y);
+
     protected override string ForwardMath => "x";
 
     protected override string BackwardMath(LayerCode c) => "dL/dy";

@@ -92,6 +92,12 @@ internal abstract record LayerOptions
 
     /// <summary>Backward statements after the header comment. Every dL/dx is accumulated (+=); zeroing is the planner's step.</summary>
     public abstract void Backward(LayerCode c);
+
+    // ───────────── export ─────────────
+
+    /// <summary>The layer as ONNX node(s), opset 13, inference semantics (runtime: DeepPsych.Dsl.Onnx.OnnxExport). A kind
+    /// that does not override this cannot be exported: the export throws naming the layer and its kind, and writes nothing.</summary>
+    public virtual void Onnx(OnnxCode c) => c.Unsupported("this layer kind has no ONNX form yet (add its Onnx member in generators/DeepPsych.Dsl.Generators/Layers/)");
 }
 
 /// <summary>A row of the layer table: the attribute that declares a kind, the property type it is declared with, and

@@ -57,6 +57,18 @@ internal sealed record LocalResponseNormOptions(int Size, float Alpha, float Bet
         c.Line($"{c.T.Call("LocalResponseNorm", "Forward")}({Arguments(c)}, {c.X}, {c.Y()}, {c.Saved("Scale")});");
     }
 
+    /// <summary>ONNX's LRN is this layer for an odd Size. For an even Size ONNX centres the window one channel later
+    /// than PyTorch (it takes ⌊(size−1)/2⌋ channels before c, PyTorch size/2), so that export is refused, not approximated.</summary>
+    public override void Onnx(OnnxCode c)
+    {
+        if (Size % 2 == 0)
+        {
+            c.Unsupported($"Size {Size} is even, and ONNX's LRN window for an even size is not PyTorch's (it starts one channel later); use an odd Size to export");
+            return;
+        }
+        c.Add("LRN", [c.X], c.Y, OnnxCode.Int("size", Size), OnnxCode.Float("alpha", Alpha), OnnxCode.Float("beta", Beta), OnnxCode.Float("bias", K));
+    }
+
     public override void Backward(LayerCode c)
     {
         c.Line("//   dL/dx[j] += dL/dy[j]·s[j]^−β − (2αβ/size)·x[j]·Σ over the channels c whose window holds j of dL/dy[c]·y[c]/s[c]");

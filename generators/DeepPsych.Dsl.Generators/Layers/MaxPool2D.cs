@@ -26,6 +26,9 @@ internal sealed record MaxPool2DOptions(Window2D Window) : Pool2DOptions(Window)
         c.Line($"{c.T.Call("MaxPool2D", "Forward")}({c.Name}Geometry, n, {c.X}, {c.Y()}, {c.Saved("Switches")});");
     }
 
+    /// <summary>MaxPool (floor mode; its padding never wins, as the runtime's −∞).</summary>
+    public override void Onnx(OnnxCode c) => c.Add("MaxPool", [c.X], c.Y, OnnxCode.Window(Window));
+
     public override void Backward(LayerCode c)
     {
         c.Line("//   dL/dx[switch] += dL/dy   (only each window's maximum receives gradient)");

@@ -44,6 +44,8 @@ internal sealed record SoftmaxOptions(bool Log) : LayerOptions
         c.Line($"{c.T.Call("Softmax", Log ? "LogForward" : "Forward")}({Rows(c)}, {c.X}, {c.Y()});");
     }
 
+    public override void Onnx(OnnxCode c) => c.Add(Log ? "LogSoftmax" : "Softmax", [c.X], c.Y, [OnnxCode.Int("axis", 1)]);
+
     public override void Backward(LayerCode c)
     {
         c.Line(Log ? "//   dL/dx += dL/dy − e^y · Σ_j dL/dy_j" : "//   dL/dx += y ⊙ (dL/dy − Σ_j dL/dy_j · y_j)");

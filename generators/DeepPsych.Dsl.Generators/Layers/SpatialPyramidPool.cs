@@ -61,6 +61,11 @@ internal sealed record SpatialPyramidPoolOptions(EquatableArray<int> Levels) : L
         c.Line($"{c.T.Call("SpatialPyramidPool", "Forward")}({Geometry(c)}, {c.X}, {c.Y()}, {c.Saved("Switches")});");
     }
 
+    /// <summary>ONNX opset 13 has no adaptive max pooling, and the bins of a level that does not divide the input overlap
+    /// irregularly (no MaxPool window fits them), so the export refuses it by name rather than approximating.</summary>
+    public override void Onnx(OnnxCode c)
+        => c.Unsupported("ONNX opset 13 has no adaptive max pooling, so the pyramid's bins (which overlap when a level does not divide the input) have no ONNX form");
+
     public override void Backward(LayerCode c)
     {
         c.Line("//   dL/dx[switch] += dL/dy   (only each bin's maximum receives gradient)");

@@ -45,5 +45,23 @@ internal sealed record BlockUse(string Access, string Path, EquatableArray<Block
 /// <summary>A layer property of a block and the node name (C# stem) it is in this use, or null.</summary>
 internal sealed record BlockMember(string Property, string? Node);
 
-/// <summary>What parsing one class produced: a spec when it can go on, and the diagnostics found so far.</summary>
-internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>What parsing one class produced: a spec when it can go on, the diagnostics found so far, and the class's
+/// <see cref="NetworkShell"/> once it is known to be a partial class the generator may add to.</summary>
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, NetworkShell? Shell = null);
+
+/// <summary>What the user's code can reference of a network whose layers the generator cannot build (an error was
+/// reported): the class and the partial properties that wait for an implementation. The stub emitter implements them,
+/// and the network's members, as throwing stubs, so the DPD error is the only one the user sees.</summary>
+internal sealed record NetworkShell(
+    string? Namespace,
+    EquatableArray<string> ContainingTypes,
+    string ClassName,
+    EquatableArray<PartialProperty> Properties,
+    /// <summary>Names of the user's own members (not constructors, not the graph's Forward(Tensor)).</summary>
+    EquatableArray<string> TakenNames,
+    /// <summary>The user declared a parameterless or a primary constructor: the stub declares none.</summary>
+    bool HasConstructor);
+
+/// <summary>A partial property declaration without an implementation: its modifiers ("public", "public static"),
+/// its fully qualified type as declared and its accessors ("get", "get; set", "get; init").</summary>
+internal sealed record PartialProperty(string Modifiers, string Type, string Name, string Accessors);

@@ -25,6 +25,12 @@ internal static class DeclarationChecks
         var at = LocationInfo.From(declaration.Identifier.GetLocation());
         ParseResult Stop(DiagnosticInfo? diagnostic) =>
             new(null, (diagnostic is null ? new DiagnosticInfo[0] : new[] { diagnostic }).ToEquatableArray());
+        // A plain partial class with a constructor or member the generator cannot complete around still gets the
+        // stubs (NetworkEmitter.Stub.cs), so that the DPD error is the only one; the other shapes cannot take them.
+        ParseResult StopWithStubs(DiagnosticInfo diagnostic) => Stop(diagnostic) with
+        {
+            Shell = NetworkParser.FirstNotPartial(type, ct) is null ? NetworkParser.Shell(type, ct) : null,
+        };
         DiagnosticInfo Unsupported(string what, string fix) =>
             DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, at, type.Name, what, fix);
 
@@ -44,7 +50,7 @@ internal static class DeclarationChecks
                 "remove the type parameters; a network's layers and shapes are fixed at compile time (an enclosing class may be generic)"));
         foreach (var reference in type.DeclaringSyntaxReferences)
             if (reference.GetSyntax(ct) is TypeDeclarationSyntax { ParameterList: { } parameters } part)
-                return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(parameters), type.Name,
+                return StopWithStubs(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(parameters), type.Name,
                     $"has a primary constructor {parameters}",
                     "remove the parameter list; the generator declares the parameterless constructor, and a constructor of your own can chain to it with ': this()'"));
         if (NetworkParser.ReservedNames.Contains(type.Name))
@@ -54,17 +60,17 @@ internal static class DeclarationChecks
             ct.ThrowIfCancellationRequested();
             if (member.IsImplicitlyDeclared || member.DeclaringSyntaxReferences.Length == 0) continue;
             if (member is IMethodSymbol { MethodKind: MethodKind.Constructor, Parameters.Length: 0, IsStatic: false } constructor)
-                return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(constructor.Locations.FirstOrDefault()) ?? at, type.Name,
+                return StopWithStubs(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(constructor.Locations.FirstOrDefault()) ?? at, type.Name,
                     "declares a parameterless constructor",
                     "remove it: the generator declares that constructor; declare one with parameters that chains to it with ': this()' instead"));
             if (member is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } userConstructor
                 && userConstructor.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<ConstructorDeclarationSyntax>()
                     .Any(c => c.Initializer is null || !c.Initializer.IsKind(SyntaxKind.ThisConstructorInitializer)))
-                return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(userConstructor.Locations.FirstOrDefault()) ?? at, type.Name,
+                return StopWithStubs(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(userConstructor.Locations.FirstOrDefault()) ?? at, type.Name,
                     $"declares constructor {type.Name}({string.Join(", ", userConstructor.Parameters.Select(p => p.Type.ToDisplayString()))}), which does not chain to the generated constructor, so the layers would stay unset",
                     "add ': this()' to it"));
             if (NetworkParser.ReservedNames.Contains(member.Name) && !IsLayerProperty(member) && !ForwardReader.IsGraphForward(member))
-                return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(member.Locations.FirstOrDefault()) ?? at, type.Name,
+                return StopWithStubs(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkDeclaration, LocationInfo.From(member.Locations.FirstOrDefault()) ?? at, type.Name,
                     $"declares {member.Kind.ToString().ToLowerInvariant()} '{member.Name}', which every network gets from the generator",
                     $"rename '{member.Name}'"));
         }

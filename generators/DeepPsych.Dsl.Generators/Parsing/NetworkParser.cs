@@ -30,15 +30,13 @@ internal static class NetworkParser
         var classLocation = LocationInfo.From(classSyntax.Identifier.GetLocation());
 
         // The class and every class around it must be partial.
-        for (var t = type; t is not null; t = t.ContainingType)
+        if (FirstNotPartial(type, cancellationToken) is { } notPartial)
         {
-            bool partial = t.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
-            if (!partial)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotPartial, classLocation, t.Name));
-                return new ParseResult(null, diagnostics.ToEquatableArray());
-            }
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotPartial, classLocation, notPartial.Name));
+            return new ParseResult(null, diagnostics.ToEquatableArray());
         }
+
+        var shell = Shell(type, cancellationToken);
 
         var attribute = context.Attributes[0];
         var attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? classLocation;
@@ -83,32 +81,31 @@ internal static class NetworkParser
             if (BindOutsideBlock(property, cancellationToken) is { } misplaced) diagnostics.Add(misplaced);
         }
 
+        // A layer the parser refused is missing from the chain: shapes checked without it would report errors that are
+        // only its echo (the layer after it reading the wrong input, the loss seeing the wrong output). Stop here.
+        if (diagnostics.Any(d => d.IsError)) return new ParseResult(null, diagnostics.ToEquatableArray(), shell);
+
         // A Forward(Tensor) body says the graph (docs/graphs.md); without one, each layer reads the one before it (-1 is the network input).
         IEnumerable<LayerDeclaration> wired;
         var blockUses = new List<BlockUse>();
         if (ForwardReader.Find(type, cancellationToken) is { } forward)
         {
-            if (diagnostics.Any(d => d.IsError)) return new ParseResult(null, diagnostics.ToEquatableArray());
             if (ForwardReader.Read(forward, layers, blocks, ordinals, context.SemanticModel.Compilation, diagnostics, blockUses, cancellationToken) is not { } graph)
-                return new ParseResult(null, diagnostics.Distinct().ToEquatableArray());
+                return new ParseResult(null, diagnostics.Distinct().ToEquatableArray(), shell);
             wired = graph;
         }
         else if (blocks.Count > 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BlockUseNotSupported, LocationInfo.From(blocks[0].Location), blocks[0].Name, blocks[0].BlockType.Name,
                 "a network that holds blocks says how they connect in 'public Tensor Forward(Tensor x)' (docs/graphs.md)"));
-            return new ParseResult(null, diagnostics.ToEquatableArray());
+            return new ParseResult(null, diagnostics.ToEquatableArray(), shell);
         }
         else
             wired = layers.Select((l, i) => l with { Spec = l.Spec with { Inputs = ImmutableArray.Create(i - 1).ToEquatableArray() } });
 
-        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        var containing = new List<string>();
-        for (var t = type.ContainingType; t is not null; t = t.ContainingType) containing.Insert(0, Declaration(t));
-
         var spec = new NetworkSpec(
-            ns.Length == 0 ? null : ns,
-            containing.ToEquatableArray(),
+            shell.Namespace,
+            shell.ContainingTypes,
             type.Name,
             SyntaxFacts.GetText(type.DeclaredAccessibility) is { Length: > 0 } a ? a : "internal",
             attributeLocation,
@@ -117,8 +114,57 @@ internal static class NetworkParser
             wired.ToEquatableArray(),
             blockUses.ToEquatableArray(),
             weighting);
-        return new ParseResult(spec, diagnostics.ToEquatableArray());
+        return new ParseResult(spec, diagnostics.ToEquatableArray(), shell);
     }
+
+    /// <summary>The network or an enclosing type that is not declared partial, or null.</summary>
+    internal static INamedTypeSymbol? FirstNotPartial(INamedTypeSymbol type, CancellationToken ct)
+    {
+        for (var t = type; t is not null; t = t.ContainingType)
+            if (!t.DeclaringSyntaxReferences.Any(r => r.GetSyntax(ct) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword)))
+                return t;
+        return null;
+    }
+
+    private static readonly SymbolDisplayFormat TypeFormat =
+        SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>The class and its partial properties that have no implementation part (layer properties, whatever their
+    /// attribute or type): what a stub must implement when the network cannot be generated, and what the user declared
+    /// that a stub must not declare again (member names, a parameterless or primary constructor). A property whose type
+    /// does not bind (<c>partial GlobalAvgPool Gap</c>: CS0246, and DPD0012 names the type to use) is left out: no
+    /// implementation can match an unbound type (a bound one is CS9255), so CS9248 stays beside the user's CS0246.</summary>
+    internal static NetworkShell Shell(INamedTypeSymbol type, CancellationToken ct)
+    {
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        var containing = new List<string>();
+        for (var t = type.ContainingType; t is not null; t = t.ContainingType) containing.Insert(0, Declaration(t));
+
+        var properties = new List<PartialProperty>();
+        foreach (var p in type.GetMembers().OfType<IPropertySymbol>())
+        {
+            if (!p.IsPartialDefinition || p.PartialImplementationPart is not null || p.IsIndexer) continue;
+            if (p.Type.TypeKind == TypeKind.Error) continue;
+            string typeName = p.Type.ToDisplayString(TypeFormat);
+            string accessibility = SyntaxFacts.GetText(p.DeclaredAccessibility);
+            string modifiers = (accessibility.Length > 0 ? accessibility : "private") + (p.IsStatic ? " static" : "") + (p.IsRequired ? " required" : "");
+            var accessors = new List<string>();
+            if (p.GetMethod is not null) accessors.Add("get");
+            if (p.SetMethod is not null) accessors.Add(p.SetMethod.IsInitOnly ? "init" : "set");
+            properties.Add(new PartialProperty(modifiers, typeName, p.Name, string.Join("; ", accessors)));
+        }
+
+        // Names a generated member may not take: the user's members, except constructors, accessors and the graph's
+        // Forward(Tensor) (an overload of the generated Forward).
+        var taken = type.GetMembers()
+            .Where(m => !m.IsImplicitlyDeclared && m.DeclaringSyntaxReferences.Length > 0 && !ForwardReader.IsGraphForward(m)
+                && m is not IMethodSymbol { MethodKind: not MethodKind.Ordinary })
+            .Select(m => m.Name).Distinct().OrderBy(x => x, System.StringComparer.Ordinal);
+        bool constructor = type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.Parameters.Length == 0)
+            || type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(ct) is TypeDeclarationSyntax { ParameterList: not null });
+        return new NetworkShell(ns, containing.ToEquatableArray(), type.Name, properties.ToEquatableArray(), taken.ToEquatableArray(), constructor);
+    }
+
 
     /// <summary>How to reopen a containing type: "partial record struct Outer&lt;T&gt;".</summary>
     internal static string Declaration(INamedTypeSymbol t)

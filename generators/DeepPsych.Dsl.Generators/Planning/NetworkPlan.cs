@@ -60,5 +60,6 @@ internal sealed record NetworkPlan(
     public NodePlan? Producer(int value) => value == NetworkGraph.NetworkInput ? null : Nodes[value];
 }
 
-/// <summary>What planning produced: a plan when the network is valid, and all diagnostics (with locations).</summary>
-internal sealed record PlanResult(NetworkPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>What planning produced: a plan when the network is valid, all diagnostics (with locations), and the parsed
+/// shell (for the stub emitted when there is no plan).</summary>
+internal sealed record PlanResult(NetworkPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics, NetworkShell? Shell = null);
