@@ -58,7 +58,7 @@ public sealed class BlockAttribute : Attribute
 
 /// <summary>Base of the sliding-window layers (Conv2D, MaxPool2D, AvgPool2D): ONNX-style per-side padding. Declaring any
 /// side replaces the symmetric padding (sides not declared are 0); declaring a side and the symmetric <c>Padding</c>
-/// (or Conv2D's <c>PaddingH</c>/<c>PaddingW</c>) on one layer is an error (DPD0040). ONNX's <c>pads</c> = [top, left, bottom, right].</summary>
+/// (or Conv2D's <c>PaddingH</c>/<c>PaddingW</c>) on one layer is an error (DPD0060). ONNX's <c>pads</c> = [top, left, bottom, right].</summary>
 public abstract class WindowAttribute : LayerAttribute
 {
     /// <summary>Padding above; -1 means not declared.</summary>
@@ -222,7 +222,7 @@ public sealed class ActivationAttribute(Act function) : LayerAttribute
 
 /// <summary>Softmax over the class vector: y_k = e^{x_k} / Σ_j e^{x_j} (stable), probabilities for inference (PyTorch's
 /// <c>nn.Softmax(dim=1)</c>). Needs a vector input (after Dense). Not in front of <c>Loss.SoftmaxCrossEntropy</c>, which
-/// applies its own softmax (DPD0042): declare <see cref="LogSoftmaxAttribute"/> there instead, or no output layer.
+/// applies its own softmax (DPD0062): declare <see cref="LogSoftmaxAttribute"/> there instead, or no output layer.
 /// Property type <c>Activation</c>.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class SoftmaxAttribute : LayerAttribute

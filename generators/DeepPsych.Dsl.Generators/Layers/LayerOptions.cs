@@ -23,7 +23,7 @@ internal abstract record LayerOptions
     public virtual bool IsStandaloneActivation => false;
 
     /// <summary>True for a layer whose outputs are probabilities (Softmax): a softmax cross-entropy loss right after it would
-    /// apply softmax twice, which the planner reports (DPD0042).</summary>
+    /// apply softmax twice, which the planner reports (DPD0062).</summary>
     public virtual bool OutputsProbabilities => false;
 
     /// <summary>The declared weight initialisation, for kinds with weights.</summary>

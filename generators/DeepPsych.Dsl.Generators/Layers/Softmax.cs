@@ -3,7 +3,7 @@ namespace DeepPsych.Dsl.Generators.Layers;
 /// <summary>[Softmax] and [LogSoftmax]: probabilities or log-probabilities over the class vector, for inference (PyTorch's
 /// nn.Softmax(dim=1) / nn.LogSoftmax(dim=1)). Backward from the kept output y. Runtime: SoftmaxOp (Forward/LogForward);
 /// device: IDeviceBackend.Softmax*. A [Softmax] whose output feeds Loss.SoftmaxCrossEntropy would apply softmax twice:
-/// <see cref="OutputsProbabilities"/> lets the planner refuse it (DPD0042); [LogSoftmax] there is log_softmax + nll_loss.</summary>
+/// <see cref="OutputsProbabilities"/> lets the planner refuse it (DPD0062); [LogSoftmax] there is log_softmax + nll_loss.</summary>
 internal sealed record SoftmaxOptions(bool Log) : LayerOptions
 {
     public static readonly LayerKind Row = new("Softmax", typeof(SoftmaxAttribute), "Activation", _ => new SoftmaxOptions(false)) { Example = "Softmax" };

@@ -11,7 +11,7 @@ internal readonly record struct Window2D(int KernelH, int KernelW, int StrideH, 
     public int PadRight { get; init; } = PadW;
     /// <summary>PyTorch's ceil_mode (pools only).</summary>
     public bool CeilMode { get; init; }
-    /// <summary>The symmetric option(s) declared beside per-side padding ("Padding"), reported as DPD0040; null when none.</summary>
+    /// <summary>The symmetric option(s) declared beside per-side padding ("Padding"), reported as DPD0060; null when none.</summary>
     public string? PaddingClash { get; init; }
 
     /// <summary>Whether the bottom/right padding differs from the top/left.</summary>
@@ -23,7 +23,7 @@ internal readonly record struct Window2D(int KernelH, int KernelW, int StrideH, 
     /// <summary>Applies the per-side options of a <see cref="WindowAttribute"/> (PadTop, PadLeft, PadBottom, PadRight; -1 =
     /// not declared, defaults from <paramref name="d"/>): any side declared replaces the symmetric padding, sides not declared
     /// being 0. <paramref name="symmetric"/> names the attribute's symmetric padding options; declaring one of them too is a
-    /// clash (DPD0040, reported by <see cref="CheckOptions"/>).</summary>
+    /// clash (DPD0060, reported by <see cref="CheckOptions"/>).</summary>
     public Window2D WithSides(AttributeReader a, WindowAttribute d, params string[] symmetric)
     {
         int top = a.Int(nameof(d.PadTop), d.PadTop), left = a.Int(nameof(d.PadLeft), d.PadLeft);
@@ -38,7 +38,7 @@ internal readonly record struct Window2D(int KernelH, int KernelW, int StrideH, 
         };
     }
 
-    /// <summary>DPD0006 for a stride or dilation below 1 or negative padding; DPD0040 for symmetric and per-side padding together.</summary>
+    /// <summary>DPD0006 for a stride or dilation below 1 or negative padding; DPD0060 for symmetric and per-side padding together.</summary>
     public void CheckOptions(ShapeContext c)
     {
         if (StrideH <= 0 || StrideW <= 0)

@@ -91,7 +91,7 @@ internal static class Planner
         return new PlanResult(networkPlan, diagnostics.ToEquatableArray());
     }
 
-    /// <summary>Why declared class weights / ignore index do not fit the network (DPD0043), or null: they belong to the softmax
+    /// <summary>Why declared class weights / ignore index do not fit the network (DPD0063), or null: they belong to the softmax
     /// cross-entropy, with one finite, non-negative weight per class and not all zero.</summary>
     private static (string What, string Fix)? LossWeightingProblem(Loss loss, LossWeighting weighting, int classes)
     {
