@@ -41,29 +41,31 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 BlockReader.BlockAttributeName,
                 predicate: static (node, _) => node is TypeDeclarationSyntax,
                 transform: static (ctx, ct) => GuardBlock(ctx, ct));
-        context.RegisterSourceOutput(blocks, static (spc, result) =>
+        context.RegisterSourceOutput(blocks.Select(static (r, _) => r.Diagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            foreach (var d in result.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
-            if (result.Plan is { } plan) spc.AddSource(HintNames.For(plan), BlockEmitter.Emit(plan));
+            foreach (var d in pair.Left) spc.ReportDiagnostic(d.ToDiagnostic(pair.Right));
         });
+        context.RegisterSourceOutput(blocks.Select(static (r, _) => r.Plan).Where(static p => p is not null), static (spc, plan) =>
+            spc.AddSource(HintNames.For(plan!), BlockEmitter.Emit(plan!)));
 
         // 1b. Layer attributes on a property of a type without [Network] would otherwise be silently ignored.
         var strayLayers = context.SyntaxProvider.CreateSyntaxProvider(
                 predicate: static (node, _) => node is PropertyDeclarationSyntax { AttributeLists.Count: > 0 },
                 transform: static (ctx, ct) => GuardStray(ctx, ct))
             .Where(static d => d is not null);
-        context.RegisterSourceOutput(strayLayers, static (spc, d) => spc.ReportDiagnostic(d!.ToDiagnostic()));
+        context.RegisterSourceOutput(strayLayers.Combine(context.CompilationProvider), static (spc, pair) => spc.ReportDiagnostic(pair.Left!.ToDiagnostic(pair.Right)));
 
         // 2. Plan: shapes, parameter layout, costs, hash, and the shape diagnostics.
         var planned = parsed
             .Select(static (p, _) => (p.Spec is null ? new PlanResult(null, p.Diagnostics)
-                : GuardPlan(p.Spec.ClassName, p.Spec.Location, () => Planner.Plan(p), p)) with { Shell = p.Shell })
+                : GuardPlan(p.Spec.ClassName, p.Spec.Location, () => EmittedNames.Check(Planner.Plan(p), p.Spec), p)) with { Shell = p.Shell })
             .WithTrackingName(Stages.Plan);
 
         // 3. Diagnostics, reported apart from the source so that moving code re-reports locations without re-emitting.
-        context.RegisterSourceOutput(planned.Select(static (p, _) => p.Diagnostics), static (spc, diagnostics) =>
+        //    Joined with the compilation so each location is in its syntax tree (#pragma warning disable reaches it).
+        context.RegisterSourceOutput(planned.Select(static (p, _) => p.Diagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            foreach (var d in diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
+            foreach (var d in pair.Left) spc.ReportDiagnostic(d.ToDiagnostic(pair.Right));
         });
 
         // 4. Emit: location-free plans only, so this step stays cached unless the architecture changes. Hint names

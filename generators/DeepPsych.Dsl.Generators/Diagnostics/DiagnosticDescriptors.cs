@@ -127,6 +127,20 @@ internal static class DiagnosticDescriptors
         "Unsupported expression in Forward",
         "Forward: '{0}' is not supported ({1}); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
 
+    // Robustness (issue #9): names the generated code would clash on, values outside an enum, sizes past int.MaxValue.
+
+    public static readonly DiagnosticDescriptor NameCollidesWithGenerated = Error("DPD0040",
+        "A name collides with a member the generator declares",
+        "Network '{0}': the name '{1}' is both {2} and, in the generated code, {3}; rename {4}");
+
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = Error("DPD0041",
+        "Option value is not a member of its enum",
+        "{0}: {1} = {2} is not a member of {3}; use one of {4}");
+
+    public static readonly DiagnosticDescriptor SizePastIntMaxValue = Error("DPD0042",
+        "Size is past int.MaxValue",
+        "{0}: {1} is {2}, past int.MaxValue ({3}): shapes, offsets and span lengths are ints; {4}");
+
     // Window, pooling, output-layer and loss options: ids from 60 (40-42 are the generator-robustness ids, 50-52 blocks).
 
     public static readonly DiagnosticDescriptor PaddingDeclaredTwice = Error("DPD0060",

@@ -15,9 +15,9 @@ internal static class BlockEmitter
         if (plan.Namespace is not null) { w.Line($"namespace {plan.Namespace};"); w.Line(); }
         foreach (var outer in plan.ContainingTypes) w.Open(outer);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DeepPsych.Dsl.Generators\", \"0.1.0\")]");
-        w.Open($"partial class {plan.ClassName}{(plan.AddBase ? " : global::DeepPsych.Dsl.Block" : "")}");
+        w.Open($"partial class {Identifier.Escape(plan.ClassName)}{(plan.AddBase ? " : global::DeepPsych.Dsl.Block" : "")}");
         foreach (var layer in plan.Layers)
-            w.Line($"{layer.Accessibility} partial global::DeepPsych.Dsl.{layer.HandleType} {layer.Name} => LayerOf<global::DeepPsych.Dsl.{layer.HandleType}>(\"{layer.Name}\");");
+            w.Line($"{(layer.Modifiers.Length > 0 ? layer.Modifiers + " " : "")}partial global::DeepPsych.Dsl.{layer.HandleType} {Identifier.Escape(layer.Name)} => LayerOf<global::DeepPsych.Dsl.{layer.HandleType}>(\"{layer.Name}\");");
         if (plan.Layers.Length > 0) w.Line();
         w.Line("/// <summary>The constructor arguments this use of the block was created with.</summary>");
         string arguments = string.Join(", ", plan.Parameters.Select(p => $"{p.TrimStart('@')}: {{{p}}}"));

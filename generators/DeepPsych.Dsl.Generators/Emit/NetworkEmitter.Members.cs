@@ -66,7 +66,7 @@ internal static partial class NetworkEmitter
     private static void EmitConstructor(CodeWriter w, NetworkPlan plan)
     {
         w.Line("/// <summary>Creates the network with parameters initialised from seed 0 (call <see cref=\"InitializeParameters\"/> to reseed).</summary>");
-        w.Open($"public {plan.ClassName}()");
+        w.Open($"public {Identifier.Escape(plan.ClassName)}()");
         foreach (var p in plan.Parameters)
             w.Line($"var {Local(p)} = new {Dsl}.ParameterTensor(\"{p.Name}\", [{string.Join(", ", p.Shape)}], {p.Id}Offset, _parameters, _gradients, fanIn: {p.FanIn}, fanOut: {p.FanOut}, {Dsl}.Init.{p.Init});");
         foreach (var node in plan.Nodes)
@@ -81,7 +81,7 @@ internal static partial class NetworkEmitter
         w.Close();
         w.Line();
         foreach (var node in plan.Nodes.Where(n => !n.Layer.Implicit))
-            w.Line($"{node.Layer.Accessibility} partial {Dsl}.{HandleType(node)} {node.Name} => _{node.Name};");
+            w.Line($"{(node.Layer.Modifiers.Length > 0 ? node.Layer.Modifiers + " " : "")}partial {Dsl}.{HandleType(node)} {Identifier.Escape(node.Name)} => _{node.Name};");
         w.Line();
     }
 

@@ -27,7 +27,10 @@ internal sealed record ConcatOptions(int Count) : LayerOptions
                 c.Report(DiagnosticDescriptors.ConcatShapeMismatch, c.Name, first.Text, first.After, other.Text, other.After);
                 return null;
             }
-        return [c.Inputs.Sum(i => i.Shape[0]), first.Shape[1], first.Shape[2]];
+        long channels = c.Inputs.Sum(i => (long)i.Shape[0]);
+        if (!SizeLimits.Check(c, $"the concatenated channel count ({string.Join(" + ", c.Inputs.Select(i => i.Shape[0]))})", channels, "channels", "concatenate fewer or narrower values"))
+            return null;
+        return [(int)channels, first.Shape[1], first.Shape[2]];
     }
 
     public override long Flops(LayerShapes shapes) => 0;

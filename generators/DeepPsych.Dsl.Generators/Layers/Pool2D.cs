@@ -29,7 +29,7 @@ internal abstract record Pool2DOptions(Window2D Window) : LayerOptions
         return hw is null ? null : [c.Input.Shape[0], hw[0], hw[1]];
     }
 
-    public override long Flops(LayerShapes shapes) => ShapeMath.Product(shapes.Output) * Window.KernelH * Window.KernelW;
+    public override long Flops(LayerShapes shapes) => (long)ShapeMath.Product(shapes.Output) * Window.KernelH * Window.KernelW;
 
     protected string WindowText => $"{Kind.Name} {Window.KernelH}x{Window.KernelW}/{Window.StrideH}"
         + (Window.PadH != 0 || Window.Asymmetric ? $" p{Window.PadText}" : "") + (Window.CeilMode ? " ceil" : "");

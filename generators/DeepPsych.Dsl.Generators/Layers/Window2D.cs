@@ -57,6 +57,10 @@ internal readonly record struct Window2D(int KernelH, int KernelW, int StrideH, 
     {
         var input = c.Input;
         int h = input.Shape[1], w = input.Shape[2];
+        if (!SizeLimits.Check(c, $"the dilated kernel extent of Kernel {KernelH}x{KernelW} with Dilation {DilationH}",
+                System.Math.Max((long)DilationH * (KernelH - 1L), (long)DilationW * (KernelW - 1L)) + 1, "rows or columns", "use a smaller Kernel or Dilation")
+            || !SizeLimits.Check(c, $"the padded {h}x{w} input (padding {PadText})", System.Math.Max(h + 2L * PadH, w + 2L * PadW), "rows or columns", "use a smaller Padding"))
+            return null;
         int extentH = SlidingWindow.Extent(KernelH, DilationH), extentW = SlidingWindow.Extent(KernelW, DilationW);
         int paddedH = h + PadH + PadBottom, paddedW = w + PadW + PadRight;
         int outH = SlidingWindow.OutputSize(h, KernelH, StrideH, PadH, PadBottom, DilationH, CeilMode);

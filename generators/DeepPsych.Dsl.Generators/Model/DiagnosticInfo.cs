@@ -11,8 +11,10 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
 
     /// <summary>The diagnostic, with its message arguments also as properties "0", "1", … so code fixes read the
     /// numbers (shapes, the expected type) instead of parsing the message.</summary>
-    public Diagnostic ToDiagnostic()
-        => Diagnostic.Create(Descriptor, Location?.ToLocation(),
+    /// <param name="compilation">Where to find the syntax tree of the location, so that <c>#pragma warning disable</c> and
+    /// editor squiggles apply; without it (or a tree of that path) the location is a file span.</param>
+    public Diagnostic ToDiagnostic(Compilation? compilation = null)
+        => Diagnostic.Create(Descriptor, Location?.ToLocation(compilation),
             Arguments.Items.Select((a, i) => new System.Collections.Generic.KeyValuePair<string, string?>(i.ToString(System.Globalization.CultureInfo.InvariantCulture), a))
                 .ToImmutableDictionary(),
             Arguments.Items.ToArray<object>());

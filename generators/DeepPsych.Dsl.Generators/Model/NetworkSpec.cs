@@ -7,8 +7,9 @@ internal sealed record LayerSpec(
     LayerOptions Options,
     /// <summary>The values it reads: −1 is the network input, i ≥ 0 is layer i's output (sequential: the layer before).</summary>
     EquatableArray<int> Inputs,
-    /// <summary>The declared accessibility of the layer property, repeated on its generated implementation.</summary>
-    string Accessibility,
+    /// <summary>The layer property's modifiers as written, except 'partial' ("public new", or "" for none), repeated on its
+    /// generated implementation: both parts of a partial property must have the same ones (CS8799, CS8800).</summary>
+    string Modifiers,
     /// <summary>A node a <c>Forward(Tensor)</c> body creates (a '+', Concat, an activation function): it has no property.</summary>
     bool Implicit = false,
     /// <summary>The dotted path of a layer inside blocks (<c>Layer1.0.Conv1</c>): its checkpoint and display name.
@@ -35,6 +36,8 @@ internal sealed record NetworkSpec(
     EquatableArray<LayerDeclaration> Layers,
     /// <summary>Every use of a [Block] (attached to its layers by the generated constructor).</summary>
     EquatableArray<BlockUse> Blocks = default,
+    /// <summary>The class's own members other than layers, which generated members must not collide with (DPD0040).</summary>
+    EquatableArray<UserMember> UserMembers = default,
     /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared.</summary>
     LossWeighting? Weighting = null);
 

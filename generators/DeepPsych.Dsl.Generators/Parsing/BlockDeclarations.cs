@@ -16,8 +16,8 @@ internal sealed record BlockPlan(
     EquatableArray<BlockLayerProperty> Layers,
     EquatableArray<string> Parameters);
 
-/// <summary>A layer property of a block: accessibility, handle type, name.</summary>
-internal sealed record BlockLayerProperty(string Accessibility, string HandleType, string Name);
+/// <summary>A layer property of a block: its modifiers as written (see <see cref="LayerSpec.Modifiers"/>), handle type, name.</summary>
+internal sealed record BlockLayerProperty(string Modifiers, string HandleType, string Name);
 
 internal sealed record BlockParseResult(BlockPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
 
@@ -56,7 +56,7 @@ internal static class BlockDeclarations
         {
             if (BlockReader.BlockTypeOf(property) is not null) continue;
             if (NetworkParser.ParseLayer(property, diagnostics, ct) is { } layer)
-                layers.Add(new BlockLayerProperty(layer.Spec.Accessibility, layer.Spec.Options.Kind.HandleType, property.Name));
+                layers.Add(new BlockLayerProperty(layer.Spec.Modifiers, layer.Spec.Options.Kind.HandleType, property.Name));
         }
 
         var parameters = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<TypeDeclarationSyntax>()

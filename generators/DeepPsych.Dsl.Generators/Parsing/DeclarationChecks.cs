@@ -40,11 +40,18 @@ internal static class DeclarationChecks
             return Stop(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotAClass, at, type.Name, kind));
         }
         if (HasUserAttributeErrors(type)) return Stop(null);
+        if (UndefinedEnumValues(type, ct).ToArray() is { Length: > 0 } undefined) return new(null, undefined.ToEquatableArray());
         if (type.IsStatic)
             return Stop(Unsupported("is static", "remove 'static': a network is an object with its own parameters"));
-        if (declaration.Modifiers.Any(SyntaxKind.FileKeyword))
-            return Stop(Unsupported("is file-local ('file' modifier), but its generated part is another file",
-                "make it 'internal' (or public) instead of 'file'"));
+        for (var t = type; t is not null; t = t.ContainingType)
+            if (t.IsFileLocal)
+                return Stop(Unsupported(ReferenceEquals(t, type) ? "is file-local ('file' modifier), but its generated part is another file"
+                        : $"is nested in the file-local type '{t.Name}' ('file' modifier), but its generated part is another file",
+                    $"make '{t.Name}' 'internal' (or public) instead of 'file'"));
+        for (var b = type.BaseType; b is not null; b = b.BaseType)
+            if (b.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkParser.NetworkAttributeName))
+                return Stop(Unsupported($"derives from the network '{b.Name}', whose generated members it would hide (the generated code is per class)",
+                    $"derive both from a base class without [Network], or declare the layers of '{b.Name}' in '{type.Name}' too"));
         if (type.TypeParameters.Length > 0)
             return Stop(Unsupported($"is generic ({type.Name}<{string.Join(", ", type.TypeParameters.Select(p => p.Name))}>)",
                 "remove the type parameters; a network's layers and shapes are fixed at compile time (an enclosing class may be generic)"));
@@ -77,6 +84,42 @@ internal static class DeclarationChecks
         return null;
     }
 
+    /// <summary>The modifiers of a layer property as written, except 'partial', for its generated part: C# requires
+    /// both parts of a partial property to have the same accessibility (none included, CS8799) and the same 'new',
+    /// 'virtual', 'sealed', 'override' and the rest (CS8800). Whatever is wrong with them is the user's own error.</summary>
+    public static string MirroredModifiers(PropertyDeclarationSyntax property)
+        => string.Join(" ", property.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+
+    /// <summary>The class's members other than its layers and its graph Forward, for DPD0040 (<see cref="EmittedNames"/>):
+    /// fields, properties, events, ordinary methods and nested types declared in source, and those a base class declares
+    /// that the class can see (a generated member of the same name would hide them: CS0108).</summary>
+    public static EquatableArray<UserMember> UserMembers(INamedTypeSymbol type)
+    {
+        static string Kind(ISymbol m) => m switch
+        {
+            IFieldSymbol { IsConst: true } => "constant",
+            IFieldSymbol => "field",
+            IPropertySymbol => "property",
+            IEventSymbol => "event",
+            INamedTypeSymbol => "nested type",
+            _ => "method",
+        };
+        static bool IsMember(ISymbol m) => !m.IsImplicitlyDeclared
+            && m is IFieldSymbol or IPropertySymbol or IEventSymbol or INamedTypeSymbol or IMethodSymbol { MethodKind: MethodKind.Ordinary };
+
+        var own = type.GetMembers()
+            .Where(m => IsMember(m) && m.DeclaringSyntaxReferences.Length > 0 && !IsLayerProperty(m) && !ForwardReader.IsGraphForward(m))
+            .Select(m => new UserMember(m.Name, "your " + Kind(m), LocationInfo.From(m.Locations.FirstOrDefault())));
+        // Inherited members are reported on the base list that brings them in.
+        var baseList = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().Select(d => d.BaseList).FirstOrDefault(l => l is not null);
+        var at = LocationInfo.From(baseList) ?? LocationInfo.From(type.Locations.FirstOrDefault());
+        var inherited = new List<UserMember>();
+        for (var b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType)
+            foreach (var m in b.GetMembers().Where(m => IsMember(m) && m.DeclaredAccessibility != Accessibility.Private && !m.IsOverride))
+                inherited.Add(new UserMember(m.Name, $"the {Kind(m)} inherited from '{b.Name}'", at));
+        return own.Concat(inherited).ToEquatableArray();
+    }
+
     /// <summary>Layer properties with a reserved name are the parser's to report (DPD0010).</summary>
     private static bool IsLayerProperty(ISymbol member)
         => member is IPropertySymbol && member.GetAttributes().Any(a => a.AttributeClass is { } c && IsLayerAttribute(c));
@@ -106,6 +149,40 @@ internal static class DeclarationChecks
             if (a.ConstructorArguments.Any(c => c.Kind == TypedConstantKind.Error)) return true;
         }
         return false;
+    }
+
+    /// <summary>DPD0041 for every argument of a DeepPsych.Dsl attribute on the class or its members whose enum value is no
+    /// member of its enum (<c>Loss = (Loss)7</c>, <c>Activation = (Act)42</c>): the generated code names each value.</summary>
+    private static IEnumerable<DiagnosticInfo> UndefinedEnumValues(INamedTypeSymbol type, CancellationToken ct)
+    {
+        string contract = typeof(NetworkAttribute).Namespace!;
+        foreach (var owner in new ISymbol[] { type }.Concat(type.GetMembers()))
+        {
+            foreach (var a in owner.GetAttributes())
+            {
+                ct.ThrowIfCancellationRequested();
+                if (a.AttributeClass?.ContainingNamespace?.ToDisplayString() != contract || a.AttributeConstructor is null) continue;
+                var syntax = a.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
+                var positional = syntax?.ArgumentList?.Arguments.Where(x => x.NameEquals is null && x.NameColon is null).ToList();
+                var arguments = a.ConstructorArguments
+                    .Select((value, i) => (Name: a.AttributeConstructor.Parameters[i].Name, Value: value,
+                        Syntax: positional is not null && i < positional.Count ? positional[i] : null))
+                    .Concat(a.NamedArguments.Select(n => (Name: n.Key, n.Value,
+                        Syntax: syntax?.ArgumentList?.Arguments.FirstOrDefault(x => x.NameEquals?.Name.Identifier.ValueText == n.Key))));
+                foreach (var (name, value, argument) in arguments)
+                {
+                    if (value.Kind != TypedConstantKind.Enum || value.Type is not INamedTypeSymbol enumType) continue;
+                    if (enumType.GetAttributes().Any(f => f.AttributeClass?.ToDisplayString() == "System.FlagsAttribute")) continue;
+                    var members = enumType.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).ToList();
+                    if (members.Any(f => Equals(f.ConstantValue, value.Value))) continue;
+                    yield return DiagnosticInfo.Create(DiagnosticDescriptors.UndefinedEnumValue,
+                        LocationInfo.From(argument?.Expression ?? (SyntaxNode?)syntax) ?? LocationInfo.From(type.Locations.FirstOrDefault()),
+                        ReferenceEquals(owner, type) ? $"Network '{type.Name}'" : owner.Name, name,
+                        argument?.Expression.ToString() ?? Convert.ToString(value.Value, System.Globalization.CultureInfo.InvariantCulture),
+                        enumType.Name, string.Join(", ", members.Select(f => $"{enumType.Name}.{f.Name}")));
+                }
+            }
+        }
     }
 
     /// <summary>Layer-attributed properties in a type without [Network] get nothing from the generator: say so.</summary>

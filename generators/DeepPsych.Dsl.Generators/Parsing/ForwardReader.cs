@@ -307,7 +307,7 @@ internal static class ForwardReader
             {
                 string id = idPrefix + block.Name + (block.IsSequential ? "_" + i.ToString(CultureInfo.InvariantCulture) : "") + "_";
                 string path = pathPrefix + block.Name + (block.IsSequential ? "." + i.ToString(CultureInfo.InvariantCulture) : "") + ".";
-                string access = accessPrefix + block.Name + (block.IsSequential ? $"[{i}]" : "");
+                string access = accessPrefix + Identifier.Escape(block.Name) + (block.IsSequential ? $"[{i}]" : "");
                 value = InlineInstance(definition, block.Instances[i], x, id, path, access, [.. keyPrefix, ordinals[block.Name], i]);
             }
             graph.Inlining.Pop();

@@ -113,6 +113,7 @@ internal static class NetworkParser
             loss,
             wired.ToEquatableArray(),
             blockUses.ToEquatableArray(),
+            DeclarationChecks.UserMembers(type),
             weighting);
         return new ParseResult(spec, diagnostics.ToEquatableArray(), shell);
     }
@@ -171,8 +172,8 @@ internal static class NetworkParser
     {
         string keyword = t.IsRecord ? (t.TypeKind == TypeKind.Struct ? "record struct" : "record")
             : t.TypeKind switch { TypeKind.Struct => "struct", TypeKind.Interface => "interface", _ => "class" };
-        string parameters = t.TypeParameters.Length > 0 ? "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">" : "";
-        return $"partial {keyword} {t.Name}{parameters}";
+        string parameters = t.TypeParameters.Length > 0 ? "<" + string.Join(", ", t.TypeParameters.Select(p => Identifier.Escape(p.Name))) + ">" : "";
+        return $"partial {keyword} {Identifier.Escape(t.Name)}{parameters}";
     }
 
     /// <summary>Properties in declaration order (across partial files: by file path, then position).</summary>
@@ -247,9 +248,8 @@ internal static class NetworkParser
             return null;
         }
 
-        var accessibility = SyntaxFacts.GetText(property.DeclaredAccessibility);
         var options = kind.Read(new AttributeReader(layerAttribute, bound));
-        return new LayerDeclaration(new LayerSpec(name ?? property.Name, options, EquatableArray<int>.Empty, accessibility.Length > 0 ? accessibility : "private", Path: path), location);
+        return new LayerDeclaration(new LayerSpec(name ?? property.Name, options, EquatableArray<int>.Empty, DeclarationChecks.MirroredModifiers(propertySyntax!), Path: path), location);
     }
 
     /// <summary>Bind only means something in a [Block]; on a network's layer it would be ignored, so it is an error.</summary>

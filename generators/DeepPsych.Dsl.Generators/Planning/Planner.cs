@@ -13,6 +13,11 @@ internal static class Planner
     public static PlanResult Plan(ParseResult parsed)
     {
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
+        PlanResult TooLarge(DiagnosticInfo size)
+        {
+            diagnostics.Add(size);
+            return new PlanResult(null, diagnostics.ToEquatableArray());
+        }
         var spec = parsed.Spec;
         if (spec is null) return new PlanResult(null, diagnostics.ToEquatableArray());
 
@@ -25,6 +30,9 @@ internal static class Planner
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInputShape, spec.Location, spec.ClassName, problem));
             return new PlanResult(null, diagnostics.ToEquatableArray());
         }
+        if (!SizeLimits.Fits(SizeLimits.Count(input)))
+            return TooLarge(SizeLimits.Report(spec.Location, $"Network '{spec.ClassName}'", $"the input {ShapeMath.Format(input)}", SizeLimits.Count(input),
+                "floats per sample", "declare a smaller Input"));
         if (spec.Layers.Length == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, spec.Location, spec.ClassName));
@@ -76,7 +84,15 @@ internal static class Planner
             var parameters = new List<ParameterPlan>();
             foreach (var p in layer.Options.Parameters(nodeShapes))
             {
-                var plan = new ParameterPlan(layer.Name, p.Suffix, p.Shape.ToEquatableArray(), offset, ShapeMath.Product(p.Shape), p.FanIn, p.FanOut, init, layer.Path);
+                var plan = new ParameterPlan(layer.Name, p.Suffix, p.Shape.ToEquatableArray(), offset, 0, p.FanIn, p.FanOut, init, layer.Path);
+                var count = SizeLimits.Count(p.Shape);
+                if (!SizeLimits.Fits(count))
+                    return TooLarge(SizeLimits.Report(spec.Layers[i].Location, layer.DisplayName, $"the parameter tensor {plan.Name} [{string.Join(", ", p.Shape)}]", count,
+                        "floats", "use fewer units or channels, or a smaller input to this layer (pool or stride before it)"));
+                if (!SizeLimits.Fits(offset + count))
+                    return TooLarge(SizeLimits.Report(spec.Location, $"Network '{spec.ClassName}'", $"the parameter block up to {plan.Name} (all parameters live in one float[])",
+                        offset + count, "floats", "use fewer or smaller layers"));
+                plan = plan with { Length = (int)count };
                 offset += plan.Length;
                 parameters.Add(plan);
             }

@@ -19,7 +19,11 @@ internal static class ShapeInference
                     : new InputSource(shapes[v], "after " + spec.Layers[v].Spec.DisplayName))
                 .ToList();
             if (sources.Any(s => s.Shape.Length == 0)) { failed = true; shapes[node] = []; continue; }   // upstream already reported
-            var output = declaration.Spec.Options.OutputShape(new ShapeContext(declaration.Spec.DisplayName, sources, declaration.Location, diagnostics));
+            var context = new ShapeContext(declaration.Spec.DisplayName, sources, declaration.Location, diagnostics);
+            var output = declaration.Spec.Options.OutputShape(context);
+            if (output is not null && !SizeLimits.Check(context, $"the output {ShapeMath.Format(output)}", SizeLimits.Count(output), "floats per sample",
+                    "use fewer units or channels, or down-sample (Stride, pooling) before this layer"))
+                output = null;
             if (output is null) failed = true;
             shapes[node] = output ?? [];
         }

@@ -153,21 +153,8 @@ public static class Checkpoint
             CheckHash(file, network);
             step = ReadStep(file);
 
-            var expected = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var p in network.ParameterTensors)
-            {
-                expected.Add(p.Name);
-                CheckTensor(file, p.Name, p, "parameter");
-            }
-            if (strict)
-                foreach (var t in file.Tensors)
-                    if (!expected.Contains(t.Name))
-                        throw new CheckpointException(
-                            $"'{full}' holds tensor '{t.Name}' {t.ShapeText}, which {network.Name} does not have. Pass strict: false to ignore it." +
-                            (t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) ? " (Files written before optimizer state moved to its own file hold it here.)" : ""),
-                            full, t.Name);
-            weights = new float[network.Parameters.Length]; // only now: the file is known to hold this much data
-            foreach (var p in network.ParameterTensors) file.ReadFloat32(p.Name, weights.AsSpan(p.Offset, p.Length));
+            weights = ReadParameters(file, network, p => p.Name, strict ? "Pass strict: false to ignore it." : null,
+                name => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) ? " (Files written before optimizer state moved to its own file hold it here.)" : "");
         }
 
         OptimizerState? optimizerState = null;
@@ -191,6 +178,52 @@ public static class Checkpoint
         return new CheckpointInfo(full, savedName, hash, step, optimizerState is not null, meta, optimizerState is null ? null : fullOptimizer);
     }
 
+    /// <summary>Loads a plain PyTorch <c>state_dict</c> saved as safetensors (e.g. a torchvision model's, written with
+    /// <c>safetensors.torch.save_file(model.state_dict(), path)</c>; no architecture hash) into <paramref name="network"/>,
+    /// finding each parameter under its PyTorch name by <see cref="PyTorchNames.ToPyTorch"/>: <c>Features_0.weight</c> is
+    /// read from <c>features.0.weight</c>. Strict, as PyTorch's <c>load_state_dict</c>: every parameter must be there with
+    /// its shape and no other tensor may be.</summary>
+    /// <param name="network">The network to fill; its <see cref="INeuralNetwork.Step"/> is left as it is.</param>
+    /// <param name="path">The safetensors file.</param>
+    /// <exception cref="CheckpointException">The file is unreadable or corrupt, was written by <see cref="Save"/> (it has
+    /// an architecture hash: use <see cref="Load"/>), or does not fit: a missing tensor, a tensor of another shape or
+    /// dtype, or a tensor the network does not have, each named with both names. Nothing was changed.</exception>
+    public static CheckpointInfo LoadPyTorch(INeuralNetwork network, string path)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = SafeTensors.Open(path);
+        if (file.Metadata.ContainsKey(ArchitectureHashKey))
+            throw new CheckpointException($"'{file.Path}' was written by Checkpoint.Save (it has an architecture hash) and holds this project's tensor names; load it with Checkpoint.Load.", file.Path);
+        float[] weights = ReadParameters(file, network, p => PyTorchNames.ToPyTorch(p.Name),
+            $"Our names map to PyTorch's by PyTorchNames (Features_0.weight reads '{PyTorchNames.ToPyTorch("Features_0.weight")}'): declare the layer it belongs to, or remove the tensor.", _ => "");
+        weights.CopyTo(network.Parameters, 0);
+        return new CheckpointInfo(file.Path, null, null, null, false, file.Metadata);
+    }
+
+    /// <summary>Checks that <paramref name="file"/> holds every parameter of <paramref name="network"/> under
+    /// <paramref name="keyOf"/> with its shape (and, when <paramref name="extraFix"/> is given, nothing else), then reads
+    /// them into a new block laid out as <see cref="INeuralNetwork.Parameters"/>.</summary>
+    private static float[] ReadParameters(SafeTensorsFile file, INeuralNetwork network, Func<ParameterTensor, string> keyOf,
+        string? extraFix, Func<string, string> extraNote)
+    {
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in network.ParameterTensors)
+        {
+            string key = keyOf(p);
+            expected.Add(key);
+            CheckTensor(file, key, p, "parameter", key == p.Name ? null : $"{network.Name}.{p.Name}");
+        }
+        if (extraFix is not null)
+            foreach (var t in file.Tensors)
+                if (!expected.Contains(t.Name))
+                    throw new CheckpointException($"'{file.Path}' holds tensor '{t.Name}' {t.ShapeText}, which {network.Name} does not have. {extraFix}{extraNote(t.Name)}",
+                        file.Path, t.Name);
+        var weights = new float[network.Parameters.Length]; // only now: the file is known to hold this much data
+        foreach (var p in network.ParameterTensors) file.ReadFloat32(keyOf(p), weights.AsSpan(p.Offset, p.Length));
+        return weights;
+    }
+
     private static void CheckHash(SafeTensorsFile file, INeuralNetwork network)
     {
         string? hash = file.Metadata.GetValueOrDefault(ArchitectureHashKey);
@@ -211,18 +244,26 @@ public static class Checkpoint
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
-    private static void CheckTensor(SafeTensorsFile file, string name, ParameterTensor p, string what)
+    /// <summary>Checks that <paramref name="file"/> holds tensor <paramref name="name"/> as F32 with the shape of
+    /// <paramref name="p"/>; throws a <see cref="CheckpointException"/> naming it otherwise.</summary>
+    /// <param name="file">The file.</param>
+    /// <param name="name">The tensor's name in the file.</param>
+    /// <param name="p">The parameter tensor it must fill.</param>
+    /// <param name="what">What the tensor is, for messages ("parameter", "optimizer state 'exp_avg'").</param>
+    /// <param name="ours">Our name for it when the file names it otherwise (PyTorch names), for messages.</param>
+    private static void CheckTensor(SafeTensorsFile file, string name, ParameterTensor p, string what, string? ours = null)
     {
         var info = file.Find(name);
         string shape = SafeTensors.FormatShape(p.Shape);
+        string of = ours is null ? "" : $" (for {ours})";
         if (info is null)
-            throw new CheckpointException($"'{file.Path}' has no {what} tensor '{name}' (expected shape {shape}).", file.Path, name);
+            throw new CheckpointException($"'{file.Path}' has no {what} tensor '{name}'{of} (expected shape {shape}).", file.Path, name);
         if (info.DType != "F32")
-            throw new CheckpointException($"Tensor '{name}' in '{file.Path}' has dtype {info.DType}, expected F32 (shape {shape}).", file.Path, name);
+            throw new CheckpointException($"Tensor '{name}'{of} in '{file.Path}' has dtype {info.DType}, expected F32 (shape {shape}).", file.Path, name);
         bool same = info.Shape.Length == p.Shape.Count;
         for (int i = 0; same && i < info.Shape.Length; i++) same = info.Shape[i] == p.Shape[i];
         if (!same)
-            throw new CheckpointException($"Tensor '{name}' in '{file.Path}' has shape {info.ShapeText}, the network expects {shape}.", file.Path, name);
+            throw new CheckpointException($"Tensor '{name}'{of} in '{file.Path}' has shape {info.ShapeText}, the network expects {shape}.", file.Path, name);
     }
 
     /// <summary>Reads and validates the optimizer state file; returns the state to import.</summary>

@@ -329,6 +329,37 @@ public class DiagnosticTests
         "Forward: 'Scale(x)' is not supported (it is not a layer call (Layer.Forward(x)) or one of Concat, Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus); write Forward with layer calls (Conv1.Forward(x)), '+', Concat(...), Flatten(...), activation functions (ReLU(...)), locals (var a = ...;) and one return");
 
     [Fact]
+    public void DPD0040_name_collides_with_a_generated_member() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Mlp
+        {
+            [Dense(2)] public partial Dense Out { get; }
+            private int _threads;
+        }
+        """, "DPD0040", "_threads;",
+        "Network 'Mlp': the name '_threads' is both your field and, in the generated code, a private member every network has; rename your field");
+
+    [Fact]
+    public void DPD0041_enum_value_is_not_a_member() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Mlp
+        {
+            [Dense(2, Activation = (Act)42)] public partial Dense Out { get; }
+        }
+        """, "DPD0041", "(Act)42",
+        "Out: Activation = (Act)42 is not a member of Act; use one of Act.None, Act.Step, Act.Sigmoid, Act.Tanh, Act.ReLU, Act.LeakyReLU, Act.Softplus");
+
+    [Fact]
+    public void DPD0042_size_past_int_max_value() => AssertSingle("""
+        [Network(Input = new[] { 4 })]
+        public partial class Wide
+        {
+            [Dense(int.MaxValue)] public partial Dense Out { get; }
+        }
+        """, "DPD0042", "Dense(int.MaxValue)",
+        "Out: the parameter tensor Out.weight [2147483647, 4] is 8,589,934,588 floats, past int.MaxValue (2,147,483,647): shapes, offsets and span lengths are ints; use fewer units or channels, or a smaller input to this layer (pool or stride before it)");
+
+    [Fact]
     public void DPD0060_symmetric_and_per_side_padding_together() => AssertSingle("""
         [Network(Input = new[] { 1, 8, 8 })]
         public partial class Padded

@@ -58,6 +58,8 @@ public sealed class DeclarationFuzzer
             if (ns.Length > 0) sb.Append("}\n");
         }
         if (Chance(0.05)) sb.Append(StrayLayerClass());
+        // Base classes whose visible members the generated ones would hide (a base list ": Base" picks them).
+        if (_features.Contains("base-list:Base")) sb.Append("public class Base { protected int _threads; public int L0Size; public string Note = \"\"; }\n");
         string source = sb.ToString();
         if (Chance(0.05)) source = Mutate(source);
         return new FuzzCase(seed, source, new HashSet<string>(_features));
@@ -98,7 +100,7 @@ public sealed class DeclarationFuzzer
         {
             string container = Pick(["public partial class Outer", "partial struct Holder", "public partial record Rec", "partial record struct RS",
                 "public partial class Gen<T>", "public static partial class Stat", "internal partial class Outer2<TKey, TValue> where TKey : notnull",
-                "public class NotPartial"]);
+                "public class NotPartial", "file partial class FileHost"]);
             Feature("container:" + container.Split(' ').Last(s => s.Length > 0 && !s.Contains(':') && s != "notnull"));
             sb.Append(container).Append("\n{\n");
             closers.Add("}\n");
@@ -134,8 +136,9 @@ public sealed class DeclarationFuzzer
         if (typeParameters.Length > 0) Feature("generic-network");
         string parameterList = Chance(0.05) ? Pick(["(int seed)", "()", "(string name, int size = 3)"]) : "";
         if (parameterList.Length > 0) Feature("primary-constructor");
-        string baseList = Chance(0.05) ? Pick([" : System.IDisposable", " : object"]) : "";
+        string baseList = Chance(0.05) ? Pick([" : System.IDisposable", " : object", " : Base"]) : "";
         if (baseList.Length > 0) Feature("base-list" + baseList.Replace(" ", ""));
+        if (index == 1 && Chance(0.1)) { baseList = " : " + (firstName ?? "object").TrimStart('@'); Feature("derives-from-first-network"); }
 
         sb.Append($"{access}{modifiers}{(partial ? "partial " : "")}{kind} {name}{typeParameters}{parameterList}{baseList}\n{{\n");
         if (baseList.Contains("IDisposable")) sb.Append("    public void Dispose() { }\n");
@@ -184,7 +187,7 @@ public sealed class DeclarationFuzzer
 
         var (attribute, handle) = _random.Next(9) switch
         {
-            0 or 1 => ($"Dense({Size(64)}{Opt("Activation", () => Act())}{Opt("Bias", () => "false")}{Opt("LeakySlope", () => Float())}{Opt("Init", () => "Init.He")})", "Dense"),
+            0 or 1 => ($"Dense({Size(64)}{Opt("Activation", () => Act())}{Opt("Bias", () => "false")}{Opt("LeakySlope", () => Float())}{Opt("Init", () => Chance(0.1) ? Extreme("(Init)9") : "Init.He")})", "Dense"),
             2 or 3 => ($"Conv2D({Size(8)}{Opt("Kernel", () => Small())}{Opt("Padding", () => Small())}{Opt("Stride", () => Small())}{Opt("Dilation", () => Small())}{Opt("Groups", () => Small())}{Opt("Activation", () => Act())}{Opt("LeakySlope", () => Float())})", "Conv2D"),
             4 => ($"MaxPool2D({Small()}{Opt("Stride", () => Small())}{Opt("Padding", () => Small())})", "Pool"),
             5 => ($"AvgPool2D({Small()}{Opt("Stride", () => Small())}{Opt("Padding", () => Small())}{Opt("CountIncludePad", () => "false")})", "Pool"),
@@ -204,6 +207,8 @@ public sealed class DeclarationFuzzer
             2 => Mod("static "),
             3 => Mod("required "),
             4 => Mod("sealed "),
+            5 => Mod("override "),
+            6 => Mod("new virtual "),
             _ => "",
         };
         string accessors = _random.Next(40) switch
@@ -282,6 +287,13 @@ public sealed class DeclarationFuzzer
             "public int this[int i] => i;",
             "public const int InputLength = 5;",
             "private void TrainShard(int s) { }",
+            // Names the generated code derives from the layers (L0, L1, …): DPD0040 when such a layer exists.
+            "private int L0Size;",
+            "private readonly object _L1 = new();",
+            "public void L0Weight() { }",
+            "private static int L1Geometry;",
+            "public const int L0BiasOffset = 1;",
+            "private void ForwardPass() { }",
         ]);
         Feature("user-member:" + member);
         return member;

@@ -14,6 +14,17 @@ public sealed class FuzzRegressionTests
         return GeneratorHarness.Run(source);
     }
 
+    /// <summary>The input holds the property and gets exactly one error, DPD error <paramref name="id"/>, and no code;
+    /// returns the error's message.</summary>
+    internal static string SingleError(string source, string id)
+    {
+        var result = Holds(source);
+        var d = Assert.Single(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(id, d.Id);
+        Assert.Empty(result.Sources);
+        return d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static void Clean(GeneratorHarness.Result result, int sources)
     {
         Assert.Empty(result.GeneratorDiagnostics);
@@ -110,6 +121,7 @@ public sealed class FuzzRegressionTests
     [InlineData("public static partial class Net { [Dense(2)] public static partial Dense D { get; } }", "DPD0031")]
     [InlineData("public partial class Net<T> { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
     [InlineData("file partial class Net { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
+    [InlineData("public partial class Host { } file partial class F { [Network(Input = new[] { 2 })] public partial class Net { [Dense(2)] public partial Dense D { get; } } }", "DPD0031")]
     [InlineData("public partial class Forward { [Dense(2)] public partial Dense D { get; } }", "DPD0031")]
     [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public int Parameters => 1; }", "DPD0031")]
     [InlineData("public partial class Net { [Dense(2)] public partial Dense D { get; } public Net() { } }", "DPD0031")]
@@ -123,6 +135,19 @@ public sealed class FuzzRegressionTests
         Assert.All(result.Sources, s => Assert.EndsWith(".stub.g.cs", s.HintName, StringComparison.Ordinal));
         if (result.Sources.Count > 0)
             Assert.Equal([id], result.GeneratorDiagnostics.Concat(result.Errors).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id));
+    }
+
+    [Fact]
+    public void A_network_derived_from_a_network_is_DPD0031_and_the_base_still_gets_its_code()
+    {
+        // Was 29 CS0108 warnings: every generated member of the derived network hid the base network's.
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 2 })] public partial class N1 { [Dense(2)] public partial Dense D { get; } }
+            [Network(Input = new[] { 2 })] public partial class N2 : N1 { [Dense(2)] public partial Dense E { get; } }
+            """);
+        Assert.StartsWith("Network 'N2' derives from the network 'N1'", Assert.Single(result.GeneratorDiagnostics, d => d.Id == "DPD0031").GetMessage());
+        Assert.Equal("N1.g.cs", Assert.Single(result.Sources).HintName);
     }
 
     [Theory]
@@ -196,6 +221,101 @@ public sealed class FuzzRegressionTests
             """);
         Clean(result, 1);
     }
+
+    [Theory]
+    [InlineData("public new partial Dense Out { get; }")]
+    [InlineData("public virtual partial Dense Out { get; }")]
+    [InlineData("partial Dense Out { get; }")]
+    [InlineData("new internal partial Dense Out { get; }")]
+    public void Layer_property_modifiers_are_mirrored_on_the_generated_part(string property)
+    {
+        // Were CS8800 ('new', 'virtual' not repeated) and CS8799 (no accessibility written, 'private' generated).
+        var result = Holds($$"""
+            using DeepPsych.Dsl;
+            [Network(Input = new[] { 4 })]
+            public partial class Net
+            {
+                [Dense(2)] {{property}}
+            }
+            """);
+        Assert.Empty(result.Errors);
+        string modifiers = property.Substring(0, property.IndexOf("partial", StringComparison.Ordinal));
+        Assert.Contains($"    {modifiers}partial global::DeepPsych.Dsl.Dense Out => _Out;", result.Single);
+    }
+
+    [Fact]
+    public void Escaped_keywords_stay_escaped_as_class_enclosing_type_and_layer_names()
+    {
+        // Was CS1001: 'partial class class'.
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            public partial class @struct
+            {
+                [Network(Input = new[] { 4 })]
+                public partial class @class
+                {
+                    [Dense(3)] public partial Dense @event { get; }
+                    [Dense(2)] public partial Dense Out { get; }
+                }
+            }
+            """);
+        Clean(result, 1);
+        Assert.Contains("partial class @class :", result.Single);
+        Assert.Contains("public @class()", result.Single);
+        Assert.Contains("public partial global::DeepPsych.Dsl.Dense @event => _event;", result.Single);
+        Assert.Contains("\"event.weight\"", result.Single);   // names in strings (checkpoints) are unescaped
+    }
+
+    /// <summary>Values the generated code could not hold: cast enum values that name no member (were emitted as 'Loss.7',
+    /// CS1002) and sizes past int.MaxValue (wrapped in int arithmetic: CS0248 on a negative array size, or accepted and
+    /// failing at run time). Each is one DPD error.</summary>
+    [Fact]
+    public void A_block_property_named_with_an_escaped_keyword_stays_escaped()
+    {
+        // Was CS1513 and 280 more: the generated constructor attached the block as 'class.Attach(...)'.
+        var result = Holds("""
+            using DeepPsych.Dsl;
+            [Block]
+            public partial class Unit(int width)
+            {
+                [Dense(Bind = "Units = width")] public partial Dense @event { get; }
+                public Tensor Forward(Tensor x) => @event.Forward(x);
+            }
+            [Network(Input = new[] { 2 })]
+            public partial class Net
+            {
+                public Unit @class { get; } = new(3);
+                [Dense(2)] public partial Dense Out { get; }
+                public Tensor Forward(Tensor x) => Out.Forward(@class.Forward(x));
+            }
+            """);
+        Clean(result, 2);
+        Assert.Contains("@class.Attach(\"class\"", result.Sources.Single(s => s.HintName == "Net.g.cs").Source);
+    }
+
+    [Theory]
+    [InlineData("Input = new[] { 4 }, Loss = (Loss)7", "[Dense(2)] public partial Dense Out { get; }", "DPD0041", "Network 'Net': Loss = (Loss)7 is not a member of Loss")]
+    [InlineData("Input = new[] { 4 }", "[Dense(2, Activation = (Act)42)] public partial Dense Out { get; }", "DPD0041", "Out: Activation = (Act)42 is not a member of Act")]
+    [InlineData("Input = new[] { 4 }", "[Dense(2, Init = (Init)9)] public partial Dense Out { get; }", "DPD0041", "Out: Init = (Init)9 is not a member of Init")]
+    [InlineData("Input = new[] { 4 }", "[Activation((Act)42)] public partial Activation A { get; } [Dense(2)] public partial Dense Out { get; }", "DPD0041", "A: function = (Act)42 is not a member of Act")]
+    [InlineData("Input = new[] { 4 }", "[Dense(int.MaxValue)] public partial Dense Out { get; }", "DPD0042", "Out: the parameter tensor Out.weight [2147483647, 4] is 8,589,934,588 floats")]
+    [InlineData("Input = new[] { 46341 }", "[Dense(46341)] public partial Dense Out { get; }", "DPD0042", "Out: the parameter tensor Out.weight [46341, 46341] is 2,147,488,281 floats")]
+    [InlineData("Input = new[] { 4, 65536, 65536 }", "[Flatten] public partial Flatten Out { get; }", "DPD0042", "Network 'Net': the input 4x65536x65536 is 17,179,869,184 floats per sample")]
+    [InlineData("Input = new[] { 1, 20000, 20000 }", "[Conv2D(8, Kernel = 1)] public partial Conv2D Out { get; }", "DPD0042", "Out: the output 8x20000x20000 is 3,200,000,000 floats per sample")]
+    [InlineData("Input = new[] { 1, 8, 8 }", "[Conv2D(8, Kernel = 100000, Dilation = 100000)] public partial Conv2D Out { get; }", "DPD0042", "Out: the dilated kernel extent of Kernel 100000x100000 with Dilation 100000 is 9,999,900,001")]
+    [InlineData("Input = new[] { 1, 8, 8 }", "[Conv2D(8, Kernel = 3, Padding = int.MaxValue)] public partial Conv2D Out { get; }", "DPD0042", "Out: the padded 8x8 input (padding 2147483647) is 4,294,967,302")]
+    // Each tensor fits (46340 x 46340 = 2,147,395,600), the two together do not.
+    [InlineData("Input = new[] { 46340 }", "[Dense(46340, Bias = false)] public partial Dense A { get; } [Dense(46340, Bias = false)] public partial Dense B { get; }", "DPD0042",
+        "Network 'Net': the parameter block up to B.weight (all parameters live in one float[]) is 4,294,791,200 floats")]
+    public void Values_the_generated_code_cannot_hold_are_one_DPD_error(string network, string layers, string id, string message)
+        => Assert.StartsWith(message, SingleError($$"""
+            using DeepPsych.Dsl;
+            [Network({{network}})]
+            public partial class Net
+            {
+                {{layers}}
+            }
+            """, id));
 
     [Theory]
     [InlineData(nameof(Networks.XorMlp))]

@@ -278,4 +278,79 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains(Checkpoint.OptimizerPath(path), e.Message);
         Assert.False(File.Exists(path));
     }
+
+    // ---- LoadPyTorch: plain state_dict files under PyTorch names ----
+
+    private static ParameterHolder TorchvisionLike() => new(("Features_0.weight", [2, 1, 3, 3]), ("Features_0.bias", [2]), ("Classifier_6.weight", [3, 4]));
+
+    private string StateDict(params (string Name, int[] Shape)[] tensors)
+    {
+        string path = PathOf("state_dict.safetensors");
+        var written = new List<SafeTensor>();
+        float next = 0;
+        foreach (var (name, shape) in tensors)
+        {
+            var data = new float[shape.Aggregate(1, (a, b) => a * b)];
+            for (int i = 0; i < data.Length; i++) data[i] = next++;
+            written.Add(new SafeTensor(name, shape, data));
+        }
+        SafeTensors.Write(path, written, new Dictionary<string, string> { ["format"] = "pt" }, overwrite: true);
+        return path;
+    }
+
+    [Fact]
+    public void LoadPyTorch_reads_each_parameter_under_its_pytorch_name()
+    {
+        // Written in another order than the network's, as a state_dict may be: each tensor is found by name.
+        string path = StateDict(("classifier.6.weight", [3, 4]), ("features.0.weight", [2, 1, 3, 3]), ("features.0.bias", [2]));
+        var net = TorchvisionLike();
+        net.Step = 7;
+        var info = Checkpoint.LoadPyTorch(net, path);
+        Assert.Equal(Enumerable.Range(12, 18).Select(i => (float)i), net.ParameterTensors[0].Values.ToArray());
+        Assert.Equal([30f, 31f], net.ParameterTensors[1].Values.ToArray());
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (float)i), net.ParameterTensors[2].Values.ToArray());
+        Assert.Equal(7, net.Step); // a plain state_dict has no step
+        Assert.Null(info.ArchitectureHash);
+    }
+
+    /// <summary>A state_dict that does not fit, as (name, shape) pairs, then what the error must say and the tensor it names.</summary>
+    public static TheoryData<(string, int[])[], string[], string> MisfitStateDicts => new()
+    {
+        {   // missing: named by the file's name and ours
+            [("features.0.weight", [2, 1, 3, 3]), ("features.0.bias", [2])],
+            ["no parameter tensor 'classifier.6.weight' (for ParameterHolder.Classifier_6.weight) (expected shape [3, 4])"],
+            "classifier.6.weight"
+        },
+        {   // mis-shaped: both shapes
+            [("features.0.weight", [2, 1, 5, 5]), ("features.0.bias", [2]), ("classifier.6.weight", [3, 4])],
+            ["'features.0.weight' (for ParameterHolder.Features_0.weight)", "has shape [2, 1, 5, 5], the network expects [2, 1, 3, 3]"],
+            "features.0.weight"
+        },
+        {   // extra: the rule is shown, since a misspelt property is the likely cause
+            [("features.0.weight", [2, 1, 3, 3]), ("features.0.bias", [2]), ("classifier.6.weight", [3, 4]), ("classifier.6.bias", [3])],
+            ["holds tensor 'classifier.6.bias' [3], which ParameterHolder does not have", "Features_0.weight reads 'features.0.weight'"],
+            "classifier.6.bias"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(MisfitStateDicts))]
+    public void LoadPyTorch_names_a_misfit_tensor_and_changes_nothing((string, int[])[] tensors, string[] messageParts, string tensorName)
+    {
+        string path = StateDict(tensors);
+        var net = TorchvisionLike();
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadPyTorch(net, path));
+        foreach (string part in messageParts) Assert.Contains(part, e.Message);
+        Assert.Equal(tensorName, e.TensorName);
+        Assert.All(net.Parameters, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void LoadPyTorch_sends_files_written_by_Save_to_Load()
+    {
+        string path = PathOf("ours.safetensors");
+        Checkpoint.Save(Trained(), path);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadPyTorch(new SoftmaxRegression(4, 3), path));
+        Assert.Contains("load it with Checkpoint.Load", e.Message);
+    }
 }

@@ -17,18 +17,22 @@ internal static class TorchPython
 {
     public const string Interpreter = "/usr/bin/python3";
 
-    private static readonly Lazy<string?> s_unavailable = new(Probe);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string?>> s_probes = new();
 
     /// <summary>Why PyTorch cannot be used, or null when it can.</summary>
-    public static string? Unavailable => s_unavailable.Value;
+    public static string? Unavailable => UnavailableFor("numpy");
 
-    private static string? Probe()
+    /// <summary>Why PyTorch and the Python modules <paramref name="modules"/> (comma-separated, e.g. <c>torchvision</c>)
+    /// cannot be used, or null when they can. Probed once per list.</summary>
+    public static string? UnavailableFor(string modules) => s_probes.GetOrAdd(modules, m => new Lazy<string?>(() => Probe(m))).Value;
+
+    private static string? Probe(string modules)
     {
         if (!File.Exists(Interpreter)) return $"{Interpreter} is not installed (PyTorch interop tests need python3-torch).";
         try
         {
-            var (code, _, error) = Execute("import torch, numpy; print(torch.__version__)", TimeSpan.FromSeconds(120));
-            return code == 0 ? null : $"PyTorch is not importable by {Interpreter} (apt-get install -y python3-torch): {error.Trim().Split('\n').LastOrDefault()}";
+            var (code, _, error) = Execute($"import torch, {modules}; print(torch.__version__)", TimeSpan.FromSeconds(120));
+            return code == 0 ? null : $"PyTorch or {modules} is not importable by {Interpreter} (apt-get install -y python3-torch, and python3-{modules.Split(',')[^1].Trim()} where that is a Debian package): {error.Trim().Split('\n').LastOrDefault()}";
         }
         catch (Exception e)
         {
