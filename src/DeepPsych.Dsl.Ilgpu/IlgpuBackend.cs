@@ -27,6 +27,8 @@ public sealed class IlgpuBackend : IDeviceBackend
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _dummy;
     private MemoryBuffer1D<float, Stride1D.Dense>? _scratch;
     private MemoryBuffer1D<float, Stride1D.Dense>? _statistics;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _classWeights;
+    private float[] _classWeightsHost = [];
     private bool _disposed;
 
     internal IlgpuBackend(Device device, Context context, Accelerator accelerator)
@@ -64,6 +66,7 @@ public sealed class IlgpuBackend : IDeviceBackend
         _disposed = true;
         _scratch?.Dispose();
         _statistics?.Dispose();
+        _classWeights?.Dispose();
         _dummy.Dispose();
         Accelerator.Dispose();
         _context.Dispose();
@@ -369,6 +372,26 @@ public sealed class IlgpuBackend : IDeviceBackend
     /// <summary>An optional view: empty stays empty (the kernels' launchers read that as "absent").</summary>
     private ArrayView<float> Optional(DeviceView<float> view) => view.IsEmpty ? default : View(view);
 
+    /// <inheritdoc/>
+    public void SpatialPyramidPoolForward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> x, DeviceView<float> y, DeviceView<int> argmax)
+        => SpatialPyramidPoolKernels.Forward(Accelerator, batch, channels, inHeight, inWidth, levels, View(x), View(y), View(argmax));
+
+    /// <inheritdoc/>
+    public void SpatialPyramidPoolBackward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx)
+        => SpatialPyramidPoolKernels.Backward(Accelerator, batch, channels, inHeight, inWidth, levels, View(dy), View(argmax), View(dx));
+
+    /// <inheritdoc/>
+    public void SoftmaxForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y) => SoftmaxKernels.Forward(Accelerator, batch, classes, false, View(z), View(y));
+
+    /// <inheritdoc/>
+    public void SoftmaxBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx) => SoftmaxKernels.Backward(Accelerator, batch, classes, false, View(y), View(dy), View(dx));
+
+    /// <inheritdoc/>
+    public void SoftmaxLogForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y) => SoftmaxKernels.Forward(Accelerator, batch, classes, true, View(z), View(y));
+
+    /// <inheritdoc/>
+    public void SoftmaxLogBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx) => SoftmaxKernels.Backward(Accelerator, batch, classes, true, View(y), View(dy), View(dx));
+
     // ---- dropout ----
 
     /// <inheritdoc/>
@@ -401,6 +424,35 @@ public sealed class IlgpuBackend : IDeviceBackend
         Shapes.Length(op, "labels", labels.Length, batch, "batch");
         Shapes.Length(op, "losses", losses.Length, batch, "batch");
         if (batch > 0) _kernels.SoftmaxCrossEntropy(batch, classes, scale, View(logits), View(labels), View(dlogits), View(losses));
+    }
+
+    /// <inheritdoc/>
+    public void WeightedSoftmaxCrossEntropy(int batch, int classes, DeviceView<float> logits, DeviceView<int> labels, ReadOnlySpan<float> weights, int ignoreIndex,
+        DeviceView<float> dlogits, float scale, DeviceView<float> losses)
+    {
+        const string op = "WeightedSoftmaxCrossEntropy";
+        if (batch < 0 || classes <= 0) throw new ArgumentException($"{op}: invalid shape batch={batch} classes={classes}.");
+        if (weights.Length != 0 && weights.Length != classes) throw new ArgumentException($"{op}: {weights.Length} class weights for {classes} classes; give one per class, or none.");
+        var w = weights.IsEmpty ? default : ClassWeights(weights);
+        WeightedLossKernels.SoftmaxCrossEntropy(Accelerator, batch, classes, ignoreIndex, scale, View(logits), View(labels), w, View(dlogits), View(losses));
+    }
+
+    /// <summary>The device copy of the class weights, uploaded only when they change (a network passes the same K floats every step).</summary>
+    private ArrayView<float> ClassWeights(ReadOnlySpan<float> weights)
+    {
+        if (_classWeights is null || _classWeights.Length < weights.Length)
+        {
+            if (_classWeights is not null) { Accelerator.Synchronize(); _classWeights.Dispose(); }   // queued kernels may still read it
+            _classWeights = Accelerator.Allocate1D<float>(weights.Length);
+            _classWeightsHost = [];
+        }
+        ArrayView<float> view = _classWeights.View.SubView(0, weights.Length);
+        if (!weights.SequenceEqual(_classWeightsHost))
+        {
+            view.CopyFromCPU(weights);
+            _classWeightsHost = weights.ToArray();
+        }
+        return view;
     }
 
     /// <inheritdoc/>

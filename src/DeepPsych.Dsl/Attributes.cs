@@ -22,6 +22,16 @@ public sealed class NetworkAttribute : Attribute
 
     /// <summary>The training loss. Default: softmax + cross-entropy.</summary>
     public Loss Loss { get; set; } = Loss.SoftmaxCrossEntropy;
+
+    /// <summary>Per-class weights of <see cref="Loss.SoftmaxCrossEntropy"/>, one per class (PyTorch's <c>CrossEntropyLoss(weight=...)</c>):
+    /// sample n's loss is multiplied by <c>ClassWeights[labelₙ]</c> and the batch mean divides by the sum of those weights
+    /// (<c>reduction='mean'</c>), not by the batch size. Null (default): every class weighs 1.</summary>
+    public float[]? ClassWeights { get; set; }
+
+    /// <summary>A label value whose samples <see cref="Loss.SoftmaxCrossEntropy"/> skips (PyTorch's <c>ignore_index</c>, default −100):
+    /// they add no loss and no gradient and do not count in the mean. Takes effect when declared (or with
+    /// <see cref="ClassWeights"/>); otherwise every label must be a class in [0, classes).</summary>
+    public int IgnoreIndex { get; set; } = -100;
 }
 
 /// <summary>Base of every layer attribute.</summary>
@@ -46,10 +56,25 @@ public sealed class BlockAttribute : Attribute
 {
 }
 
+/// <summary>Base of the sliding-window layers (Conv2D, MaxPool2D, AvgPool2D): ONNX-style per-side padding. Declaring any
+/// side replaces the symmetric padding (sides not declared are 0); declaring a side and the symmetric <c>Padding</c>
+/// (or Conv2D's <c>PaddingH</c>/<c>PaddingW</c>) on one layer is an error (DPD0060). ONNX's <c>pads</c> = [top, left, bottom, right].</summary>
+public abstract class WindowAttribute : LayerAttribute
+{
+    /// <summary>Padding above; -1 means not declared.</summary>
+    public int PadTop { get; set; } = -1;
+    /// <summary>Padding on the left; -1 means not declared.</summary>
+    public int PadLeft { get; set; } = -1;
+    /// <summary>Padding below; -1 means not declared.</summary>
+    public int PadBottom { get; set; } = -1;
+    /// <summary>Padding on the right; -1 means not declared.</summary>
+    public int PadRight { get; set; } = -1;
+}
+
 /// <summary>2-D convolution over NCHW input with OIHW weights, as PyTorch's <c>nn.Conv2d</c>.
-/// Output size per axis: ⌊(in + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1.</summary>
+/// Output size per axis: ⌊(in + pad before + pad after − dilation·(kernel − 1) − 1) / stride⌋ + 1.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class Conv2DAttribute(int outChannels) : LayerAttribute
+public sealed class Conv2DAttribute(int outChannels) : WindowAttribute
 {
     /// <summary>For a block whose output channels come from <see cref="LayerAttribute.Bind"/> (<c>"OutChannels = planes"</c>).</summary>
     public Conv2DAttribute() : this(0) { }
@@ -104,29 +129,33 @@ public sealed class DenseAttribute(int units) : LayerAttribute
     public Init Init { get; set; } = Init.Auto;
 }
 
-/// <summary>Max pooling. Padded positions count as −∞, as in PyTorch.</summary>
-[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class MaxPool2DAttribute(int kernel) : LayerAttribute
+/// <summary>What the 2-D pools share: a square window, its stride and padding, and PyTorch's ceil_mode.</summary>
+public abstract class Pool2DAttribute(int kernel) : WindowAttribute
 {
     /// <summary>Square window size.</summary>
     public int Kernel { get; } = kernel;
     /// <summary>Stride; 0 means the kernel size.</summary>
     public int Stride { get; set; }
-    /// <summary>Symmetric padding; at most half the kernel.</summary>
+    /// <summary>Symmetric padding; at most half the kernel (each of PadTop/PadLeft/PadBottom/PadRight too).</summary>
     public int Padding { get; set; }
+    /// <summary>PyTorch's <c>ceil_mode</c>: output ⌈(in + pads − kernel) / stride⌉ + 1 instead of ⌊…⌋ + 1, so a last partial window
+    /// covers the rest of the input (torchvision's GoogLeNet), except that a window starting in the bottom/right padding is
+    /// dropped. Default false.</summary>
+    public bool CeilMode { get; set; }
+}
+
+/// <summary>Max pooling. Padded positions count as −∞, as in PyTorch.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class MaxPool2DAttribute(int kernel) : Pool2DAttribute(kernel)
+{
 }
 
 /// <summary>Average pooling.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class AvgPool2DAttribute(int kernel) : LayerAttribute
+public sealed class AvgPool2DAttribute(int kernel) : Pool2DAttribute(kernel)
 {
-    /// <summary>Square window size.</summary>
-    public int Kernel { get; } = kernel;
-    /// <summary>Stride; 0 means the kernel size.</summary>
-    public int Stride { get; set; }
-    /// <summary>Symmetric zero padding; at most half the kernel.</summary>
-    public int Padding { get; set; }
-    /// <summary>Whether padded zeros count in the divisor (PyTorch's <c>count_include_pad</c>, default true).</summary>
+    /// <summary>Whether padded zeros count in the divisor (PyTorch's <c>count_include_pad</c>, default true). With CeilMode a
+    /// last window that runs past the padding divides by its cells inside input + padding, as PyTorch.</summary>
     public bool CountIncludePad { get; set; } = true;
 }
 
@@ -194,6 +223,17 @@ public sealed class AdaptiveAvgPool2DAttribute(int outHeight, int outWidth) : La
     public int OutWidth { get; } = outWidth;
 }
 
+/// <summary>Spatial pyramid pooling (He et al. 2014, SPP-net): C×H×W → the vector C·Σn². For each level n the input is max-pooled
+/// into n×n bins (rows [⌊i·H/n⌋, ⌈(i+1)·H/n⌉), columns likewise: PyTorch's <c>adaptive_max_pool2d</c>), and the levels are
+/// concatenated, each laid out C×n×n: <c>torch.cat([F.adaptive_max_pool2d(x, n).flatten(1) for n in levels], 1)</c>. Every level
+/// must fit the input (n ≤ H and n ≤ W). Property type <c>Pool</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class SpatialPyramidPoolAttribute : LayerAttribute
+{
+    /// <summary>Bins per side of each level, in output order (the paper's {4, 2, 1}, or {6, 3, 2, 1}).</summary>
+    public int[] Levels { get; set; } = new[] { 4, 2, 1 };
+}
+
 /// <summary>Flattens C×H×W to one vector. Optional: a Dense layer flattens its input itself.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class FlattenAttribute : LayerAttribute
@@ -208,6 +248,24 @@ public sealed class ActivationAttribute(Act function) : LayerAttribute
     public Act Function { get; } = function;
     /// <summary>α of <see cref="Act.LeakyReLU"/>.</summary>
     public float LeakySlope { get; set; } = 0.01f;
+}
+
+/// <summary>Softmax over the class vector: y_k = e^{x_k} / Σ_j e^{x_j} (stable), probabilities for inference (PyTorch's
+/// <c>nn.Softmax(dim=1)</c>). Needs a vector input (after Dense). Not in front of <c>Loss.SoftmaxCrossEntropy</c>, which
+/// applies its own softmax (DPD0062): declare <see cref="LogSoftmaxAttribute"/> there instead, or no output layer.
+/// Property type <c>Activation</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class SoftmaxAttribute : LayerAttribute
+{
+}
+
+/// <summary>Log-softmax over the class vector: y_k = x_k − log Σ_j e^{x_j} (stable), log-probabilities (PyTorch's
+/// <c>nn.LogSoftmax(dim=1)</c>). In front of <c>Loss.SoftmaxCrossEntropy</c> it is PyTorch's <c>log_softmax</c> +
+/// <c>nll_loss</c>: the same loss and gradient as the logits alone (softmax ignores the shift by log Σ e^x), and
+/// <c>Forward</c> returns log-probabilities. Property type <c>Activation</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class LogSoftmaxAttribute : LayerAttribute
+{
 }
 
 /// <summary>Inverted dropout: during training each element is zeroed with probability <c>rate</c> and the rest are

@@ -53,6 +53,17 @@ public abstract class GeneratedNetworkOnDeviceTests(BackendFixture fixture)
         }
     }
 
+    /// <summary>Per-side padding, ceil-mode pools, a spatial pyramid and a log-softmax on the device (the pooling kernels'
+    /// PB/PR, the SPP and softmax kernels).</summary>
+    [SkippableFact]
+    public void Generated_window_options_and_pyramid_on_the_device_match_the_CPU_path()
+        => AssertDeviceMatchesCpu(new Pyramid { Threads = 1 }, new Pyramid(), [1, 2, 0], seed: 13);
+
+    /// <summary>Class weights and an ignore index (label −1) on the device: the weighted loss kernel and its device copy of the weights.</summary>
+    [SkippableFact]
+    public void Generated_weighted_cross_entropy_on_the_device_matches_the_CPU_path()
+        => AssertDeviceMatchesCpu(new WeightedClassifier { Threads = 1 }, new WeightedClassifier(), [2, -1, 0, 1], seed: 14);
+
     /// <summary>Loss, training outputs, every gradient and inference outputs of <paramref name="device"/> (moved onto the
     /// fixture's backend) against <paramref name="cpu"/>, one sample per label.</summary>
     private void AssertDeviceMatchesCpu(INeuralNetwork cpu, INeuralNetwork device, int[] labels, int seed)

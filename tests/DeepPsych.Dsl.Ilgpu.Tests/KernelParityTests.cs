@@ -21,7 +21,7 @@ public abstract class KernelParityTests(BackendFixture fixture)
     }
 
     /// <summary>Geometries covering every conv option: padding, rectangular kernels, stride, dilation, groups, depthwise, 1×1.</summary>
-    public static TheoryData<string> ConvCases => new() { "basic", "strided-dilated-rect", "grouped", "depthwise-strided", "pointwise" };
+    public static TheoryData<string> ConvCases => new() { "basic", "strided-dilated-rect", "grouped", "depthwise-strided", "pointwise", "per-side-pads" };
 
     private static Conv2DGeometry Conv(string name) => name switch
     {
@@ -30,6 +30,7 @@ public abstract class KernelParityTests(BackendFixture fixture)
         "grouped" => Conv2DGeometry.Square(4, 5, 5, 6, 3, padding: 1, groups: 2),
         "depthwise-strided" => Conv2DGeometry.Square(3, 6, 6, 3, 3, stride: 2, padding: 1, groups: 3),
         "pointwise" => Conv2DGeometry.Square(4, 4, 4, 5, 1),
+        "per-side-pads" => Conv2DGeometry.Square(2, 5, 6, 3, 3, stride: 2, padding: 0) with { PadW = 2, PadBottom = 1, PadRight = 0 },
         _ => throw new ArgumentException(name),
     };
 
@@ -163,13 +164,16 @@ public abstract class KernelParityTests(BackendFixture fixture)
         Assert.Equal(expected, Down(bc));
     }
 
-    public static TheoryData<string> PoolCases => new() { "2x2", "3x3-stride2-pad1-overlapping", "rect" };
+    public static TheoryData<string> PoolCases => new() { "2x2", "3x3-stride2-pad1-overlapping", "rect", "ceil-mode-pad1", "ceil-mode-per-side", "per-side" };
 
     private static Pool2DGeometry Pool(string name) => name switch
     {
         "2x2" => Pool2DGeometry.Square(2, 6, 6, 2),
         "3x3-stride2-pad1-overlapping" => Pool2DGeometry.Square(2, 7, 6, 3, stride: 2, padding: 1),
         "rect" => new(3, 5, 7, KernelH: 2, KernelW: 3, StrideH: 1, StrideW: 2, PadH: 1, PadW: 1),
+        "ceil-mode-pad1" => Pool2DGeometry.Square(2, 6, 8, 3, stride: 2, padding: 1) with { CeilMode = true },   // last windows run past the padding
+        "ceil-mode-per-side" => Pool2DGeometry.Square(2, 7, 6, 2) with { PadW = 1, PadBottom = 1, CeilMode = true },
+        "per-side" => Pool2DGeometry.Square(1, 6, 7, 3, stride: 2) with { PadH = 1, PadRight = 1 },
         _ => throw new ArgumentException(name),
     };
 

@@ -1,4 +1,5 @@
 using DeepPsych.Dsl.TestNetworks;
+using DeepPsych.Dsl.Tests.Reference;
 using DeepPsych.Dsl.Data;
 using DeepPsych.Dsl.Devices;
 using DeepPsych.Dsl.Ilgpu.Tests;
@@ -90,6 +91,41 @@ public class DevicePathTests
         var device = new Zoo();
         device.UseDevice(new CpuBackend());
         Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 3, o), 3 * 3);
+    }
+
+    [Fact]
+    public void Window_options_and_spatial_pyramid_on_a_device_backend_match_the_cpu_path()
+    {
+        var (x, _) = TrainingTests.Data(3, seed: 6, length: Pyramid.InputLength);
+        int[] labels = [2, 0, 1];
+        var cpu = new Pyramid { Threads = 2 };
+        var device = new Pyramid();
+        device.UseDevice(new CpuBackend());
+        Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 3, o), 3 * 3);
+        CompareInference(cpu, device, x, 3);
+    }
+
+    [Fact]
+    public void Class_weights_and_ignore_index_on_a_device_backend_match_the_cpu_path()
+    {
+        var (x, _) = TrainingTests.Data(5, seed: 8, length: WeightedClassifier.InputLength);
+        int[] labels = [2, -1, 0, 1, -1];
+        var cpu = new WeightedClassifier { Threads = 2 };
+        var device = new WeightedClassifier();
+        device.UseDevice(new CpuBackend());
+        Compare(cpu, device, (net, o) => net.ComputeGradients(x, labels, 5, o), 5 * 3);
+    }
+
+    [Fact]
+    public void Softmax_output_on_a_device_backend_matches_the_cpu_path()
+    {
+        var (x, _) = TrainingTests.Data(4, seed: 7, length: Probabilities.InputLength);
+        var targets = TestData.Uniform(8, 4 * Probabilities.OutputLength, 0f, 1f);
+        var cpu = new Probabilities { Threads = 2 };
+        var device = new Probabilities();
+        device.UseDevice(new CpuBackend());
+        Compare(cpu, device, (net, o) => net.ComputeGradients(x, targets, 4, o), 4 * 3);
+        CompareInference(cpu, device, x, 4);
     }
 
     [Fact]

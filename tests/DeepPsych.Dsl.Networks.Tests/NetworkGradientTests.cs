@@ -284,6 +284,109 @@ public class NetworkGradientTests
     }
 
     [Fact]
+    public void Window_options_and_spatial_pyramid_match_finite_differences()
+    {
+        const int batch = 2;
+        var x = TestData.Uniform(5, batch * Pyramid.InputLength);
+        int[] labels = [1, 2];
+        var net = new Pyramid { Threads = 2 };
+        net.InitializeParameters(3);
+        var shifted = new Conv2DGeometry(2, 9, 8, 3, 3, 3, 1, 1, 1, 0, 1, 1, 1) { PadBottom = 2, PadRight = 1 };   // → 3x10x7
+        var down = new Pool2DGeometry(3, 10, 7, 3, 3, 2, 2, 0, 0) { CeilMode = true };                           // → 3x5x3 (floor: 4x3)
+        var smooth = new Pool2DGeometry(3, 5, 3, 2, 2, 2, 2, 1, 0) { PadBottom = 0, PadRight = 0, CeilMode = true };   // → 3x3x2, last column window past the input
+        Assert.Equal((5, 3), PoolOutput(down));
+        Assert.Equal((3, 2), PoolOutput(smooth));
+        var xd = TestData.ToDouble(x);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Tanh, Conv2DForward(shifted, batch, xd, w("Shifted.weight")!, w("Shifted.bias")));
+            h = MaxPoolForward(down, batch, h).y;
+            h = AvgPoolForward(smooth, batch, h, countIncludePad: true);
+            h = ReferenceGraphOps.SppForward(batch, 3, 3, 2, [2, 1], h);
+            h = DenseForward(batch, 15, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            h = ReferenceGraphOps.SoftmaxForward(batch, 3, h, log: true);
+            return SoftmaxCrossEntropy(batch, 3, h, labels) / batch;
+        }, () => net.ComputeGradients(x, labels, batch));
+    }
+
+    /// <summary>Labels with the ignore index (−1) and every class, so weights, skipping and the weighted divisor all count.</summary>
+    private static readonly int[] s_weightedLabels = [2, -1, 0, 1, 2, -1, 1];
+
+    [Fact]
+    public void Class_weights_and_ignore_index_match_finite_differences()
+    {
+        int batch = s_weightedLabels.Length;
+        var x = TestData.Uniform(8, batch * WeightedClassifier.InputLength);
+        var net = new WeightedClassifier { Threads = 2 };
+        net.InitializeParameters(6);
+        var xd = TestData.ToDouble(x);
+        double[] weights = [0.5, 2, 1.25];
+        double Reference(Func<string, double[]?> w)
+        {
+            var h = Act(Dsl.Act.Tanh, DenseForward(batch, 4, 5, xd, w("Hidden.weight")!, w("Hidden.bias")));
+            h = DenseForward(batch, 5, 3, h, w("Logits.weight")!, w("Logits.bias"));
+            return ReferenceGraphOps.WeightedCrossEntropyMean(batch, 3, h, s_weightedLabels, weights, ignore: -1);
+        }
+        float loss = 0;
+        Check(net, w => Reference(w), () => loss = net.ComputeGradients(x, s_weightedLabels, batch));
+        double expected = Reference(name => net.ParameterTensors.First(t => t.Name == name).Values.ToArray().Select(v => (double)v).ToArray());
+        Assert.True(Math.Abs(loss - expected) <= 1e-5 * Math.Max(1, expected), $"loss {loss:R}, reference {expected:R}");
+    }
+
+    [DeepPsych.Dsl.Tests.Checkpoints.TorchFact]
+    public void Class_weights_and_ignore_index_match_pytorch_cross_entropy()
+    {
+        int batch = s_weightedLabels.Length;
+        var x = TestData.Uniform(9, batch * WeightedClassifier.InputLength);
+        var net = new WeightedClassifier { Threads = 2 };
+        net.InitializeParameters(7);
+        net.ZeroGradients();
+        float loss = net.ComputeGradients(x, s_weightedLabels, batch);
+        string Tensor(string name) => ReferenceGraphOps.PyList(net.ParameterTensors.First(t => t.Name == name).Values.ToArray());
+        string output = DeepPsych.Dsl.Tests.Checkpoints.TorchPython.Run($$"""
+            f = torch.float64
+            x = torch.tensor({{ReferenceGraphOps.PyList(x)}}, dtype=f).reshape({{batch}}, 4)
+            w1 = torch.tensor({{Tensor("Hidden.weight")}}, dtype=f).reshape(5, 4).requires_grad_(True)
+            b1 = torch.tensor({{Tensor("Hidden.bias")}}, dtype=f).requires_grad_(True)
+            w2 = torch.tensor({{Tensor("Logits.weight")}}, dtype=f).reshape(3, 5).requires_grad_(True)
+            b2 = torch.tensor({{Tensor("Logits.bias")}}, dtype=f).requires_grad_(True)
+            z = torch.nn.functional.linear(torch.tanh(torch.nn.functional.linear(x, w1, b1)), w2, b2)
+            loss = torch.nn.CrossEntropyLoss(weight=torch.tensor([0.5, 2.0, 1.25], dtype=f), ignore_index=-1)(z, torch.tensor({{ReferenceGraphOps.PyList(s_weightedLabels)}}))
+            loss.backward()
+            print(repr(float(loss)))
+            for t in (w1, b1, w2, b2): print(" ".join(repr(float(v)) for v in t.grad.flatten()))
+            """);
+        var lines = output.Trim().Split('\n');
+        double torchLoss = double.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(loss - torchLoss) <= 1e-5 * Math.Max(1, torchLoss), $"loss {loss:R} here, {torchLoss:R} in PyTorch");
+        string[] names = ["Hidden.weight", "Hidden.bias", "Logits.weight", "Logits.bias"];
+        for (int k = 0; k < names.Length; k++)
+        {
+            var t = net.ParameterTensors.First(p => p.Name == names[k]);
+            Parity.AssertClose(names[k] + " gradient", t.Gradients, TestData.ToDouble(ReferenceGraphOps.ParseLine(lines[k + 1])), 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Softmax_output_trained_with_mean_squared_error_matches_finite_differences()
+    {
+        const int batch = 3;
+        var x = TestData.Uniform(6, batch * Probabilities.InputLength);
+        var targets = TestData.Uniform(7, batch * Probabilities.OutputLength, 0f, 1f);
+        var net = new Probabilities { Threads = 2 };
+        net.InitializeParameters(5);
+        var xd = TestData.ToDouble(x);
+        var td = TestData.ToDouble(targets);
+        Check(net, w =>
+        {
+            var h = Act(Dsl.Act.Tanh, DenseForward(batch, 5, 4, xd, w("Hidden.weight")!, w("Hidden.bias")));
+            h = DenseForward(batch, 4, 3, h, w("Scores.weight")!, w("Scores.bias"));
+            h = ReferenceGraphOps.SoftmaxForward(batch, 3, h, log: false);
+            return SquaredError(h, td) / h.Length;
+        }, () => net.ComputeGradients(x, targets, batch));
+    }
+
+    [Fact]
     public void Mean_squared_error_with_dropout_matches_finite_differences()
     {
         const int batch = 2;

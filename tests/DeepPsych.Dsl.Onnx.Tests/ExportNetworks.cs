@@ -35,6 +35,19 @@ public partial class TiledPools
     [Dense(2)]                                                   public partial Dense Out { get; }
 }
 
+/// <summary>The window options in ONNX's own terms: per-side pads on a convolution and an average pool (pads = top, left,
+/// bottom, right), ceil_mode on a max pool and an average pool (whose last column window runs past the input: the
+/// count_include_pad divisor counts only cells inside input + pads), and a LogSoftmax output.</summary>
+[Network(Input = new[] { 3, 9, 8 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class WindowOptions
+{
+    [Conv2D(4, Kernel = 3, PadTop = 1, PadLeft = 0, PadBottom = 2, PadRight = 1, Activation = Act.ReLU)] public partial Conv2D C1 { get; }
+    [MaxPool2D(3, Stride = 2, CeilMode = true)]                                                          public partial Pool P1 { get; }
+    [AvgPool2D(2, Stride = 2, PadTop = 1, CeilMode = true)]                                              public partial Pool P2 { get; }
+    [Dense(3)]                                                                                           public partial Dense Out { get; }
+    [LogSoftmax]                                                                                         public partial Activation LogP { get; }
+}
+
 /// <summary>LRN with an even size: ONNX centres that window differently from PyTorch, so export must refuse it.</summary>
 [Network(Input = new[] { 4, 3, 3 }, Loss = Loss.SoftmaxCrossEntropy)]
 public partial class EvenLrn

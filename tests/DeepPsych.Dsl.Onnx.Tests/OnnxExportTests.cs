@@ -24,7 +24,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     public static TheoryData<string> Networks() => new()
     {
         nameof(LeNet5), nameof(XorMlp), nameof(DemoNetwork), nameof(WideMlpWithDropout), nameof(Residual), nameof(Inception),
-        nameof(TinyResNet), nameof(TinyGoogLeNet), nameof(EveryKind), nameof(TiledPools),
+        nameof(TinyResNet), nameof(TinyGoogLeNet), nameof(EveryKind), nameof(TiledPools), nameof(WindowOptions), nameof(Probabilities),
     };
 
     /// <summary>The network with its own initialisation (He or Glorot, so outputs have the scale training sees) and biases
@@ -45,6 +45,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             nameof(TinyGoogLeNet) => new TinyGoogLeNet(),
             nameof(EveryKind) => new EveryKind(),
             nameof(TiledPools) => new TiledPools(),
+            nameof(WindowOptions) => new WindowOptions(),
+            nameof(Probabilities) => new Probabilities(),
             _ => throw new ArgumentException(name),
         };
         net.InitializeParameters(seed: 1);

@@ -141,6 +141,24 @@ internal static class DiagnosticDescriptors
         "Size is past int.MaxValue",
         "{0}: {1} is {2}, past int.MaxValue ({3}): shapes, offsets and span lengths are ints; {4}");
 
+    // Window, pooling, output-layer and loss options: ids from 60 (40-42 are the generator-robustness ids, 50-52 blocks).
+
+    public static readonly DiagnosticDescriptor PaddingDeclaredTwice = Error("DPD0060",
+        "Symmetric and per-side padding declared together",
+        "{0}: declares {1} and per-side padding (PadTop/PadLeft/PadBottom/PadRight, here {2} as top,left,bottom,right); declare one of them: the symmetric option, or the four sides");
+
+    public static readonly DiagnosticDescriptor PyramidLevelTooLarge = Error("DPD0061",
+        "Spatial pyramid level larger than the input",
+        "{0}: pyramid level {1} needs at least {1}x{1} input cells but gets {2} ({3} {4}); the largest level that fits is {5}; use levels of at most {5}, or pool less before this layer");
+
+    public static readonly DiagnosticDescriptor SoftmaxBeforeSoftmaxLoss = Error("DPD0062",
+        "Softmax output layer in front of the softmax cross-entropy loss",
+        "{0}: [{1}] outputs probabilities, but network '{2}' trains with Loss.SoftmaxCrossEntropy, which applies its own softmax, so softmax would be applied twice; declare [LogSoftmax] instead (PyTorch's log_softmax + nll_loss: the same loss, and Forward returns log-probabilities), or remove [{1}] and apply SoftmaxOp.Forward to the outputs, or train with Loss.MeanSquaredError");
+
+    public static readonly DiagnosticDescriptor LossWeightingDoesNotFit = Error("DPD0063",
+        "Class weights or ignore index do not fit the loss",
+        "Network '{0}': {1}; {2}");
+
     // [Block] classes (docs/graphs.md): ids from 50, beside the graph ids.
     public static readonly DiagnosticDescriptor BlockUseNotSupported = Error("DPD0050",
         "Block property cannot be used",

@@ -23,6 +23,7 @@ internal static class EmittedNames
     {
         foreach (var name in NetworkParser.ReservedNames) yield return new(name, "a public member every network has", -1);
         foreach (var name in FixedPrivates) yield return new(name, "a private member every network has", -1);
+        foreach (var field in LossCode.For(plan).Fields) yield return new(FieldName(field), "a member of the network's loss (class weights, ignore index)", -1);
         for (int i = 0; i < plan.Nodes.Length; i++)
         {
             var node = plan.Nodes[i];

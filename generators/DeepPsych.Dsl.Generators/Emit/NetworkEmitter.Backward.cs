@@ -43,7 +43,7 @@ internal static partial class NetworkEmitter
             {
                 string y = LayerCode.Y(plan.Output.Name), dy = LayerCode.DY(plan.Output.Name);
                 string outputSlot = MemoryPlan.GradientSlotField(gradients.OutputSlot);
-                var loss = LossCode.For(plan.Loss);
+                var loss = LossCode.For(plan);
                 foreach (var line in loss.Math) w.Line(line);
                 Declare(w, declared, t.View, dy, t.Buffer(outputSlot, "OutputLength"));
                 if (t.IsDevice)

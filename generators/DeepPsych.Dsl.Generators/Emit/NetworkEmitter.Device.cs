@@ -7,7 +7,7 @@ internal static partial class NetworkEmitter
     /// accelerator, or the CPU ops behind the interface), emitted from the same per-layer statements as the CPU path.</summary>
     private static void EmitDevice(CodeWriter w, NetworkPlan plan)
     {
-        var loss = LossCode.For(plan.Loss);
+        var loss = LossCode.For(plan);
         string targetType = loss.IntTargets ? "int" : "float";
         string targetBuffer = loss.TargetBuffer;
         string targetLength = loss.Count("batch");
@@ -42,7 +42,7 @@ internal static partial class NetworkEmitter
         w.Line("DeviceBackward(d, batch, g);");
         w.Line("if (!outputs.IsEmpty) b.Download(d.OutputView(batch), outputs.Slice(0, batch * OutputLength));");
         w.Line("Step++;");
-        w.Line("return (float)(d.LossSum / batch);");
+        w.Line($"return (float)(d.LossSum / {loss.Divisor});");
         w.Close();
         w.Line();
         w.Open("private void DeviceForward(DeviceWorkspace d, global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)");

@@ -46,6 +46,7 @@ internal static partial class NetworkEmitter
 
         foreach (var node in plan.Nodes)
             if (node.Options.GeometryField(node) is { } geometry) w.Line(geometry);
+        foreach (var field in LossCode.For(plan).Fields) w.Line(field);
         w.Line($"private static readonly int[] s_inputShape = [{string.Join(", ", plan.InputShape)}];");
         w.Line($"private static readonly int[] s_outputShape = [{string.Join(", ", plan.Output.OutputShape)}];");
         w.Line();

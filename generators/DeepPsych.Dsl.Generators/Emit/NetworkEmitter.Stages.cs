@@ -87,7 +87,7 @@ internal static partial class NetworkEmitter
             node.Options.BackwardCombine(new LayerCode(w, node, EmitTarget.Cpu, InputSpans(plan, node), [], dxIsDy: false));
             w.Line($"RunStage({last + j}, shards);   // {node.Path} backward" + (j + 1 < backward.Count ? $" … {plan.Nodes[backward[j + 1][0].Node].Path}'s partial sums" : " … the first layer"));
         }
-        EmitStepEnd(w);
+        EmitStepEnd(w, LossCode.For(plan));
         w.Close();
         w.Line();
         w.Open("private void RunStage(int stage, int shards)");

@@ -6,6 +6,7 @@ internal static partial class NetworkEmitter
     private static void EmitTraining(CodeWriter w, NetworkPlan plan)
     {
         bool sce = plan.Loss == Loss.SoftmaxCrossEntropy;
+        var loss = LossCode.For(plan);
         w.Line("/// <summary>One training step's gradients: forward, softmax + cross-entropy, backward. Adds dL/dθ of the batch-mean");
         w.Line("/// loss into <see cref=\"Gradients\"/> and returns that loss.</summary>");
         w.Open("public float ComputeGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch, global::System.Span<float> outputs = default)");
@@ -13,6 +14,7 @@ internal static partial class NetworkEmitter
         {
             w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Training(Name, batch, input.Length, InputLength, labels.Length, 1, \"labels\", outputs.Length, OutputLength);");
             EmitTrainingChecks(w, plan);
+            if (loss.Prepare is { } prepare) w.Line(prepare);
             w.Line("if (_device is { } device) return DeviceTrainingStep(device, input, labels, batch, outputs);");
             w.Line("int shards = Scatter(input, batch);");
             w.Line("for (int s = 0; s < shards; s++) labels.Slice(_workspaces[s].First, _workspaces[s].Count).CopyTo(_workspaces[s].Labels);");
@@ -44,7 +46,7 @@ internal static partial class NetworkEmitter
             w.Open("private float TrainingStep(int shards, int batch, global::System.Span<float> outputs)");
             w.Line("_batch = batch;");
             w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard);");
-            EmitStepEnd(w);
+            EmitStepEnd(w, loss);
             w.Close();
             w.Line();
             w.Open("private void TrainShard(int shard)");
@@ -98,7 +100,7 @@ internal static partial class NetworkEmitter
     }
 
     /// <summary>The end of a training step: the shards' losses and gradients summed, the outputs gathered.</summary>
-    private static void EmitStepEnd(CodeWriter w)
+    private static void EmitStepEnd(CodeWriter w, LossCode lossCode)
     {
         w.Line("double loss = 0;");
         w.Open("for (int s = 0; s < shards; s++)");
@@ -107,7 +109,7 @@ internal static partial class NetworkEmitter
         w.Close();
         w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
         w.Line("Step++;");
-        w.Line("return (float)(loss / batch);");
+        w.Line($"return (float)(loss / {lossCode.Divisor});");
     }
 
     /// <summary>The layers' own checks of a training call's batch (BatchNorm's batch of one).</summary>

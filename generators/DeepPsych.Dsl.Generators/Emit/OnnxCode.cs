@@ -43,11 +43,13 @@ internal sealed class OnnxCode(NodePlan node, IReadOnlyList<string> inputs, List
     public static string Float(string name, float value) => $"{Onnx}.OnnxAttribute.Of(\"{name}\", {Layers.Literal.Float(value)})";
     public static string Ints(string name, params long[] values) => $"{Onnx}.OnnxAttribute.Of(\"{name}\", {string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture) + "L"))})";
 
-    /// <summary>kernel_shape, strides, pads (top, left, bottom, right) and, when not 1, dilations of a 2-D window.</summary>
+    /// <summary>kernel_shape, strides, pads (top, left, bottom, right: per side as declared) and, when not 1, dilations of a
+    /// 2-D window; ceil_mode when a pool declares it.</summary>
     public static string[] Window(Window2D w)
     {
-        var attributes = new List<string> { Ints("kernel_shape", w.KernelH, w.KernelW), Ints("strides", w.StrideH, w.StrideW), Ints("pads", w.PadH, w.PadW, w.PadH, w.PadW) };
+        var attributes = new List<string> { Ints("kernel_shape", w.KernelH, w.KernelW), Ints("strides", w.StrideH, w.StrideW), Ints("pads", w.PadH, w.PadW, w.PadBottom, w.PadRight) };
         if (w.DilationH != 1 || w.DilationW != 1) attributes.Add(Ints("dilations", w.DilationH, w.DilationW));
+        if (w.CeilMode) attributes.Add(Int("ceil_mode", 1));
         return attributes.ToArray();
     }
 

@@ -9,18 +9,17 @@ internal sealed record AvgPool2DOptions(Window2D Window, bool CountIncludePad) :
     private static LayerOptions Read(AttributeReader a)
     {
         var d = new AvgPool2DAttribute(0);
-        return new AvgPool2DOptions(SquareWindow(a.ConstructorInt, a.Int(nameof(d.Stride), d.Stride), a.Int(nameof(d.Padding), d.Padding)),
-            a.Bool(nameof(d.CountIncludePad), d.CountIncludePad));
+        return new AvgPool2DOptions(ReadWindow(a, d), a.Bool(nameof(d.CountIncludePad), d.CountIncludePad));
     }
 
     public override LayerKind Kind => Row;
     public override string HashText => HashFields(window: Window, countIncludePad: CountIncludePad);
 
-    public override string Describe() => WindowText + (Window.PadH != 0 && !CountIncludePad ? " excl-pad" : "");
+    public override string Describe() => WindowText + (Padded && !CountIncludePad ? " excl-pad" : "");
 
     public override void Forward(LayerCode c)
     {
-        c.Line("//   y = mean over each window" + (Window.PadH > 0 ? (CountIncludePad ? " (padded zeros count)" : " (padded zeros do not count)") : ""));
+        c.Line("//   y = mean over each window" + (Padded ? (CountIncludePad ? " (padded zeros count)" : " (padded zeros do not count)") : ""));
         c.Line($"{c.T.View} {c.Y()} = {c.OutputBuffer};");
         c.Line($"{c.T.Call("AvgPool2D", "Forward")}({c.Name}Geometry, n, {c.X}, {c.Y()}, countIncludePad: {Literal.Bool(CountIncludePad)});");
     }

@@ -14,7 +14,8 @@ internal sealed record Conv2DOptions(int OutChannels, Window2D Window, int Group
         int kh = a.Int(nameof(d.KernelH), d.KernelH), kw = a.Int(nameof(d.KernelW), d.KernelW);
         int ph = a.Int(nameof(d.PaddingH), d.PaddingH), pw = a.Int(nameof(d.PaddingW), d.PaddingW);
         // KernelH/W = 0 and PaddingH/W = -1 (the attribute's defaults) mean "the square value".
-        var window = new Window2D(kh != 0 ? kh : k, kw != 0 ? kw : k, s, s, ph >= 0 ? ph : p, pw >= 0 ? pw : p, dil, dil);
+        var window = new Window2D(kh != 0 ? kh : k, kw != 0 ? kw : k, s, s, ph >= 0 ? ph : p, pw >= 0 ? pw : p, dil, dil)
+            .WithSides(a, d, nameof(d.Padding), nameof(d.PaddingH), nameof(d.PaddingW));
         return new Conv2DOptions(a.ConstructorInt, window, a.Int(nameof(d.Groups), d.Groups), a.Bool(nameof(d.Bias), d.Bias),
             new ActSpec(a.Act(nameof(d.Activation), d.Activation), a.Float(nameof(d.LeakySlope), d.LeakySlope)), a.Init(nameof(d.Init), d.Init));
     }
@@ -64,7 +65,7 @@ internal sealed record Conv2DOptions(int OutChannels, Window2D Window, int Group
     public override string Describe()
     {
         var w = Window;
-        return $"Conv2D {OutChannels}@{w.KernelH}x{w.KernelW}" + (w.StrideH != 1 ? $" s{w.StrideH}" : "") + (w.PadH != 0 || w.PadW != 0 ? $" p{(w.PadH == w.PadW ? w.PadH.ToString() : w.PadH + "," + w.PadW)}" : "")
+        return $"Conv2D {OutChannels}@{w.KernelH}x{w.KernelW}" + (w.StrideH != 1 ? $" s{w.StrideH}" : "") + (w.Asymmetric ? $" p{w.PadText}" : w.PadH != 0 || w.PadW != 0 ? $" p{(w.PadH == w.PadW ? w.PadH.ToString() : w.PadH + "," + w.PadW)}" : "")
             + (w.DilationH != 1 ? $" d{w.DilationH}" : "") + (Groups != 1 ? $" g{Groups}" : "") + (Bias ? "" : " nobias") + (Fused.IsNone ? "" : " +" + Fused.Function);
     }
 
@@ -72,7 +73,7 @@ internal sealed record Conv2DOptions(int OutChannels, Window2D Window, int Group
     public override string? GeometryField(NodePlan node)
     {
         var w = Window;
-        return $"private static readonly global::DeepPsych.Dsl.Ops.Conv2DGeometry {node.Name}Geometry = new(InChannels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, OutChannels: {OutChannels}, KernelH: {w.KernelH}, KernelW: {w.KernelW}, StrideH: {w.StrideH}, StrideW: {w.StrideW}, PadH: {w.PadH}, PadW: {w.PadW}, DilationH: {w.DilationH}, DilationW: {w.DilationW}, Groups: {Groups});";
+        return $"private static readonly global::DeepPsych.Dsl.Ops.Conv2DGeometry {node.Name}Geometry = new(InChannels: {node.InputShape[0]}, InHeight: {node.InputShape[1]}, InWidth: {node.InputShape[2]}, OutChannels: {OutChannels}, KernelH: {w.KernelH}, KernelW: {w.KernelW}, StrideH: {w.StrideH}, StrideW: {w.StrideW}, PadH: {w.PadH}, PadW: {w.PadW}, DilationH: {w.DilationH}, DilationW: {w.DilationW}, Groups: {Groups}){w.GeometryInitializers};";
     }
 
     public override string HandleArguments(NodePlan node, string shape) => Weighted.HandleArguments(node, shape);

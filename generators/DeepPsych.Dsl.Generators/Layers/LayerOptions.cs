@@ -22,6 +22,10 @@ internal abstract record LayerOptions
     /// layer before it looks through to it.</summary>
     public virtual bool IsStandaloneActivation => false;
 
+    /// <summary>True for a layer whose outputs are probabilities (Softmax): a softmax cross-entropy loss right after it would
+    /// apply softmax twice, which the planner reports (DPD0062).</summary>
+    public virtual bool OutputsProbabilities => false;
+
     /// <summary>The declared weight initialisation, for kinds with weights.</summary>
     public virtual Init DeclaredInit => Init.Auto;
 
@@ -95,13 +99,16 @@ internal abstract record LayerOptions
     /// same tuple, with the attribute defaults where it has no such option. Kept stable so saved checkpoints still load.</summary>
     public abstract string HashText { get; }
 
-    /// <summary>Format 1 of the hash text: units, window, groups, bias, activation, slope, rate, count-include-pad.</summary>
+    /// <summary>Format 1 of the hash text: units, window, groups, bias, activation, slope, rate, count-include-pad; then, only when
+    /// set, per-side padding and ceil mode.</summary>
     protected static string HashFields(int units = 0, Window2D? window = null, int groups = 1, bool bias = false, ActSpec? act = null, double rate = 0, bool countIncludePad = true)
     {
         var w = window ?? new Window2D(1, 1, 1, 1, 0, 0, 1, 1);
         var a = act ?? ActSpec.None;
         return string.Join(",", units, w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW, w.DilationH, w.DilationW, groups, bias, a.Function,
-            a.LeakySlope.ToString("R", CultureInfo.InvariantCulture), rate.ToString("R", CultureInfo.InvariantCulture), countIncludePad);
+            a.LeakySlope.ToString("R", CultureInfo.InvariantCulture), rate.ToString("R", CultureInfo.InvariantCulture), countIncludePad)
+            // Options added later extend the text only where they differ from their default, so older networks keep their hash.
+            + (w.Asymmetric ? $",pads={w.PadH};{w.PadW};{w.PadBottom};{w.PadRight}" : "") + (w.CeilMode ? ",ceil" : "");
     }
 
     // ───────────── emission ─────────────

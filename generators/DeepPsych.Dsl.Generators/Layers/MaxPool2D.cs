@@ -9,7 +9,7 @@ internal sealed record MaxPool2DOptions(Window2D Window) : Pool2DOptions(Window)
     private static LayerOptions Read(AttributeReader a)
     {
         var d = new MaxPool2DAttribute(0);
-        return new MaxPool2DOptions(SquareWindow(a.ConstructorInt, a.Int(nameof(d.Stride), d.Stride), a.Int(nameof(d.Padding), d.Padding)));
+        return new MaxPool2DOptions(ReadWindow(a, d));
     }
 
     public override LayerKind Kind => Row;

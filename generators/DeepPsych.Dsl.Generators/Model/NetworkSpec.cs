@@ -37,7 +37,9 @@ internal sealed record NetworkSpec(
     /// <summary>Every use of a [Block] (attached to its layers by the generated constructor).</summary>
     EquatableArray<BlockUse> Blocks = default,
     /// <summary>The class's own members other than layers, which generated members must not collide with (DPD0040).</summary>
-    EquatableArray<UserMember> UserMembers = default);
+    EquatableArray<UserMember> UserMembers = default,
+    /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared.</summary>
+    LossWeighting? Weighting = null);
 
 /// <summary>One use of a [Block] class: the C# expression reaching the instance (<c>Layer1[0]</c>), its path, and the
 /// node behind each of the block's layer properties (null where this use's Forward leaves it out).</summary>

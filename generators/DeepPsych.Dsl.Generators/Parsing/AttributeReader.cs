@@ -8,7 +8,8 @@ namespace DeepPsych.Dsl.Generators.Parsing;
 /// [Block], options bound to the block's parameters (<see cref="Bindings"/>) override what the attribute says.</summary>
 internal sealed class AttributeReader(AttributeData attribute, IReadOnlyDictionary<string, object?>? bound = null)
 {
-    private readonly Dictionary<string, object?> _named = attribute.NamedArguments.ToDictionary(p => p.Key, p => p.Value.Value);
+    // Arrays keep their TypedConstant (TypedConstant.Value throws for an array); scalars their value.
+    private readonly Dictionary<string, object?> _named = attribute.NamedArguments.ToDictionary(p => p.Key, p => p.Value.Kind == TypedConstantKind.Array ? p.Value : p.Value.Value);
     private readonly IReadOnlyDictionary<string, object?> _bound = bound ?? new Dictionary<string, object?>();
 
     /// <summary>The constructor parameters by position, from the attribute's longest constructor (so that
@@ -30,7 +31,13 @@ internal sealed class AttributeReader(AttributeData attribute, IReadOnlyDictiona
     public double ConstructorDouble => ConstructorAt(0) is { } v and (double or float or int) ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : 0;
     public Act ConstructorAct => (Act)ConstructorInt;
 
+    /// <summary>Whether the attribute declares (or a block binds) the named option at all, to tell a declared default from an omitted one.</summary>
+    public bool Has(string name) => _bound.ContainsKey(name) || _named.ContainsKey(name);
+
     public int Int(string name, int fallback) => Named(name) is int i ? i : fallback;
+    /// <summary>An int[] option (elements that are not ints read as 0, so the kind's checks report them), or the fallback.</summary>
+    public int[] Ints(string name, int[] fallback)
+        => Named(name) is TypedConstant { Kind: TypedConstantKind.Array, IsNull: false } array ? array.Values.Select(e => e.Value is int i ? i : 0).ToArray() : fallback;
     public bool Bool(string name, bool fallback) => Named(name) is bool b ? b : fallback;
     public float Float(string name, float fallback) => Named(name) is { } v and (float or double or int) ? Convert.ToSingle(v, CultureInfo.InvariantCulture) : fallback;
     public Act Act(string name, Act fallback) => (Act)Int(name, (int)fallback);

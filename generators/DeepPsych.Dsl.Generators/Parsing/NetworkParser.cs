@@ -41,14 +41,26 @@ internal static class NetworkParser
         var attribute = context.Attributes[0];
         var attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? classLocation;
         var input = ImmutableArray<int>.Empty;
-        var loss = new NetworkAttribute().Loss;
+        var defaults = new NetworkAttribute();
+        var loss = defaults.Loss;
+        var classWeights = ImmutableArray<float>.Empty;
+        int ignoreIndex = defaults.IgnoreIndex;
+        bool weighted = false;
         foreach (var named in attribute.NamedArguments)
         {
             if (named.Key == nameof(NetworkAttribute.Input) && !named.Value.IsNull && named.Value.Kind == TypedConstantKind.Array)
                 input = named.Value.Values.Select(v => v.Value is int i ? i : 0).ToImmutableArray();
             else if (named.Key == nameof(NetworkAttribute.Loss) && named.Value.Value is int l)
                 loss = (Loss)l;
+            else if (named.Key == nameof(NetworkAttribute.ClassWeights) && named.Value.Kind == TypedConstantKind.Array)
+            {
+                weighted = true;
+                if (!named.Value.IsNull) classWeights = named.Value.Values.Select(v => v.Value is float f ? f : float.NaN).ToImmutableArray();
+            }
+            else if (named.Key == nameof(NetworkAttribute.IgnoreIndex) && named.Value.Value is int ignore)
+                (ignoreIndex, weighted) = (ignore, true);
         }
+        var weighting = weighted ? new LossWeighting(classWeights.ToEquatableArray(), ignoreIndex) : null;
 
         var layers = ImmutableArray.CreateBuilder<LayerDeclaration>();
         var blocks = new List<BlockProperty>();
@@ -101,7 +113,8 @@ internal static class NetworkParser
             loss,
             wired.ToEquatableArray(),
             blockUses.ToEquatableArray(),
-            DeclarationChecks.UserMembers(type));
+            DeclarationChecks.UserMembers(type),
+            weighting);
         return new ParseResult(spec, diagnostics.ToEquatableArray(), shell);
     }
 

@@ -60,7 +60,9 @@ internal sealed record NetworkPlan(
     int ParameterCount,
     long Flops,
     string ArchitectureHash,
-    EquatableArray<BlockUse> Blocks = default)
+    EquatableArray<BlockUse> Blocks = default,
+    /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared (training only: not in the hash).</summary>
+    LossWeighting? Weighting = null)
 {
     public int InputLength => Shapes.ShapeMath.Product(InputShape);
     public NodePlan Output => Nodes[OutputNode];

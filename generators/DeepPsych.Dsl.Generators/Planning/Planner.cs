@@ -54,6 +54,17 @@ internal static class Planner
                     last.Length != 1 ? "end with a Dense layer (or GlobalAvgPool) that outputs one score per class" : "use at least 2 classes, or Loss = Loss.MeanSquaredError for one output"));
                 failed = true;
             }
+            else if (spec.Weighting is { } weighting && LossWeightingProblem(spec.Loss, weighting, last[0]) is { } problem)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossWeightingDoesNotFit, spec.Location, spec.ClassName, problem.What, problem.Fix));
+                failed = true;
+            }
+            else if (spec.Loss == Loss.SoftmaxCrossEntropy && lastLayer.Spec.Options.OutputsProbabilities)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxBeforeSoftmaxLoss, lastLayer.Location ?? spec.Location,
+                    lastLayer.Spec.Name, lastLayer.Spec.Options.Kind.Name, spec.ClassName));
+                failed = true;
+            }
         }
 
         TrainingSignalWarnings(spec, graph, diagnostics);
@@ -99,8 +110,25 @@ internal static class Planner
 
         var backward = GradientPlanner.Plan(graph, outputNode, n => nodes[n].HasParameters, n => nodes[n].Options.GradientInPlace, v => nodes[v].OutputLength);
         var networkPlan = new NetworkPlan(spec.Namespace, spec.ContainingTypes, spec.ClassName, spec.Accessibility, spec.InputShape, spec.Loss,
-            nodes.ToEquatableArray(), graph.TopologicalOrder.ToEquatableArray(), outputNode, backward, offset, flops, Hash(spec, nodes), spec.Blocks);
+            nodes.ToEquatableArray(), graph.TopologicalOrder.ToEquatableArray(), outputNode, backward, offset, flops, Hash(spec, nodes), spec.Blocks, spec.Weighting);
         return new PlanResult(networkPlan, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>Why declared class weights / ignore index do not fit the network (DPD0063), or null: they belong to the softmax
+    /// cross-entropy, with one finite, non-negative weight per class and not all zero.</summary>
+    private static (string What, string Fix)? LossWeightingProblem(Loss loss, LossWeighting weighting, int classes)
+    {
+        var w = weighting.ClassWeights;
+        if (loss != Loss.SoftmaxCrossEntropy)
+            return ($"ClassWeights and IgnoreIndex belong to Loss.SoftmaxCrossEntropy, but the loss is {loss}", "remove them, or train with Loss = Loss.SoftmaxCrossEntropy");
+        if (w.Length != 0 && w.Length != classes)
+            return ($"ClassWeights has {w.Length} weights but the output has {classes} classes", $"give exactly {classes} weights, one per class in label order");
+        for (int i = 0; i < w.Length; i++)
+            if (!(w[i] >= 0) || float.IsInfinity(w[i]))
+                return ($"ClassWeights[{i}] = {w[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)} is not a finite weight of at least 0", "use finite weights >= 0 (e.g. inverse class frequencies)");
+        if (w.Length != 0 && w.All(v => v == 0))
+            return ("every ClassWeights entry is 0, so every loss would be 0/0", "give at least one class a positive weight");
+        return null;
     }
 
     /// <summary>The graph of the declared layers. Its checks guard the generator's own wiring (the parser connects

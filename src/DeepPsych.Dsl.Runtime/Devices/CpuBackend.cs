@@ -178,6 +178,25 @@ public sealed class CpuBackend : IDeviceBackend
         DeviceView<float> dy, DeviceView<float> dx, DeviceView<float> dgamma, DeviceView<float> dbeta)
         => BatchNormOp.BackwardTraining(batch, channels, spatial, Span(x), Span(gamma), Span(saveMean), Span(saveInvStd), Span(dy), Span(dx), Span(dgamma), Span(dbeta));
 
+    public void SpatialPyramidPoolForward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> x, DeviceView<float> y, DeviceView<int> argmax)
+        => SpatialPyramidPoolOp.Forward(batch, channels, inHeight, inWidth, levels, Span(x), Span(y), Span(argmax));
+
+    /// <inheritdoc/>
+    public void SpatialPyramidPoolBackward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx)
+        => SpatialPyramidPoolOp.Backward(batch, channels, inHeight, inWidth, levels, Span(dy), Span(argmax), Span(dx));
+
+    /// <inheritdoc/>
+    public void SoftmaxForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y) => SoftmaxOp.Forward(batch, classes, Span(z), Span(y));
+
+    /// <inheritdoc/>
+    public void SoftmaxBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx) => SoftmaxOp.Backward(batch, classes, Span(y), Span(dy), Span(dx));
+
+    /// <inheritdoc/>
+    public void SoftmaxLogForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y) => SoftmaxOp.LogForward(batch, classes, Span(z), Span(y));
+
+    /// <inheritdoc/>
+    public void SoftmaxLogBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx) => SoftmaxOp.LogBackward(batch, classes, Span(y), Span(dy), Span(dx));
+
     /// <inheritdoc/>
     public void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask)
         => DropoutOp.Forward(rate, seed, step, firstElement, Span(x), Span(y), Span(mask));
@@ -193,6 +212,17 @@ public sealed class CpuBackend : IDeviceBackend
         // Row by row, so each row's loss is recorded as the device backend records it.
         for (int n = 0; n < batch; n++)
             loss[n] = (float)SoftmaxCrossEntropyOp.ForwardBackward(1, classes, z.Slice(n * classes, classes), l.Slice(n, 1), d.Slice(n * classes, classes), scale);
+    }
+
+    /// <inheritdoc/>
+    public void WeightedSoftmaxCrossEntropy(int batch, int classes, DeviceView<float> logits, DeviceView<int> labels, ReadOnlySpan<float> weights, int ignoreIndex,
+        DeviceView<float> dlogits, float scale, DeviceView<float> losses)
+    {
+        if (losses.Length != batch) throw new ArgumentException($"WeightedSoftmaxCrossEntropy: losses has {losses.Length} elements but batch is {batch}.");
+        var z = Span(logits); var l = Span(labels); var d = Span(dlogits); var loss = Span(losses);
+        // Row by row, so each row's loss is recorded as the device backend records it.
+        for (int n = 0; n < batch; n++)
+            loss[n] = (float)WeightedSoftmaxCrossEntropyOp.ForwardBackward(1, classes, z.Slice(n * classes, classes), l.Slice(n, 1), weights, ignoreIndex, d.Slice(n * classes, classes), scale);
     }
 
     /// <inheritdoc/>

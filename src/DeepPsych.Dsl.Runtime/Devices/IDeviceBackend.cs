@@ -145,6 +145,25 @@ public interface IDeviceBackend : IDisposable
     void BatchNormBackwardTraining(int batch, int channels, int spatial, DeviceView<float> x, DeviceView<float> gamma, DeviceView<float> saveMean, DeviceView<float> saveInvStd,
         DeviceView<float> dy, DeviceView<float> dx, DeviceView<float> dgamma, DeviceView<float> dbeta);
 
+    /// <summary><see cref="SpatialPyramidPoolOp.Forward"/>: per level n, the max of each of the n×n adaptive bins, levels
+    /// concatenated (C·Σn² per sample); argmax = each winner's flat index within its sample's input.</summary>
+    void SpatialPyramidPoolForward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> x, DeviceView<float> y, DeviceView<int> argmax);
+
+    /// <summary><see cref="SpatialPyramidPoolOp.Backward"/>: dx[argmax] += dy (accumulates).</summary>
+    void SpatialPyramidPoolBackward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> dy, DeviceView<int> argmax, DeviceView<float> dx);
+
+    /// <summary><see cref="SoftmaxOp.Forward"/>: y = softmax(z) per row of N × K.</summary>
+    void SoftmaxForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y);
+
+    /// <summary><see cref="SoftmaxOp.Backward"/>: dx += y ⊙ (dy − Σ dy·y) (accumulates).</summary>
+    void SoftmaxBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx);
+
+    /// <summary><see cref="SoftmaxOp.LogForward"/>: y = log softmax(z) per row of N × K.</summary>
+    void SoftmaxLogForward(int batch, int classes, DeviceView<float> z, DeviceView<float> y);
+
+    /// <summary><see cref="SoftmaxOp.LogBackward"/>: dx += dy − e^y · Σ dy (accumulates).</summary>
+    void SoftmaxLogBackward(int batch, int classes, DeviceView<float> y, DeviceView<float> dy, DeviceView<float> dx);
+
     /// <summary><see cref="DropoutOp.Forward"/>: the same counter-based mask as the CPU, bit for bit.</summary>
     void DropoutForward(float rate, int seed, long step, long firstElement, DeviceView<float> x, DeviceView<float> y, DeviceView<float> mask);
 
@@ -154,6 +173,13 @@ public interface IDeviceBackend : IDisposable
     /// <summary><see cref="SoftmaxCrossEntropyOp.ForwardBackward"/>: dlogits = scale·(softmax − onehot) (overwritten);
     /// <paramref name="losses"/>[n] = −log softmax(logits[n])[label[n]] (batch floats; sum them with <see cref="Sum"/>).</summary>
     void SoftmaxCrossEntropy(int batch, int classes, DeviceView<float> logits, DeviceView<int> labels, DeviceView<float> dlogits, float scale, DeviceView<float> losses);
+
+    /// <summary><see cref="WeightedSoftmaxCrossEntropyOp.ForwardBackward"/> per row (PyTorch's CrossEntropyLoss with weight and
+    /// ignore_index): losses[n] = w_yₙ·(−log softmax(zₙ)[yₙ]), dlogits = scale·w_yₙ·(softmax − onehot) (overwritten); both 0 on a
+    /// row whose label is <paramref name="ignoreIndex"/>. <paramref name="weights"/>: the K class weights in host memory (the
+    /// backend keeps its own device copy), or empty for all 1. The caller passes scale = 1/Σ w_y (<see cref="WeightedSoftmaxCrossEntropyOp.WeightSum"/>).</summary>
+    void WeightedSoftmaxCrossEntropy(int batch, int classes, DeviceView<float> logits, DeviceView<int> labels, ReadOnlySpan<float> weights, int ignoreIndex,
+        DeviceView<float> dlogits, float scale, DeviceView<float> losses);
 
     /// <summary><see cref="MseLossOp.ForwardBackward"/>: dpred = scale·2(p − t) (overwritten); squaredErrors[i] = (p − t)².</summary>
     void MseLoss(DeviceView<float> predictions, DeviceView<float> targets, DeviceView<float> dpredictions, float scale, DeviceView<float> squaredErrors);

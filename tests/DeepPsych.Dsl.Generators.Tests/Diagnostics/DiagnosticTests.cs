@@ -360,6 +360,50 @@ public class DiagnosticTests
         "Out: the parameter tensor Out.weight [2147483647, 4] is 8,589,934,588 floats, past int.MaxValue (2,147,483,647): shapes, offsets and span lengths are ints; use fewer units or channels, or a smaller input to this layer (pool or stride before it)");
 
     [Fact]
+    public void DPD0060_symmetric_and_per_side_padding_together() => AssertSingle("""
+        [Network(Input = new[] { 1, 8, 8 })]
+        public partial class Padded
+        {
+            [Conv2D(4, Kernel = 3, Padding = 1, PadBottom = 2)] public partial Conv2D C1 { get; }
+            [Dense(2)]                                          public partial Dense Out { get; }
+        }
+        """, "DPD0060", "Conv2D(4",
+        "C1: declares Padding and per-side padding (PadTop/PadLeft/PadBottom/PadRight, here 0,0,2,0 as top,left,bottom,right); declare one of them: the symmetric option, or the four sides");
+
+    [Fact]
+    public void DPD0061_pyramid_level_larger_than_the_input() => AssertSingle("""
+        [Network(Input = new[] { 1, 12, 12 })]
+        public partial class Spp
+        {
+            [MaxPool2D(4)]                                   public partial Pool Down { get; }
+            [SpatialPyramidPool(Levels = new[] { 4, 2, 1 })] public partial Pool Pyramid { get; }
+            [Dense(2)]                                       public partial Dense Out { get; }
+        }
+        """, "DPD0061", "SpatialPyramidPool(Levels",
+        "Pyramid: pyramid level 4 needs at least 4x4 input cells but gets 3x3 (1x3x3 after Down); the largest level that fits is 3; use levels of at most 3, or pool less before this layer");
+
+    [Fact]
+    public void DPD0062_softmax_in_front_of_the_softmax_cross_entropy_loss() => AssertSingle("""
+        [Network(Input = new[] { 4 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class Twice
+        {
+            [Dense(3)] public partial Dense Scores { get; }
+            [Softmax]  public partial Activation Probabilities { get; }
+        }
+        """, "DPD0062", "Softmax]",
+        "Probabilities: [Softmax] outputs probabilities, but network 'Twice' trains with Loss.SoftmaxCrossEntropy, which applies its own softmax, so softmax would be applied twice; declare [LogSoftmax] instead (PyTorch's log_softmax + nll_loss: the same loss, and Forward returns log-probabilities), or remove [Softmax] and apply SoftmaxOp.Forward to the outputs, or train with Loss.MeanSquaredError");
+
+    [Fact]
+    public void DPD0063_class_weights_that_do_not_fit_the_output() => AssertSingle("""
+        [Network(Input = new[] { 4 }, ClassWeights = new[] { 1f, 2f })]
+        public partial class Weighted
+        {
+            [Dense(3)] public partial Dense Scores { get; }
+        }
+        """, "DPD0063", "Network(Input",
+        "Network 'Weighted': ClassWeights has 2 weights but the output has 3 classes; give exactly 3 weights, one per class in label order");
+
+    [Fact]
     public void DPD0050_block_property_without_new() => AssertSingle("""
         [Block]
         public partial class Unit(int width)

@@ -17,7 +17,7 @@ public sealed class EmittedNamesTests
     /// <summary>Every kind of <see cref="LayerTable"/>, each with the options that add members (bias, geometry).</summary>
     private const string EveryKind = """
         using DeepPsych.Dsl;
-        [Network(Input = new[] { 3, 12, 12 })]
+        [Network(Input = new[] { 3, 12, 12 }, ClassWeights = new[] { 1f, 2f, 0.5f }, IgnoreIndex = -1)]
         public partial class EveryKind
         {
             [Identity] public partial Identity I { get; }
@@ -28,9 +28,17 @@ public sealed class EmittedNamesTests
             [LocalResponseNorm(Size = 3)] public partial LocalResponseNorm N { get; }
             [AdaptiveAvgPool2D(2, 2)] public partial Pool P { get; }
             [GlobalAvgPool] public partial Pool G { get; }
+            [SpatialPyramidPool(Levels = new[] { 1 })] public partial Pool S { get; }
             [Flatten] public partial Flatten F { get; }
             [Dropout(0.5)] public partial Dropout D { get; }
+            [Softmax] public partial Activation Sm { get; }
             [Dense(3)] public partial Dense Out { get; }
+            [LogSoftmax] public partial Activation L { get; }
+            public Tensor Forward(Tensor x)
+            {
+                var p = P.Forward(N.Forward(V.Forward(M.Forward(A.Forward(C.Forward(I.Forward(x)))))));
+                return L.Forward(Out.Forward(Sm.Forward(D.Forward(F.Forward(G.Forward(p) + S.Forward(p))))));
+            }
         }
         """;
 

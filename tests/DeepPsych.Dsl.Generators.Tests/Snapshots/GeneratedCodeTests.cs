@@ -45,7 +45,7 @@ public class GeneratedCodeTests
     public void AllLayerKinds() => Approvals.Verify(Generate(GeneratorHarness.Usings + """
         namespace Examples;
 
-        [Network(Input = new[] { 3, 17, 17 })]
+        [Network(Input = new[] { 3, 17, 17 }, ClassWeights = new[] { 1f, 2.5f, 0.5f }, IgnoreIndex = -1)]
         public partial class Zoo
         {
             [Identity] public partial Identity Stem { get; }
@@ -54,7 +54,8 @@ public class GeneratedCodeTests
             [Activation(Act.Softplus)] public partial Activation Soft { get; }
             [AvgPool2D(3, Stride = 1, Padding = 1, CountIncludePad = false)] public partial Pool Smooth { get; }
             [LocalResponseNorm(Size = 5, Alpha = 1e-4f, Beta = 0.75f, K = 2f)] public partial LocalResponseNorm Lrn { get; }
-            [MaxPool2D(3, Stride = 2, Padding = 1)] public partial Pool Down { get; }
+            [Conv2D(8, Kernel = 3, PadTop = 0, PadLeft = 2, PadBottom = 2, PadRight = 0, Groups = 8)] public partial Conv2D Shifted { get; }
+            [MaxPool2D(3, Stride = 2, Padding = 1, CeilMode = true)] public partial Pool Down { get; }
             [AdaptiveAvgPool2D(3, 4)] public partial Pool Adaptive { get; }
             [Conv2D(6, Kernel = 1, Activation = Act.Sigmoid)] public partial Conv2D Squeeze { get; }
             [GlobalAvgPool] public partial Pool Global { get; }
@@ -62,6 +63,23 @@ public class GeneratedCodeTests
             [Dropout(0.25)] public partial Dropout Drop { get; }
             [Dense(5, Bias = false, Activation = Act.ReLU)] public partial Dense Hidden { get; }
             [Dense(3)] public partial Dense Logits { get; }
+            [LogSoftmax] public partial Activation LogProbabilities { get; }
+        }
+        """));
+
+    /// <summary>A spatial pyramid (He et al. 2014) between a convolution and the classifier: C×H×W → C·Σn²; a [Softmax]
+    /// probability output trained with mean squared error.</summary>
+    [Fact]
+    public void SpatialPyramidPool() => Approvals.Verify(Generate(GeneratorHarness.Usings + """
+        namespace Examples;
+
+        [Network(Input = new[] { 1, 13, 11 }, Loss = Loss.MeanSquaredError)]
+        public partial class SppNet
+        {
+            [Conv2D(4, Kernel = 3, Activation = Act.ReLU)] public partial Conv2D Features { get; }
+            [SpatialPyramidPool(Levels = new[] { 4, 2, 1 })] public partial Pool Pyramid { get; }
+            [Dense(3)] public partial Dense Logits { get; }
+            [Softmax] public partial Activation Probabilities { get; }
         }
         """));
 

@@ -40,8 +40,9 @@ public static class ReferenceOps
 
     public static (int OH, int OW) ConvOutput(Conv2DGeometry g)
     {
-        int oh = (g.InHeight + 2 * g.PadH - g.DilationH * (g.KernelH - 1) - 1) / g.StrideH + 1;
-        int ow = (g.InWidth + 2 * g.PadW - g.DilationW * (g.KernelW - 1) - 1) / g.StrideW + 1;
+        // top/left pads place the windows (the loops below); bottom/right pads only add room at the end
+        int oh = (g.InHeight + g.PadH + g.PadBottom - g.DilationH * (g.KernelH - 1) - 1) / g.StrideH + 1;
+        int ow = (g.InWidth + g.PadW + g.PadRight - g.DilationW * (g.KernelW - 1) - 1) / g.StrideW + 1;
         return (oh, ow);
     }
 
@@ -139,8 +140,19 @@ public static class ReferenceOps
 
     // ---------------- pooling ----------------
 
+    /// <summary>Output size, restated from PyTorch's pooling_output_shape_pad_lr (not from SlidingWindow): floor or ceil of
+    /// (in + pads − k) / s, plus 1, and in ceil mode a last window starting at or past in + pad_before is dropped.</summary>
     public static (int OH, int OW) PoolOutput(Pool2DGeometry g)
-        => ((g.InHeight + 2 * g.PadH - g.KernelH) / g.StrideH + 1, (g.InWidth + 2 * g.PadW - g.KernelW) / g.StrideW + 1);
+    {
+        static int Axis(int input, int k, int s, int before, int after, bool ceil)
+        {
+            double span = input + before + after - k;
+            int size = (int)(ceil ? Math.Ceiling(span / s) : Math.Floor(span / s)) + 1;
+            if (ceil && (size - 1) * s >= input + before) size--;
+            return size;
+        }
+        return (Axis(g.InHeight, g.KernelH, g.StrideH, g.PadH, g.PadBottom, g.CeilMode), Axis(g.InWidth, g.KernelW, g.StrideW, g.PadW, g.PadRight, g.CeilMode));
+    }
 
     /// <summary>Max over the window, padding = −∞; returns y and, per output, the flat in-sample index of the max.</summary>
     public static (double[] y, int[] argmax) MaxPoolForward(Pool2DGeometry g, int batch, double[] x)
@@ -178,15 +190,17 @@ public static class ReferenceOps
                 for (int oh = 0; oh < OH; oh++)
                     for (int ow = 0; ow < OW; ow++)
                     {
-                        double s = 0; int count = 0;
+                        double s = 0; int count = 0, padded = 0;
                         for (int i = 0; i < g.KernelH; i++)
                             for (int j = 0; j < g.KernelW; j++)
                             {
                                 int ih = oh * g.StrideH - g.PadH + i, iw = ow * g.StrideW - g.PadW + j;
+                                // count_include_pad counts the cells inside input + padding (a ceil-mode window may stick out)
+                                if (ih < H + g.PadBottom && iw < W + g.PadRight) padded++;
                                 if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
                                 s += x[((n * C + c) * H + ih) * W + iw]; count++;
                             }
-                        y[((n * C + c) * OH + oh) * OW + ow] = s / (countIncludePad ? g.KernelH * g.KernelW : count);
+                        y[((n * C + c) * OH + oh) * OW + ow] = s / (countIncludePad ? padded : count);
                     }
         return y;
     }

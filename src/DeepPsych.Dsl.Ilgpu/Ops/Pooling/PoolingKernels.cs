@@ -4,11 +4,13 @@ using ILGPU.Runtime;
 
 namespace DeepPsych.Dsl.Ilgpu.Ops;
 
-/// <summary>Geometry of a pooling window on one sample, mirroring <see cref="Pool2DGeometry"/>.</summary>
-public readonly record struct PoolShape(int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW)
+/// <summary>Geometry of a pooling window on one sample, mirroring <see cref="Pool2DGeometry"/>: PH/PW pad the top/left,
+/// PB/PR the bottom/right; OH/OW already carry ceil mode, so the kernels need no flag for it.</summary>
+public readonly record struct PoolShape(int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int PB, int PR, int OH, int OW)
 {
     /// <summary>From the CPU geometry.</summary>
-    public static PoolShape From(in Pool2DGeometry g) => new(g.Channels, g.InHeight, g.InWidth, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW, g.OutHeight, g.OutWidth);
+    public static PoolShape From(in Pool2DGeometry g) => new(g.Channels, g.InHeight, g.InWidth, g.KernelH, g.KernelW, g.StrideH, g.StrideW,
+        g.PadH, g.PadW, g.PadBottom, g.PadRight, g.OutHeight, g.OutWidth);
 }
 
 /// <summary>
@@ -131,14 +133,18 @@ public static class PoolingKernels
         if (o1 > outSize - 1) o1 = outSize - 1;
     }
 
-    /// <summary>In-bounds window of output (oh, ow) and 1/divisor (as <c>AvgPool2DOp.Window</c>).</summary>
+    /// <summary>In-bounds window of output (oh, ow) and 1/divisor (as <c>Pool2DGeometry.Window</c>: count_include_pad divides by
+    /// the cells inside input + padding, which a ceil-mode window past the bottom/right padding does not fill).</summary>
     private static void Window(PoolShape s, int oh, int ow, int countIncludePad, out int h0, out int h1, out int w0, out int w1, out float inv)
     {
         h0 = oh * s.SH - s.PH; w0 = ow * s.SW - s.PW;
-        h1 = h0 + s.KH < s.H ? h0 + s.KH : s.H;
-        w1 = w0 + s.KW < s.W ? w0 + s.KW : s.W;
+        int hp = h0 + s.KH < s.H + s.PB ? h0 + s.KH : s.H + s.PB;
+        int wp = w0 + s.KW < s.W + s.PR ? w0 + s.KW : s.W + s.PR;
+        int padded = (hp - h0) * (wp - w0);
+        h1 = hp < s.H ? hp : s.H;
+        w1 = wp < s.W ? wp : s.W;
         if (h0 < 0) h0 = 0;
         if (w0 < 0) w0 = 0;
-        inv = 1f / (countIncludePad != 0 ? s.KH * s.KW : (h1 - h0) * (w1 - w0));
+        inv = 1f / (countIncludePad != 0 ? padded : (h1 - h0) * (w1 - w0));
     }
 }

@@ -19,11 +19,11 @@ public static unsafe partial class Conv2DOp
 
     /// <summary>
     /// Direct dx: stride 1, few input channels per group (they become the output channels of the transposed convolution),
-    /// padding at most the dilated kernel extent − 1 (so the transposed convolution's padding is non-negative), ≤ 1024 taps.
+    /// padding on every side at most the dilated kernel extent − 1 (so the transposed convolution's padding is non-negative), ≤ 1024 taps.
     /// </summary>
     private static bool UseDirectInputGradient(in Conv2DGeometry g)
         => g.StrideH == 1 && g.StrideW == 1 && g.InChannels / g.Groups <= 8
-           && g.PadH <= g.DilationH * (g.KernelH - 1) && g.PadW <= g.DilationW * (g.KernelW - 1)
+           && Math.Max(g.PadH, g.PadBottom) <= g.DilationH * (g.KernelH - 1) && Math.Max(g.PadW, g.PadRight) <= g.DilationW * (g.KernelW - 1)
            && g.OutChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
 
     /// <summary>
@@ -54,8 +54,12 @@ public static unsafe partial class Conv2DOp
     private static void DirectInputGradient(in Conv2DGeometry g, float* dz, float* wFlipped, float* dx)
     {
         int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups;
-        var t = new Conv2DGeometry(Og, g.OutHeight, g.OutWidth, Cg, g.KernelH, g.KernelW, 1, 1,
-            g.DilationH * (g.KernelH - 1) - g.PadH, g.DilationW * (g.KernelW - 1) - g.PadW, g.DilationH, g.DilationW, 1);
+        int extentH = g.DilationH * (g.KernelH - 1), extentW = g.DilationW * (g.KernelW - 1);
+        var t = new Conv2DGeometry(Og, g.OutHeight, g.OutWidth, Cg, g.KernelH, g.KernelW, 1, 1, extentH - g.PadH, extentW - g.PadW, g.DilationH, g.DilationW, 1)
+        {
+            PadBottom = extentH - g.PadBottom,   // per side: the transposed convolution pads d·(K − 1) − p on each side
+            PadRight = extentW - g.PadRight,
+        };
         DirectForward(t, dz, wFlipped, null, dx, Act.None, 0f, accumulate: true);
     }
 
@@ -70,7 +74,7 @@ public static unsafe partial class Conv2DOp
     private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
-        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth, P = OH * OW;
         float* xp = PadInput(g, x, out int plane);
         int step = 2 * Simd.Width / 32;                     // pixels per kernel step: 2 vectors
         int len = (OH * Wp + step - 1) / step * step;       // wide pixels, rounded up to whole steps

@@ -21,8 +21,8 @@ public static unsafe partial class Conv2DOp
     /// <summary>dW of one group over the batch, in chunks of samples that stay in cache (<see cref="WeightGradientChunkBytes"/>).</summary>
     private static void DirectWeightGradient(in Conv2DGeometry g, int batch, float* x, float* dz, float* dw)
     {
-        int Og = g.OutChannels / g.Groups, OH = g.OutHeight, Wp = g.InWidth + 2 * g.PadW;
-        long perSample = 4L * (g.InChannels / g.Groups * (g.InHeight + 2 * g.PadH) * Wp + Og * ((OH * Wp + 15) & ~15));
+        int Og = g.OutChannels / g.Groups, OH = g.OutHeight, Wp = g.PaddedWidth;
+        long perSample = 4L * (g.InChannels / g.Groups * g.PaddedHeight * Wp + Og * ((OH * Wp + 15) & ~15));
         int chunk = (int)Math.Clamp((t_weightGradientChunkBytes > 0 ? t_weightGradientChunkBytes : WeightGradientChunkBytes) / perSample, 1, Math.Max(1, batch));
         for (int n0 = 0; n0 < batch; n0 += chunk)
             DirectWeightGradientChunk(g, Math.Min(chunk, batch - n0), x + (nint)n0 * g.InputLength, dz + (nint)n0 * g.OutputLength, dw);
@@ -43,7 +43,7 @@ public static unsafe partial class Conv2DOp
     private static void DirectWeightGradientChunk(in Conv2DGeometry g, int batch, float* x, float* dz, float* dw)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
-        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW, P = OH * OW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth, P = OH * OW;
         float* xp = PadInput(g, batch, g.InputLength, x, out int plane);
         int xpStride = g.InChannels / g.Groups * plane;
         int len = (OH * Wp + 15) & ~15;

@@ -5,7 +5,7 @@ namespace DeepPsych.Dsl.Ops;
 // The zero-padded input copy and its tap offsets, shared by the wide-GEMM and direct stride-1 kernels.
 public static unsafe partial class Conv2DOp
 {
-    /// <summary>Copies one group's Cg input planes into a zero-padded (H + 2ph) × (W + 2pw) buffer, with a zeroed tail so shifted reads stay in bounds.</summary>
+    /// <summary>Copies one group's Cg input planes into a zero-padded (H + top + bottom) × (W + left + right) buffer, with a zeroed tail so shifted reads stay in bounds.</summary>
     private static float* PadInput(in Conv2DGeometry g, float* x, out int planeLength) => PadInput(g, 1, 0, x, out planeLength);
 
     /// <summary>
@@ -15,7 +15,7 @@ public static unsafe partial class Conv2DOp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float* PadInput(in Conv2DGeometry g, int samples, int xStride, float* x, out int planeLength)
     {
-        int Cg = g.InChannels / g.Groups, H = g.InHeight, W = g.InWidth, Hp = H + 2 * g.PadH, Wp = W + 2 * g.PadW;
+        int Cg = g.InChannels / g.Groups, H = g.InHeight, W = g.InWidth, Hp = g.PaddedHeight, Wp = g.PaddedWidth;
         planeLength = Hp * Wp;
         int slack = (g.KernelW - 1) * g.DilationW + 2 * 16;   // the direct path reads up to 31 floats past the last wide pixel
         int perSample = Cg * planeLength;
@@ -24,7 +24,7 @@ public static unsafe partial class Conv2DOp
         for (int n = 0; n < samples; n++)
         {
             float* xs = x + (nint)n * xStride, xps = xp + (nint)n * perSample;
-            if (g.PadH == 0 && g.PadW == 0)
+            if (g.Unpadded)
                 Gemm.Copy(xs, xps, perSample);
             else
             {
@@ -46,7 +46,7 @@ public static unsafe partial class Conv2DOp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TapOffsets(in Conv2DGeometry g, int plane, Span<int> offsets)
     {
-        int Wp = g.InWidth + 2 * g.PadW, k = 0;
+        int Wp = g.PaddedWidth, k = 0;
         for (int c = 0; c < g.InChannels / g.Groups; c++)
             for (int kh = 0; kh < g.KernelH; kh++)
                 for (int kw = 0; kw < g.KernelW; kw++)

@@ -15,7 +15,7 @@ public static unsafe partial class Conv2DOp
     private static void ForwardStride1(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope)
     {
         int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups, K = Cg * g.KernelH * g.KernelW;
-        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.InWidth + 2 * g.PadW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth;
         float* xp = PadInput(g, x, out int planeLength);
         int Pw = OH * Wp;
         float* yw = Wp == OW ? y : Scratch.Get(Scratch.Wide, (long)Og * Pw);

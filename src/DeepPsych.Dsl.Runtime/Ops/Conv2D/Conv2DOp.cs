@@ -190,5 +190,5 @@ public static unsafe partial class Conv2DOp
     }
 
     private static bool IsPointwise(in Conv2DGeometry g)
-        => g.KernelH == 1 && g.KernelW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
+        => g.KernelH == 1 && g.KernelW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.Unpadded;
 }

@@ -1,8 +1,9 @@
 namespace DeepPsych.Dsl.Ops;
 
 /// <summary>
-/// Average pooling (PyTorch semantics, ceil_mode = false). With <c>countIncludePad</c> the divisor is always KH·KW
-/// (padding counts as zeros); without it, the divisor is the number of real input elements under the window.
+/// Average pooling (PyTorch semantics, ceil_mode and per-side padding from the geometry). With <c>countIncludePad</c> the
+/// divisor is the window's cells inside input + padding (KH·KW except a ceil-mode window that runs past the bottom/right
+/// padding, as PyTorch's pool_size); without it, the number of real input elements under the window.
 /// </summary>
 public static class AvgPool2DOp
 {
@@ -62,10 +63,7 @@ public static class AvgPool2DOp
     /// <summary>In-bounds window [h0, h1) × [w0, w1) of output (oh, ow) and 1 / divisor.</summary>
     private static void Window(in Pool2DGeometry g, int oh, int ow, bool countIncludePad, out int h0, out int h1, out int w0, out int w1, out float inv)
     {
-        h0 = oh * g.StrideH - g.PadH; w0 = ow * g.StrideW - g.PadW;
-        h1 = Math.Min(h0 + g.KernelH, g.InHeight); w1 = Math.Min(w0 + g.KernelW, g.InWidth);
-        h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-        // ceil_mode = false keeps every window inside the padded input, so the padded window is always KH·KW.
-        inv = 1f / (countIncludePad ? g.KernelH * g.KernelW : (h1 - h0) * (w1 - w0));
+        g.Window(oh, ow, out h0, out h1, out w0, out w1, out int paddedCount);
+        inv = 1f / (countIncludePad ? paddedCount : (h1 - h0) * (w1 - w0));
     }
 }

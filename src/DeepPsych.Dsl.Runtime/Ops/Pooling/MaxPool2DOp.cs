@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepPsych.Dsl.Ops;
 
 /// <summary>
-/// Max pooling (PyTorch semantics: padded positions are −∞, NaN propagates). Forward records, per output element, the
+/// Max pooling (PyTorch semantics: padded positions are −∞, NaN propagates; ceil_mode and per-side padding from the geometry). Forward records, per output element, the
 /// flat index of the winning input element within its sample (c·H·W + ih·W + iw) — like convnet.js's switchx/switchy —
 /// which is all backward needs.
 /// </summary>
@@ -24,10 +24,11 @@ public static unsafe class MaxPool2DOp
         g.CheckLengths(op, batch, x.Length, "x", y.Length, "y");
         if (argmax.Length != y.Length) throw new ArgumentException($"{op}: argmax has {argmax.Length} elements but y has {y.Length}.");
         int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth;
-        if (g.PadH == 0 && g.PadW == 0 && g.KernelH == g.StrideH && g.KernelW == g.StrideW)
+        if (g.PadH == 0 && g.PadW == 0 && g.KernelH == g.StrideH && g.KernelW == g.StrideW
+            && g.OutHeight * g.KernelH <= H && g.OutWidth * g.KernelW <= W)
         {
-            // Tiling windows (window = stride, no padding; LeNet's 2×2/2): every window lies inside the input, so no
-            // clipping is needed. 2×2 with AVX-512 runs 16 outputs per step; anything else runs a tight scalar loop.
+            // Tiling windows (window = stride, no top/left padding, no ceil-mode window past the input; LeNet's 2×2/2):
+            // every window lies inside the input, so no clipping is needed. 2×2 with AVX-512 runs 16 outputs per step; anything else runs a tight scalar loop.
             fixed (float* px = x) fixed (float* py = y) fixed (int* pa = argmax)
             {
                 if (g.KernelH == 2 && g.KernelW == 2 && Avx512F.IsSupported) Forward2x2Avx512(g, batch, px, x.Length, py, pa, y.Length);
@@ -45,14 +46,13 @@ public static unsafe class MaxPool2DOp
                 int plane = c * H * W;
                 for (int oh = 0; oh < OH; oh++)
                 {
-                    int h0 = oh * g.StrideH - g.PadH, h1 = Math.Min(h0 + g.KernelH, H);
-                    h0 = Math.Max(h0, 0);
                     for (int ow = 0; ow < OW; ow++)
                     {
-                        int w0 = ow * g.StrideW - g.PadW, w1 = Math.Min(w0 + g.KernelW, W);
-                        w0 = Math.Max(w0, 0);
+                        g.Window(oh, ow, out int h0, out int h1, out int w0, out int w1, out _);
                         float best = float.NegativeInfinity;
-                        int at = plane + h0 * W + w0;   // padding ≤ k/2 guarantees a non-empty window
+                        // padding ≤ k/2 and ceil mode's rule (the last window starts inside the input or the top/left
+                        // padding) guarantee a non-empty window
+                        int at = plane + h0 * W + w0;
                         for (int ih = h0; ih < h1; ih++)
                         {
                             int row = plane + ih * W;

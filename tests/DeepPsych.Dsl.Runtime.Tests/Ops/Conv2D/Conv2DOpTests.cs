@@ -1,4 +1,5 @@
 using DeepPsych.Dsl.Ops;
+using DeepPsych.Dsl.Tests.Checkpoints;
 using DeepPsych.Dsl.Tests.GradientChecking;
 using DeepPsych.Dsl.Tests.Reference;
 
@@ -40,6 +41,14 @@ public class Conv2DOpTests
         ["direct 3 in 13 out 3x3 p0 no-bias"] = new(new(3, 6, 9, 13, 3, 3, 1, 1, 0, 0, 1, 1, 1), 3, false, Act.None),
         ["direct 8 in 5 out 5x3 dil(1,2) p(1,0)"] = new(new(8, 7, 12, 5, 5, 3, 1, 1, 1, 0, 1, 2, 1), 2, true, Act.ReLU),
         ["direct LeNet C1 batch 3 p(2,1) tanh"] = new(new(1, 28, 28, 6, 5, 5, 1, 1, 2, 1, 1, 1, 1), 3, true, Act.Tanh),
+        // Per-side (ONNX-style) padding, top/left from the positional PadH/PadW, bottom/right set apart: every strategy.
+        ["per-side direct 3x3 t0 l1 b2 r0"] = new(new(2, 7, 9, 5, 3, 3, 1, 1, 0, 1, 1, 1, 1) { PadBottom = 2, PadRight = 0 }, 2, true, Act.ReLU),
+        ["per-side direct dil2 t5 l0 b1 r4 (top pad beyond d(K-1): dx falls back)"] = new(new(3, 8, 9, 4, 3, 3, 1, 1, 5, 0, 2, 2, 1) { PadBottom = 1, PadRight = 4 }, 2, false, Act.Tanh),
+        ["per-side wide gemm 48 in t1 l0 b0 r2"] = new(new(48, 6, 7, 11, 3, 3, 1, 1, 1, 0, 1, 1, 1) { PadBottom = 0, PadRight = 2 }, 1, true, Act.None),
+        ["per-side im2col s2 t0 l2 b1 r0"] = new(new(18, 9, 11, 10, 5, 5, 2, 2, 0, 2, 1, 1, 1) { PadBottom = 1, PadRight = 0 }, 1, true, Act.Sigmoid),
+        ["per-side depthwise s2 t1 l0 b2 r1"] = new(new(4, 9, 10, 4, 3, 3, 2, 2, 1, 0, 1, 1, 4) { PadBottom = 2, PadRight = 1 }, 2, true, Act.ReLU),
+        ["per-side groups2 t2 l1 b0 r0"] = new(new(4, 7, 8, 6, 3, 3, 1, 1, 2, 1, 1, 1, 2) { PadBottom = 0, PadRight = 0 }, 2, true, Act.LeakyReLU),
+        ["per-side 1x1 t0 l0 b1 r1 (not pointwise)"] = new(new(5, 6, 7, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1) { PadBottom = 1, PadRight = 1 }, 2, true, Act.None),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
@@ -114,10 +123,49 @@ public class Conv2DOpTests
         }
     }
 
+    /// <summary>Per-side padding is ONNX's pads: the same as PyTorch's F.pad (left, right, top, bottom) followed by an unpadded
+    /// conv2d. Pre-activation output and dL/dx, dL/dW, dL/db of Σ r·z against PyTorch 1.13 autograd, for every per-side case.</summary>
+    [TorchFact]
+    public void Per_side_padding_matches_pytorch_pad_then_conv2d()
+    {
+        var names = Cases.Keys.Where(k => k.StartsWith("per-side", StringComparison.Ordinal)).ToArray();
+        var script = new System.Text.StringBuilder("import torch.nn.functional as F\n");
+        foreach (string name in names)
+        {
+            var c = Cases[name]; var g = c.G;
+            var (x, w, b) = Data(c);
+            var r = TestData.Uniform(4, c.Batch * g.OutputLength);
+            script.AppendLine($"x = torch.tensor({ReferenceGraphOps.PyList(x)}).reshape({c.Batch}, {g.InChannels}, {g.InHeight}, {g.InWidth}).requires_grad_()");
+            script.AppendLine($"w = torch.tensor({ReferenceGraphOps.PyList(w)}).reshape({g.OutChannels}, {g.InChannels / g.Groups}, {g.KernelH}, {g.KernelW}).requires_grad_()");
+            script.AppendLine(c.Bias ? $"b = torch.tensor({ReferenceGraphOps.PyList(b)}).requires_grad_()" : "b = None");
+            script.AppendLine($"z = F.conv2d(F.pad(x, ({g.PadW}, {g.PadRight}, {g.PadH}, {g.PadBottom})), w, b, ({g.StrideH}, {g.StrideW}), 0, ({g.DilationH}, {g.DilationW}), {g.Groups})");
+            script.AppendLine($"(z.flatten() * torch.tensor({ReferenceGraphOps.PyList(r)})).sum().backward()");
+            script.AppendLine("for t in (z, x.grad, w.grad, b.grad if b is not None else torch.zeros(0)): print(' '.join(repr(float(v)) for v in t.flatten()) or '-')");
+        }
+        var lines = TorchPython.Run(script.ToString()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4 * names.Length, lines.Length);
+        for (int i = 0; i < names.Length; i++)
+        {
+            var c = Cases[names[i]]; var g = c.G;
+            var (x, w, b) = Data(c);
+            var r = TestData.Uniform(4, c.Batch * g.OutputLength);
+            var z = new float[c.Batch * g.OutputLength];
+            Conv2DOp.Forward(g, c.Batch, x, w, b, z, Act.None, 0f);
+            var dx = new float[x.Length]; var dw = new float[w.Length]; var db = new float[g.OutChannels];
+            Conv2DOp.Backward(g, c.Batch, x, w, r, dx, dw, c.Bias ? db : []);
+            double[] Torch(int k) => lines[4 * i + k] == "-" ? [] : TestData.ToDouble(ReferenceGraphOps.ParseLine(lines[4 * i + k]));
+            Parity.AssertClose(names[i] + " z", z, Torch(0));
+            Parity.AssertClose(names[i] + " dx", dx, Torch(1));
+            Parity.AssertClose(names[i] + " dw", dw, Torch(2));
+            if (c.Bias) Parity.AssertClose(names[i] + " db", db, Torch(3));
+        }
+    }
+
     [Theory]
     [InlineData("direct 3 in 13 out 3x3 p0 no-bias")]
     [InlineData("direct LeNet C1 batch 3 p(2,1) tanh")]
     [InlineData("3x3 s1 p1 relu")]
+    [InlineData("per-side direct 3x3 t0 l1 b2 r0")]
     public void Direct_weight_gradient_in_one_sample_chunks_matches_the_reference(string name)
     {
         // Big convolutions stream the batch through the direct dW a few samples at a time (to stay in cache); force

@@ -21,10 +21,24 @@ public class AvgPool2DOpTests
     }
 
     [Theory]
+    [MemberData(nameof(PoolWindows.All), MemberType = typeof(PoolWindows))]
+    public void Ceil_mode_and_per_side_padding_match_the_reference_and_finite_differences(string window)
+    {
+        var g = PoolWindows.Parse(window);
+        foreach (bool include in new[] { true, false })
+        {
+            Forward_matches(g, include);
+            Backward_matches(g, include);
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Geometries))]
     public void Forward_matches_the_reference(int c, int h, int w, int kh, int kw, int sh, int sw, int p, bool countIncludePad)
+        => Forward_matches(new Pool2DGeometry(c, h, w, kh, kw, sh, sw, p, p), countIncludePad);
+
+    private static void Forward_matches(Pool2DGeometry g, bool countIncludePad)
     {
-        var g = new Pool2DGeometry(c, h, w, kh, kw, sh, sw, p, p);
         const int batch = 2;
         var x = TestData.Uniform(1, batch * g.InputLength);
         var y = new float[batch * g.OutputLength];
@@ -35,8 +49,10 @@ public class AvgPool2DOpTests
     [Theory]
     [MemberData(nameof(Geometries))]
     public void Backward_matches_finite_differences_and_accumulates(int c, int h, int w, int kh, int kw, int sh, int sw, int p, bool countIncludePad)
+        => Backward_matches(new Pool2DGeometry(c, h, w, kh, kw, sh, sw, p, p), countIncludePad);
+
+    private static void Backward_matches(Pool2DGeometry g, bool countIncludePad)
     {
-        var g = new Pool2DGeometry(c, h, w, kh, kw, sh, sw, p, p);
         const int batch = 2;
         var x = TestData.Uniform(1, batch * g.InputLength);
         var r = TestData.Uniform(2, batch * g.OutputLength);

@@ -28,8 +28,10 @@ public class MaxPool2DOpTests
     [Theory]
     [MemberData(nameof(Geometries))]
     public void Forward_matches_the_reference_values_and_argmax(int c, int h, int w, int kh, int kw, int sh, int sw, int p)
+        => Forward_matches(G(c, h, w, kh, kw, sh, sw, p));
+
+    private static void Forward_matches(Pool2DGeometry g)
     {
-        var g = G(c, h, w, kh, kw, sh, sw, p);
         const int batch = 2;
         var x = TestData.Distinct(1, batch * g.InputLength);
         var y = new float[batch * g.OutputLength]; var am = new int[y.Length];
@@ -40,10 +42,21 @@ public class MaxPool2DOpTests
     }
 
     [Theory]
+    [MemberData(nameof(PoolWindows.All), MemberType = typeof(PoolWindows))]
+    public void Ceil_mode_and_per_side_padding_match_the_reference_and_finite_differences(string window)
+    {
+        var g = PoolWindows.Parse(window);
+        Forward_matches(g);
+        Backward_matches(g);
+    }
+
+    [Theory]
     [MemberData(nameof(Geometries))]
     public void Backward_matches_finite_differences_and_accumulates(int c, int h, int w, int kh, int kw, int sh, int sw, int p)
+        => Backward_matches(G(c, h, w, kh, kw, sh, sw, p));
+
+    private static void Backward_matches(Pool2DGeometry g)
     {
-        var g = G(c, h, w, kh, kw, sh, sw, p);
         const int batch = 2;
         var x = TestData.Distinct(2, batch * g.InputLength);   // distinct values, ≥ 0.01 apart: no ties within h
         var y = new float[batch * g.OutputLength]; var am = new int[y.Length];
