@@ -15,8 +15,8 @@ internal static class EmittedNames
     private static readonly string[] FixedPrivates =
     [
         "_parameters", "_gradients", "_parameterTensors", "_layers", "_trainShard", "_inferShard", "_workspaces", "_shardCount",
-        "_batch", "_threads", "_device", "s_inputShape", "s_outputShape", "InferShard", "ForwardPass", "TrainingStep", "TrainShard",
-        "Scatter", "Gather", "Backward", "DeviceTrainingStep", "DeviceForward", "DeviceFirstNonFiniteLayer", "DeviceForwardPass", "DeviceBackward",
+        "_batch", "_threads", "_device", "s_inputShape", "s_outputShape", "InferShard", "TrainingStep", "TrainShard",
+        "Scatter", "Gather", "DeviceTrainingStep", "DeviceForward", "DeviceFirstNonFiniteLayer", "DeviceForwardPass", "DeviceBackward",
     ];
 
     public static IEnumerable<Entry> Of(NetworkPlan plan)
@@ -24,6 +24,16 @@ internal static class EmittedNames
         foreach (var name in NetworkParser.ReservedNames) yield return new(name, "a public member every network has", -1);
         foreach (var name in FixedPrivates) yield return new(name, "a private member every network has", -1);
         foreach (var field in LossCode.For(plan).Fields) yield return new(FieldName(field), "a member of the network's loss (class weights, ignore index)", -1);
+        // The CPU passes: one method each, or one per stage when a layer couples the batch (BatchNorm).
+        int forwardStages = NetworkEmitter.ForwardStageCount(plan), backwardStages = NetworkEmitter.BackwardStageCount(plan);
+        for (int k = 0; k < forwardStages; k++) yield return new("ForwardPass" + (forwardStages == 1 ? "" : k.ToString(System.Globalization.CultureInfo.InvariantCulture)), "a private member of the network's forward pass", -1);
+        for (int k = 0; k < backwardStages; k++) yield return new("Backward" + (backwardStages == 1 ? "" : k.ToString(System.Globalization.CultureInfo.InvariantCulture)), "a private member of the network's backward pass", -1);
+        if (forwardStages > 1) { yield return new("_stage", "a private member of a staged network", -1); yield return new("RunStage", "a private member of a staged network", -1); }
+        if (plan.HasBuffers)
+        {
+            foreach (var name in new[] { "BufferCount", "Buffers" }) yield return new(name, "a public member of a network with buffers", -1);
+            foreach (var name in new[] { "_buffers", "_counters", "_bufferTensors" }) yield return new(name, "a private member of a network with buffers", -1);
+        }
         for (int i = 0; i < plan.Nodes.Length; i++)
         {
             var node = plan.Nodes[i];
@@ -32,6 +42,11 @@ internal static class EmittedNames
             yield return new("_" + node.Name, $"the field behind {of}", i);
             yield return new(node.Name + "Size", $"the output length of {of}", i);
             if (node.Options.GeometryField(node) is { } geometry) yield return new(FieldName(geometry), $"the geometry of {of}", i);
+            foreach (var b in node.Buffers)
+                foreach (var suffix in b.IsInt64 ? new[] { "Index" } : new[] { "Offset", "Length" })
+                    yield return new(b.Id + suffix, $"the {suffix.ToLowerInvariant()} of buffer {b.Name}", i);
+            foreach (var state in node.Options.State(node).Where(s => s.Scope is StateScope.Network or StateScope.CpuNetwork))
+                yield return new("_" + node.Name + state.Suffix, $"the per-channel state {state.Suffix} of {of}", i);
             foreach (var p in node.Parameters)
             {
                 yield return new(p.Id, $"the read-only view of parameter {p.Name}", i);

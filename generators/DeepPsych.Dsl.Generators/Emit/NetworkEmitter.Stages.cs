@@ -33,6 +33,10 @@ internal static partial class NetworkEmitter
     }
 
     /// <summary>Whether the CPU pass has more than one stage.</summary>
+    /// <summary>How many ForwardPass/Backward methods the CPU path has (1: not staged), for <see cref="EmittedNames"/>.</summary>
+    internal static int ForwardStageCount(NetworkPlan plan) => ForwardStages(plan, EmitTarget.Cpu).Count;
+    internal static int BackwardStageCount(NetworkPlan plan) => BackwardStages(plan, EmitTarget.Cpu).Count;
+
     private static bool Staged(NetworkPlan plan) => plan.Nodes.Any(n => n.Options.CouplesBatch);
 
     /// <summary>The views a stage reads that earlier stages produced: the inputs of its nodes (and of the node whose

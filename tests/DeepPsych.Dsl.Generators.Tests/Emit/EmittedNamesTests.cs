@@ -22,6 +22,7 @@ public sealed class EmittedNamesTests
         {
             [Identity] public partial Identity I { get; }
             [Conv2D(4, Kernel = 3, Padding = 1)] public partial Conv2D C { get; }
+            [BatchNorm2D] public partial BatchNorm B { get; }
             [Activation(Act.ReLU)] public partial Activation A { get; }
             [MaxPool2D(2)] public partial Pool M { get; }
             [AvgPool2D(3, Stride = 1, Padding = 1)] public partial Pool V { get; }
@@ -31,13 +32,14 @@ public sealed class EmittedNamesTests
             [SpatialPyramidPool(Levels = new[] { 1 })] public partial Pool S { get; }
             [Flatten] public partial Flatten F { get; }
             [Dropout(0.5)] public partial Dropout D { get; }
+            [BatchNorm1D] public partial BatchNorm B1 { get; }
             [Softmax] public partial Activation Sm { get; }
             [Dense(3)] public partial Dense Out { get; }
             [LogSoftmax] public partial Activation L { get; }
             public Tensor Forward(Tensor x)
             {
-                var p = P.Forward(N.Forward(V.Forward(M.Forward(A.Forward(C.Forward(I.Forward(x)))))));
-                return L.Forward(Out.Forward(Sm.Forward(D.Forward(F.Forward(G.Forward(p) + S.Forward(p))))));
+                var p = P.Forward(N.Forward(V.Forward(M.Forward(A.Forward(B.Forward(C.Forward(I.Forward(x))))))));
+                return L.Forward(Out.Forward(Sm.Forward(B1.Forward(D.Forward(F.Forward(G.Forward(p) + S.Forward(p)))))));
             }
         }
         """;
