@@ -10,4 +10,8 @@ internal static class InputSize
     public const int AlexNet = 224;
     /// <summary><see cref="ClassicNetworks.Vgg16"/>'s input height and width.</summary>
     public const int Vgg16 = 224;
+    /// <summary>The ResNets' input height and width (<see cref="ClassicNetworks.ResNet18"/>, 34, 50).</summary>
+    public const int ResNet = 224;
+    /// <summary><see cref="ClassicNetworks.GoogLeNet"/>'s input height and width.</summary>
+    public const int GoogLeNet = 224;
 }

@@ -15,6 +15,18 @@ public sealed class ParameterCountTests
     [Fact]
     public void Vgg16_has_torchvision_vgg16s_138357544() => Assert.Equal(138_357_544, Vgg16.ParameterCount);
 
+    [Fact]
+    public void ResNet18_has_torchvision_resnet18s_11689512() => Assert.Equal(11_689_512, ResNet18.ParameterCount);
+
+    [Fact]
+    public void ResNet34_has_torchvision_resnet34s_21797672() => Assert.Equal(21_797_672, ResNet34.ParameterCount);
+
+    [Fact]
+    public void ResNet50_has_torchvision_resnet50s_25557032() => Assert.Equal(25_557_032, ResNet50.ParameterCount);
+
+    [Fact]
+    public void GoogLeNet_has_torchvision_googlenets_6624904() => Assert.Equal(6_624_904, GoogLeNet.ParameterCount);
+
     /// <summary>The papers' networks: the count derived from the papers' layer sizes, the count their declarations
     /// document, and the generated one.</summary>
     public static TheoryData<string, long, long, long> PaperNetworks => new()

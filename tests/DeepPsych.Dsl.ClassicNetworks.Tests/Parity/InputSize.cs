@@ -11,4 +11,8 @@ internal static class InputSize
     public const int AlexNet = 64;
     /// <summary>VGG-16: 32×32 reaches the adaptive pool at 1×1, spread over 7×7.</summary>
     public const int Vgg16 = 32;
+    /// <summary>ResNets: 64×64 reaches the last stage at 2×2 (BatchNorm there sees batch × 4 values per channel).</summary>
+    public const int ResNet = 64;
+    /// <summary>GoogLeNet: 64×64 reaches inception 5b at 2×2 (the ceil-mode pools round 3×3 up to 2×2).</summary>
+    public const int GoogLeNet = 64;
 }

@@ -10,6 +10,10 @@ main() builds a torchvision model with a fixed seed (random initialisation, no w
                           train_logits, loss   training-mode outputs and the mean cross-entropy of one batch
                           grad.<name>          the gradient of that loss for every parameter (PyTorch names)
                           buffer_after.<name>  every buffer after the training-mode batch (BatchNorm running stats)
+                          grad64.<name>        with reference64=True: the same gradient computed in float64 (stored
+                                               as float32), the yardstick for networks whose float32 gradients are
+                                               ill-conditioned (ResNet-50 at initialisation: PyTorch's own float32
+                                               gradients are several percent from float64 there)
 Dropout: every nn.Dropout is replaced by DeepPsychDropout, which draws DeepPsych's own mask (DropoutOp.Forward: a
 SplitMix64 hash of seed, step and element index, reimplemented below from its documentation), so training-mode
 outputs and gradients are compared with dropout on, element for element, not with dropout switched off.
@@ -92,14 +96,14 @@ def _watch_relu_margins(net):
     """Records, for the next forward, the ReLU input closest to zero relative to its tensor's largest magnitude: float32
     rounding may put an input that close to the kink on either side of it, and both answers are right, so a gradient
     mismatch below such a unit is a kink, not a bug. Returns the record and the hook handles."""
-    closest = {"relative": float("inf"), "module": None}
+    closest = {"relative": None, "module": None}   # stays None for a model without nn.ReLU modules (GoogLeNet calls F.relu)
 
     def hook(module, inputs):
         x = inputs[0].detach().abs()
         scale = float(x.max())
         if scale > 0:
             relative = float(x.min()) / scale
-            if relative < closest["relative"]:
+            if closest["relative"] is None or relative < closest["relative"]:
                 closest.update(relative=relative, module=names[module])
 
     names = {m: n for n, m in net.named_modules()}
@@ -107,11 +111,12 @@ def _watch_relu_margins(net):
     return closest, handles
 
 
-def main(model, input_shape, batch, classes, seed, dropout_seed, dropout_step, out):
+def main(model, input_shape, batch, classes, seed, dropout_seed, dropout_step, out, reference64=False):
     torch.set_num_threads(2)
     torch.manual_seed(seed)
     net = eval(model, {"torch": torch, "torchvision": torchvision})
     _replace_dropout(net, dropout_seed, dropout_step)
+    initial = {k: v.clone() for k, v in net.state_dict().items()}
     save_safetensors(out + "/state_dict.safetensors", net.state_dict(), {"format": "pt"})
 
     g = torch.Generator().manual_seed(seed + 1)
@@ -135,6 +140,14 @@ def main(model, input_shape, batch, classes, seed, dropout_seed, dropout_step, o
         expected["grad." + name] = p.grad
     for name, b in net.named_buffers():
         expected["buffer_after." + name] = b
+    if reference64:
+        net64 = eval(model, {"torch": torch, "torchvision": torchvision})
+        _replace_dropout(net64, dropout_seed, dropout_step)
+        net64.load_state_dict(initial)
+        net64.double().train()
+        torch.nn.functional.cross_entropy(net64(x.double()), labels).backward()
+        for name, p in net64.named_parameters():
+            expected["grad64." + name] = p.grad.float()
     save_safetensors(out + "/expected.safetensors", expected)
     print(json.dumps({"torch": torch.__version__, "torchvision": torchvision.__version__,
                       "parameters": sum(p.numel() for p in net.parameters()), "loss": float(loss),
