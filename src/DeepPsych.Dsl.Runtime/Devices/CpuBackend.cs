@@ -178,6 +178,7 @@ public sealed class CpuBackend : IDeviceBackend
         DeviceView<float> dy, DeviceView<float> dx, DeviceView<float> dgamma, DeviceView<float> dbeta)
         => BatchNormOp.BackwardTraining(batch, channels, spatial, Span(x), Span(gamma), Span(saveMean), Span(saveInvStd), Span(dy), Span(dx), Span(dgamma), Span(dbeta));
 
+    /// <inheritdoc/>
     public void SpatialPyramidPoolForward(int batch, int channels, int inHeight, int inWidth, ReadOnlySpan<int> levels, DeviceView<float> x, DeviceView<float> y, DeviceView<int> argmax)
         => SpatialPyramidPoolOp.Forward(batch, channels, inHeight, inWidth, levels, Span(x), Span(y), Span(argmax));
 
