@@ -9,7 +9,7 @@ namespace DeepPsych.Dsl.Generators.Benchmarks;
 /// The generator on one declaration file, as the IDE runs it. <see cref="FirstRun"/>: a new driver over a compilation
 /// that has already been bound once, so it measures the generator's own stages (attributes read, shapes inferred, plan,
 /// emitted source) and little of Roslyn. <see cref="AfterLayerEdit"/>: the warm driver after one attribute argument
-/// changed (the first <c>Act.ReLU</c> becomes <c>Act.LeakyReLU</c>): a new compilation whose changed file Roslyn binds
+/// changed (the first <c>Act.ReLU</c> becomes <c>Act.LeakyReLU</c>, or a block's <c>Bias = false</c> becomes true): a new compilation whose changed file Roslyn binds
 /// again, then the network re-planned and re-emitted — what a keystroke in a layer costs. The declarations are the
 /// example files themselves (with their InputSize constants). Target (issue 11): under 500 ms for the largest networks.
 /// </summary>
@@ -30,7 +30,7 @@ public class GeneratorBenchmarks
     private SyntaxTree _declaration = null!, _edited = null!;
 
     /// <summary>The declaration file (under Declarations/ beside the benchmark).</summary>
-    [Params("LeNet5.cs", "AlexNet.cs", "AlexNet2012.cs", "ZfNet.cs", "Vgg16.cs")]
+    [Params("LeNet5.cs", "AlexNet.cs", "AlexNet2012.cs", "ZfNet.cs", "Vgg16.cs", "GoogLeNet.cs", "ResNet.cs")]
     public string Network { get; set; } = "";
 
     [GlobalSetup]
@@ -39,10 +39,12 @@ public class GeneratorBenchmarks
         string dir = Path.Combine(AppContext.BaseDirectory, "Declarations");
         string text = File.ReadAllText(Path.Combine(dir, Network));
         _declaration = CSharpSyntaxTree.ParseText(text, Parse, path: Network);
-        // One layer edit: the first "Activation = Act.ReLU" becomes LeakyReLU (same shapes, new code).
-        int at = text.IndexOf("Act.ReLU", StringComparison.Ordinal);
-        if (at < 0) throw new InvalidOperationException($"{Network} has no 'Act.ReLU' to edit.");
-        _edited = CSharpSyntaxTree.ParseText(text[..at] + "Act.LeakyReLU" + text[(at + "Act.ReLU".Length)..], Parse, path: Network);
+        // One layer edit: the first "Activation = Act.ReLU" becomes LeakyReLU, or (in the block networks, whose ReLUs are
+        // calls in Forward) the first "Bias = false" becomes true, in a block every use of it inlines: same shapes, new code.
+        var (from, to) = text.Contains("Act.ReLU", StringComparison.Ordinal) ? ("Act.ReLU", "Act.LeakyReLU") : ("Bias = false", "Bias = true");
+        int at = text.IndexOf(from, StringComparison.Ordinal);
+        if (at < 0) throw new InvalidOperationException($"{Network} has neither 'Act.ReLU' nor 'Bias = false' to edit.");
+        _edited = CSharpSyntaxTree.ParseText(text[..at] + to + text[(at + from.Length)..], Parse, path: Network);
         var trees = new List<SyntaxTree> { _declaration, CSharpSyntaxTree.ParseText(Usings, Parse, path: "Usings.cs") };
         if (text.Contains("InputSize.", StringComparison.Ordinal))
             trees.Add(CSharpSyntaxTree.ParseText(File.ReadAllText(Path.Combine(dir, "InputSize.cs")), Parse, path: "InputSize.cs"));

@@ -37,6 +37,11 @@ public sealed class ParameterCountTests
         // Figure 3: 96 7×7 filters on 3 channels, 256 5×5 on 96, 384 3×3 on 256, 384 3×3 on 384, 256 3×3 on 384; 4096, 4096, 1000.
         { "ZfNet", Conv(96, 3, 7) + Conv(256, 96, 5) + Conv(384, 256, 3) + Conv(384, 384, 3) + Conv(256, 384, 3)
             + Fc(4096, 256 * 6 * 6) + Fc(4096, 4096) + Fc(1000, 4096), 62_357_608, ZfNet.ParameterCount },
+        // SPP-net's ZF-5: ZFNet's five convolutions, then a {6, 3, 2, 1} pyramid of 256 maps: 256·50 inputs to fc6.
+        { "SppNet224", Conv(96, 3, 7) + Conv(256, 96, 5) + Conv(384, 256, 3) + Conv(384, 384, 3) + Conv(256, 384, 3)
+            + Fc(4096, 256 * (36 + 9 + 4 + 1)) + Fc(4096, 4096) + Fc(1000, 4096), 77_037_672, SppNet224.ParameterCount },
+        { "SppNet180", Conv(96, 3, 7) + Conv(256, 96, 5) + Conv(384, 256, 3) + Conv(384, 384, 3) + Conv(256, 384, 3)
+            + Fc(4096, 256 * (36 + 9 + 4 + 1)) + Fc(4096, 4096) + Fc(1000, 4096), 77_037_672, SppNet180.ParameterCount },
     };
 
     [Theory]
