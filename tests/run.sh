@@ -6,13 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # OpenCL on the CPU (PoCL) for the ILGPU OpenCL tests; PyTorch to check safetensors interop and, with torchvision, the
-# classic networks' parity; scikit-learn for the PolynomialFit comparison; Open MPI for the data-parallel tests (2 ranks
+# classic networks' parity; onnx for the exported files' checker; scikit-learn for the PolynomialFit comparison; Open MPI for the data-parallel tests (2 ranks
 # on loopback). All optional for a developer without root: the tests that need them skip and say why.
 need=()
 [ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so ] || need+=(ocl-icd-opencl-dev)
 dpkg -s pocl-opencl-icd >/dev/null 2>&1 || need+=(pocl-opencl-icd)
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || need+=(python3-torch)
 /usr/bin/python3 -c "import torchvision" >/dev/null 2>&1 || need+=(python3-torchvision)
+/usr/bin/python3 -c "import onnx" >/dev/null 2>&1 || need+=(python3-onnx)
 /usr/bin/python3 -c "import sklearn" >/dev/null 2>&1 || need+=(python3-sklearn)
 command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
 [ -e /usr/lib/x86_64-linux-gnu/libmpi.so.40 ] || need+=(libopenmpi-dev)
