@@ -136,7 +136,7 @@ internal static class ForwardReader
         private readonly Dictionary<string, int> _counters = new();
         private readonly ImmutableArray<DiagnosticInfo>.Builder diagnostics = graph.Diagnostics;
 
-        private bool _failed { get => graph.Failed; set => graph.Failed = value; }
+        private bool Failed { get => graph.Failed; set => graph.Failed = value; }
 
         public int? Read(MethodDeclarationSyntax method, int input)
         {
@@ -222,7 +222,7 @@ internal static class ForwardReader
                     if (graph.Wired[layer] is not null)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUsedTwice, LocationInfo.From(call.GetLocation()), pathPrefix + name));
-                        _failed = true;
+                        Failed = true;
                         return null;
                     }
                     graph.Wired[layer] = [input];
@@ -291,14 +291,14 @@ internal static class ForwardReader
             if (_inlined.Contains(block.Name))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUsedTwice, LocationInfo.From(at.GetLocation()), pathPrefix + block.Name));
-                _failed = true;
+                Failed = true;
                 return null;
             }
             _inlined.Add(block.Name);
             var definition = BlockReader.Define(block.BlockType, graph.Ct);
             if (definition.Forward is null)
             {
-                _failed = true;   // DPD0052 on the block itself says so, once
+                Failed = true;   // DPD0052 on the block itself says so, once
                 return null;
             }
             graph.Inlining.Push(block.BlockType);
@@ -330,14 +330,14 @@ internal static class ForwardReader
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BlockBindInvalid, LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(graph.Ct)),
                             definition.Type.Name + "." + property.Name, bind, problem!));
-                        _failed = true;
+                        Failed = true;
                         return null;
                     }
                 }
                 var quiet = ImmutableArray.CreateBuilder<DiagnosticInfo>();   // form problems: the block's own check reports them once
                 if (NetworkParser.ParseLayer(property, quiet, graph.Ct, id + property.Name, path + property.Name, bound) is not { } layer)
                 {
-                    _failed = true;
+                    Failed = true;
                     return null;
                 }
                 if (graph.Names.Contains(layer.Spec.Name))
@@ -349,7 +349,7 @@ internal static class ForwardReader
             var nested = new List<BlockProperty>();
             foreach (var property in definition.BlockProperties)
             {
-                if (BlockReader.ReadProperty(property, graph.Compilation, args, diagnostics, graph.Ct) is not { } inner) { _failed = true; return null; }
+                if (BlockReader.ReadProperty(property, graph.Compilation, args, diagnostics, graph.Ct) is not { } inner) { Failed = true; return null; }
                 nested.Add(inner);
             }
 
@@ -365,17 +365,17 @@ internal static class ForwardReader
                 if (graph.Wired[node] is not null) continue;
                 if (definition.Mentioned.Contains(property)) { graph.Dropped.Add(node); continue; }
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUnused, graph.Nodes[node].Location, definition.Type.Name + "." + property));
-                _failed = true;
+                Failed = true;
             }
             graph.BlockUses.Add(new BlockUse(access, path.TrimEnd('.'),
                 members.Select(m => new BlockMember(m.Property, graph.Dropped.Contains(m.Node) ? null : graph.Nodes[m.Node].Spec.Name)).ToEquatableArray()));
-            return _failed ? null : output;
+            return Failed ? null : output;
         }
 
         private int? Fail(Location location, string what, string why)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedForwardExpression, LocationInfo.From(location), Shorten(what), why));
-            _failed = true;
+            Failed = true;
             return null;
         }
 
