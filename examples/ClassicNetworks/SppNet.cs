@@ -3,13 +3,13 @@ using DeepPsych.Dsl;
 namespace Examples.ClassicNetworks;
 
 /// <summary>SPP-net of K. He, X. Zhang, S. Ren and J. Sun, "Spatial Pyramid Pooling in Deep Convolutional Networks for
-/// Visual Recognition" (ECCV 2014): the ZF-5 network (five convolutional layers of <see cref="ZfNet"/>) with its last
+/// Visual Recognition" (ECCV 2014): the ZF-5 network (the five convolutional layers of <see cref="ZfNet"/>, its <see cref="Zf5"/> block) with its last
 /// pooling replaced by a 4-level spatial pyramid {6×6, 3×3, 2×2, 1×1} of max pools, so that the fully connected layers
 /// see 256·(36 + 9 + 4 + 1) = 12,800 values whatever the image size (section 2.3).</summary>
 /// <remarks>
 /// <para>A network's sizes are compile-time constants here, so the paper's multi-size training is two networks that hold
 /// the same block: <see cref="SppNet224"/> and <see cref="SppNet180"/> (the paper's two sizes) have identical parameter
-/// names, shapes and layout (<c>Net.Conv1.weight</c> …), and one's <c>Parameters</c> run in the other unchanged.</para>
+/// names, shapes and layout (<c>Net.Features.Conv1.weight</c> …), and one's <c>Parameters</c> run in the other unchanged.</para>
 /// <para>Parameters, 77,037,672, derived layer by layer as weights + biases: conv1–conv5 as ZFNet's (14,208; 614,656;
 /// 885,120; 1,327,488; 884,992); fc6 12,800·4096 + 4096 = 52,432,896; fc7 4096·4096 + 4096 = 16,781,312; fc8
 /// 4096·1000 + 1000 = 4,097,000.</para>
@@ -17,16 +17,7 @@ namespace Examples.ClassicNetworks;
 [Block]
 public partial class ZfSpp
 {
-    // DPD0005, accepted as in ZfNet: its map sizes leave the last row and column of some inputs unread.
-    [Conv2D(96, Kernel = 7, Stride = 2, Padding = 1, Activation = Act.ReLU)]  public partial Conv2D            Conv1 { get; }
-    [MaxPool2D(3, Stride = 2, Padding = 1)]                                   public partial Pool              Pool1 { get; }
-    [LocalResponseNorm(Size = 5, Alpha = 5e-4f, Beta = 0.75f, K = 2f)]        public partial LocalResponseNorm Norm1 { get; }
-    [Conv2D(256, Kernel = 5, Stride = 2, Activation = Act.ReLU)]              public partial Conv2D            Conv2 { get; }
-    [MaxPool2D(3, Stride = 2, Padding = 1)]                                   public partial Pool              Pool2 { get; }
-    [LocalResponseNorm(Size = 5, Alpha = 5e-4f, Beta = 0.75f, K = 2f)]        public partial LocalResponseNorm Norm2 { get; }
-    [Conv2D(384, Kernel = 3, Padding = 1, Activation = Act.ReLU)]             public partial Conv2D            Conv3 { get; }
-    [Conv2D(384, Kernel = 3, Padding = 1, Activation = Act.ReLU)]             public partial Conv2D            Conv4 { get; }
-    [Conv2D(256, Kernel = 3, Padding = 1, Activation = Act.ReLU)]             public partial Conv2D            Conv5 { get; }
+    public Zf5 Features { get; } = new();
     [SpatialPyramidPool(Levels = new[] { 6, 3, 2, 1 })]                       public partial Pool              Spp { get; }
     [Dense(4096, Activation = Act.ReLU)]                                      public partial Dense             Fc6 { get; }
     [Dropout(0.5)]                                                            public partial Dropout           Drop6 { get; }
@@ -34,13 +25,7 @@ public partial class ZfSpp
     [Dropout(0.5)]                                                            public partial Dropout           Drop7 { get; }
     [Dense(1000)]                                                             public partial Dense             Fc8 { get; }
 
-    public Tensor Forward(Tensor x)
-    {
-        var h = Norm1.Forward(Pool1.Forward(Conv1.Forward(x)));
-        h = Norm2.Forward(Pool2.Forward(Conv2.Forward(h)));
-        h = Spp.Forward(Conv5.Forward(Conv4.Forward(Conv3.Forward(h))));
-        return Fc8.Forward(Drop7.Forward(Fc7.Forward(Drop6.Forward(Fc6.Forward(h)))));
-    }
+    public Tensor Forward(Tensor x) => Fc8.Forward(Drop7.Forward(Fc7.Forward(Drop6.Forward(Fc6.Forward(Spp.Forward(Features.Forward(x)))))));
 }
 
 /// <summary>SPP-net (ZF-5) at 224×224: conv5 gives 13×13 maps, pooled into the 12,800-value pyramid.</summary>

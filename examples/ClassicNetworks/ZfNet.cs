@@ -1,4 +1,5 @@
 using DeepPsych.Dsl;
+using static DeepPsych.Dsl.Functional;
 
 namespace Examples.ClassicNetworks;
 
@@ -24,6 +25,22 @@ namespace Examples.ClassicNetworks;
 [Network(Input = new[] { 3, 224, 224 }, Loss = Loss.SoftmaxCrossEntropy)]
 public partial class ZfNet
 {
+    public Zf5 Features { get; } = new();
+    [MaxPool2D(3, Stride = 2)]                                                public partial Pool              Pool5 { get; }
+    [Dense(4096, Activation = Act.ReLU)]                                      public partial Dense             Fc6 { get; }
+    [Dropout(0.5)]                                                            public partial Dropout           Drop6 { get; }
+    [Dense(4096, Activation = Act.ReLU)]                                      public partial Dense             Fc7 { get; }
+    [Dropout(0.5)]                                                            public partial Dropout           Drop7 { get; }
+    [Dense(1000)]                                                             public partial Dense             Fc8 { get; }
+
+    public Tensor Forward(Tensor x) => Fc8.Forward(Drop7.Forward(Fc7.Forward(Drop6.Forward(Fc6.Forward(Pool5.Forward(Features.Forward(x)))))));
+}
+
+/// <summary>ZFNet's five convolutional layers with their pools and normalisations (13×13×256 at 224×224): the trunk
+/// SPP-net's ZF-5 (<see cref="ZfSpp"/>) reuses.</summary>
+[Block]
+public partial class Zf5
+{
     // DPD0005, accepted on Conv1, Pool1 and Pool2: the paper's map sizes (110, 55, 13) leave the last row and column unread.
     [Conv2D(96, Kernel = 7, Stride = 2, Padding = 1, Activation = Act.ReLU)]  public partial Conv2D            Conv1 { get; }
     [MaxPool2D(3, Stride = 2, Padding = 1)]                                   public partial Pool              Pool1 { get; }
@@ -34,10 +51,11 @@ public partial class ZfNet
     [Conv2D(384, Kernel = 3, Padding = 1, Activation = Act.ReLU)]             public partial Conv2D            Conv3 { get; }
     [Conv2D(384, Kernel = 3, Padding = 1, Activation = Act.ReLU)]             public partial Conv2D            Conv4 { get; }
     [Conv2D(256, Kernel = 3, Padding = 1, Activation = Act.ReLU)]             public partial Conv2D            Conv5 { get; }
-    [MaxPool2D(3, Stride = 2)]                                                public partial Pool              Pool5 { get; }
-    [Dense(4096, Activation = Act.ReLU)]                                      public partial Dense             Fc6 { get; }
-    [Dropout(0.5)]                                                            public partial Dropout           Drop6 { get; }
-    [Dense(4096, Activation = Act.ReLU)]                                      public partial Dense             Fc7 { get; }
-    [Dropout(0.5)]                                                            public partial Dropout           Drop7 { get; }
-    [Dense(1000)]                                                             public partial Dense             Fc8 { get; }
+
+    public Tensor Forward(Tensor x)
+    {
+        var h = Norm1.Forward(Pool1.Forward(Conv1.Forward(x)));
+        h = Norm2.Forward(Pool2.Forward(Conv2.Forward(h)));
+        return Conv5.Forward(Conv4.Forward(Conv3.Forward(h)));
+    }
 }

@@ -16,8 +16,8 @@ public sealed class SppNetTests
             small.ParameterTensors.Select(p => (p.Name, string.Join("x", p.Shape), p.Offset)));
         Assert.Equal(new[] { 256 * (36 + 9 + 4 + 1) }, large.Net.Spp.OutputShape);
         Assert.Equal(new[] { 256 * (36 + 9 + 4 + 1) }, small.Net.Spp.OutputShape);
-        Assert.Equal(new[] { 256, 13, 13 }, large.Net.Conv5.OutputShape);
-        Assert.Equal(new[] { 256, 10, 10 }, small.Net.Conv5.OutputShape);
+        Assert.Equal(new[] { 256, 13, 13 }, large.Net.Features.Conv5.OutputShape);
+        Assert.Equal(new[] { 256, 10, 10 }, small.Net.Features.Conv5.OutputShape);
 
         large.InitializeParameters(7);
         large.Parameters.CopyTo(small.Parameters, 0);
