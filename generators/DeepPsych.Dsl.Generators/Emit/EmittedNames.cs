@@ -17,6 +17,7 @@ internal static class EmittedNames
         "_parameters", "_gradients", "_parameterTensors", "_layers", "_trainShard", "_inferShard", "_workspaces", "_shardCount",
         "_batch", "_threads", "_device", "s_inputShape", "s_outputShape", "InferShard", "TrainingStep", "TrainShard",
         "Scatter", "Gather", "DeviceTrainingStep", "DeviceForward", "DeviceFirstNonFiniteLayer", "DeviceForwardPass", "DeviceBackward",
+        "_gradientReadySink", "_readyInBackward",
     ];
 
     public static IEnumerable<Entry> Of(NetworkPlan plan)

@@ -75,6 +75,8 @@ internal static partial class NetworkEmitter
         w.Line("private int _shardCount;   // shards used by the last call");
         w.Line("private int _batch;        // whole batch of the running step: losses are averaged over it");
         w.Line("private int _threads = global::System.Environment.ProcessorCount;");
+        w.Line($"private {Dsl}.Execution.IGradientReadySink? _gradientReadySink;   // told when gradients are final (data-parallel all-reduce); null: no calls");
+        w.Line($"private {Dsl}.Execution.IGradientReadySink? _readyInBackward;     // the sink while one shard adds straight into _gradients, else null");
         w.Line();
         w.Line("// Read-only views of each parameter tensor in the block.");
         foreach (var p in plan.Parameters)
@@ -143,6 +145,7 @@ internal static partial class NetworkEmitter
         else
             w.Line("public void InitializeParameters(int seed) => global::DeepPsych.Dsl.Execution.ParameterInitializer.Initialize(_parameterTensors, seed);");
         w.Line("public void ZeroGradients() { if (_device is { } d) d.ZeroGradients(); else global::System.Array.Clear(_gradients); }");
+        w.Line($"{Dsl}.Execution.IGradientReadySink? {Dsl}.Execution.IReportsGradientsReady.GradientReadySink {{ get => _gradientReadySink; set => _gradientReadySink = value; }}");
         w.Line();
     }
 }

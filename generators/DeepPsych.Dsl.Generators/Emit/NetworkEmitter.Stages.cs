@@ -74,6 +74,7 @@ internal static partial class NetworkEmitter
         w.Line("/// stages the calling thread combines the shards' partial sums, because batch normalisation needs the whole batch.</summary>");
         w.Open("private float TrainingStep(int shards, int batch, global::System.Span<float> outputs)");
         w.Line("_batch = batch;");
+        EmitReadyInBackward(w);
         for (int k = 0; k < forward.Count; k++)
         {
             if (k > 0)

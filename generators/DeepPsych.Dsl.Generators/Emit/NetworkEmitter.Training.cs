@@ -45,6 +45,7 @@ internal static partial class NetworkEmitter
         {
             w.Open("private float TrainingStep(int shards, int batch, global::System.Span<float> outputs)");
             w.Line("_batch = batch;");
+            EmitReadyInBackward(w);
             w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard);");
             EmitStepEnd(w, loss);
             w.Close();
@@ -107,9 +108,29 @@ internal static partial class NetworkEmitter
         w.Line("loss += _workspaces[s].LossSum;");
         w.Line("if (s > 0) global::DeepPsych.Dsl.Execution.NetworkChecks.AddInto(_gradients, _workspaces[s].Gradients);   // shard 0 added into _gradients directly");
         w.Close();
+        w.Line("if (shards > 1) _gradientReadySink?.GradientsReady(0, ParameterCount);   // the shards' sum is final only now: the whole block at once");
         w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
         w.Line("Step++;");
         w.Line($"return (float)(loss / {lossCode.Divisor});");
+    }
+
+    /// <summary>Whether the backward pass tells the gradient sink about each layer as it finishes (see
+    /// <see cref="GradientsReadyLines"/>): only when one shard adds straight into the network's block.</summary>
+    private static void EmitReadyInBackward(CodeWriter w) =>
+        w.Line("_readyInBackward = shards == 1 ? _gradientReadySink : null;   // one shard: a layer's dL/dθ is final when its backward returns");
+
+    /// <summary>The call after a node's backward that reports its parameters' gradients final (none when it has no
+    /// parameters). A node's tensors lie side by side in the block (weight, bias), so one range covers them; tensors that
+    /// did not would be reported one call each.</summary>
+    private static IEnumerable<string> GradientsReadyLines(NodePlan node)
+    {
+        var p = node.Parameters;
+        bool adjacent = Enumerable.Range(1, Math.Max(0, p.Length - 1)).All(k => p[k].Offset == p[k - 1].Offset + p[k - 1].Length);
+        if (p.Length > 0 && adjacent)
+            yield return $"_readyInBackward?.GradientsReady({p[0].Id}Offset, {string.Join(" + ", p.Select(t => t.Id + "Length"))});   // {node.Path}'s dL/dθ is final";
+        else
+            foreach (var t in p)
+                yield return $"_readyInBackward?.GradientsReady({t.Id}Offset, {t.Id}Length);   // {node.Path}'s {t.Suffix} gradient is final";
     }
 
     /// <summary>The layers' own checks of a training call's batch (BatchNorm's batch of one).</summary>
