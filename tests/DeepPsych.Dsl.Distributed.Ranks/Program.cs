@@ -120,8 +120,8 @@ void Bench()
             $"bench ranks {size} threads/rank {net.Threads} batch {batch}{(dp is null ? "" : $" overlap {(dp.Overlap ? "on" : "off")} bucket {dp.BucketSize}")}: {steps * batch / seconds:F0} images/s"));
     if (dp is not null)
     {
-        // Per step, on this rank: forward + backward (with the buckets started inside it), the all-reduce wait after
-        // backward, and the rest (loss all-reduce, optimizer step, slicing); its own wall time vs the slowest rank's.
+        // Per step, on this rank: forward + backward (with the buckets started inside it), the wait after backward for
+        // the gradient and loss all-reduce, and the rest (optimizer step, slicing, the step loop).
         double backward = (dp.BackwardSeconds - backwardBefore) / steps, reduce = (dp.AllReduceSeconds - reduceBefore) / steps;
         var (during, all) = dp.BucketsStarted;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

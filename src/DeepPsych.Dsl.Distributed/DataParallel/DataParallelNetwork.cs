@@ -23,13 +23,13 @@ namespace DeepPsych.Dsl.Distributed.DataParallel;
 /// trains correctly but not bit-identically to one process; networks without dropout match one process to float
 /// rounding.</para>
 /// </remarks>
-public sealed class DataParallelNetwork : INeuralNetwork
+public sealed unsafe class DataParallelNetwork : INeuralNetwork
 {
     private readonly INeuralNetwork _inner;
     private readonly MpiCommunicator _comm;
     private readonly int[] _counts, _offsets;
     private float[] _localOutputs = [];
-    private readonly double[] _loss = new double[1];
+    private readonly double[] _loss = GC.AllocateArray<double>(1, pinned: true);   // MPI writes it while the gradients finish
     private readonly GradientBuckets _buckets;
     private int _bucketSize = 1 << 22;
     private bool _overlap;
@@ -79,7 +79,8 @@ public sealed class DataParallelNetwork : INeuralNetwork
     /// <summary>Seconds from the start of a training call until the replica's backward returned (forward, backward, and
     /// the all-reduce work MPI did inside the reports), summed over steps.</summary>
     public double BackwardSeconds { get; private set; }
-    /// <summary>Seconds spent after backward on the gradient all-reduce (what overlap did not hide), summed over steps.</summary>
+    /// <summary>Seconds spent after backward waiting for the gradient and loss all-reduce (what overlap did not hide),
+    /// summed over steps.</summary>
     public double AllReduceSeconds { get; private set; }
     /// <summary>Gradient buckets started during backward, and all buckets started, so far.</summary>
     public (long During, long All) BucketsStarted => (_buckets.StartedEarly, _buckets.Started);
@@ -166,11 +167,15 @@ public sealed class DataParallelNetwork : INeuralNetwork
     {
         double backwardEnd = _comm.WallTime();
         BackwardSeconds += backwardEnd - _stepStart;
-        _buckets.Finish();   // the buckets backward did not start, then the wait for all
-        AllReduceSeconds += _comm.WallTime() - backwardEnd;
-
         _loss[0] = (double)localMeanLoss * count;
-        _comm.AllReduceSum(_loss);
+        fixed (double* loss = _loss)
+        {
+            _buckets.StartRest();   // the buckets backward did not start
+            nint lossRequest = _comm.StartAllReduceSum(loss, 1);   // travels with the last buckets: one wait for all
+            _buckets.Finish();
+            _comm.Wait(ref lossRequest);
+        }
+        AllReduceSeconds += _comm.WallTime() - backwardEnd;
         if (!outputs.IsEmpty) Gather(localOutputs, outputs, batch);
         return (float)(_loss[0] / batch);
     }

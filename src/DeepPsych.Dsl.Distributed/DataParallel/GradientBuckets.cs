@@ -10,7 +10,8 @@ namespace DeepPsych.Dsl.Distributed.DataParallel;
 /// PyTorch DDP does with its reducer.</summary>
 /// <remarks>
 /// <para>Buckets are fixed ranges of the gradient block, [k·size, (k+1)·size). The generated backward reports layers in
-/// reverse order, and layers lie in the block in forward order, so the last bucket fills first. Before it starts, a
+/// reverse order, and layers lie in the block in forward order, so the last bucket fills first; buckets start in that
+/// order (last to first) on every rank, as MPI requires of collectives. Before it starts, a
 /// bucket is scaled by this rank's share of the batch (see <see cref="DataParallelNetwork"/>).</para>
 /// <para>MPI advances a non-blocking collective only inside MPI calls (Open MPI has no progress thread on shared
 /// memory), so every report also tests the buckets in flight: the exchange moves forward between layers.</para>
@@ -24,6 +25,7 @@ internal sealed unsafe class GradientBuckets : IGradientReadySink
     private bool _stepping;
     private readonly int _length;   // floats in the gradient block
     private int _size, _reported;
+    private int _next;               // the bucket to start next: they start last to first
     private int[] _missing = [];     // floats of each bucket not yet reported this step
     private nint[] _requests = [];   // each started bucket's MPI request
     private bool[] _inFlight = [];
@@ -54,6 +56,7 @@ internal sealed unsafe class GradientBuckets : IGradientReadySink
         int buckets = (_length + bucketSize - 1) / bucketSize;
         if (_missing.Length != buckets) { _missing = new int[buckets]; _requests = new nint[buckets]; _inFlight = new bool[buckets]; }
         for (int b = 0; b < buckets; b++) _missing[b] = Math.Min(bucketSize, _length - b * bucketSize);
+        _next = buckets - 1;
     }
 
     /// <summary>Pins the gradient block until <see cref="Finish"/>: on the first report, or after backward when there was
@@ -79,25 +82,30 @@ internal sealed unsafe class GradientBuckets : IGradientReadySink
             int b = offset / _size, end = Math.Min((b + 1) * _size, offset + length);
             if ((_missing[b] -= end - offset) < 0)
                 throw new DistributedException($"{_network.Name} reported gradients in [{b * _size}, {Math.Min((b + 1) * _size, _length)}) final twice in one step.");
-            if (_missing[b] == 0) { Start(b); StartedEarly++; }
             length -= end - offset;
             offset = end;
         }
+        // Every rank must start the same collectives in the same order, whatever order its reports came in (a rank
+        // with no rows reports nothing): buckets start last to first, each once it and all after it are complete.
+        while (_next >= 0 && _missing[_next] == 0) { Start(_next--); StartedEarly++; }
         for (int b = 0; b < _inFlight.Length; b++)
             if (_inFlight[b] && _comm.Test(ref _requests[b])) _inFlight[b] = false;
     }
 
-    /// <summary>Ends the step: starts what backward did not report (everything, when it reported nothing), waits for
-    /// every bucket, and unpins the block. Afterwards every rank holds the same summed gradients.</summary>
-    public void Finish()
+    /// <summary>After backward: starts the buckets not started yet (all of them when the network reported nothing), in
+    /// the same order as during backward.</summary>
+    public void StartRest()
     {
         if (_reported != 0 && _reported != _length)
             throw new DistributedException($"{_network.Name} reported {_reported} of its {_length} gradient floats final in this step; a generated network reports every one exactly once (or none, on a device).");
-        if (_reported == 0)
-        {
-            Pin();
-            for (int b = 0; b < _missing.Length; b++) Start(b);
-        }
+        if (_block is null) Pin();
+        while (_next >= 0) Start(_next--);
+    }
+
+    /// <summary>Ends the step: waits for every bucket and unpins the block. Afterwards every rank holds the same summed
+    /// gradients.</summary>
+    public void Finish()
+    {
         for (int b = 0; b < _inFlight.Length; b++)
             if (_inFlight[b]) { _comm.Wait(ref _requests[b]); _inFlight[b] = false; }
         _block = null;

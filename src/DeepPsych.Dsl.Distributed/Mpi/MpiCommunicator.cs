@@ -49,6 +49,14 @@ public sealed unsafe class MpiCommunicator
         return request;
     }
 
+    /// <summary>Starts values[0 … count) = Σ over ranks in double (MPI_Iallreduce, in place); as the float overload.</summary>
+    public nint StartAllReduceSum(double* values, int count)
+    {
+        nint request;
+        _mpi.Iallreduce((void*)_mpi.Handles.InPlace, values, count, _mpi.Handles.Double, _mpi.Handles.OpSum, _comm, &request);
+        return request;
+    }
+
     /// <summary>Whether <paramref name="request"/> has completed (then it becomes MPI_REQUEST_NULL); advances MPI's
     /// progress engine, which moves non-blocking collectives forward only inside MPI calls.</summary>
     public bool Test(ref nint request)
