@@ -110,14 +110,18 @@ void Bench()
     var dp = trained as DataParallelNetwork;
     double backwardBefore = dp?.BackwardSeconds ?? 0, reduceBefore = dp?.AllReduceSeconds ?? 0;
     var (duringBefore, allBefore) = dp?.BucketsStarted ?? (0, 0);
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     Run(steps);
     double local = clock.Elapsed.TotalSeconds;   // this rank's steps, before it waits for the other ranks to finish theirs
+    // CPU time this process got (all its threads, MPI's polling included): against the wall time it shows how much of a
+    // core the machine's other load left it.
+    double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
     world?.Barrier();
     double seconds = clock.Elapsed.TotalSeconds;
     if (rank == 0)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"bench ranks {size} threads/rank {net.Threads} batch {batch}{(dp is null ? "" : $" overlap {(dp.Overlap ? "on" : "off")} bucket {dp.BucketSize}")}: {steps * batch / seconds:F0} images/s"));
+            $"bench ranks {size} threads/rank {net.Threads} batch {batch}{(dp is null ? "" : $" overlap {(dp.Overlap ? "on" : "off")} bucket {dp.BucketSize}")}: {steps * batch / seconds:F0} images/s; rank 0 ran {cpu / steps * 1e6:F0} µs of CPU per {local / steps * 1e6:F0} µs step"));
     if (dp is not null)
     {
         // Per step, on this rank: forward + backward (with the buckets started inside it), the wait after backward for
@@ -126,7 +130,7 @@ void Bench()
         var (during, all) = dp.BucketsStarted;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"profile rank {rank}: step {local / steps * 1e6:F0} µs = forward+backward {backward * 1e6:F0} + all-reduce wait {reduce * 1e6:F0} + rest {(local / steps - backward - reduce) * 1e6:F0}; " +
-            $"buckets started during backward {during - duringBefore} of {all - allBefore}"));
+            $"buckets started during backward {during - duringBefore} of {all - allBefore}; CPU {cpu / steps * 1e6:F0} µs per step"));
     }
 }
 
