@@ -102,7 +102,8 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
         }
         else
             c.Line($"if (training) {c.T.Call("BatchNorm", "Normalize")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {c.State("Mean")}, {c.State("InvStd")}, {c.Y()});   // μ, invStd: {c.Node.Path}'s combining step");
-        c.Line($"else {c.T.Call("BatchNorm", "ForwardInference")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {running}, {Literal.Float(Epsilon)}, {c.Y()});");
+        string inference = $"{c.T.Call("BatchNorm", "ForwardInference")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {running}, {Literal.Float(Epsilon)}, {c.Y()});";
+        c.Line(c.FoldingLayer is { } layer ? $"else if (!_frozen) {inference}   // a frozen copy folded it into {layer}, which wrote {c.Y()}" : "else " + inference);
     }
 
     /// <summary>ONNX's BatchNormalization in inference form: the running statistics are initializers under their PyTorch
