@@ -11,7 +11,7 @@ namespace DeepPsych.Dsl.Benchmarks;
 /// peer script times them (<see cref="PeerTiming"/>), one line per workload; first the vector width taken and the
 /// machine's FMA peak at that width, measured in the same run (the fastest of 9 calls: other
 /// processes on the machine can only lower it).</summary>
-/// <remarks>Workloads: <c>all</c>, <c>lenet</c>, <c>conv</c> (every shape of conv_shapes.tsv), or one shape's name.</remarks>
+/// <remarks>Workloads: <c>all</c>, <c>lenet</c>, <c>batches</c> (LeNet-5 training and inference at batch 64 … 60,000), <c>conv</c> (every shape of conv_shapes.tsv), or one shape's name.</remarks>
 public static class PeerRun
 {
     public static int Run(string[] args)
@@ -27,6 +27,7 @@ public static class PeerRun
             Report("lenet5_infer_b1", Median(() => lenet.Infer(1), 200, 30), 1, "images/s");
             Report("lenet5_infer_b256", Median(() => lenet.Infer(256), 10, 15), 256, "images/s");
         }
+        if (only == "batches") Batches(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
         foreach (var shape in ConvShape.All)
         {
             if (!(only is "all" or "conv" || only == shape.Name)) continue;
@@ -35,5 +36,42 @@ public static class PeerRun
             Report($"{shape.Name}_fwdbwd", Median(conv.ForwardBackward, 1, 5), 3 * conv.ForwardFlops / 1e9, "GFLOP/s");
         }
         return 0;
+    }
+
+    /// <summary>Throughput against batch size, up to the whole data set (issue 12: flat from batch 64 to 60,000): LeNet-5
+    /// training steps and inference at batch 64, 256, 2,048 and 60,000, in <paramref name="rounds"/> interleaved rounds (each
+    /// round times every batch once, about 8 Ki images each, so a load change on the shared machine hits all alike); prints
+    /// each batch's median and its ratio to batch 256 within each round (median, min–max).</summary>
+    private static void Batches(int rounds)
+    {
+        int[] batches = [64, 256, 2048, 60000];
+        var work = batches.Select(b => new LeNet5Workloads(b, b)).ToArray();
+        var train = new double[batches.Length, rounds];
+        var infer = new double[batches.Length, rounds];
+        for (int i = 0; i < batches.Length; i++) { work[i].TrainStep(); work[i].Infer(batches[i]); }   // warm-up: workspaces, JIT
+        for (int r = 0; r < rounds; r++)
+            for (int i = 0; i < batches.Length; i++)
+            {
+                int inner = Math.Max(1, 8192 / batches[i]);
+                var w = work[i];
+                train[i, r] = Seconds(() => w.TrainStep(), inner);
+                infer[i, r] = Seconds(() => w.Infer(batches[i]), inner);
+            }
+        int at256 = Array.IndexOf(batches, 256);
+        static double Seconds(Action work, int calls)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int k = 0; k < calls; k++) work();
+            return clock.Elapsed.TotalSeconds / calls;
+        }
+        foreach (var (name, t) in new[] { ("train", train), ("infer", infer) })
+            for (int i = 0; i < batches.Length; i++)
+            {
+                var times = Enumerable.Range(0, rounds).Select(r => t[i, r]).Order().ToArray();
+                var ratios = Enumerable.Range(0, rounds).Select(r => t[at256, r] / 256 / (t[i, r] / batches[i])).Order().ToArray();
+                Report($"lenet5_{name}_b{batches[i]}", times[rounds / 2], batches[i], "images/s");
+                Info($"lenet5_{name}_b{batches[i]}_vs_b256", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{ratios[rounds / 2]:F3} (min {ratios[0]:F3}, max {ratios[^1]:F3}, {rounds} rounds)"));
+            }
     }
 }

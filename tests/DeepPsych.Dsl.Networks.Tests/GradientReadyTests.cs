@@ -58,6 +58,29 @@ public sealed class GradientReadyTests
         Assert.Equal(expected, recorder.Reports.Select(r => (r.Offset, r.Length)).ToList());
     }
 
+    /// <summary>A batch larger than one round (LeNet-5 rounds hold 128 samples per shard: 300 samples are three rounds): the
+    /// layers are reported in the last round only, when every round has added into them.</summary>
+    [Fact]
+    public void One_shard_in_several_rounds_reports_each_layer_once_in_the_last_round()
+    {
+        var net = new LeNet5 { Threads = 1 };
+        var recorder = Step(net, 300, 10, seed: 4);
+        AssertExactlyOnceAndFinal(net, recorder);
+        var expected = LayerRanges(net);
+        expected.Reverse();
+        Assert.Equal(expected, recorder.Reports.Select(r => (r.Offset, r.Length)).ToList());
+    }
+
+    /// <summary>Several shards in several rounds (batch 600, two threads): the whole block once, after the last round's sum.</summary>
+    [Fact]
+    public void Several_shards_in_several_rounds_report_the_whole_block_once()
+    {
+        var net = new LeNet5 { Threads = 2 };
+        var recorder = Step(net, 600, 10, seed: 5);
+        Assert.Equal([(0, LeNet5.ParameterCount)], recorder.Reports.Select(r => (r.Offset, r.Length)).ToList());
+        AssertExactlyOnceAndFinal(net, recorder);
+    }
+
     [Fact]
     public void Several_shards_report_the_whole_block_once_after_summing_it()
     {
