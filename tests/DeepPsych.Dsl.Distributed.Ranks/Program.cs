@@ -1,8 +1,9 @@
 // One MPI rank of the distributed tests and benchmark. Modes:
-//   train     --steps N --batch B --out DIR [--threads T] [--fail-rank R --fail-step S]
+//   train     --steps N --batch B --out DIR [--threads T] [--fail-rank R --fail-step S] [--overlap 0|1] [--bucket F]
 //             trains LeNet-5 (seed 1) with SGD momentum on seeded synthetic global batches; every rank writes its
 //             parameters to DIR/rank<r>.bin, rank 0 writes DIR/lenet5.safetensors; a failure aborts the whole job.
-//   bench     --steps N --batch B [--threads T]     training images/s (rank 0 prints one line)
+//   bench     --steps N --batch B [--threads T] [--overlap 0|1] [--bucket F]
+//             training images/s (rank 0 prints one line), then each rank where its step time went
 //   allreduce --floats N [--repeat K]                 seconds per all-reduce of N floats (rank 0 prints)
 // Without mpirun it runs as one process (singleton mode), which is the tests' single-process reference.
 using System.Diagnostics;
@@ -52,7 +53,13 @@ catch (Exception e) when (world is not null)
 {
     var net = new LeNet5 { Threads = Arg("--threads", DistributedEnvironment.ThreadsPerRank), Seed = 1 };
     net.InitializeParameters(1);
-    return (net, DataParallelNetwork.Wrap(net));
+    var wrapped = DataParallelNetwork.Wrap(net);
+    if (wrapped is DataParallelNetwork dp)
+    {
+        dp.Overlap = Arg("--overlap", 1) != 0;
+        dp.BucketSize = Arg("--bucket", dp.BucketSize);
+    }
+    return (net, wrapped);
 }
 
 void Train()
@@ -77,6 +84,8 @@ void Train()
     {
         Checkpoint.Save(net, Path.Combine(output, "lenet5.safetensors"), overwrite: true);
         Console.WriteLine($"ranks {size}, parameter hash {hash:x16}");
+        if (trained is DataParallelNetwork started)
+            Console.WriteLine($"buckets started during backward: {started.BucketsStarted.During} of {started.BucketsStarted.All}");
     }
 }
 
@@ -98,15 +107,31 @@ void Bench()
     }
     Run(20);
     world?.Barrier();
+    var dp = trained as DataParallelNetwork;
+    double backwardBefore = dp?.BackwardSeconds ?? 0, reduceBefore = dp?.AllReduceSeconds ?? 0;
+    var (duringBefore, allBefore) = dp?.BucketsStarted ?? (0, 0);
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
-    double reduceBefore = (trained as DataParallelNetwork)?.AllReduceSeconds ?? 0;
     Run(steps);
+    double local = clock.Elapsed.TotalSeconds;   // this rank's steps, before it waits for the other ranks to finish theirs
+    // CPU time this process got (all its threads, MPI's polling included): against the wall time it shows how much of a
+    // core the machine's other load left it.
+    double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
     world?.Barrier();
     double seconds = clock.Elapsed.TotalSeconds;
-    double reduce = ((trained as DataParallelNetwork)?.AllReduceSeconds ?? 0) - reduceBefore;
     if (rank == 0)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"bench ranks {size} threads/rank {net.Threads} batch {batch}: {steps * batch / seconds:F0} images/s, all-reduce {reduce / steps * 1e6:F0} µs/step ({100 * reduce / seconds:F1} % of the time)"));
+            $"bench ranks {size} threads/rank {net.Threads} batch {batch}{(dp is null ? "" : $" overlap {(dp.Overlap ? "on" : "off")} bucket {dp.BucketSize}")}: {steps * batch / seconds:F0} images/s; rank 0 ran {cpu / steps * 1e6:F0} µs of CPU per {local / steps * 1e6:F0} µs step"));
+    if (dp is not null)
+    {
+        // Per step, on this rank: forward + backward (with the buckets started inside it), the wait after backward for
+        // the gradient and loss all-reduce, and the rest (optimizer step, slicing, the step loop).
+        double backward = (dp.BackwardSeconds - backwardBefore) / steps, reduce = (dp.AllReduceSeconds - reduceBefore) / steps;
+        var (during, all) = dp.BucketsStarted;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"profile rank {rank}: step {local / steps * 1e6:F0} µs = forward+backward {backward * 1e6:F0} + all-reduce wait {reduce * 1e6:F0} + rest {(local / steps - backward - reduce) * 1e6:F0}; " +
+            $"buckets started during backward {during - duringBefore} of {all - allBefore}; CPU {cpu / steps * 1e6:F0} µs per step"));
+    }
 }
 
 void AllReduce()

@@ -14,17 +14,26 @@ public sealed class DataParallelTrainingTests : IDisposable
     /// weighted ½ each vs one mean), so after 5 SGD-momentum steps every weight agrees to float rounding, far below this.</summary>
     private const float RelativeTolerance = 1e-4f;
 
-    [MpiFact]
-    public void Two_ranks_end_bit_identical_and_equal_to_one_process_on_the_same_global_batches()
+    /// <summary>With the all-reduce overlapped with backward (one bucket; 1,000-float buckets, so that layers straddle
+    /// bucket boundaries and buckets start at different layers), without it (after backward), and with a global batch of
+    /// one, where rank 0 has no rows and reports nothing while rank 1 reports layer by layer.</summary>
+    [MpiTheory]
+    [InlineData("1", "4194304", "64")]
+    [InlineData("1", "1000", "64")]
+    [InlineData("0", "16384", "64")]
+    [InlineData("1", "1000", "1")]
+    public void Two_ranks_end_bit_identical_and_equal_to_one_process_on_the_same_global_batches(string overlap, string bucket, string batch)
     {
-        var (code, output) = MpiJob.Run(2, "train", "--steps", "5", "--batch", "64", "--threads", "1", "--out", Path.Combine(_dir, "two"));
+        var (code, output) = MpiJob.Run(2, "train", "--steps", "5", "--batch", batch, "--threads", "1", "--out", Path.Combine(_dir, "two"), "--overlap", overlap, "--bucket", bucket);
         Assert.True(code == 0, output);
         Assert.Contains("ranks 2, parameter hash", output);
+        int buckets = 5 * ((61_706 + int.Parse(bucket) - 1) / int.Parse(bucket));   // LeNet-5's gradient floats, 5 steps
+        Assert.Contains($"buckets started during backward: {(overlap == "1" && batch != "1" ? buckets : 0)} of {buckets}", output);   // rank 0's count
         var rank0 = Read(Path.Combine(_dir, "two", "rank0.bin"));
         var rank1 = Read(Path.Combine(_dir, "two", "rank1.bin"));
         Assert.Equal(rank0, rank1);   // bit-identical replicas
 
-        (code, output) = MpiJob.Run(0, "train", "--steps", "5", "--batch", "64", "--threads", "1", "--out", Path.Combine(_dir, "one"));
+        (code, output) = MpiJob.Run(0, "train", "--steps", "5", "--batch", batch, "--threads", "1", "--out", Path.Combine(_dir, "one"));
         Assert.True(code == 0, output);
         var single = Read(Path.Combine(_dir, "one", "rank0.bin"));
         Assert.Equal(single.Length, rank0.Length);

@@ -49,6 +49,17 @@ public sealed class MpiFactAttribute : FactAttribute
 {
     public MpiFactAttribute()
     {
-        if (MpiJob.Mpirun is null) Skip = "mpirun not found: sudo apt-get install -y openmpi-bin libopenmpi-dev (tests/run.sh installs it as root)";
+        if (MpiJob.Mpirun is null) Skip = MissingMpirun;
+    }
+
+    internal const string MissingMpirun = "mpirun not found: sudo apt-get install -y openmpi-bin libopenmpi-dev (tests/run.sh installs it as root)";
+}
+
+/// <summary>A theory that needs Open MPI's mpirun; skipped with the install command when it is missing.</summary>
+public sealed class MpiTheoryAttribute : TheoryAttribute
+{
+    public MpiTheoryAttribute()
+    {
+        if (MpiJob.Mpirun is null) Skip = MpiFactAttribute.MissingMpirun;
     }
 }

@@ -22,6 +22,24 @@ public class AllocationTests
         AssertStepsAllocateNothing(() => { net.ZeroGradients(); net.ComputeGradients(x, y, 64, outputs); net.Forward(x, outputs, 64); }, 50);
     }
 
+    /// <summary>The "gradients ready" reports to a sink (data-parallel training's hook) add no allocation either.</summary>
+    [Fact]
+    public void A_training_step_that_reports_finished_gradients_allocates_nothing_after_warm_up()
+    {
+        var net = new LeNet5 { Threads = 1 };
+        var sink = new CountingSink();
+        ((IReportsGradientsReady)net).GradientReadySink = sink;
+        var (x, y) = TrainingTests.Data(32, seed: 1);
+        AssertStepsAllocateNothing(() => { net.ZeroGradients(); net.ComputeGradients(x, y, 32); }, 50);
+        Assert.Equal(60 * LeNet5.ParameterCount, sink.Floats);   // 10 warm-up + 50 counted steps, each reporting the whole block
+    }
+
+    private sealed class CountingSink : IGradientReadySink
+    {
+        public long Floats;
+        public void GradientsReady(int offset, int length) => Floats += length;
+    }
+
     /// <summary>A batch of many rounds (600 samples: three rounds of 100 per shard) reuses the same workspaces round after round.</summary>
     [Fact]
     public void A_training_step_in_rounds_allocates_nothing_after_warm_up()

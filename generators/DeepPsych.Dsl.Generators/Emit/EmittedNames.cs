@@ -17,6 +17,7 @@ internal static class EmittedNames
         "_parameters", "_gradients", "_parameterTensors", "_layers", "_trainShard", "_inferShard", "_workspaces", "_shardCount",
         "_batch", "_threads", "_device", "s_inputShape", "s_outputShape", "InferShard", "TrainingRound", "TrainShard",
         "Scatter", "Gather", "_nonFiniteLayer", "MicroBatch", "StartTrainingStep", "FinishTrainingStep", "GrowWorkspaces", "NonFiniteLayer", "DeviceTrainingStep", "DeviceForward", "DeviceFirstNonFiniteLayer", "DeviceForwardPass", "DeviceBackward",
+        "_gradientReadySink", "_readyInBackward",
     ];
 
     public static IEnumerable<Entry> Of(NetworkPlan plan)

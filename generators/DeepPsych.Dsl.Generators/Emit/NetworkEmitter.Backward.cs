@@ -79,6 +79,7 @@ internal static partial class NetworkEmitter
                 var dx = inputs.Select((v, k) => step.InputSlots[k] < 0 ? null : LayerCode.DY(plan.Nodes[v].Name)).ToArray();
                 w.Line($"// {node.Path} backward — {node.Options.Describe()}, {Shapes(node)}");
                 node.Options.Backward(new LayerCode(w, node, t, InputSpans(plan, node), dx, step.DxIsDy));
+                if (!t.IsDevice) foreach (var ready in GradientsReadyLines(node)) w.Line(ready);
                 if (step.DxIsDy)
                 {
                     w.Line($"{t.View} {dx[0]} = {LayerCode.DY(node.Name)};   // same memory");

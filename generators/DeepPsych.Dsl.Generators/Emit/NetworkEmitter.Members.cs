@@ -74,6 +74,8 @@ internal static partial class NetworkEmitter
         w.Line("private int _shardCount;   // shards used by the last call's last round");
         w.Line("private int _batch;        // whole batch of the running step: losses are averaged over it");
         w.Line("private int _threads = global::System.Environment.ProcessorCount;");
+        w.Line($"private {Dsl}.Execution.IGradientReadySink? _gradientReadySink;   // told when gradients are final (data-parallel all-reduce); null: no calls");
+        w.Line($"private {Dsl}.Execution.IGradientReadySink? _readyInBackward;     // the sink in the last round of a one-shard step (it adds straight into _gradients), else null");
         w.Line("private string? _nonFiniteLayer;   // the first layer whose output turned non-finite in a round of the last training step");
         w.Line($"private const int MicroBatch = {MemoryPlan.MicroBatch(plan)};   // samples per shard per round: {MemoryPlan.BytesPerSample(plan).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes of workspace each (MemoryPlan.MicroBatch)");
         w.Line();
@@ -156,6 +158,7 @@ internal static partial class NetworkEmitter
         else
             w.Line("public void InitializeParameters(int seed) => global::DeepPsych.Dsl.Execution.ParameterInitializer.Initialize(_parameterTensors, seed);");
         w.Line("public void ZeroGradients() { if (_device is { } d) d.ZeroGradients(); else global::System.Array.Clear(_gradients); }");
+        w.Line($"{Dsl}.Execution.IGradientReadySink? {Dsl}.Execution.IReportsGradientsReady.GradientReadySink {{ get => _gradientReadySink; set => _gradientReadySink = value; }}");
         w.Line();
     }
 }

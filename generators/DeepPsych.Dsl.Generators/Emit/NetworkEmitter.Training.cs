@@ -79,6 +79,7 @@ internal static partial class NetworkEmitter
         w.Line("loss += _workspaces[s].LossSum;");
         w.Line("if (s > 0) global::DeepPsych.Dsl.Execution.NetworkChecks.AddInto(_gradients, _workspaces[s].Gradients);   // shard 0 added into _gradients directly");
         w.Close();
+        w.Line("if (shards > 1) _gradientReadySink?.GradientsReady(0, ParameterCount);   // the shards' sum is final only now: the whole block at once");
         w.Line("Step++;");
         w.Line($"return (float)(loss / {loss.Divisor});");
         w.Close();
@@ -150,6 +151,9 @@ internal static partial class NetworkEmitter
         w.Open("for (int first = 0; first < batch; first += roundLength)");
         w.Line("int roundShards = Scatter(input, first, global::System.Math.Min(roundLength, batch - first));");
         w.Line($"for (int s = 0; s < roundShards; s++) {copyTargets};");
+        w.Line("// One shard adds straight into _gradients, so in the last round a layer's dL/dθ is final when its backward returns:");
+        w.Line("// the backward pass reports each layer to the gradient sink then (GradientsReadyLines). Otherwise FinishTrainingStep does.");
+        w.Line("_readyInBackward = shards == 1 && first + roundLength >= batch ? _gradientReadySink : null;");
         w.Line("TrainingRound(roundShards, outputs);");
         w.Close();
         w.Line("return FinishTrainingStep(shards, batch);");
@@ -162,6 +166,20 @@ internal static partial class NetworkEmitter
         w.Line("for (int s = 0; s < shards && _nonFiniteLayer is null; s++)");
         w.Line("    if (!double.IsFinite(_workspaces[s].LossSum)) _nonFiniteLayer = NonFiniteLayer(shards);   // the next round overwrites these outputs");
         w.Line("if (!outputs.IsEmpty) Gather(outputs, shards);");
+    }
+
+    /// <summary>The call after a node's backward that reports its parameters' gradients final (none when it has no
+    /// parameters). A node's tensors lie side by side in the block (weight, bias), so one range covers them; tensors that
+    /// did not would be reported one call each.</summary>
+    private static IEnumerable<string> GradientsReadyLines(NodePlan node)
+    {
+        var p = node.Parameters;
+        bool adjacent = Enumerable.Range(1, Math.Max(0, p.Length - 1)).All(k => p[k].Offset == p[k - 1].Offset + p[k - 1].Length);
+        if (p.Length > 0 && adjacent)
+            yield return $"_readyInBackward?.GradientsReady({p[0].Id}Offset, {string.Join(" + ", p.Select(t => t.Id + "Length"))});   // {node.Path}'s dL/dθ is final";
+        else
+            foreach (var t in p)
+                yield return $"_readyInBackward?.GradientsReady({t.Id}Offset, {t.Id}Length);   // {node.Path}'s {t.Suffix} gradient is final";
     }
 
     /// <summary>The layers' own checks of a training call's batch (BatchNorm's batch of one).</summary>

@@ -35,7 +35,7 @@ internal static partial class NetworkEmitter
 
         EmitClassDocs(w, plan);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DeepPsych.Dsl.Generators\", \"0.1.0\")]");
-        w.Open($"partial class {Identifier.Escape(plan.ClassName)} : {Dsl}.INeuralNetwork, {Dsl}.Devices.IDeviceTrainable, {Dsl}.Onnx.IOnnxExportable");
+        w.Open($"partial class {Identifier.Escape(plan.ClassName)} : {Dsl}.INeuralNetwork, {Dsl}.Devices.IDeviceTrainable, {Dsl}.Onnx.IOnnxExportable, {Dsl}.Execution.IReportsGradientsReady");
         EmitConstants(w, plan);
         EmitFields(w, plan);
         EmitConstructor(w, plan);

@@ -1,4 +1,5 @@
 using DeepPsych.Dsl.Distributed.Mpi;
+using DeepPsych.Dsl.Execution;
 
 namespace DeepPsych.Dsl.Distributed.DataParallel;
 
@@ -11,7 +12,9 @@ namespace DeepPsych.Dsl.Distributed.DataParallel;
 /// the global batch's mean loss — the same value one process would compute on the whole batch, up to float summation
 /// order. The loss returned is the global mean, and the training outputs (for accuracy) are gathered from all ranks.</para>
 /// <para>The gradient block is one contiguous array, so the all-reduce is one call per bucket of
-/// <see cref="BucketSize"/> floats. Inference (<see cref="Forward"/>) is split the same way and gathered, so evaluation
+/// <see cref="BucketSize"/> floats. A generated replica reports each layer's gradients as its backward finishes them
+/// (<see cref="IReportsGradientsReady"/>); a bucket starts (MPI_Iallreduce) as soon as all its floats are final, while
+/// the earlier layers still compute, and the step waits for all buckets before it returns (<see cref="Overlap"/>). Inference (<see cref="Forward"/>) is split the same way and gathered, so evaluation
 /// costs each rank 1/N of the work and every rank gets the same outputs.</para>
 /// <para>Because the summed gradients are identical on every rank and the optimizer is deterministic, the ranks stay
 /// bit-identical; <see cref="VerifyInSync"/> checks it by a hash of the parameters (the main job calls it every
@@ -20,13 +23,17 @@ namespace DeepPsych.Dsl.Distributed.DataParallel;
 /// trains correctly but not bit-identically to one process; networks without dropout match one process to float
 /// rounding.</para>
 /// </remarks>
-public sealed class DataParallelNetwork : INeuralNetwork
+public sealed unsafe class DataParallelNetwork : INeuralNetwork
 {
     private readonly INeuralNetwork _inner;
     private readonly MpiCommunicator _comm;
     private readonly int[] _counts, _offsets;
     private float[] _localOutputs = [];
-    private readonly double[] _loss = new double[1];
+    private readonly double[] _loss = GC.AllocateArray<double>(1, pinned: true);   // MPI writes it while the gradients finish
+    private readonly GradientBuckets _buckets;
+    private int _bucketSize = 1 << 22;
+    private bool _overlap;
+    private double _stepStart;
 
     /// <summary>Wraps <paramref name="network"/> for data-parallel training on <paramref name="communicator"/> and
     /// broadcasts rank 0's parameters to every rank.</summary>
@@ -38,6 +45,8 @@ public sealed class DataParallelNetwork : INeuralNetwork
         _comm = communicator;
         _counts = new int[communicator.Size];
         _offsets = new int[communicator.Size];
+        _buckets = new GradientBuckets(communicator, network);
+        Overlap = true;
         BroadcastParameters();
     }
 
@@ -51,9 +60,30 @@ public sealed class DataParallelNetwork : INeuralNetwork
     /// <summary>The communicator.</summary>
     public MpiCommunicator Communicator => _comm;
     /// <summary>Floats per all-reduce call (PyTorch DDP's default bucket is 25 MB ≈ 6.5 M floats).</summary>
-    public int BucketSize { get; set; } = 1 << 22;
-    /// <summary>Seconds spent in the gradient all-reduce so far (for the benchmark and the report).</summary>
+    public int BucketSize
+    {
+        get => _bucketSize;
+        set => _bucketSize = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A bucket holds at least one float.");
+    }
+    /// <summary>Whether buckets start during backward, as the replica reports layers finished (true, when the replica is a
+    /// generated network), or all after backward (false; the only way for networks that do not report).</summary>
+    public bool Overlap
+    {
+        get => _overlap;
+        set
+        {
+            _overlap = value && _inner is IReportsGradientsReady;
+            if (_inner is IReportsGradientsReady reports) reports.GradientReadySink = _overlap ? _buckets : null;
+        }
+    }
+    /// <summary>Seconds from the start of a training call until the replica's backward returned (forward, backward, and
+    /// the all-reduce work MPI did inside the reports), summed over steps.</summary>
+    public double BackwardSeconds { get; private set; }
+    /// <summary>Seconds spent after backward waiting for the gradient and loss all-reduce (what overlap did not hide),
+    /// summed over steps.</summary>
     public double AllReduceSeconds { get; private set; }
+    /// <summary>Gradient buckets started during backward, and all buckets started, so far.</summary>
+    public (long During, long All) BucketsStarted => (_buckets.StartedEarly, _buckets.Started);
 
     /// <summary>The rows [start, start + count) of a global batch of <paramref name="batch"/> rows that <paramref name="rank"/> takes.</summary>
     public static (int Start, int Count) Slice(int batch, int rank, int size)
@@ -97,6 +127,7 @@ public sealed class DataParallelNetwork : INeuralNetwork
         CheckBatch(input.Length, labels.Length, batch);
         var (start, count) = Slice(batch, _comm.Rank, _comm.Size);
         var local = LocalOutputs(count, outputs);
+        BeginStep(count, batch);
         float loss = count == 0 ? AdvanceStep()
             : _inner.ComputeGradients(input.Slice(start * InputLength, count * InputLength), labels.Slice(start, count), count, local);
         return Combine(loss, count, batch, local, outputs);
@@ -108,6 +139,7 @@ public sealed class DataParallelNetwork : INeuralNetwork
         CheckBatch(input.Length, targets.Length / Math.Max(1, OutputLength), batch);
         var (start, count) = Slice(batch, _comm.Rank, _comm.Size);
         var local = LocalOutputs(count, outputs);
+        BeginStep(count, batch);
         float loss = count == 0 ? AdvanceStep()
             : _inner.ComputeGradients(input.Slice(start * InputLength, count * InputLength), targets.Slice(start * OutputLength, count * OutputLength), count, local);
         return Combine(loss, count, batch, local, outputs);
@@ -124,28 +156,28 @@ public sealed class DataParallelNetwork : INeuralNetwork
         return _localOutputs.AsSpan(0, need);
     }
 
-    private float Combine(float localMeanLoss, int count, int batch, Span<float> localOutputs, Span<float> outputs)
+    private void BeginStep(int count, int batch)
     {
-        // d(global mean)/dθ = Σ_r (rows_r / B) · d(mean over rank r's rows)/dθ: scale this rank's term, then sum.
-        float share = (float)count / batch;
-        var g = _inner.Gradients.AsSpan();
-        if (share != 1f) Scale(g, share);
-        double t0 = _comm.WallTime();
-        for (int at = 0; at < g.Length; at += BucketSize)
-            _comm.AllReduceSum(g.Slice(at, Math.Min(BucketSize, g.Length - at)));
-        AllReduceSeconds += _comm.WallTime() - t0;
-
-        _loss[0] = (double)localMeanLoss * count;
-        _comm.AllReduceSum(_loss);
-        if (!outputs.IsEmpty) Gather(localOutputs, outputs, batch);
-        return (float)(_loss[0] / batch);
+        // d(global mean)/dθ = Σ_r (rows_r / B) · d(mean over rank r's rows)/dθ: each bucket is scaled by this share and summed.
+        _buckets.Begin((float)count / batch, BucketSize);
+        _stepStart = _comm.WallTime();
     }
 
-    private static void Scale(Span<float> values, float factor)
+    private float Combine(float localMeanLoss, int count, int batch, Span<float> localOutputs, Span<float> outputs)
     {
-        var v = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values);
-        for (int i = 0; i < v.Length; i++) v[i] *= factor;
-        for (int i = v.Length * System.Numerics.Vector<float>.Count; i < values.Length; i++) values[i] *= factor;
+        double backwardEnd = _comm.WallTime();
+        BackwardSeconds += backwardEnd - _stepStart;
+        _loss[0] = (double)localMeanLoss * count;
+        fixed (double* loss = _loss)
+        {
+            _buckets.StartRest();   // the buckets backward did not start
+            nint lossRequest = _comm.StartAllReduceSum(loss, 1);   // travels with the last buckets: one wait for all
+            _buckets.Finish();
+            _comm.Wait(ref lossRequest);
+        }
+        AllReduceSeconds += _comm.WallTime() - backwardEnd;
+        if (!outputs.IsEmpty) Gather(localOutputs, outputs, batch);
+        return (float)(_loss[0] / batch);
     }
 
     private void Gather(ReadOnlySpan<float> mine, Span<float> all, int batch)

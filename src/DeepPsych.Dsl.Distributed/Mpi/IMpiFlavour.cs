@@ -31,4 +31,5 @@ public interface IMpiFlavour
 
 /// <summary>The predefined MPI handles this project uses, widened to <see cref="nint"/>.</summary>
 /// <param name="InPlace">MPI_IN_PLACE: <c>(void*)1</c> in Open MPI, <c>(void*)-1</c> in MPICH.</param>
-public readonly record struct MpiHandles(nint CommWorld, nint Float, nint Double, nint Long, nint Byte, nint OpSum, nint OpMax, nint InPlace);
+/// <param name="StatusIgnore">MPI_STATUS_IGNORE: <c>(MPI_Status*)0</c> in Open MPI, <c>(MPI_Status*)1</c> in MPICH.</param>
+public readonly record struct MpiHandles(nint CommWorld, nint Float, nint Double, nint Long, nint Byte, nint OpSum, nint OpMax, nint InPlace, nint StatusIgnore);

@@ -5,7 +5,8 @@ namespace DeepPsych.Dsl.Distributed.Mpi;
 /// <summary>MPI_COMM_WORLD of a job started by mpirun: rank, size, and the collectives data-parallel training needs.
 /// Obtain it from <see cref="DistributedEnvironment.World"/>.</summary>
 /// <remarks>Initialised with MPI_THREAD_MULTIPLE so that a communication thread may all-reduce while compute threads run.
-/// All collectives are blocking and must be called by every rank in the same order.</remarks>
+/// All collectives must be called by every rank in the same order; all are blocking except
+/// <see cref="StartAllReduceSum"/>, whose request <see cref="Wait"/> completes.</remarks>
 public sealed unsafe class MpiCommunicator
 {
     private readonly MpiLibrary _mpi;
@@ -37,6 +38,36 @@ public sealed unsafe class MpiCommunicator
     public void AllReduceSum(Span<float> values)
     {
         fixed (float* p = values) _mpi.Allreduce((void*)_mpi.Handles.InPlace, p, values.Length, _mpi.Handles.Float, _mpi.Handles.OpSum, _comm);
+    }
+
+    /// <summary>Starts values[0 … count) = Σ over ranks (MPI_Iallreduce, MPI_SUM, in place) and returns its request at once.
+    /// The memory must stay pinned, and neither read nor written, until <see cref="Wait"/> or <see cref="Test"/> completes it.</summary>
+    public nint StartAllReduceSum(float* values, int count)
+    {
+        nint request;
+        _mpi.Iallreduce((void*)_mpi.Handles.InPlace, values, count, _mpi.Handles.Float, _mpi.Handles.OpSum, _comm, &request);
+        return request;
+    }
+
+    /// <summary>Starts values[0 … count) = Σ over ranks in double (MPI_Iallreduce, in place); as the float overload.</summary>
+    public nint StartAllReduceSum(double* values, int count)
+    {
+        nint request;
+        _mpi.Iallreduce((void*)_mpi.Handles.InPlace, values, count, _mpi.Handles.Double, _mpi.Handles.OpSum, _comm, &request);
+        return request;
+    }
+
+    /// <summary>Whether <paramref name="request"/> has completed (then it becomes MPI_REQUEST_NULL); advances MPI's
+    /// progress engine, which moves non-blocking collectives forward only inside MPI calls.</summary>
+    public bool Test(ref nint request)
+    {
+        fixed (nint* r = &request) return _mpi.Test(r);
+    }
+
+    /// <summary>Blocks until <paramref name="request"/> has completed (then it becomes MPI_REQUEST_NULL).</summary>
+    public void Wait(ref nint request)
+    {
+        fixed (nint* r = &request) _mpi.Wait(r);
     }
 
     /// <summary>values = Σ over ranks of values, in double.</summary>

@@ -18,6 +18,9 @@ public sealed unsafe class MpiLibrary
     private readonly delegate* unmanaged<nint, int*, int> _commRank;
     private readonly delegate* unmanaged<nint, int*, int> _commSize;
     private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _allreduce;
+    private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> _iallreduce;
+    private readonly delegate* unmanaged<nint*, int*, void*, int> _test;
+    private readonly delegate* unmanaged<nint*, void*, int> _wait;
     private readonly delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int> _allgatherv;
     private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _bcast;
     private readonly delegate* unmanaged<nint, int> _barrier;
@@ -44,6 +47,9 @@ public sealed unsafe class MpiLibrary
         _commRank = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_rank");
         _commSize = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_size");
         _allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export("MPI_Allreduce");
+        _iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Export("MPI_Iallreduce");
+        _test = (delegate* unmanaged<nint*, int*, void*, int>)Export("MPI_Test");
+        _wait = (delegate* unmanaged<nint*, void*, int>)Export("MPI_Wait");
         _allgatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int>)Export("MPI_Allgatherv");
         _bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export("MPI_Bcast");
         _barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
@@ -97,6 +103,28 @@ public sealed unsafe class MpiLibrary
     /// <summary>MPI_Allreduce from <paramref name="send"/> into <paramref name="receive"/> (same length, not overlapping).</summary>
     public void Allreduce(void* send, void* receive, int count, nint datatype, nint op, nint comm) =>
         Check(_allreduce(send, receive, count, datatype, op, comm), "MPI_Allreduce");
+
+    /// <summary>MPI_Iallreduce: starts the all-reduce and returns its request at once; the buffers must stay pinned and
+    /// untouched until <see cref="Wait"/> (or a <see cref="Test"/> that returns true) completes it.</summary>
+    /// <remarks>A request is held in an <see cref="nint"/>: Open MPI's <c>MPI_Request</c> is a pointer; MPICH's is an
+    /// <c>int</c>, which fits the low half of a zeroed slot (every supported platform is little-endian).</remarks>
+    public void Iallreduce(void* send, void* receive, int count, nint datatype, nint op, nint comm, nint* request)
+    {
+        *request = 0;
+        Check(_iallreduce(send, receive, count, datatype, op, comm, request), "MPI_Iallreduce");
+    }
+
+    /// <summary>MPI_Test: whether the request has completed (then it is freed and set to MPI_REQUEST_NULL); also drives
+    /// MPI's progress engine, which advances non-blocking collectives only inside MPI calls.</summary>
+    public bool Test(nint* request)
+    {
+        int flag;
+        Check(_test(request, &flag, (void*)Handles.StatusIgnore), "MPI_Test");
+        return flag != 0;
+    }
+
+    /// <summary>MPI_Wait: blocks until the request has completed.</summary>
+    public void Wait(nint* request) => Check(_wait(request, (void*)Handles.StatusIgnore), "MPI_Wait");
 
     /// <summary>MPI_Allgatherv.</summary>
     public void Allgatherv(void* send, int sendCount, nint sendType, void* receive, int* receiveCounts, int* displacements, nint receiveType, nint comm) =>

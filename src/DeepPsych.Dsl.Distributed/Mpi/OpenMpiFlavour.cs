@@ -37,7 +37,8 @@ public sealed class OpenMpiFlavour : IMpiFlavour
         Byte: Export(library, "ompi_mpi_byte"),
         OpSum: Export(library, "ompi_mpi_op_sum"),
         OpMax: Export(library, "ompi_mpi_op_max"),
-        InPlace: 1);
+        InPlace: 1,
+        StatusIgnore: 0);
 
     private static nint Export(nint library, string name) =>
         NativeLibrary.TryGetExport(library, name, out var address) ? address
