@@ -68,6 +68,18 @@ public sealed class BufferTensor
         ? throw new InvalidOperationException($"Buffer '{Name}' is float32: read Values.")
         : _counters.AsSpan(Offset, 1);
 
+    /// <summary>Copies the values into <paramref name="destination"/>, a buffer of the same name and shape (an inference
+    /// snapshot's copy of the network).</summary>
+    /// <exception cref="ArgumentException">A buffer of another name, shape or type.</exception>
+    public void CopyTo(BufferTensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Name != Name || destination.Length != Length || destination.IsInt64 != IsInt64)
+            throw new ArgumentException($"Buffer '{Name}' [{string.Join("x", Shape)}] cannot be copied into '{destination.Name}' [{string.Join("x", destination.Shape)}].", nameof(destination));
+        if (IsInt64) Int64Values.CopyTo(destination.Int64Values);
+        else Values.CopyTo(destination.Values);
+    }
+
     /// <summary>The whole float buffer block (null for an int64 buffer), for <c>ParameterSharing</c>.</summary>
     internal float[]? FloatBlock => _values;
     /// <summary>The whole int64 counter block (null for a float buffer).</summary>

@@ -55,3 +55,16 @@ public partial class EvenLrn
     [LocalResponseNorm(Size = 4)] public partial LocalResponseNorm N1 { get; }
     [Dense(2)]                    public partial Dense Out { get; }
 }
+
+/// <summary>A spatial pyramid whose levels mix regular and irregular bins on a 10 × 7 map: level 5 tiles the rows (one
+/// MaxPool along them) but not the columns, 4 and 3 divide neither side (bins overlapping by a cell, sliced one by one),
+/// 1 is a global max; before it a BatchNorm2D after a convolution and, after it, a BatchNorm1D on the pooled vector.</summary>
+[Network(Input = new[] { 2, 10, 7 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class OverlappingPyramid
+{
+    [Conv2D(3, Kernel = 3, Padding = 1, Bias = false)]  public partial Conv2D C1 { get; }
+    [BatchNorm2D(Epsilon = 1e-3f)]                      public partial BatchNorm N1 { get; }
+    [SpatialPyramidPool(Levels = new[] { 5, 4, 3, 1 })] public partial Pool Spp { get; }
+    [BatchNorm1D(Affine = false)]                       public partial BatchNorm N2 { get; }
+    [Dense(4)]                                          public partial Dense Out { get; }
+}

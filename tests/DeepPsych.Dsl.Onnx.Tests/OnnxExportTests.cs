@@ -19,12 +19,13 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
 
     private const string Python = "/usr/bin/python3";
 
-    /// <summary>Every example network (sequential, graph, and built of [Block]s), and two that hold every kind and option
-    /// with an ONNX form.</summary>
+    /// <summary>Every example network (sequential, graph, and built of [Block]s), two that hold every kind and option
+    /// with an ONNX form, BatchNorm networks (1D and 2D, with and without γ/β, inside blocks) and spatial pyramids.</summary>
     public static TheoryData<string> Networks() => new()
     {
         nameof(LeNet5), nameof(XorMlp), nameof(DemoNetwork), nameof(WideMlpWithDropout), nameof(Residual), nameof(Inception),
         nameof(TinyResNet), nameof(TinyGoogLeNet), nameof(EveryKind), nameof(TiledPools), nameof(WindowOptions), nameof(Probabilities),
+        nameof(Normalized), nameof(NormalizedPlain), nameof(NormalizedBlocks), nameof(Pyramid), nameof(OverlappingPyramid),
     };
 
     /// <summary>The network with its own initialisation (He or Glorot, so outputs have the scale training sees) and biases
@@ -47,12 +48,23 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             nameof(TiledPools) => new TiledPools(),
             nameof(WindowOptions) => new WindowOptions(),
             nameof(Probabilities) => new Probabilities(),
+            nameof(Normalized) => new Normalized(),
+            nameof(NormalizedPlain) => new NormalizedPlain(),
+            nameof(NormalizedBlocks) => new NormalizedBlocks(),
+            nameof(Pyramid) => new Pyramid(),
+            nameof(OverlappingPyramid) => new OverlappingPyramid(),
             _ => throw new ArgumentException(name),
         };
         net.InitializeParameters(seed: 1);
         var random = new Random(name.Length);
         foreach (var bias in net.ParameterTensors.Where(p => p.IsBias))
             foreach (ref float b in bias.Values) b = (float)(random.NextDouble() - 0.5) * 0.4f;
+        // BatchNorm: γ (initialised to 1) in [0.5, 1.5], running mean in [−0.5, 0.5] and variance in [0.5, 1.5] (fresh
+        // statistics, 0 and 1, would make eval-mode BatchNorm nearly the identity and hide them exported in the wrong place).
+        foreach (var gamma in net.ParameterTensors.Where(p => net.Buffers.Any(b => b.Name == p.Name.Replace(".weight", ".running_mean"))))
+            foreach (ref float g in gamma.Values) g = (float)(0.5 + random.NextDouble());
+        foreach (var buffer in net.Buffers.Where(b => !b.IsInt64))
+            foreach (ref float v in buffer.Values) v = (float)(buffer.Name.EndsWith(".running_var", StringComparison.Ordinal) ? 0.5 + random.NextDouble() : random.NextDouble() - 0.5);
         net.Threads = 1;
         return net;
     }

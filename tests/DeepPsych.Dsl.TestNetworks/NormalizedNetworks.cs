@@ -52,3 +52,25 @@ public partial class NormalizedBlocks
 
     public Tensor Forward(Tensor x) => Fc.Forward(Flatten(AvgPool.Forward(Layer1.Forward(x))));
 }
+
+/// <summary>BatchNorms an inference snapshot must not fold, beside one it must: Bn1 reads a convolution with a fused
+/// activation (not affine), Bn2 reads a convolution whose output the Add reads too (the folded layer could not write
+/// Bn2's output in its place), Bn3 (without γ, β) reads a convolution with a bias that nothing else reads (folds).</summary>
+[Network(Input = new[] { 2, 5, 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class PartlyFoldable
+{
+    [Conv2D(3, Kernel = 3, Padding = 1, Activation = Act.Tanh)] public partial Conv2D Conv1 { get; }
+    [BatchNorm2D] public partial BatchNorm Bn1 { get; }
+    [Conv2D(3, Kernel = 3, Padding = 1, Bias = false)] public partial Conv2D Conv2 { get; }
+    [BatchNorm2D] public partial BatchNorm Bn2 { get; }
+    [Conv2D(4, Kernel = 1)] public partial Conv2D Conv3 { get; }
+    [BatchNorm2D(Affine = false)] public partial BatchNorm Bn3 { get; }
+    [GlobalAvgPool] public partial Pool Pool { get; }
+    [Dense(3)] public partial Dense Fc { get; }
+
+    public Tensor Forward(Tensor x)
+    {
+        var c2 = Conv2.Forward(Bn1.Forward(Conv1.Forward(x)));
+        return Fc.Forward(Flatten(Pool.Forward(Bn3.Forward(Conv3.Forward(Bn2.Forward(c2) + c2)))));
+    }
+}

@@ -34,6 +34,12 @@ internal static class EmittedNames
             foreach (var name in new[] { "BufferCount", "Buffers" }) yield return new(name, "a public member of a network with buffers", -1);
             foreach (var name in new[] { "_buffers", "_counters", "_bufferTensors" }) yield return new(name, "a private member of a network with buffers", -1);
         }
+        if (plan.Folds.Length > 0)
+        {
+            yield return new("_frozen", "a private member of a network with foldable BatchNorms", -1);
+            foreach (var fold in plan.Folds)
+                yield return new($"_{plan.Nodes[fold.Layer].Name}FoldedBias", $"the folded bias of {Owner(plan.Nodes[fold.Layer])}", fold.Layer);
+        }
         for (int i = 0; i < plan.Nodes.Length; i++)
         {
             var node = plan.Nodes[i];

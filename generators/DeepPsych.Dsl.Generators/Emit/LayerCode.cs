@@ -26,8 +26,23 @@ internal sealed class LayerCode(CodeWriter writer, NodePlan node, EmitTarget tar
     public string Y() => Y(Name);
     public string DY() => DY(Name);
 
-    /// <summary>This node's output buffer (n samples).</summary>
-    public string OutputBuffer => T.Buffer(Name + "Output", Name + "Size");
+    /// <summary>CPU forward only: the BatchNorm an inference snapshot folds into this layer (<see cref="NetworkPlan.Folds"/>), or null.</summary>
+    public string? FoldedNorm { get; init; }
+    /// <summary>CPU forward only: the layer an inference snapshot folds this BatchNorm into, or null.</summary>
+    public string? FoldingLayer { get; init; }
+
+    /// <summary>This node's output buffer (n samples). A layer with a BatchNorm folded into it writes, in a frozen copy, the
+    /// BatchNorm's output buffer instead (the BatchNorm pass is skipped there).</summary>
+    public string OutputBuffer => FoldedNorm is { } norm
+        ? $"_frozen ? {T.Buffer(norm + "Output", norm + "Size")} : {T.Buffer(Name + "Output", Name + "Size")}"
+        : T.Buffer(Name + "Output", Name + "Size");
+    /// <summary>The bias argument of a weighted layer: its bias or <c>default</c>; with a BatchNorm folded into it, the folded
+    /// bias in a frozen copy.</summary>
+    public string Bias(bool declared)
+    {
+        string bias = declared ? Parameter("Bias") : "default";
+        return FoldedNorm is null ? bias : $"_frozen ? _{Name}FoldedBias : {bias}";
+    }
     /// <summary>A buffer forward keeps for backward (<see cref="Layers.SavedBuffer"/>).</summary>
     public string Saved(string suffix) => T.Buffer(Name + suffix, Name + "Size");
     /// <summary>A parameter tensor of this node: suffix "Weight" or "Bias".</summary>

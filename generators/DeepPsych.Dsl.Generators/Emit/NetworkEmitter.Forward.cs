@@ -58,7 +58,12 @@ internal static partial class NetworkEmitter
             {
                 var node = plan.Nodes[i];
                 w.Line($"// {node.Path} — {node.Options.Describe()}, {Shapes(node)}");
-                node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false));
+                var fold = t.IsDevice ? null : plan.FoldOf(i);
+                node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false)
+                {
+                    FoldedNorm = fold?.Layer == i ? plan.Nodes[fold.Norm].Name : null,
+                    FoldingLayer = fold?.Norm == i ? plan.Nodes[fold.Layer].Name : null,
+                });
                 w.Line();
             }
             if (endsAt is { } end)

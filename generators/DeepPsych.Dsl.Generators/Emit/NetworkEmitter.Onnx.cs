@@ -8,12 +8,13 @@ internal static partial class NetworkEmitter
     {
         var nodes = new List<string>();
         var constants = new List<string>();
+        var buffers = plan.Buffers.ToList();
         foreach (int i in plan.Order)
         {
             var node = plan.Nodes[i];
             nodes.Add($"// {node.Name} — {node.Options.Describe()}, {Shapes(node)}");
             var inputs = node.Layer.Inputs.Select(v => plan.Producer(v) is { } p ? OnnxCode.Value(p) : "input").ToArray();
-            node.Options.Onnx(new OnnxCode(node, inputs, nodes, constants));
+            node.Options.Onnx(new OnnxCode(node, inputs, nodes, constants, buffers.IndexOf));
         }
         nodes.Add($"new(\"Identity\", \"output\", [\"{OnnxCode.Value(plan.Output)}\"], [\"output\"], []),");
 

@@ -41,6 +41,7 @@ internal static partial class NetworkEmitter
         EmitConstructor(w, plan);
         EmitContract(w, plan);
         EmitForward(w, plan);
+        EmitFreeze(w, plan);
         EmitTraining(w, plan);
         var backward = new CodeWriter();
         EmitBackward(backward, plan, EmitTarget.Cpu);

@@ -102,7 +102,20 @@ internal sealed record BatchNormOptions(bool Image, float Epsilon, float Momentu
         }
         else
             c.Line($"if (training) {c.T.Call("BatchNorm", "Normalize")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {c.State("Mean")}, {c.State("InvStd")}, {c.Y()});   // μ, invStd: {c.Node.Path}'s combining step");
-        c.Line($"else {c.T.Call("BatchNorm", "ForwardInference")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {running}, {Literal.Float(Epsilon)}, {c.Y()});");
+        string inference = $"{c.T.Call("BatchNorm", "ForwardInference")}(n, {Shape(c)}, {c.X}, {Gamma(c)}, {Beta(c)}, {running}, {Literal.Float(Epsilon)}, {c.Y()});";
+        c.Line(c.FoldingLayer is { } layer ? $"else if (!_frozen) {inference}   // a frozen copy folded it into {layer}, which wrote {c.Y()}" : "else " + inference);
+    }
+
+    /// <summary>ONNX's BatchNormalization in inference form: the running statistics are initializers under their PyTorch
+    /// names, γ and β the parameters (constant 1 and 0 without Affine); ONNX's momentum is PyTorch's 1 − momentum (it
+    /// weighs the running value), written for completeness: inference does not read it.</summary>
+    public override void Onnx(OnnxCode c)
+    {
+        int channels = c.Node.InputShape[0];
+        string gamma = Affine ? c.Parameter("weight") : c.Filled("gamma", channels, 1f);
+        string beta = Affine ? c.Parameter("bias") : c.Filled("beta", channels, 0f);
+        c.Add("BatchNormalization", [c.X, gamma, beta, c.Buffer("running_mean"), c.Buffer("running_var")], c.Y,
+            OnnxCode.Float("epsilon", Epsilon), OnnxCode.Float("momentum", 1f - Momentum));
     }
 
     /// <summary>Only where a batch of one could fail (one position per channel): the message names the layer.</summary>

@@ -82,8 +82,10 @@ internal sealed record Conv2DOptions(int OutChannels, Window2D Window, int Group
     {
         c.Line(Fused.IsNone ? "//   y = W ⊛ x" + (Bias ? " + b" : "") : $"//   y = {Fused.MathName}(W ⊛ x{(Bias ? " + b" : "")})   (bias and activation fused into the convolution's output pass)");
         c.Line($"{c.T.View} {c.Y()} = {c.OutputBuffer};");
-        c.Line($"{c.T.Call("Conv2D", "Forward")}({c.Name}Geometry, n, {c.X}, {c.Parameter("Weight")}, {(Bias ? c.Parameter("Bias") : "default")}, {c.Y()}{Fused.FusedArguments});");
+        c.Line($"{c.T.Call("Conv2D", "Forward")}({c.Name}Geometry, n, {c.X}, {c.Parameter("Weight")}, {c.Bias(Bias)}, {c.Y()}{Fused.FusedArguments});");
     }
+
+    public override bool AffinePerOutputChannel => Fused.IsNone;
 
     public override void Onnx(OnnxCode c)
     {

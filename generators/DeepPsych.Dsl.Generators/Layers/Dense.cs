@@ -52,10 +52,12 @@ internal sealed record DenseOptions(int Units, bool Bias, ActSpec Fused, Init In
         var n = c.Node;
         c.Line(Fused.IsNone ? "//   y = x·Wᵀ" + (Bias ? " + b" : "") : $"//   y = {Fused.MathName}(x·Wᵀ{(Bias ? " + b" : "")})   (bias and activation fused)");
         c.Line($"{c.T.View} {c.Y()} = {c.OutputBuffer};");
-        c.Line($"{c.T.Call("Dense", "Forward")}(n, {n.InputLength}, {n.OutputLength}, {c.X}, {c.Parameter("Weight")}, {(Bias ? c.Parameter("Bias") : "default")}, {c.Y()}{Fused.FusedArguments});");
+        c.Line($"{c.T.Call("Dense", "Forward")}(n, {n.InputLength}, {n.OutputLength}, {c.X}, {c.Parameter("Weight")}, {c.Bias(Bias)}, {c.Y()}{Fused.FusedArguments});");
     }
 
     /// <summary>Gemm(x, W, b) with transB = 1 (W is [out, in]); an image input is flattened first, as the layer reads it.</summary>
+    public override bool AffinePerOutputChannel => Fused.IsNone;
+
     public override void Onnx(OnnxCode c)
     {
         string x = c.X;

@@ -129,6 +129,10 @@ internal abstract record LayerOptions
 
     /// <summary>The layer as ONNX node(s), opset 13, inference semantics (runtime: DeepPsych.Dsl.Onnx.OnnxExport). A kind
     /// that does not override this cannot be exported: the export throws naming the layer and its kind, and writes nothing.</summary>
+    /// <summary>True when the output is W·x + b per output channel (channel first) with nothing applied after it, so an
+    /// eval-mode BatchNorm reading it folds into W and b exactly (Conv2D and Dense without a fused activation).</summary>
+    public virtual bool AffinePerOutputChannel => false;
+
     public virtual void Onnx(OnnxCode c) => c.Unsupported("this layer kind has no ONNX form yet (add its Onnx member in generators/DeepPsych.Dsl.Generators/Layers/)");
 }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DeepPsych.Dsl.Ops;
 
 namespace DeepPsych.Dsl.Generators.Layers;
 
@@ -61,10 +62,67 @@ internal sealed record SpatialPyramidPoolOptions(EquatableArray<int> Levels) : L
         c.Line($"{c.T.Call("SpatialPyramidPool", "Forward")}({Geometry(c)}, {c.X}, {c.Y()}, {c.Saved("Switches")});");
     }
 
-    /// <summary>ONNX opset 13 has no adaptive max pooling, and the bins of a level that does not divide the input overlap
-    /// irregularly (no MaxPool window fits them), so the export refuses it by name rather than approximating.</summary>
+    /// <summary>Per level: the max over our bins (<c>AdaptiveBins</c>, the runtime's own rule, not the paper's windows,
+    /// which differ where they leave edge cells out), then Flatten (C × n × n per sample, our layout), and the levels
+    /// concatenated. The max over a rectangle is the max over its rows then its columns, so each axis is pooled on its
+    /// own: where that axis's bins are one window repeated at a fixed stride (n divides the size, or the paper's
+    /// ⌈a/n⌉, ⌊a/n⌋ windows end at the edge) it is a MaxPool along that axis (one MaxPool for both when both are); where
+    /// they are irregular (overlapping by one cell here and there) each bin is a Slice and a ReduceMax, concatenated.</summary>
     public override void Onnx(OnnxCode c)
-        => c.Unsupported("ONNX opset 13 has no adaptive max pooling, so the pyramid's bins (which overlap when a level does not divide the input) have no ONNX form");
+    {
+        int h = c.Node.InputShape[1], w = c.Node.InputShape[2];
+        var flats = new List<string>();
+        for (int l = 0; l < Levels.Length; l++)
+        {
+            int n = Levels[l];
+            string level = "level" + l;
+            string pooled = c.Temp(level);
+            bool rows = Window(h, n, out int kh, out int sh), columns = Window(w, n, out int kw, out int sw);
+            if (rows && columns)
+                c.Add("MaxPool", [c.X], pooled, OnnxCode.Ints("kernel_shape", kh, kw), OnnxCode.Ints("strides", sh, sw));
+            else
+            {
+                string byRows = PoolAxis(c, c.X, level + ".rows", axis: 2, h, n, rows, kh, sh);
+                PoolAxis(c, byRows, level, axis: 3, w, n, columns, kw, sw);
+            }
+            string flat = Levels.Length == 1 ? c.Y : c.Temp(level + ".flat");
+            c.Add("Flatten", [pooled], flat, OnnxCode.Int("axis", 1));
+            flats.Add(flat);
+        }
+        if (Levels.Length > 1) c.Add("Concat", flats, c.Y, OnnxCode.Int("axis", 1));
+    }
+
+    /// <summary>True when the n bins over a cells are one window of <paramref name="kernel"/> cells at stride <paramref name="stride"/>.</summary>
+    private static bool Window(int cells, int n, out int kernel, out int stride)
+    {
+        kernel = AdaptiveBins.End(0, cells, n) - AdaptiveBins.Start(0, cells, n);
+        stride = n == 1 ? 1 : AdaptiveBins.Start(1, cells, n);
+        for (int i = 0; i < n; i++)
+            if (AdaptiveBins.Start(i, cells, n) != i * stride || AdaptiveBins.End(i, cells, n) - AdaptiveBins.Start(i, cells, n) != kernel) return false;
+        return true;
+    }
+
+    /// <summary>Pools <paramref name="x"/> (N × C × H × W) along one axis (2: rows, 3: columns) into n bins; writes <c>Temp(name)</c>.</summary>
+    private static string PoolAxis(OnnxCode c, string x, string name, int axis, int cells, int n, bool regular, int kernel, int stride)
+    {
+        string y = c.Temp(name);
+        if (regular)
+        {
+            c.Add("MaxPool", [x], y, OnnxCode.Ints("kernel_shape", axis == 2 ? kernel : 1, axis == 2 ? 1 : kernel), OnnxCode.Ints("strides", axis == 2 ? stride : 1, axis == 2 ? 1 : stride));
+            return y;
+        }
+        string axes = c.Int64s($"{name}.axes", axis);
+        var bins = new List<string>();
+        for (int i = 0; i < n; i++)
+        {
+            string bin = $"{name}.bin{i}";
+            c.Add("Slice", [x, c.Int64s(bin + ".starts", AdaptiveBins.Start(i, cells, n)), c.Int64s(bin + ".ends", AdaptiveBins.End(i, cells, n)), axes], c.Temp(bin + ".cells"));
+            c.Add("ReduceMax", [c.Temp(bin + ".cells")], c.Temp(bin), OnnxCode.Ints("axes", axis), OnnxCode.Int("keepdims", 1));
+            bins.Add(c.Temp(bin));
+        }
+        c.Add("Concat", bins, y, OnnxCode.Int("axis", axis));
+        return y;
+    }
 
     public override void Backward(LayerCode c)
     {

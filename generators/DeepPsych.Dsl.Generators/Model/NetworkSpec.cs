@@ -39,7 +39,9 @@ internal sealed record NetworkSpec(
     /// <summary>The class's own members other than layers, which generated members must not collide with (DPD0040).</summary>
     EquatableArray<UserMember> UserMembers = default,
     /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared.</summary>
-    LossWeighting? Weighting = null);
+    LossWeighting? Weighting = null,
+    /// <summary>The class is abstract: no generated code may create an instance of it (FreezeForInference is left out).</summary>
+    bool IsAbstract = false);
 
 /// <summary>One use of a [Block] class: the C# expression reaching the instance (<c>Layer1[0]</c>), its path, and the
 /// node behind each of the block's layer properties (null where this use's Forward leaves it out).</summary>

@@ -20,7 +20,7 @@ internal static class NetworkParser
         "Name", "InputShape", "OutputShape", "InputLength", "OutputLength", "Loss", "ArchitectureHash", "Parameters",
         "Gradients", "ParameterTensors", "Layers", "Threads", "Seed", "Step", "InitializeParameters", "Forward",
         "ComputeGradients", "ZeroGradients", "FirstNonFiniteLayer", "Summary", "ParameterCount", "FlopsPerSample",
-        "SummaryTable", "ArchitectureHashValue", "Workspace", "UseDevice", "DeviceBackend", "DeviceState", "DeviceWorkspace", "BackwardSource");
+        "SummaryTable", "ArchitectureHashValue", "Workspace", "UseDevice", "DeviceBackend", "DeviceState", "DeviceWorkspace", "BackwardSource", "FreezeForInference");
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -114,7 +114,8 @@ internal static class NetworkParser
             wired.ToEquatableArray(),
             blockUses.ToEquatableArray(),
             DeclarationChecks.UserMembers(type),
-            weighting);
+            weighting,
+            type.IsAbstract);
         return new ParseResult(spec, diagnostics.ToEquatableArray(), shell);
     }
 

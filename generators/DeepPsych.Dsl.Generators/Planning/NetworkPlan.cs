@@ -62,8 +62,15 @@ internal sealed record NetworkPlan(
     string ArchitectureHash,
     EquatableArray<BlockUse> Blocks = default,
     /// <summary>Class weights / ignore index of the softmax cross-entropy, when declared (training only: not in the hash).</summary>
-    LossWeighting? Weighting = null)
+    LossWeighting? Weighting = null,
+    /// <summary>The BatchNorms an inference snapshot (FreezeForInference) folds into the layer before them.</summary>
+    EquatableArray<BatchNormFold> Folds = default,
+    /// <summary>The class is abstract: FreezeForInference, which creates a copy, is left out.</summary>
+    bool IsAbstract = false)
 {
+    /// <summary>The fold whose BatchNorm is <paramref name="node"/> or whose folded layer is, or null.</summary>
+    public BatchNormFold? FoldOf(int node) => Folds.Length == 0 ? null : Folds.FirstOrDefault(f => f.Layer == node || f.Norm == node);
+
     public int InputLength => Shapes.ShapeMath.Product(InputShape);
     public NodePlan Output => Nodes[OutputNode];
     public System.Collections.Generic.IEnumerable<ParameterPlan> Parameters => Nodes.SelectMany(n => n.Parameters);
@@ -79,6 +86,11 @@ internal sealed record NetworkPlan(
     /// <summary>The node producing a value, or null for the network input.</summary>
     public NodePlan? Producer(int value) => value == NetworkGraph.NetworkInput ? null : Nodes[value];
 }
+
+/// <summary>An eval-mode BatchNorm (node <paramref name="Norm"/>) that an inference snapshot folds exactly into the layer
+/// that feeds it (node <paramref name="Layer"/>, a Conv2D or Dense): W' = W·γ/√(σᵣ² + ε), b' = (b − μᵣ)·γ/√(σᵣ² + ε) + β per
+/// output channel; the folded layer then writes the BatchNorm's output and the BatchNorm pass is skipped.</summary>
+internal sealed record BatchNormFold(int Layer, int Norm);
 
 /// <summary>What planning produced: a plan when the network is valid, all diagnostics (with locations), and the parsed
 /// shell (for the stub emitted when there is no plan).</summary>

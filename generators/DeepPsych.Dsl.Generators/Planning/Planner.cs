@@ -110,8 +110,27 @@ internal static class Planner
 
         var backward = GradientPlanner.Plan(graph, outputNode, n => nodes[n].HasParameters, n => nodes[n].Options.GradientInPlace, v => nodes[v].OutputLength);
         var networkPlan = new NetworkPlan(spec.Namespace, spec.ContainingTypes, spec.ClassName, spec.Accessibility, spec.InputShape, spec.Loss,
-            nodes.ToEquatableArray(), graph.TopologicalOrder.ToEquatableArray(), outputNode, backward, offset, flops, Hash(spec, nodes), spec.Blocks, spec.Weighting);
+            nodes.ToEquatableArray(), graph.TopologicalOrder.ToEquatableArray(), outputNode, backward, offset, flops, Hash(spec, nodes), spec.Blocks, spec.Weighting,
+            BatchNormFolds(nodes, outputNode), spec.IsAbstract);
         return new PlanResult(networkPlan, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>The one place that decides which BatchNorms an inference snapshot folds: a BatchNorm whose input is the
+    /// output of a layer that is affine per output channel (<see cref="LayerOptions.AffinePerOutputChannel"/>: Conv2D or
+    /// Dense without a fused activation) when nothing else reads that output (not an Add beside it, not the network
+    /// output), so the folded layer may write the BatchNorm's output in its place. A BatchNorm after an activation, on the
+    /// network input, or after a layer whose output is also used elsewhere stays a BatchNorm pass.</summary>
+    private static EquatableArray<BatchNormFold> BatchNormFolds(IReadOnlyList<NodePlan> nodes, int outputNode)
+    {
+        var folds = new List<BatchNormFold>();
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i].Options is not BatchNormOptions || nodes[i].Layer.Inputs.Length != 1) continue;
+            int layer = nodes[i].Layer.Inputs[0];
+            if (layer == NetworkGraph.NetworkInput || layer == outputNode || !nodes[layer].Options.AffinePerOutputChannel) continue;
+            if (nodes.Count(n => n.Layer.Inputs.Contains(layer)) == 1) folds.Add(new BatchNormFold(layer, i));
+        }
+        return folds.ToEquatableArray();
     }
 
     /// <summary>Why declared class weights / ignore index do not fit the network (DPD0063), or null: they belong to the softmax

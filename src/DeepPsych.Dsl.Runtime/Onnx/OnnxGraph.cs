@@ -68,6 +68,15 @@ public sealed record OnnxConstant(string Name, IReadOnlyList<long> Dims, IReadOn
     /// <summary>A 1-D int64 tensor (the shape operand of Reshape).</summary>
     public static OnnxConstant Int64Vector(string name, params long[] values) => new(name, [values.Length], null, values);
 
+    /// <summary>A 1-D float tensor of <paramref name="length"/> copies of <paramref name="value"/> (γ = 1, β = 0 of a
+    /// BatchNorm without them).</summary>
+    public static OnnxConstant Filled(string name, int length, float value) => new(name, [length], Enumerable.Repeat(value, length).ToArray(), null);
+
+    /// <summary>A float buffer's current values under its PyTorch name (<c>bn1.running_mean</c>; brought down first
+    /// when the network holds it on a device).</summary>
+    /// <exception cref="InvalidOperationException">An int64 buffer (<c>num_batches_tracked</c>: no ONNX node reads it).</exception>
+    public static OnnxConstant Of(BufferTensor buffer) => new(buffer.Name, buffer.Shape.Select(d => (long)d).ToArray(), buffer.Values.ToArray(), null);
+
     /// <summary>The [H·W, OH·OW] matrix M with x[c] (flattened) · M = adaptive average pooling of x[c]: column (i, j)
     /// holds 1/|bin| over the cells of bin (i, j). The bins are the runtime's own (<see cref="AdaptiveBins"/>).</summary>
     public static OnnxConstant AdaptiveAvgPoolMatrix(string name, int height, int width, int outHeight, int outWidth)

@@ -1,3 +1,4 @@
+// Also compiled into the generator as linked source (see its .csproj): the SPP ONNX export slices the same bins.
 namespace DeepPsych.Dsl.Ops;
 
 /// <summary>
