@@ -22,6 +22,16 @@ public class AllocationTests
         AssertStepsAllocateNothing(() => { net.ZeroGradients(); net.ComputeGradients(x, y, 64, outputs); net.Forward(x, outputs, 64); }, 50);
     }
 
+    /// <summary>A batch of many rounds (600 samples: three rounds of 100 per shard) reuses the same workspaces round after round.</summary>
+    [Fact]
+    public void A_training_step_in_rounds_allocates_nothing_after_warm_up()
+    {
+        var net = new LeNet5 { Threads = 2 };
+        var (x, y) = TrainingTests.Data(600, seed: 5);
+        var outputs = new float[600 * 10];
+        AssertStepsAllocateNothing(() => { net.ZeroGradients(); net.ComputeGradients(x, y, 600, outputs); net.Forward(x, outputs, 600); }, 5);
+    }
+
     /// <summary>Runs <paramref name="step"/> 10 times to warm up, then <paramref name="steps"/> times counting the bytes the
     /// calling thread and the shard workers allocate.</summary>
     private static void AssertStepsAllocateNothing(Action step, int steps)

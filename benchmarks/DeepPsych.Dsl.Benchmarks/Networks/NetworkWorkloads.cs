@@ -5,7 +5,9 @@ namespace DeepPsych.Dsl.Benchmarks.Networks;
 /// <summary>The network work both the BenchmarkDotNet benchmarks and the side-by-side peer run measure, so the two
 /// always time the same thing: a training step (zero grads, forward, softmax cross-entropy, backward, SGD-momentum update
 /// with lr 0.01, μ 0.9) and inference (eval mode). Training cycles through <see cref="Batches"/> random batches (as the
-/// PyTorch peer does) so that it does not collapse onto one batch in cache. Inputs are uniform in [−1, 1), labels uniform
+/// PyTorch peer does) so that it does not collapse onto one batch in cache: 16 unless told, fewer for large batches (at
+/// least one), so that the inputs stay within about 64 Ki samples (batch 60,000: one batch, the whole of Fashion-MNIST's
+/// training set in size). Inputs are uniform in [−1, 1), labels uniform
 /// over the network's outputs, from seed 42.</summary>
 public sealed class NetworkWorkloads
 {
@@ -23,19 +25,19 @@ public sealed class NetworkWorkloads
     /// <param name="net">The network (its parameters as constructed: seeded initialisation).</param>
     /// <param name="trainBatch">Samples per training step; 0 for an inference-only workload (no labels allocated).</param>
     /// <param name="inferBatch">The largest inference batch.</param>
-    /// <param name="batches">Distinct training batches (16 for LeNet-5; fewer for the 224×224 networks, whose one batch
-    /// already outgrows every cache).</param>
-    public NetworkWorkloads(INeuralNetwork net, int trainBatch, int inferBatch, int batches = 16)
+    /// <param name="batches">Distinct training batches (networks.tsv gives 16 for LeNet-5 and fewer for the 224×224
+    /// networks, whose one batch already outgrows every cache); by default 16, fewer for batches over 4,096 samples.</param>
+    public NetworkWorkloads(INeuralNetwork net, int trainBatch, int inferBatch, int? batches = null)
     {
         Net = net;
         TrainBatch = trainBatch;
         InferBatch = inferBatch;
-        Batches = batches;
-        int n = Math.Max(batches * trainBatch, inferBatch);
+        Batches = batches ?? Math.Clamp(65536 / Math.Max(1, trainBatch), 1, 16);
+        int n = Math.Max(Batches * trainBatch, inferBatch);
         var rng = new Random(42);
         _input = new float[n * net.InputLength];
         for (int i = 0; i < _input.Length; i++) _input[i] = (float)(rng.NextDouble() * 2 - 1);
-        _labels = new int[batches * trainBatch];
+        _labels = new int[Batches * trainBatch];
         for (int i = 0; i < _labels.Length; i++) _labels[i] = rng.Next(net.OutputLength);
         _output = new float[inferBatch * net.OutputLength];
     }

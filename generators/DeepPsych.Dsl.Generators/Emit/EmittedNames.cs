@@ -15,8 +15,8 @@ internal static class EmittedNames
     private static readonly string[] FixedPrivates =
     [
         "_parameters", "_gradients", "_parameterTensors", "_layers", "_trainShard", "_inferShard", "_workspaces", "_shardCount",
-        "_batch", "_threads", "_device", "s_inputShape", "s_outputShape", "InferShard", "TrainingStep", "TrainShard",
-        "Scatter", "Gather", "DeviceTrainingStep", "DeviceForward", "DeviceFirstNonFiniteLayer", "DeviceForwardPass", "DeviceBackward",
+        "_batch", "_threads", "_device", "s_inputShape", "s_outputShape", "InferShard", "TrainingRound", "TrainShard",
+        "Scatter", "Gather", "_nonFiniteLayer", "MicroBatch", "StartTrainingStep", "FinishTrainingStep", "GrowWorkspaces", "NonFiniteLayer", "DeviceTrainingStep", "DeviceForward", "DeviceFirstNonFiniteLayer", "DeviceForwardPass", "DeviceBackward",
     ];
 
     public static IEnumerable<Entry> Of(NetworkPlan plan)

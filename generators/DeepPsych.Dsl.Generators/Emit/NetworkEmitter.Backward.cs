@@ -53,7 +53,7 @@ internal static partial class NetworkEmitter
                     w.Line($"d.LossSum = b.Sum({losses});   // the step's one download");
                 }
                 else
-                    w.Line($"ws.LossSum = {loss.Cpu(y, $"global::System.MemoryExtensions.AsSpan(ws.{loss.TargetBuffer}, 0, {loss.Count("n")})", dy)};");
+                    w.Line($"ws.LossSum += {loss.Cpu(y, $"global::System.MemoryExtensions.AsSpan(ws.{loss.TargetBuffer}, 0, {loss.Count("n")})", dy)};   // the step's rounds add up");
                 w.Line();
             }
             else

@@ -5,13 +5,17 @@ internal static partial class NetworkEmitter
 {
     private static void EmitForward(CodeWriter w, NetworkPlan plan)
     {
-        w.Line("/// <summary>Inference: <paramref name=\"batch\"/> samples in, raw outputs out (dropout off). Splits the batch over <see cref=\"Threads\"/>.</summary>");
+        w.Line("/// <summary>Inference: <paramref name=\"batch\"/> samples in, raw outputs out (dropout off). Splits the batch over <see cref=\"Threads\"/>,");
+        w.Line("/// in rounds of at most <see cref=\"MicroBatch\"/> samples per shard.</summary>");
         w.Open("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)");
         w.Line("global::DeepPsych.Dsl.Execution.NetworkChecks.Inference(Name, batch, input.Length, InputLength, output.Length, OutputLength);");
         w.Line("if (_device is { } device) { DeviceForward(device, input, output, batch); return; }");
-        w.Line("int shards = Scatter(input, batch);");
+        w.Line("int roundLength = global::DeepPsych.Dsl.Execution.Shards.RoundLength(batch, _threads, MicroBatch);   // the workspaces stay the size of the cache");
+        w.Open("for (int first = 0; first < batch; first += roundLength)");
+        w.Line("int shards = Scatter(input, first, global::System.Math.Min(roundLength, batch - first));");
         w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _inferShard);");
         w.Line("Gather(output, shards);");
+        w.Close();
         w.Close();
         w.Line();
         if (Staged(plan))

@@ -71,9 +71,11 @@ internal static partial class NetworkEmitter
         if (Staged(plan)) w.Line("private int _stage;   // the stage TrainShard runs (a batch-coupling layer splits a training step into stages)");
         w.Line("private readonly global::System.Action<int> _trainShard, _inferShard;");
         w.Line("private Workspace[] _workspaces = [];");
-        w.Line("private int _shardCount;   // shards used by the last call");
+        w.Line("private int _shardCount;   // shards used by the last call's last round");
         w.Line("private int _batch;        // whole batch of the running step: losses are averaged over it");
         w.Line("private int _threads = global::System.Environment.ProcessorCount;");
+        w.Line("private string? _nonFiniteLayer;   // the first layer whose output turned non-finite in a round of the last training step");
+        w.Line($"private const int MicroBatch = {MemoryPlan.MicroBatch(plan)};   // samples per shard per round: {MemoryPlan.BytesPerSample(plan).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes of workspace each (MemoryPlan.MicroBatch)");
         w.Line();
         w.Line("// Read-only views of each parameter tensor in the block.");
         foreach (var p in plan.Parameters)

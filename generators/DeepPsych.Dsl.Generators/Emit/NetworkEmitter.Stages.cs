@@ -63,17 +63,16 @@ internal static partial class NetworkEmitter
         w.Line();
     }
 
-    /// <summary>TrainingStep and TrainShard of a staged CPU pass: stage jobs on the worker pool, the combining steps between them.</summary>
+    /// <summary>TrainingRound and TrainShard of a staged CPU pass: stage jobs on the worker pool, the combining steps between them.</summary>
     private static void EmitStagedTraining(CodeWriter w, NetworkPlan plan)
     {
         var forward = ForwardStages(plan, EmitTarget.Cpu);
         var backward = BackwardStages(plan, EmitTarget.Cpu);
         int last = forward.Count - 1;
 
-        w.Line("/// <summary>One training step in stages: each stage runs on every shard in parallel (<see cref=\"TrainShard\"/>); between");
+        w.Line("/// <summary>A training step's one round, in stages: each stage runs on every shard in parallel (<see cref=\"TrainShard\"/>); between");
         w.Line("/// stages the calling thread combines the shards' partial sums, because batch normalisation needs the whole batch.</summary>");
-        w.Open("private float TrainingStep(int shards, int batch, global::System.Span<float> outputs)");
-        w.Line("_batch = batch;");
+        w.Open("private void TrainingRound(int shards, global::System.Span<float> outputs)");
         for (int k = 0; k < forward.Count; k++)
         {
             if (k > 0)
@@ -91,7 +90,7 @@ internal static partial class NetworkEmitter
             node.Options.BackwardCombine(new LayerCode(w, node, EmitTarget.Cpu, InputSpans(plan, node), [], dxIsDy: false));
             w.Line($"RunStage({last + j}, shards);   // {node.Path} backward" + (j + 1 < backward.Count ? $" … {plan.Nodes[backward[j + 1][0].Node].Path}'s partial sums" : " … the first layer"));
         }
-        EmitStepEnd(w, LossCode.For(plan));
+        EmitRoundEnd(w);
         w.Close();
         w.Line();
         w.Open("private void RunStage(int stage, int shards)");
@@ -102,14 +101,12 @@ internal static partial class NetworkEmitter
         w.Line("/// <summary>Stage <see cref=\"_stage\"/> of a training step on one shard.</summary>");
         w.Open("private void TrainShard(int shard)");
         w.Line("var ws = _workspaces[shard];");
-        w.Line("if (shard != 0 && ws.Gradients.Length == 0) ws.Gradients = new float[ParameterCount];   // once per shard");
-        w.Line("global::System.Span<float> g = shard == 0 ? _gradients : ws.Gradients;");
+        w.Line("global::System.Span<float> g = shard == 0 ? _gradients : ws.Gradients;   // shard 0 adds into the network's block, the others into their own");
         w.Open("switch (_stage)");
         for (int k = 0; k < last; k++)
             w.Line($"case {k}: ForwardPass{k}(ws, ws.Count, training: true); break;");
         w.Open($"case {last}:");
         w.Line($"ForwardPass{last}(ws, ws.Count, training: true);");
-        w.Line("if (shard != 0) g.Clear();");
         w.Line("Backward0(ws, ws.Count, g);");
         w.Line("break;");
         w.Close();

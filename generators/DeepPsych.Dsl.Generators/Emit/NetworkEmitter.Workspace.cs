@@ -7,11 +7,11 @@ internal static partial class NetworkEmitter
     {
         var buffers = MemoryPlan.PerSample(plan);
         w.Line("/// <summary>The memory of one batch shard, sized at build time per sample and grown (never per step) to the");
-        w.Line("/// largest shard seen: each layer's output, max-pool switches, dropout masks, the gradient slots, and");
-        w.Line("/// this shard's parameter gradients.</summary>");
+        w.Line($"/// largest round a shard has run ({(Staged(plan) ? "MicroBatch samples in inference; a training step's whole slice, which batch normalisation couples" : "at most MicroBatch samples, however large the batch")}):");
+        w.Line("/// each layer's output, max-pool switches, dropout masks, the gradient slots, and this shard's parameter gradients.</summary>");
         w.Open("private sealed class Workspace");
         w.Line("public int Capacity, Count, First;");
-        w.Line("public double LossSum;");
+        w.Line("public double LossSum;   // this shard's loss over the step's rounds so far");
         foreach (var b in buffers)
             w.Line($"public {(b.IsInt ? "int" : "float")}[] {b.Field} = [];   // {b.Why}");
         w.Line("public float[] Gradients = [];   // this shard's dL/dθ (shard 0 adds straight into the network's block)");

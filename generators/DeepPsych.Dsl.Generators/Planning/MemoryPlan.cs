@@ -1,7 +1,8 @@
 namespace DeepPsych.Dsl.Generators.Planning;
 
-/// <summary>One per-sample buffer of a workspace: its field name, element type, floats (or ints) per sample and why it exists.</summary>
-internal sealed record BufferPlan(string Field, bool IsInt, string PerSample, string Why);
+/// <summary>One per-sample buffer of a workspace: its field name, element type, floats (or ints) per sample (the constant's
+/// name, and its value) and why it exists.</summary>
+internal sealed record BufferPlan(string Field, bool IsInt, string PerSample, string Why, int Elements = 0);
 
 /// <summary>The memory plan, computed at build time: the buffers a batch shard (CPU) or the device workspace needs, per
 /// sample. Every value forward produces is kept (backward and FirstNonFiniteLayer read them; a view such as Flatten
@@ -11,24 +12,41 @@ internal static class MemoryPlan
 {
     public static IReadOnlyList<BufferPlan> PerSample(NetworkPlan plan)
     {
-        var buffers = new List<BufferPlan> { new("Input", false, "InputLength", "the shard's inputs") };
+        var buffers = new List<BufferPlan> { new("Input", false, "InputLength", "the shard's inputs", plan.InputLength) };
         foreach (var node in plan.Nodes)
         {
-            if (node.Options.OwnsOutput) buffers.Add(new(node.Name + "Output", false, node.Name + "Size", $"{node.Name}'s output y"));
+            if (node.Options.OwnsOutput) buffers.Add(new(node.Name + "Output", false, node.Name + "Size", $"{node.Name}'s output y", node.OutputLength));
             foreach (var saved in node.Options.Saved)
-                buffers.Add(new(node.Name + saved.Suffix, saved.IsInt, node.Name + "Size", saved.Why));
+                buffers.Add(new(node.Name + saved.Suffix, saved.IsInt, node.Name + "Size", saved.Why, node.OutputLength));
         }
         for (int s = 0; s < plan.Backward.Slots.Length; s++)
         {
             var slot = plan.Backward.Slots[s];
             buffers.Add(new(GradientSlotField(s), false, slot.PerSample.ToString(),
-                $"dL/dy of {string.Join(", ", slot.Values.Select(v => plan.Nodes[v].Name))} in turn (live one at a time); the largest is {slot.PerSample} floats"));
+                $"dL/dy of {string.Join(", ", slot.Values.Select(v => plan.Nodes[v].Name))} in turn (live one at a time); the largest is {slot.PerSample} floats", slot.PerSample));
         }
         buffers.Add(plan.Loss == Loss.SoftmaxCrossEntropy
-            ? new BufferPlan("Labels", true, "1", "class labels")
-            : new BufferPlan("Targets", false, "OutputLength", "regression targets"));
+            ? new BufferPlan("Labels", true, "1", "class labels", 1)
+            : new BufferPlan("Targets", false, "OutputLength", "regression targets", plan.Output.OutputLength));
         return buffers;
     }
+
+    /// <summary>Bytes of cache a shard's workspace aims to fit: a share of the last-level cache, as the convolution's weight
+    /// gradient chunks (Conv2DOp.WeightGradientChunkBytes). LeNet-5's workspace takes 65 KB per sample, so a round of 128 samples
+    /// per shard: what a batch of 256 gives each of two shards, the batch at which its throughput was measured best.</summary>
+    private const long WorkspaceBytes = 8L << 20;
+
+    /// <summary>The fewest samples a round gives each shard, whatever the workspace per sample: fewer would turn a dense
+    /// layer's GEMM into a matrix-vector product that streams its weights once per sample (VGG's 400 MB fc6).</summary>
+    private const int MinimumMicroBatch = 32;
+
+    /// <summary>Samples a shard runs at once (a round): a batch larger than shards × MicroBatch runs in rounds that reuse the
+    /// same workspaces, so their size stays that of the cache rather than growing with the batch.</summary>
+    public static int MicroBatch(NetworkPlan plan)
+        => (int)Math.Max(MinimumMicroBatch, WorkspaceBytes / BytesPerSample(plan));
+
+    /// <summary>Bytes of a shard's workspace per sample (floats and ints are 4 bytes each).</summary>
+    public static long BytesPerSample(NetworkPlan plan) => 4L * PerSample(plan).Sum(b => (long)b.Elements);
 
     /// <summary>The workspace field of a gradient slot: GradA, GradB, …</summary>
     public static string GradientSlotField(int slot) => slot < 26 ? "Grad" + (char)('A' + slot) : "Grad" + slot;

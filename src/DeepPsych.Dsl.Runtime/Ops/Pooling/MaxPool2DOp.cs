@@ -28,10 +28,12 @@ public static unsafe class MaxPool2DOp
             && g.OutHeight * g.KernelH <= H && g.OutWidth * g.KernelW <= W)
         {
             // Tiling windows (window = stride, no top/left padding, no ceil-mode window past the input; LeNet's 2×2/2):
-            // every window lies inside the input, so no clipping is needed. 2×2 with AVX-512 runs 16 outputs per step; anything else runs a tight scalar loop.
+            // every window lies inside the input, so no clipping is needed. 2×2 with AVX-512 runs 16 outputs per step, with AVX2
+            // 8; anything else runs a tight scalar loop.
             fixed (float* px = x) fixed (float* py = y) fixed (int* pa = argmax)
             {
                 if (g.KernelH == 2 && g.KernelW == 2 && Avx512F.IsSupported) Forward2x2Avx512(g, batch, px, x.Length, py, pa, y.Length);
+                else if (g.KernelH == 2 && g.KernelW == 2 && Avx2.IsSupported) Forward2x2Avx2(g, batch, px, x.Length, py, pa, y.Length);
                 else ForwardTiles(g, batch, px, py, pa);
             }
             return;
@@ -165,6 +167,64 @@ public static unsafe class MaxPool2DOp
                     }
                 }
         }
+    }
+
+    /// <summary>
+    /// 2×2 stride-2 windows, no padding, AVX2: <see cref="Forward2x2Avx512"/> at 8 outputs per step. Two loads per input row
+    /// cover 16 columns; vpermps moves each load's even columns to its low half and odd columns to its high half, and
+    /// vperm2f128 joins the two loads' halves into the 8 left and the 8 right window columns. Same order and rule as the scalar scan.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
+    private static void Forward2x2Avx2(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
+    {
+        int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth;
+        var split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var even = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var wv = Vector256.Create(W);
+        int o = 0;
+        for (int n = 0; n < batch; n++)
+        {
+            float* xs = x + (nint)n * g.InputLength;
+            for (int c = 0; c < C; c++)
+                for (int oh = 0; oh < OH; oh++)
+                {
+                    int rowStart = (c * H + 2 * oh) * W;   // within-sample index of the top row's first element
+                    for (int ow0 = 0; ow0 < OW; ow0 += 8)
+                    {
+                        int i0 = rowStart + 2 * ow0;
+                        int lanes = Math.Min(8, OW - ow0);
+                        if ((long)n * g.InputLength + i0 + W + 16 > xLength || o + 8 > yLength)
+                        {
+                            // Tail at the very end of the tensors: scalar, same rule.
+                            for (int t = 0; t < lanes; t++) Best2x2(xs, i0 + 2 * t, W, out y[o + t], out argmax[o + t]);
+                            o += lanes;
+                            continue;
+                        }
+                        float* top = xs + i0, bottom = top + W;
+                        var t0 = Avx2.PermuteVar8x32(Vector256.Load(top), split); var t1 = Avx2.PermuteVar8x32(Vector256.Load(top + 8), split);
+                        var b0 = Avx2.PermuteVar8x32(Vector256.Load(bottom), split); var b1 = Avx2.PermuteVar8x32(Vector256.Load(bottom + 8), split);
+                        var best = Avx.Permute2x128(t0, t1, 0x20);                                   // top-left: both loads' low halves
+                        var topLeft = Vector256.Create(i0) + even;                                     // window indices per lane
+                        var bottomLeft = topLeft + wv;
+                        var at = topLeft;
+                        Take(ref best, ref at, Avx.Permute2x128(t0, t1, 0x31), topLeft + Vector256<int>.One);      // top-right: high halves
+                        Take(ref best, ref at, Avx.Permute2x128(b0, b1, 0x20), bottomLeft);                        // bottom-left
+                        Take(ref best, ref at, Avx.Permute2x128(b0, b1, 0x31), bottomLeft + Vector256<int>.One);   // bottom-right
+                        Vector256.Store(best, y + o);
+                        Vector256.Store(at, argmax + o);
+                        o += lanes;
+                    }
+                }
+        }
+    }
+
+    /// <summary>Per lane: if v &gt; best, or v is NaN and best is not, then best = v and at = iv.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(ref Vector256<float> best, ref Vector256<int> at, Vector256<float> v, Vector256<int> iv)
+    {
+        var take = Vector256.GreaterThan(v, best) | Vector256.AndNot(Vector256.Equals(best, best), Vector256.Equals(v, v));
+        best = Vector256.ConditionalSelect(take, v, best);
+        at = Vector256.ConditionalSelect(take.AsInt32(), iv, at);
     }
 
     /// <summary>Per lane: if v &gt; best, or v is NaN and best is not, then best = v and at = iv.</summary>

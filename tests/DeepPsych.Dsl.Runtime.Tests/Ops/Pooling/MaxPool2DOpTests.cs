@@ -80,6 +80,8 @@ public class MaxPool2DOpTests
     [InlineData(3, 12, 38, 2, 3)]
     [InlineData(6, 28, 28, 2, 2)]
     [InlineData(2, 9, 9, 3, 2)]
+    [InlineData(2, 4, 64, 2, 3)]     // 32 outputs a row: whole AVX2 and AVX-512 steps
+    [InlineData(16, 10, 10, 2, 5)]   // LeNet-5's S4: 5 outputs a row, fewer than one step
     public void Tiling_windows_keep_first_max_and_first_NaN(int c, int h, int w, int k, int batch)
     {
         var g = Pool2DGeometry.Square(c, h, w, k);
