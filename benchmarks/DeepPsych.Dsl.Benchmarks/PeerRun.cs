@@ -1,3 +1,4 @@
+using System.Globalization;
 using DeepPsych.Dsl.Benchmarks.Networks;
 using DeepPsych.Dsl.Benchmarks.Ops;
 using DeepPsych.Dsl.Execution;
@@ -11,23 +12,35 @@ namespace DeepPsych.Dsl.Benchmarks;
 /// peer script times them (<see cref="PeerTiming"/>), one line per workload; first the vector width taken and the
 /// machine's FMA peak at that width, measured in the same run (the fastest of 9 calls: other
 /// processes on the machine can only lower it).</summary>
-/// <remarks>Workloads: <c>all</c>, <c>lenet</c>, <c>batches</c> (LeNet-5 training and inference at batch 64 … 60,000), <c>conv</c> (every shape of conv_shapes.tsv), or one shape's name.</remarks>
+/// <remarks>Workloads: <c>all</c>; a group of networks.tsv (<c>lenet</c>, <c>classic</c>, <c>classic_more</c>) or <c>conv</c> (every shape of
+/// conv_shapes.tsv); or one row's or shape's name; or <c>batches</c> (LeNet-5 training and inference at batch 64 … 60,000). Each network row also prints its FLOPs per image
+/// (<c>info flops:&lt;workload&gt;</c>: the generated summary's forward FLOPs, three times that for a training step) so the
+/// table can give its rate as a share of the peak.</remarks>
 public static class PeerRun
 {
     public static int Run(string[] args)
     {
         string only = args.Length > 0 ? args[0] : "all";
         Info("isa", $"{Simd.Describe()}, {WorkerPool.Shared.MaxParallelism} threads, .NET {Environment.Version}");
-        Info("lenet5_train_flops", (3.0 * LeNet5.FlopsPerSample).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Report("fma_peak", Fastest(FmaPeak.Run, 9), FmaPeak.FlopsPerCall / 1e9, "GFLOP/s");
-        if (only is "all" or "lenet")
+        // One instance per network serves its rows, in the file's order (LeNet-5 trains, then infers).
+        foreach (var rows in PeerNetwork.All.Where(r => r.SelectedBy(only)).GroupBy(r => r.Ours))
         {
-            var lenet = new LeNet5Workloads(64, 256);
-            Report("lenet5_train_b64", Median(() => lenet.TrainStep(), 20, 15), 64, "images/s");
-            Report("lenet5_infer_b1", Median(() => lenet.Infer(1), 200, 30), 1, "images/s");
-            Report("lenet5_infer_b256", Median(() => lenet.Infer(256), 10, 15), 256, "images/s");
+            var trainRows = rows.Where(r => r.Train).ToList();
+            if (trainRows.Count > 1)
+                throw new InvalidOperationException($"networks.tsv: {rows.Key} has {trainRows.Count} training rows; one network instance serves one training batch size.");
+            var net = rows.First().Create();
+            double forwardFlops = net.Layers.Sum(l => (double)l.FlopsPerSample);
+            var work = new NetworkWorkloads(net, trainRows.Sum(r => r.Batch), rows.Where(r => !r.Train).Select(r => r.Batch).DefaultIfEmpty(0).Max(),
+                trainRows.Select(r => r.Batches).DefaultIfEmpty(1).Single());
+            foreach (var row in rows)
+            {
+                Info($"flops:{row.Workload}", ((row.Train ? 3 : 1) * forwardFlops).ToString(CultureInfo.InvariantCulture));
+                Action call = row.Train ? () => work.TrainStep() : () => work.Infer(row.Batch);
+                Report(row.Workload, Median(call, row.Inner, row.Reps, row.Warmup), row.Batch, "images/s");
+            }
         }
-        if (only == "batches") Batches(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+        if (only == "batches") Batches(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
         foreach (var shape in ConvShape.All)
         {
             if (!(only is "all" or "conv" || only == shape.Name)) continue;
@@ -45,7 +58,7 @@ public static class PeerRun
     private static void Batches(int rounds)
     {
         int[] batches = [64, 256, 2048, 60000];
-        var work = batches.Select(b => new LeNet5Workloads(b, b)).ToArray();
+        var work = batches.Select(b => new NetworkWorkloads(new LeNet5(), b, b)).ToArray();
         var train = new double[batches.Length, rounds];
         var infer = new double[batches.Length, rounds];
         for (int i = 0; i < batches.Length; i++) { work[i].TrainStep(); work[i].Infer(batches[i]); }   // warm-up: workspaces, JIT

@@ -8,10 +8,11 @@ namespace DeepPsych.Dsl.Benchmarks;
 /// the ONNX Runtime peer (benchmarks/peer/OnnxRuntimePeer), so both C# sides time alike.</summary>
 public static class PeerTiming
 {
-    /// <summary>Median seconds per call over <paramref name="reps"/> timed blocks of <paramref name="inner"/> calls, after warm-up.</summary>
-    public static double Median(Action work, int inner, int reps)
+    /// <summary>Median seconds per call over <paramref name="reps"/> timed blocks of <paramref name="inner"/> calls, after
+    /// <paramref name="warmup"/> calls (default max(3, inner)).</summary>
+    public static double Median(Action work, int inner, int reps, int? warmup = null)
     {
-        for (int i = 0; i < Math.Max(3, inner); i++) work();
+        for (int i = 0; i < (warmup ?? Math.Max(3, inner)); i++) work();
         var times = new double[reps];
         for (int r = 0; r < reps; r++)
         {

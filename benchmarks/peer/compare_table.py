@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Reads compare.sh's log (`who round name seconds value unit` and `who round info key text` lines) and prints the
 ISA lines and a Markdown table: per workload the median over rounds of each side, the median of the per-round ratios
-with their range, and our share of the FMA peak (the fastest FMA-loop call of all rounds at the vector width we take).
+with their range, and our share of the FMA peak (the fastest FMA-loop call of all rounds at the vector width we take);
+for a network row, the share of the rate the peak would allow at our generated summary's FLOPs per image (forward;
+three times that for a training step).
   compare_table.py LOG ROUNDS ISA"""
 import statistics
 import sys
@@ -18,7 +20,6 @@ for line in open(sys.argv[1]):
     units[name] = unit
 
 peak = max(values.pop("fma_peak")["ours"].values())
-train_flops = float(infos.get(("ours", "lenet5_train_flops"), "nan"))
 names = {"ours": "DeepPsych.Dsl", "torch": "PyTorch", "ort": "ONNX Runtime"}
 print(f"{sys.argv[2]} interleaved rounds, ISA limit: {sys.argv[3]}")
 for who in ("ours", "torch", "ort"):
@@ -36,7 +37,9 @@ def ratio(ours, peer):
 
 
 def fmt(v, unit):
-    return f"{v:,.0f} {unit}" if unit == "images/s" else f"{v:,.1f} {unit}"
+    if unit == "images/s":
+        return f"{v:,.0f} {unit}" if v >= 100 else f"{v:.3g} {unit}"
+    return f"{v:,.1f} {unit}"
 
 
 print("| workload | DeepPsych.Dsl | PyTorch | ours ÷ PyTorch (range) | ONNX Runtime | ours ÷ ONNX Runtime (range) | ours, share of FMA peak |")
@@ -51,8 +54,9 @@ for name, sides in values.items():
         cells += [fmt(statistics.median(p.values()), unit), ratio(ours, p)] if p else ["", ""]
     if unit == "GFLOP/s":
         cells.append(f"{100 * o / peak:.0f} %")
-    elif name.startswith("lenet5_train"):
-        cells.append(f"{100 * o * train_flops / (peak * 1e9):.0f} % of the peak-bound rate")
+    elif ("ours", "flops:" + name) in infos:   # a network row: FLOPs per image from our generated summary
+        flops = float(infos[("ours", "flops:" + name)])
+        cells.append(f"{100 * o * flops / (peak * 1e9):.0f} % of the peak-bound rate")
     else:
         cells.append("")
     print("| " + " | ".join(cells) + " |")

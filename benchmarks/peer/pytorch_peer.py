@@ -5,7 +5,7 @@ timed the same way (warm-up, then the median of timed blocks). Prints `name medi
 
 Run through compare.sh, which sets OPENBLAS_NUM_THREADS=1, unsets OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE for this side
 only and interleaves it with our run.
-  pytorch_peer.py [all|lenet|conv|<shape name>] [threads]"""
+  pytorch_peer.py [all|lenet|classic|classic_more|conv|<workload or shape name>] [threads]"""
 import ctypes
 import os
 import statistics
@@ -16,17 +16,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_lenet5 import LeNet5
+from peer_networks import build, networks
+
 
 torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
 torch.set_flush_denormal(True)   # PyTorch at its best: no denormal slow paths
 torch.manual_seed(42)
-BATCHES = 16                     # training cycles through 16 random batches, as PeerRun does
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def median(work, inner, reps):
-    for _ in range(max(3, inner)):
+def median(work, inner, reps, warmup=None):
+    for _ in range(max(3, inner) if warmup is None else warmup):
         work()
     times = []
     for _ in range(reps):
@@ -67,29 +67,48 @@ def conv_shapes():
         yield f[0], *map(int, f[1:8])
 
 
+def time_network(rows):
+    """One model serves its rows in the file's order, as on our side: training steps (SGD momentum, cross-entropy,
+    cycling through random batches) in train mode, inference in eval mode without gradients."""
+    net = build(rows[0]["torch"])
+    train = [r for r in rows if r["mode"] == "train"]
+    batches = train[0]["batches"] if train else 1
+    n = max([r["batch"] * r["batches"] for r in train] + [r["batch"] for r in rows])
+    x = torch.rand(n, *rows[0]["input"]) * 2 - 1
+    net.eval()
+    with torch.no_grad():
+        classes = net(x[:1]).shape[1]
+    y = torch.randint(0, classes, (n,))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    for row in rows:
+        b = row["batch"]
+        if row["mode"] == "train":
+            net.train()
+            step = [0]
+
+            def train_step():
+                i = step[0] % batches
+                step[0] += 1
+                opt.zero_grad()
+                loss = F.cross_entropy(net(x[i * b:(i + 1) * b]), y[i * b:(i + 1) * b])
+                loss.backward()
+                opt.step()
+
+            report(row["workload"], median(train_step, row["inner"], row["reps"], row["warmup"]), b, "images/s")
+        else:
+            net.eval()
+            with torch.no_grad():
+                report(row["workload"], median(lambda: net(x[:b]), row["inner"], row["reps"], row["warmup"]), b, "images/s")
+
+
 def main():
     only = sys.argv[1] if len(sys.argv) > 1 else "all"
     describe()
-    if only in ("all", "lenet"):
-        net = LeNet5()
-        opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-        x = torch.rand(BATCHES * 64, 1, 28, 28) * 2 - 1
-        y = torch.randint(0, 10, (BATCHES * 64,))
-        step = [0]
-
-        def train():
-            b = step[0] % BATCHES
-            step[0] += 1
-            opt.zero_grad()
-            loss = F.cross_entropy(net(x[b * 64:(b + 1) * 64]), y[b * 64:(b + 1) * 64])
-            loss.backward()
-            opt.step()
-
-        report("lenet5_train_b64", median(train, 20, 15), 64, "images/s")
-        net.eval()
-        with torch.no_grad():
-            report("lenet5_infer_b1", median(lambda: net(x[:1]), 200, 30), 1, "images/s")
-            report("lenet5_infer_b256", median(lambda: net(x[:256]), 10, 15), 256, "images/s")
+    models = {}
+    for row in networks(only):
+        models.setdefault(row["ours"], []).append(row)
+    for rows in models.values():
+        time_network(rows)   # each model is freed on return, before the next one is built (VGG-16 holds 0.55 GB)
 
     for name, n, c, size, o, k, s, p in conv_shapes():
         if only not in ("all", "conv", name):

@@ -6,10 +6,10 @@ namespace DeepPsych.Dsl.Benchmarks.Networks;
 [MemoryDiagnoser]
 public class LeNet5Benchmarks
 {
-    private LeNet5Workloads _work = null!;
+    private NetworkWorkloads _work = null!;
 
     [GlobalSetup]
-    public void Setup() => _work = new LeNet5Workloads(trainBatch: 64, inferBatch: 256);
+    public void Setup() => _work = new NetworkWorkloads(new Examples.FashionMnist.LeNet5(), trainBatch: 64, inferBatch: 256);
 
     [Benchmark(Description = "LeNet-5 train step, batch 64")]
     public float TrainStep64() => _work.TrainStep();
