@@ -13,8 +13,8 @@ namespace DeepPsych.Dsl.Ops;
 /// <item>one input channel per group (depthwise, G = C): a direct loop over the kernel taps, vectorised along output rows.</item>
 /// <item>stride 1 with at most <see cref="DirectMaxInChannels"/> input channels per group (LeNet's C1 and C3), at every vector width: a direct
 /// convolution on a zero-padded copy, vectorised over output pixels (<see cref="DirectForward"/>). In backward, every stride-1
-/// convolution gets dW by a direct batch-wide correlation (<see cref="DirectWeightGradient"/>), and those with ≤ 8 input
-/// channels per group get dx as a direct convolution of dz with the flipped weights (<see cref="DirectInputGradient"/>).</item>
+/// convolution gets dW by a direct batch-wide correlation (<see cref="DirectWeightGradient"/>), and dx as a stride-1 convolution of
+/// dz with the flipped weights (<see cref="InputGradientByConvolution"/>: direct for ≤ 8 input channels per group, else the wide GEMM).</item>
 /// <item>otherwise im2col + GEMM: the im2col matrix is never materialised whole for the forward pass; it is generated
 /// straight into the GEMM's packed B panels (<see cref="Im2ColPanels"/>), block by block, while it is hot in cache.</item>
 /// </list>
@@ -120,14 +120,14 @@ public static unsafe partial class Conv2DOp
         // Stride 1 (not pointwise / depthwise): dW for the whole batch by direct vectorised correlation, one group at a time;
         // the sample loop below then only does db and, if wanted, dx (GEMM + col2im).
         bool directW = !pointwise && !(Cg == 1 && G > 1) && UseDirectWeightGradient(g);
-        // dx as a direct stride-1 convolution of dz with the flipped, transposed weights (see DirectInputGradient).
-        bool directDx = directW && !dx.IsEmpty && UseDirectInputGradient(g);
+        // Stride 1: dx as a stride-1 convolution of dz with the flipped, transposed weights (see InputGradientByConvolution).
+        bool convDx = !pointwise && !(Cg == 1 && G > 1) && !dx.IsEmpty && UseInputGradientByConvolution(g);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
         {
             if (directW && batch > 0)
                 for (int grp = 0; grp < G; grp++)
                     DirectWeightGradient(g, batch, px + (nint)grp * Cg * HW, pdz + (nint)grp * Og * P, pdw + (nint)grp * Og * K);
-            float* wFlipped = directDx ? FlipWeights(g, pw) : null;
+            float* wFlipped = convDx ? FlipWeights(g, pw) : null;
             for (int n = 0; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, dzs = pdz + (nint)n * g.OutputLength;
@@ -151,12 +151,8 @@ public static unsafe partial class Conv2DOp
                         }
                         continue;
                     }
-                    if (directW && dxg == null) continue;   // dW done above; nothing left for this group
-                    if (directDx)
-                    {
-                        DirectInputGradient(g, dzg, wFlipped + (nint)grp * Cg * Og * g.KernelH * g.KernelW, dxg);
-                        continue;
-                    }
+                    if (convDx) InputGradientByConvolution(g, dzg, wFlipped + (nint)grp * Cg * Og * g.KernelH * g.KernelW, dxg);
+                    if (directW && (convDx || dxg == null)) continue;   // dW done above; nothing left for this group
                     float* col = Scratch.Get(Scratch.Columns, (long)K * pb);
                     for (int j0 = 0; j0 < P; j0 += pb)
                     {
@@ -168,7 +164,7 @@ public static unsafe partial class Conv2DOp
                             var colT = new Gemm.TransposedMatrixPanels(col, nc);
                             Gemm.MultiplyCore(Og, K, nc, dzg + j0, P, false, ref colT, dwg, K, true, null, null, Act.None, 0f);
                         }
-                        if (dxg != null)
+                        if (dxg != null && !convDx)
                         {
                             // dcol = W_gᵀ · dz_g[:, block], then scatter-add (col2im) into dx_g.
                             var src = new Gemm.MatrixPanels(dzg + j0, P);

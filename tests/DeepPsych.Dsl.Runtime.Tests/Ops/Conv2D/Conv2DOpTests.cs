@@ -41,10 +41,16 @@ public class Conv2DOpTests
         ["direct 3 in 13 out 3x3 p0 no-bias"] = new(new(3, 6, 9, 13, 3, 3, 1, 1, 0, 0, 1, 1, 1), 3, false, Act.None),
         ["direct 8 in 5 out 5x3 dil(1,2) p(1,0)"] = new(new(8, 7, 12, 5, 5, 3, 1, 1, 1, 0, 1, 2, 1), 2, true, Act.ReLU),
         ["direct LeNet C1 batch 3 p(2,1) tanh"] = new(new(1, 28, 28, 6, 5, 5, 1, 1, 2, 1, 1, 1, 1), 3, true, Act.Tanh),
+        // Stride-1 dx as a convolution of dz on the wide GEMM (more than 8 input channels per group): full padding (the transposed
+        // convolution is unpadded and adds in place), dilation, groups, channel counts off the vector width.
+        ["wide-gemm dx 12 in 7 out 3x3 p2 (dx conv unpadded)"] = new(new(12, 6, 7, 7, 3, 3, 1, 1, 2, 2, 1, 1, 1), 2, true, Act.None),
+        ["wide-gemm dx 10 in 13 out 5x5 p0 dil(2,1)"] = new(new(10, 11, 9, 13, 5, 5, 1, 1, 0, 0, 2, 1, 1), 2, true, Act.Tanh),
+        ["wide-gemm dx groups2 20 in 6 out 3x3 p1"] = new(new(20, 6, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2), 2, true, Act.ReLU),
         // Per-side (ONNX-style) padding, top/left from the positional PadH/PadW, bottom/right set apart: every strategy.
         ["per-side direct 3x3 t0 l1 b2 r0"] = new(new(2, 7, 9, 5, 3, 3, 1, 1, 0, 1, 1, 1, 1) { PadBottom = 2, PadRight = 0 }, 2, true, Act.ReLU),
         ["per-side direct dil2 t5 l0 b1 r4 (top pad beyond d(K-1): dx falls back)"] = new(new(3, 8, 9, 4, 3, 3, 1, 1, 5, 0, 2, 2, 1) { PadBottom = 1, PadRight = 4 }, 2, false, Act.Tanh),
         ["per-side wide gemm 48 in t1 l0 b0 r2"] = new(new(48, 6, 7, 11, 3, 3, 1, 1, 1, 0, 1, 1, 1) { PadBottom = 0, PadRight = 2 }, 1, true, Act.None),
+        ["per-side 9 in 3x3 t3 l1 b0 r1 (top pad beyond d(K-1): dx falls back)"] = new(new(9, 6, 7, 5, 3, 3, 1, 1, 3, 1, 1, 1, 1) { PadBottom = 0, PadRight = 1 }, 2, false, Act.None),
         ["per-side im2col s2 t0 l2 b1 r0"] = new(new(18, 9, 11, 10, 5, 5, 2, 2, 0, 2, 1, 1, 1) { PadBottom = 1, PadRight = 0 }, 1, true, Act.Sigmoid),
         ["per-side depthwise s2 t1 l0 b2 r1"] = new(new(4, 9, 10, 4, 3, 3, 2, 2, 1, 0, 1, 1, 4) { PadBottom = 2, PadRight = 1 }, 2, true, Act.ReLU),
         ["per-side groups2 t2 l1 b0 r0"] = new(new(4, 7, 8, 6, 3, 3, 1, 1, 2, 1, 1, 1, 2) { PadBottom = 0, PadRight = 0 }, 2, true, Act.LeakyReLU),
