@@ -7,7 +7,7 @@ training images, seed, normalisation (the training set's mean and std) and augme
 in normalised units, i.e. padding with the mean, and a horizontal flip with probability 1/2, drawn per image).
 Initialisation follows ours by rule (Xavier uniform for weights not followed by a ReLU, He normal for those that are,
 zero biases, BatchNorm 1 and 0), from torch's own random stream. Anything in the recipe this twin does not implement
-stops it with a message. Prints `epoch N seconds S test_accuracy A` lines; seconds time the training loop only.
+stops it with a message. Prints `epoch N seconds S test_accuracy A` lines (seconds time the training loop only) and progress lines between.
     pytorch_fashion_train.py RUN/metrics.json [threads=2]"""
 import gzip
 import json
@@ -107,6 +107,9 @@ for epoch in range(epochs):
         F.cross_entropy(net(x), ytr[b]).backward()
         opt.step()
         sched.step()
+        step = i // batch + 1
+        if step % max(1, steps_per_epoch // 10) == 0 and step < steps_per_epoch:   # progress, for slow machines
+            print(f"  epoch {epoch + 1} step {step}/{steps_per_epoch} seconds {time.perf_counter() - t:.1f}", flush=True)
     seconds = time.perf_counter() - t
     net.eval()
     with torch.no_grad():
