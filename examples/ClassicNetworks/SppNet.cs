@@ -7,9 +7,11 @@ namespace Examples.ClassicNetworks;
 /// pooling replaced by a 4-level spatial pyramid {6×6, 3×3, 2×2, 1×1} of max pools, so that the fully connected layers
 /// see 256·(36 + 9 + 4 + 1) = 12,800 values whatever the image size (section 2.3).</summary>
 /// <remarks>
-/// <para>A network's sizes are compile-time constants here, so the paper's multi-size training is two networks that hold
-/// the same block: <see cref="SppNet224"/> and <see cref="SppNet180"/> (the paper's two sizes) have identical parameter
-/// names, shapes and layout (<c>Net.Features.Conv1.weight</c> …), and one's <c>Parameters</c> run in the other unchanged.</para>
+/// <para>A network's sizes are compile-time constants here, so the input size varies between calls the way the paper
+/// trains at several sizes (§2.3: "two fixed-size networks that share parameters"): <see cref="SppNet224"/> and
+/// <see cref="SppNet180"/> hold the same block, so their parameter names, shapes and layout are identical
+/// (<c>Net.Features.Conv1.weight</c> …), and <c>new SppNet180(sharesParametersWith: net224)</c> builds the second over the
+/// first one's parameter, gradient and buffer blocks — one set of weights, trained and read through either.</para>
 /// <para>Parameters, 77,037,672, derived layer by layer as weights + biases: conv1–conv5 as ZFNet's (14,208; 614,656;
 /// 885,120; 1,327,488; 884,992); fc6 12,800·4096 + 4096 = 52,432,896; fc7 4096·4096 + 4096 = 16,781,312; fc8
 /// 4096·1000 + 1000 = 4,097,000.</para>

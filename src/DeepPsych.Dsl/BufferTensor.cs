@@ -68,6 +68,11 @@ public sealed class BufferTensor
         ? throw new InvalidOperationException($"Buffer '{Name}' is float32: read Values.")
         : _counters.AsSpan(Offset, 1);
 
+    /// <summary>The whole float buffer block (null for an int64 buffer), for <c>ParameterSharing</c>.</summary>
+    internal float[]? FloatBlock => _values;
+    /// <summary>The whole int64 counter block (null for a float buffer).</summary>
+    internal long[]? CounterBlock => _counters;
+
     /// <summary>Back to the initial state (PyTorch's <c>reset_running_stats</c>).</summary>
     public void Reset()
     {

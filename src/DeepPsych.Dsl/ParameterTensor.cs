@@ -25,6 +25,11 @@ public sealed class ParameterTensor
         Init = init;
     }
 
+    /// <summary>The whole parameter block this tensor is a view of (for <c>ParameterSharing</c>).</summary>
+    internal float[] ValueBlock => _values;
+    /// <summary>The whole gradient block this tensor is a view of.</summary>
+    internal float[] GradientBlock => _gradients;
+
     /// <summary>PyTorch-style name, e.g. <c>C1.weight</c> or <c>C1.bias</c>.</summary>
     public string Name { get; }
     /// <summary>Shape, outermost first.</summary>

@@ -21,6 +21,7 @@ internal static partial class NetworkEmitter
         w.Line("/// only the batch up and the per-sample losses down. Host access (<see cref=\"Parameters\"/>, the named views, a");
         w.Line("/// checkpoint) brings them down on demand; see <see cref=\"global::DeepPsych.Dsl.Devices.DeviceTrainingState\"/> for the rule.</summary>");
         w.Open("public void UseDevice(global::DeepPsych.Dsl.Devices.IDeviceBackend? backend)");
+        w.Line("if (backend is not null) global::DeepPsych.Dsl.Execution.ParameterSharing.RefuseDevice(_parameters, Name);");
         w.Line("_device?.Dispose();   // brings newer parameters, gradients and optimizer state down first");
         w.Line($"_device = backend is null ? null : new DeviceWorkspace(backend, _parameters, _gradients, _parameterTensors{(plan.HasBuffers ? ", _buffers, _bufferTensors" : "")});");
         w.Close();

@@ -54,16 +54,15 @@ internal static partial class NetworkEmitter
 
     private static void EmitFields(CodeWriter w, NetworkPlan plan)
     {
-        w.Line("private readonly float[] _parameters = new float[ParameterCount];");
-        w.Line("private readonly float[] _gradients = new float[ParameterCount];");
+        w.Line("private readonly float[] _parameters, _gradients;   // one block each (shared with another network when built with sharesParametersWith)");
         w.Line($"private readonly {Dsl}.ParameterTensor[] _parameterTensors;");
         w.Line($"private readonly {Dsl}.Layer[] _layers;");
         foreach (var node in plan.Nodes)
             w.Line($"private readonly {Dsl}.{HandleType(node)} _{node.Name};");
         if (plan.HasBuffers)
         {
-            w.Line("private readonly float[] _buffers = new float[BufferCount];");
-            w.Line($"private readonly long[] _counters = new long[{plan.CounterCount}];   // int64 buffers (num_batches_tracked)");
+            w.Line("private readonly float[] _buffers;");
+            w.Line("private readonly long[] _counters;   // int64 buffers (num_batches_tracked)");
             w.Line($"private readonly {Dsl}.BufferTensor[] _bufferTensors;");
         }
         foreach (var node in plan.Nodes)
@@ -86,8 +85,19 @@ internal static partial class NetworkEmitter
 
     private static void EmitConstructor(CodeWriter w, NetworkPlan plan)
     {
+        string name = Identifier.Escape(plan.ClassName);
         w.Line("/// <summary>Creates the network with parameters initialised from seed 0 (call <see cref=\"InitializeParameters\"/> to reseed).</summary>");
-        w.Open($"public {Identifier.Escape(plan.ClassName)}()");
+        w.Line($"public {name}() : this(sharesParametersWith: null) {{ }}");
+        w.Line();
+        w.Line("/// <summary>Creates the network over <paramref name=\"sharesParametersWith\"/>'s parameter, gradient and buffer blocks (null:");
+        w.Line("/// its own, initialised from seed 0): one set of weights read and trained through either network, e.g. one SPP-net at");
+        w.Line("/// two input sizes. Every parameter and buffer must have the same name, shape and offset in both; see");
+        w.Line("/// <see cref=\"global::DeepPsych.Dsl.Execution.ParameterSharing\"/>.</summary>");
+        w.Open($"public {name}(global::DeepPsych.Dsl.INeuralNetwork? sharesParametersWith)");
+        w.Line($"var blocks = global::DeepPsych.Dsl.Execution.ParameterSharing.For(sharesParametersWith, \"{plan.ClassName}\", ParameterCount{(plan.HasBuffers ? $", BufferCount, {plan.CounterCount}" : "")});");
+        w.Line(plan.HasBuffers
+            ? "(_parameters, _gradients, _buffers, _counters) = (blocks.Parameters, blocks.Gradients, blocks.Buffers, blocks.Counters);"
+            : "(_parameters, _gradients) = (blocks.Parameters, blocks.Gradients);");
         foreach (var p in plan.Parameters)
             w.Line($"var {Local(p)} = new {Dsl}.ParameterTensor(\"{p.Name}\", [{string.Join(", ", p.Shape)}], {p.Id}Offset, _parameters, _gradients, fanIn: {p.FanIn}, fanOut: {p.FanOut}, {Dsl}.Init.{p.Init});");
         foreach (var b in plan.Buffers)
@@ -102,7 +112,8 @@ internal static partial class NetworkEmitter
         w.Line($"_layers = [{string.Join(", ", plan.Nodes.Select(n => "_" + n.Name))}];");
         w.Line("_trainShard = TrainShard;");
         w.Line("_inferShard = InferShard;");
-        w.Line("InitializeParameters(0);");
+        w.Line("if (sharesParametersWith is null) InitializeParameters(0);");
+        w.Line("else global::DeepPsych.Dsl.Execution.ParameterSharing.Join(sharesParametersWith, this);   // checks the layouts are equal");
         w.Close();
         w.Line();
         foreach (var node in plan.Nodes.Where(n => !n.Layer.Implicit))

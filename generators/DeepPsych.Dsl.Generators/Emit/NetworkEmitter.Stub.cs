@@ -62,7 +62,11 @@ internal static partial class NetworkEmitter
         foreach (var outer in shell.ContainingTypes) w.Open(outer);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DeepPsych.Dsl.Generators\", \"0.1.0\")]");
         w.Open($"partial class {shell.ClassName} : {Dsl}.INeuralNetwork, {Dsl}.Devices.IDeviceTrainable");
-        if (!shell.HasConstructor) w.Line($"public {shell.ClassName}() => throw {error};");
+        if (!shell.HasConstructor)
+        {
+            w.Line($"public {shell.ClassName}() => throw {error};");
+            w.Line($"public {shell.ClassName}(global::DeepPsych.Dsl.INeuralNetwork? sharesParametersWith) => throw {error};");
+        }
         foreach (var p in shell.Properties)
             w.Line($"{p.Modifiers} partial {p.Type} {p.Name} {{ {string.Join(" ", p.Accessors.Split(new[] { "; " }, StringSplitOptions.None).Select(a => $"{a} => throw {error};"))} }}");
         foreach (var (name, member, explicitMember) in StubMembers)

@@ -22,6 +22,10 @@ public sealed class TorchvisionParityTests(ITestOutputHelper output)
     [TorchvisionFact]
     public void ResNet18_matches_torchvision_resnet18() => TorchvisionParity.Check<ResNet18>("torchvision.models.resnet18()", output.WriteLine);
 
+    /// <summary>ResNet-34: the same BasicBlock as ResNet-18 in runs of 3, 4, 6, 3 (16 blocks, 36 BatchNorm layers).</summary>
+    [TorchvisionFact]
+    public void ResNet34_matches_torchvision_resnet34() => TorchvisionParity.Check<ResNet34>("torchvision.models.resnet34()", output.WriteLine);
+
     /// <summary>Bottleneck blocks (stride on the 3x3 convolution, torchvision's v1.5). At initialisation ResNet-50's
     /// training-mode gradients are ill-conditioned in float32: PyTorch's own float32 gradients are 2–9 % (of each tensor's
     /// largest value) away from its float64 ones below layer4.2 (measured at 64×64 batch 8, 128×128 and 224×224 batch 2),
