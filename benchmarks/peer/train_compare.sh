@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The main job beside PyTorch, in the same run: LeNet-5 on Fashion-MNIST, same recipe, 3 epochs each, ours first.
-#   benchmarks/peer/train_compare.sh [seed=1]
+# The main job beside PyTorch, in the same run: a network of the main job on Fashion-MNIST, ours first, then PyTorch with
+# the recipe read from our run's metrics.json (pytorch_fashion_train.py), so both train the same network the same way.
+#   benchmarks/peer/train_compare.sh [network=lenet5] [seed=1] [more flags for the main job, e.g. --epochs 10]
+#   benchmarks/peer/train_compare.sh resnet20
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-seed=${1:-1}
+network=${1:-lenet5}; seed=${2:-1}; shift $(( $# < 2 ? $# : 2 ))
+out=/tmp/deeppsych-train-compare-$network
 export OPENBLAS_NUM_THREADS=1   # PyTorch runs 2 threads itself; OPENBLAS_CORETYPE/L2_SIZE are unset for its side only (fair BLAS kernel)
 dotnet build examples/LeNet5.FashionMnist -c Release -v quiet -nologo -clp:ErrorsOnly
 echo "== DeepPsych.Dsl (CPU path)"
-dotnet examples/LeNet5.FashionMnist/bin/Release/net10.0/lenet5.dll --plain --overwrite --seed "$seed" --output /tmp/deeppsych-train-compare \
+dotnet examples/LeNet5.FashionMnist/bin/Release/net10.0/lenet5.dll --network "$network" --plain --overwrite --seed "$seed" --output "$out" "$@" \
   | grep -E "^(epoch  |epoch [0-9]+:| +[0-9]+  )|Test accuracy"
-echo "== PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') (2 threads)"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/peer/pytorch_fashion_lenet5.py "$(nproc)" 3 "$seed"
+echo "== PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') ($(nproc) threads), recipe from $out/metrics.json"
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/peer/pytorch_fashion_train.py "$out/metrics.json" "$(nproc)"

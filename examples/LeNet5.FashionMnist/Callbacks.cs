@@ -106,7 +106,7 @@ public sealed class PlainProgress(TextWriter writer, long totalSteps, int every)
 /// <summary>Evaluates on the generated CPU forward while training runs on ILGPU's CPU accelerator. That accelerator
 /// simulates a GPU thread by thread (hundreds of times slower than the CPU path); the weights are the same, so the
 /// figures are too, and an evaluation of the 10,000 test images takes seconds instead of minutes.</summary>
-public sealed class ValidateOnCpuPath(LeNet5 network, IDeviceBackend device) : ITrainingCallback
+public sealed class ValidateOnCpuPath(IDeviceTrainable network, IDeviceBackend device) : ITrainingCallback
 {
     public void OnValidationBegin(Trainer trainer) => network.UseDevice(null);
     public void OnValidationEnd(Trainer trainer) => network.UseDevice(device);

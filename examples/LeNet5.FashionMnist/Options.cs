@@ -5,6 +5,7 @@ namespace Examples.FashionMnist;
 /// <summary>Command-line options of the main job. Every flag has a default; <c>--help</c> lists them.</summary>
 public sealed record Options
 {
+    public string Network { get; init; } = "lenet5";
     public int Epochs { get; init; } = 3;
     public int BatchSize { get; init; } = 64;
     public string Optimizer { get; init; } = "nesterov";
@@ -12,6 +13,7 @@ public sealed record Options
     public string Schedule { get; init; } = "onecycle";
     public float WeightDecay { get; init; } = 5e-4f;
     public float Momentum { get; init; } = 0.9f;
+    public string Augment { get; init; } = "none";
     public int Seed { get; init; } = 1;
     public string? Data { get; init; }
     public string? Output { get; init; }
@@ -23,10 +25,12 @@ public sealed record Options
     public bool Help { get; init; }
 
     public const string Usage = """
-        Train LeNet-5 on Fashion-MNIST with DeepPsych.Dsl (CPU path).
+        Train LeNet-5 or ResNet-20 on Fashion-MNIST with DeepPsych.Dsl (CPU path).
 
         Usage: lenet5 [options]
 
+          --network NAME      lenet5 | resnet20 (default lenet5). Each network brings its recipe's defaults, which the
+                              flags below override; resnet20: 10 epochs, batch 128, --lr 0.1, --augment crop-flip
           --epochs N          epochs to train (default 3)
           --batch-size N      mini-batch size (default 64)
           --optimizer NAME    sgd | nesterov | adam | adamw (default nesterov: SGD with Nesterov momentum)
@@ -34,6 +38,8 @@ public sealed record Options
           --schedule NAME     onecycle | cosine | step | constant (default onecycle)
           --weight-decay X    L2 weight decay (default 5e-4; biases are not decayed)
           --momentum X        SGD momentum (default 0.9)
+          --augment NAME      none | crop-flip: a random crop after padding by 2 and a horizontal flip with
+                              probability 1/2, drawn per image, training batches only (default none)
           --seed N            seed for initialisation, shuffling and dropout (default 1)
           --data DIR          folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
                               (default /usr/share/datasets/fashion-mnist)
@@ -56,7 +62,8 @@ public sealed record Options
     {
         // --flag=value is --flag value (GNU style).
         args = Examples.Plotting.CommandLine.ExpandEquals(args);
-        var o = new Options();
+        // The network comes first: its recipe (NetworkChoice) gives the defaults that the other flags override.
+        var o = NetworkChoice.Find(NetworkFlag(args)).Defaults;
         for (int i = 0; i < args.Length; i++)
         {
             string flag = args[i];
@@ -65,6 +72,7 @@ public sealed record Options
             float Float() { var v = Value(); return float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x >= 0 ? x : throw new ArgumentException($"{flag} needs a non-negative number, not '{v}'."); }
             o = flag switch
             {
+                "--network" => o with { Network = NetworkChoice.Find(Value()).Name },   // its defaults were applied above
                 "--epochs" => o with { Epochs = Int() },
                 "--batch-size" => o with { BatchSize = Int() },
                 "--optimizer" => o with { Optimizer = OneOf(flag, Value(), "sgd", "nesterov", "adam", "adamw") },
@@ -72,6 +80,7 @@ public sealed record Options
                 "--schedule" => o with { Schedule = OneOf(flag, Value(), "onecycle", "cosine", "step", "constant") },
                 "--weight-decay" => o with { WeightDecay = Float() },
                 "--momentum" => o with { Momentum = Float() },
+                "--augment" => o with { Augment = OneOf(flag, Value(), "none", "crop-flip") },
                 "--seed" => o with { Seed = Value() is var v && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed : throw new ArgumentException($"--seed needs a whole number, not '{v}'.") },
                 "--data" => o with { Data = Value() },
                 "--output" => o with { Output = Value() },
@@ -85,6 +94,16 @@ public sealed record Options
             };
         }
         return o;
+    }
+
+    /// <summary>The value of the last <c>--network</c> (or <c>--network=</c>) flag; lenet5 without one. A flag without a
+    /// value is left to the parse loop, which reports it.</summary>
+    private static string NetworkFlag(string[] args)
+    {
+        string name = "lenet5";
+        for (int i = 0; i + 1 < args.Length; i++)
+            if (args[i] == "--network") name = args[++i];
+        return name;
     }
 
     private static string ParseBackend(string value)

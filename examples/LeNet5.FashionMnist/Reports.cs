@@ -5,10 +5,10 @@ using SkiaSharp;
 
 namespace Examples.FashionMnist;
 
-/// <summary>The PNG reports of a run: loss and accuracy curves, the confusion matrix, and C1's learned filters.</summary>
+/// <summary>The PNG reports of a run: loss and accuracy curves, the confusion matrix, and the first convolution's learned filters.</summary>
 public static class Reports
 {
-    public static void LossCurve(BatchCurve curve, TrainingHistory history, string path)
+    public static void LossCurve(BatchCurve curve, TrainingHistory history, string path, string network)
     {
         var plot = new ScottPlot.Plot();
         var steps = curve.Points.Select(p => (double)p.Step).ToArray();
@@ -22,17 +22,17 @@ public static class Reports
             test.LegendText = "test loss (end of epoch)";
             test.MarkerSize = 10;
         }
-        plot.Title("LeNet-5 on Fashion-MNIST: loss");
+        plot.Title($"{network} on Fashion-MNIST: loss");
         plot.XLabel("step");
         plot.YLabel("cross-entropy");
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(path, 900, 500);
     }
 
-    public static void AccuracyCurve(TrainingHistory history, string path) => AccuracyPlot(history).SavePng(path, 900, 500);
+    public static void AccuracyCurve(TrainingHistory history, string path, string network) => AccuracyPlot(history, network).SavePng(path, 900, 500);
 
     /// <summary>Train and test accuracy per epoch, on an axis of whole epochs.</summary>
-    public static ScottPlot.Plot AccuracyPlot(TrainingHistory history)
+    public static ScottPlot.Plot AccuracyPlot(TrainingHistory history, string network)
     {
         var plot = new ScottPlot.Plot();
         double[] epochs = history.Epochs.Select(e => (double)e.Number).ToArray();
@@ -40,7 +40,7 @@ public static class Reports
         train.LegendText = "train (training mode, during the epoch)";
         var test = plot.Add.Scatter(epochs, history.Epochs.Select(e => (e.ValAccuracy ?? double.NaN) * 100).ToArray());
         test.LegendText = "test (after the epoch)";
-        plot.Title("LeNet-5 on Fashion-MNIST: accuracy");
+        plot.Title($"{network} on Fashion-MNIST: accuracy");
         Plots.EpochAxis(plot, Math.Max(history.PlannedEpochs, history.Epochs.Count));
         plot.YLabel("accuracy (%)");
         plot.ShowLegend(ScottPlot.Alignment.LowerRight);
@@ -73,7 +73,7 @@ public static class Reports
         Save(bitmap, path);
     }
 
-    /// <summary>C1's filters, each k×k kernel scaled up, grey levels spanning the filter's own min..max.</summary>
+    /// <summary>A convolution's filters (the main job draws its first: LeNet-5's C1), each k×k kernel scaled up, grey levels spanning the filter's own min..max.</summary>
     public static void Filters(ParameterTensor weights, string path)
     {
         var shape = weights.Shape; // [out, in, kh, kw]

@@ -14,7 +14,7 @@ using Spectre.Console;
 
 namespace Examples.FashionMnist;
 
-/// <summary>The main job: trains LeNet-5 on Fashion-MNIST and writes its report. Callable in-process (the tests run it).</summary>
+/// <summary>The main job: trains LeNet-5 (or, with --network resnet20, ResNet-20) on Fashion-MNIST and writes its report. Callable in-process (the tests run it).</summary>
 /// <remarks>Order: every input is checked (flags, output folder, data, schedule, device) before the output folder is
 /// created; the folder is then proven writable; training writes every file after every epoch (so a crash, divergence or
 /// Ctrl+C keeps what was done); a failure before the first epoch leaves no folder behind.</remarks>
@@ -39,7 +39,8 @@ public static class TrainingJob
         // Plain output goes straight to the writer: Spectre would hard-wrap it at its assumed 80 columns.
         void Say(string text) { if (live) console.WriteLine(text); else console.Profile.Out.Writer.WriteLine(text); }
 
-        string outputPath = options.Output ?? Path.Combine("runs", $"lenet5-{DateTime.Now:yyyyMMdd-HHmmss}");
+        var choice = NetworkChoice.Find(options.Network);
+        string outputPath = options.Output ?? Path.Combine("runs", $"{choice.Name}-{DateTime.Now:yyyyMMdd-HHmmss}");
         if (world is not null && Device.Parse(options.Backend).NeedsIlgpu)
         {
             error.WriteLine($"--backend {options.Backend} with mpirun: data-parallel runs train on the CPU path only (each rank uses its cores); drop --backend or run one process.");
@@ -66,7 +67,9 @@ public static class TrainingJob
             return BadInput;
         }
 
-        var net = new LeNet5 { Threads = options.Threads, Seed = options.Seed };
+        var net = choice.Create();
+        net.Threads = options.Threads;
+        net.Seed = options.Seed;
         net.InitializeParameters(options.Seed);
         Optimizer optimizer = options.Optimizer switch
         {
@@ -96,6 +99,7 @@ public static class TrainingJob
         }
 
         RunDirectory? run = null;
+        IAugmentation[] augmentations = options.Augment == "crop-flip" ? [new RandomCrop(Padding: 2), new HorizontalFlip()] : [];
         if (root)
         {
             try { run = RunDirectory.Prepare(outputPath, options.Overwrite, "pass --overwrite"); }
@@ -105,10 +109,11 @@ public static class TrainingJob
         var replicas = world is null ? null : new DataParallelNetwork(net, world);
         INeuralNetwork trained = replicas ?? (INeuralNetwork)net;
 
-        Say($"LeNet-5 on Fashion-MNIST: {train.Count:N0} training and {test.Count:N0} test images, normalised with the training set's {normalization}");
+        Say($"{choice.Title} on Fashion-MNIST: {train.Count:N0} training and {test.Count:N0} test images, normalised with the training set's {normalization}");
         foreach (var line in net.Summary().Split('\n')) Say(line.TrimEnd('\r'));
         Say($"optimizer: {optimizer}");
         Say($"schedule:  {schedule}");
+        Say($"augment:   {(augmentations.Length == 0 ? "none" : string.Join(", ", augmentations.Select(a => a.ToString())))}");
         Say($"batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, seed {options.Seed}, {Plural(net.Threads, "thread")}, backend {options.Backend}");
         Say($"output:    {run?.Path}");
         if (world is not null)
@@ -121,16 +126,16 @@ public static class TrainingJob
                     "it is hundreds of times slower than --backend cpu. Use it with --limit to check the device path, not to train; " +
                     "evaluation runs on the CPU path.");
             device.WarmUp();
-            net.UseDevice(device);
+            ((IDeviceTrainable)net).UseDevice(device);
         }
 
-        var trainer = new Trainer(trained, optimizer, schedule, new TrainerOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed });
+        var trainer = new Trainer(trained, optimizer, schedule, new TrainerOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed, Augmentations = augmentations });
         var curve = new BatchCurve();
-        var report = run is null ? null : new RunReport(run, net, optimizer, curve, normalization, options, args);
+        var report = run is null ? null : new RunReport(run, choice, net, optimizer, curve, normalization, options, args);
         if (replicas is not null) trainer.Callbacks.Add(new ReplicaCheck(replicas, Say));
         trainer.Callbacks.Add(curve);
         if (report is not null) trainer.Callbacks.Add(report);
-        if (device is not null && backend.Kind == DeviceKind.IlgpuCpu) trainer.Callbacks.Add(new ValidateOnCpuPath(net, device));
+        if (device is not null && backend.Kind == DeviceKind.IlgpuCpu) trainer.Callbacks.Add(new ValidateOnCpuPath((IDeviceTrainable)net, device));
 
         var clock = Stopwatch.StartNew();
         TrainingHistory history;
@@ -163,7 +168,7 @@ public static class TrainingJob
         }
         finally
         {
-            net.UseDevice(null);   // report on the CPU path
+            ((IDeviceTrainable)net).UseDevice(null);   // report on the CPU path
             device?.Dispose();
         }
         clock.Stop();
@@ -176,7 +181,7 @@ public static class TrainingJob
         history.Test = evaluation;
         report?.Write(history, evaluation);
         Say($"Test accuracy after {Plural(history.Epochs.Count, "epoch")}: {evaluation.Accuracy:P2} (loss {evaluation.Loss:F4}); training took {clock.Elapsed.TotalSeconds:F1} s");
-        if (run is not null) Say($"wrote {string.Join(", ", RunReport.Files)} to {run.Path}");
+        if (report is not null) Say($"wrote {string.Join(", ", report.Files)} to {run!.Path}");
         return Ok;
 
         int Stopped(TrainingHistory? partial, string reason, int exitCode)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: trains LeNet-5 on Fashion-MNIST on the CPU path, installing what is missing first.
+# The main job: trains LeNet-5 (or, with --network resnet20, ResNet-20) on Fashion-MNIST on the CPU path, installing what is missing first.
 #   --ranks N: data parallel over N Open MPI processes on this machine (builds once, then mpirun -np N).
 #   examples/LeNet5.FashionMnist/train.sh [--epochs 3] [--output runs/lenet5] [--help]
 set -euo pipefail

@@ -27,6 +27,14 @@ public sealed class ParameterCountTests
     [Fact]
     public void GoogLeNet_has_torchvision_googlenets_6624904() => Assert.Equal(6_624_904, GoogLeNet.ParameterCount);
 
+    /// <summary>ResNet-20 for 1x28x28 with projection shortcuts, summed by hand: stem 3·3·1·16 + BN 2·16 = 176; stage 1,
+    /// three blocks of 2·(3·3·16·16 + 2·16) = 4,672 → 14,016; stage 2, 3·3·16·32 + 3·3·32·32 + 2·2·32 + projection 16·32 + 2·32
+    /// = 14,528, then two blocks of 2·(3·3·32·32 + 2·32) = 18,560 → 51,648; stage 3 likewise 57,728 + 2·73,984 = 205,696;
+    /// Fc 64·10 + 10 = 650. Total 272,186, as PyTorch counts benchmarks/peer/torch_resnet20.py.</summary>
+    [Fact]
+    public void ResNet20_has_the_hand_summed_272186() =>
+        Assert.Equal(272_186, ResNet20.ParameterCount);
+
     /// <summary>The papers' networks: the count derived from the papers' layer sizes, the count their declarations
     /// document, and the generated one.</summary>
     public static TheoryData<string, long, long, long> PaperNetworks => new()

@@ -17,7 +17,7 @@ public sealed class ReportsTests
     [InlineData(60)]
     public void The_accuracy_plot_has_whole_epoch_ticks_and_a_margin_of_half_an_epoch(int epochs)
     {
-        var plot = Reports.AccuracyPlot(History(epochs));
+        var plot = Reports.AccuracyPlot(History(epochs), "LeNet-5");
         plot.GetImage(400, 300); // lays out the axes
         var ticks = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).ToArray();
         Assert.NotEmpty(ticks);

@@ -1,5 +1,6 @@
 using DeepPsych.Dsl.Checkpoints;
 using DeepPsych.Dsl.Training;
+using Examples.ClassicNetworks;
 using Examples.FashionMnist;
 
 namespace DeepPsych.Dsl.Examples.Tests;
@@ -92,7 +93,7 @@ public sealed class TrainingJobTests(JobFixture job)
         var (code, text, _) = job.Run(["--epochs", "3", "--batch-size", "32", "--output", output], writer, cancel.Token);
         Assert.Equal(TrainingJob.Interrupted, code);
         Assert.Contains("Stopped after 1 epoch: interrupted (Ctrl+C)", text);
-        foreach (var file in RunReport.Files) Assert.True(File.Exists(Path.Combine(output, file)), $"{file} was not written after epoch 1");
+        foreach (var file in RunReport.FilesFor("lenet5", new LeNet5())) Assert.True(File.Exists(Path.Combine(output, file)), $"{file} was not written after epoch 1");
         var history = TrainingHistory.Load(Path.Combine(output, "metrics.json"));
         Assert.Single(history.Epochs);
         Assert.Equal(3, history.PlannedEpochs);
@@ -161,6 +162,45 @@ public sealed class TrainingJobTests(JobFixture job)
         var (code, _, error) = job.Run(["--epochs=zero"]);
         Assert.Equal(TrainingJob.BadInput, code);
         Assert.Contains("--epochs needs a positive whole number, not 'zero'", error);
+    }
+
+    [Fact]
+    public void Resnet20_trains_with_its_recipe_and_writes_the_same_report_named_after_it()
+    {
+        string output = Output("resnet20");
+        var (code, text, _) = job.Run(["--network", "resnet20", "--limit", "160", "--epochs", "1", "--plain", "--output", output]);
+        Assert.Equal(TrainingJob.Ok, code);
+        Assert.Contains("ResNet-20 on Fashion-MNIST: 160 training and 50 test images", text);
+        Assert.Contains("augment:   RandomCrop { Padding = 2, Fill = 0 }, HorizontalFlip { Probability = 0.5 }", text);
+        Assert.Contains("batch 128, 1 epoch,", text);   // the recipe's batch size; --epochs overrides its 10
+        Assert.Contains("SGD(lr=0.1, momentum=0.9, nesterov, weight_decay=0.0005)", text);
+        string[] files = RunReport.FilesFor("resnet20", new ResNet20());
+        Assert.Contains("resnet20.safetensors", files);
+        Assert.Contains("filters_conv1.png", files);   // no C1 here: the first convolution, the 3x3 stem, is drawn
+        foreach (var file in files) Assert.True(File.Exists(Path.Combine(output, file)), $"{file} was not written");
+        // PyTorch's state_dict: every parameter and BatchNorm's running_mean, running_var and num_batches_tracked.
+        var net = new ResNet20();
+        using (var weights = SafeTensors.Open(Path.Combine(output, "resnet20.safetensors")))
+            Assert.Equal(net.ParameterTensors.Select(t => t.Name).Concat(net.Buffers.Select(b => b.Name)).Order(), weights.Tensors.Select(t => t.Name).Order());
+        Assert.Equal(63, net.Buffers.Count);   // 21 BatchNorms × 3
+        var history = TrainingHistory.Load(Path.Combine(output, "metrics.json"));
+        Assert.Equal("resnet20", history.Settings["network"]);
+        Assert.Equal(2, history.Augmentations.Count);
+        Assert.Equal(2, Checkpoint.Load(net, Path.Combine(output, "resnet20.safetensors")).NetworkStep);   // 160 images at batch 128
+    }
+
+    [Fact]
+    public void A_bad_network_name_exits_2_naming_the_choices_and_lenet5_stays_the_default()
+    {
+        var (code, _, error) = job.Run(["--network", "resnet21", "--output", Output("bad-network")]);
+        Assert.Equal(TrainingJob.BadInput, code);
+        Assert.Contains("--network must be one of lenet5, resnet20, not 'resnet21'.", error);
+        Assert.False(Directory.Exists(Output("bad-network")));
+        Assert.Equal(new Options(), Options.Parse([]));
+        Assert.Equal("none", Options.Parse([]).Augment);
+        // The network's recipe gives the defaults wherever the flag stands; explicit flags win.
+        Assert.Equal(64, Options.Parse(["--batch-size", "64", "--network", "resnet20"]).BatchSize);
+        Assert.Equal(0.1f, Options.Parse(["--network=resnet20"]).LearningRate);
     }
 
     [Fact]
