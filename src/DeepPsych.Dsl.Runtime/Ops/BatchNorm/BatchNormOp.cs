@@ -164,16 +164,29 @@ public static unsafe class BatchNormOp
         double count = (double)batch * spatial;
         for (int c = 0; c < channels; c++)
         {
-            double sum = 0, m2 = 0;
-            for (int n = 0; n < batch; n++) sum += ElementwiseOp.Sum(x.Slice((n * channels + c) * spatial, spatial));
-            double mean = count == 0 ? 0 : sum / count;
-            float shift = (float)mean;
-            for (int n = 0; n < batch; n++) m2 += ElementwiseOp.CenteredDot(x.Slice((n * channels + c) * spatial, spatial), shift, default, squared: true);
-            double offset = mean - shift;   // Σ (x − shift)² = M2 + count·(mean − shift)²
+            var (mean, m2) = Moments(x, batch, channels, spatial, c);
             partials[3 * c] = count;
             partials[3 * c + 1] = mean;
-            partials[3 * c + 2] = Math.Max(0, m2 - count * offset * offset);
+            partials[3 * c + 2] = m2;
         }
+    }
+
+    /// <summary>Channel <paramref name="c"/>'s mean and M2 = Σ (x − mean)² over the batch: a first pass estimates the mean, a
+    /// second sums about that estimate (<see cref="ElementwiseOp.ShiftedMoments"/>), so values far from zero (1e4 ± 1) keep
+    /// their variance whatever the vector width's summation order. Zero values give (0, 0).</summary>
+    private static (double Mean, double M2) Moments(ReadOnlySpan<float> x, int batch, int channels, int spatial, int c)
+    {
+        double count = (double)batch * spatial, sum = 0, s1 = 0, s2 = 0;
+        if (count == 0) return (0, 0);
+        for (int n = 0; n < batch; n++) sum += ElementwiseOp.Sum(x.Slice((n * channels + c) * spatial, spatial));
+        float shift = (float)(sum / count);
+        for (int n = 0; n < batch; n++)
+        {
+            var (d1, d2) = ElementwiseOp.ShiftedMoments(x.Slice((n * channels + c) * spatial, spatial), shift);
+            s1 += d1;
+            s2 += d2;
+        }
+        return (shift + s1 / count, Math.Max(0, s2 - s1 * s1 / count));
     }
 
     /// <summary>Merges one shard's <see cref="PartialStatistics"/> into <paramref name="total"/> (same layout; start it at
@@ -330,11 +343,10 @@ public static unsafe class BatchNormOp
     private static void TrainChannel(in Args a, int c)
     {
         int N = a.Batch, C = a.Channels, S = a.Spatial;
-        double m = (double)N * S, sum = 0, sq = 0;
-        for (int n = 0; n < N; n++) sum += ElementwiseOp.Sum(new ReadOnlySpan<float>(a.X + (nint)(n * C + c) * S, S));
-        float mean = (float)(sum / m);
-        for (int n = 0; n < N; n++) sq += ElementwiseOp.CenteredDot(new ReadOnlySpan<float>(a.X + (nint)(n * C + c) * S, S), mean, default, squared: true);
-        double var = sq / m;   // biased: what the batch is normalised with
+        double m = (double)N * S;
+        var (mean64, m2) = Moments(new ReadOnlySpan<float>(a.X, N * C * S), N, C, S, c);
+        float mean = (float)mean64;
+        double var = m2 / m;   // biased: what the batch is normalised with
         float invStd = (float)(1.0 / Math.Sqrt(var + a.Epsilon));
         a.SaveMean[c] = mean;
         a.SaveInvStd[c] = invStd;

@@ -106,6 +106,45 @@ public static class ElementwiseOp
         return s;
     }
 
+    /// <summary>Σ (x − shift) and Σ (x − shift)² in one pass: BatchNorm's moments about a shift near the mean. The
+    /// differences are small and (for a shift within a factor of two of x) exact, so mean = shift + Σ(x − shift)/n and
+    /// M2 = Σ(x − shift)² − (Σ(x − shift))²/n do not inherit the rounding of a float sum of large values.</summary>
+    internal static (double Sum, double SumOfSquares) ShiftedMoments(ReadOnlySpan<float> x, float shift)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        int n = x.Length, i = 0;
+        double s1 = 0, s2 = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> a1 = Vector512<float>.Zero, a2 = Vector512<float>.Zero, m = Vector512.Create(shift);
+            for (; i <= n - 16; i += 16)
+            {
+                var d = Vector512.LoadUnsafe(ref xr, (nuint)i) - m;
+                a1 += d;
+                a2 = Vector512.FusedMultiplyAdd(d, d, a2);
+            }
+            (s1, s2) = (Vector512.Sum(a1), Vector512.Sum(a2));
+        }
+        else
+        {
+            Vector256<float> a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, m = Vector256.Create(shift);
+            for (; i <= n - 8; i += 8)
+            {
+                var d = Vector256.LoadUnsafe(ref xr, (nuint)i) - m;
+                a1 += d;
+                a2 = Vector256.FusedMultiplyAdd(d, d, a2);
+            }
+            (s1, s2) = (Vector256.Sum(a1), Vector256.Sum(a2));
+        }
+        for (; i < n; i++)
+        {
+            double d = Unsafe.Add(ref xr, i) - shift;
+            s1 += d;
+            s2 += d * d;
+        }
+        return (s1, s2);
+    }
+
     /// <summary>Σ (x − shift)·w; with <paramref name="squared"/> = true, Σ (x − shift)² and w is ignored
     /// (BatchNorm's biased variance and its Σ dy·(x − mean)).</summary>
     internal static double CenteredDot(ReadOnlySpan<float> x, float shift, ReadOnlySpan<float> w, bool squared)
