@@ -171,9 +171,10 @@ public static unsafe class BatchNormOp
         }
     }
 
-    /// <summary>Channel <paramref name="c"/>'s mean and M2 = Σ (x − mean)² over the batch: a first pass estimates the mean, a
-    /// second sums about that estimate (<see cref="ElementwiseOp.ShiftedMoments"/>), so values far from zero (1e4 ± 1) keep
-    /// their variance whatever the vector width's summation order. Zero values give (0, 0).</summary>
+    /// <summary>Channel <paramref name="c"/>'s mean and M2 = Σ (x − mean)² over the batch: the mean from a first pass, M2 from
+    /// sums about that mean rounded to float (<see cref="ElementwiseOp.ShiftedMoments"/>: M2 = Σ(x − s)² − (Σ(x − s))²/n), so
+    /// values far from zero (1e4 ± 1) keep their variance whatever the vector width's summation order (correcting with the
+    /// first pass's mean instead put invStd 2e-5 off on AVX2). Zero values give (0, 0).</summary>
     private static (double Mean, double M2) Moments(ReadOnlySpan<float> x, int batch, int channels, int spatial, int c)
     {
         double count = (double)batch * spatial, sum = 0, s1 = 0, s2 = 0;
@@ -186,7 +187,7 @@ public static unsafe class BatchNormOp
             s1 += d1;
             s2 += d2;
         }
-        return (shift + s1 / count, Math.Max(0, s2 - s1 * s1 / count));
+        return (sum / count, Math.Max(0, s2 - s1 * s1 / count));
     }
 
     /// <summary>Merges one shard's <see cref="PartialStatistics"/> into <paramref name="total"/> (same layout; start it at
@@ -343,10 +344,11 @@ public static unsafe class BatchNormOp
     private static void TrainChannel(in Args a, int c)
     {
         int N = a.Batch, C = a.Channels, S = a.Spatial;
-        double m = (double)N * S;
-        var (mean64, m2) = Moments(new ReadOnlySpan<float>(a.X, N * C * S), N, C, S, c);
-        float mean = (float)mean64;
-        double var = m2 / m;   // biased: what the batch is normalised with
+        double m = (double)N * S, sum = 0, sq = 0;
+        for (int n = 0; n < N; n++) sum += ElementwiseOp.Sum(new ReadOnlySpan<float>(a.X + (nint)(n * C + c) * S, S));
+        float mean = (float)(sum / m);
+        for (int n = 0; n < N; n++) sq += ElementwiseOp.CenteredDot(new ReadOnlySpan<float>(a.X + (nint)(n * C + c) * S, S), mean, default, squared: true);
+        double var = sq / m;   // biased: what the batch is normalised with
         float invStd = (float)(1.0 / Math.Sqrt(var + a.Epsilon));
         a.SaveMean[c] = mean;
         a.SaveInvStd[c] = invStd;
