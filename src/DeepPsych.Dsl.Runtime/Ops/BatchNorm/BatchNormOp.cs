@@ -164,30 +164,16 @@ public static unsafe class BatchNormOp
         double count = (double)batch * spatial;
         for (int c = 0; c < channels; c++)
         {
-            var (mean, m2) = Moments(x, batch, channels, spatial, c);
+            double sum = 0, m2 = 0;
+            for (int n = 0; n < batch; n++) sum += ElementwiseOp.Sum(x.Slice((n * channels + c) * spatial, spatial));
+            double mean = count == 0 ? 0 : sum / count;
+            float shift = (float)mean;
+            for (int n = 0; n < batch; n++) m2 += ElementwiseOp.CenteredDot(x.Slice((n * channels + c) * spatial, spatial), shift, default, squared: true);
+            double offset = mean - shift;   // Σ (x − shift)² = M2 + count·(mean − shift)²
             partials[3 * c] = count;
             partials[3 * c + 1] = mean;
-            partials[3 * c + 2] = m2;
+            partials[3 * c + 2] = Math.Max(0, m2 - count * offset * offset);
         }
-    }
-
-    /// <summary>Channel <paramref name="c"/>'s mean and M2 = Σ (x − mean)² over the batch: the mean from a first pass, M2 from
-    /// sums about that mean rounded to float (<see cref="ElementwiseOp.ShiftedMoments"/>: M2 = Σ(x − s)² − (Σ(x − s))²/n), so
-    /// values far from zero (1e4 ± 1) keep their variance whatever the vector width's summation order (correcting with the
-    /// first pass's mean instead put invStd 2e-5 off on AVX2). Zero values give (0, 0).</summary>
-    private static (double Mean, double M2) Moments(ReadOnlySpan<float> x, int batch, int channels, int spatial, int c)
-    {
-        double count = (double)batch * spatial, sum = 0, s1 = 0, s2 = 0;
-        if (count == 0) return (0, 0);
-        for (int n = 0; n < batch; n++) sum += ElementwiseOp.Sum(x.Slice((n * channels + c) * spatial, spatial));
-        float shift = (float)(sum / count);
-        for (int n = 0; n < batch; n++)
-        {
-            var (d1, d2) = ElementwiseOp.ShiftedMoments(x.Slice((n * channels + c) * spatial, spatial), shift);
-            s1 += d1;
-            s2 += d2;
-        }
-        return (sum / count, Math.Max(0, s2 - s1 * s1 / count));
     }
 
     /// <summary>Merges one shard's <see cref="PartialStatistics"/> into <paramref name="total"/> (same layout; start it at

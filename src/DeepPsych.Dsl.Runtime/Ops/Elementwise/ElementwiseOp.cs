@@ -84,13 +84,17 @@ public static class ElementwiseOp
         for (; i < n; i++) Unsafe.Add(ref dr, i) += Unsafe.Add(ref gr, i) * k + (Unsafe.Add(ref xr, i) * a + b);
     }
 
-    /// <summary>Σ x (lane-wise partial sums, then a horizontal sum; returned in double for the caller's cross-plane total).</summary>
+    /// <summary>Σ x (lane-wise partial sums, then a horizontal sum; returned in double for the caller's cross-plane total).
+    /// A row shorter than 16 is summed in double element by element on every vector width — what the 512-bit path does with
+    /// it anyway — so short rows (BatchNorm's small maps, softmax over a few classes) give the same sum on AVX-512, AVX2 and
+    /// 128-bit hosts; an 8-lane float sum of 13 values near 1e4 had put BatchNorm's invStd 2e-5 off on AVX2.</summary>
     internal static double Sum(ReadOnlySpan<float> x)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
         int n = x.Length, i = 0;
         double s = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (n < 16) { }   // the scalar loop below, in double
+        else if (Vector512.IsHardwareAccelerated)
         {
             var acc = Vector512<float>.Zero;
             for (; i <= n - 16; i += 16) acc += Vector512.LoadUnsafe(ref xr, (nuint)i);
@@ -104,45 +108,6 @@ public static class ElementwiseOp
         }
         for (; i < n; i++) s += Unsafe.Add(ref xr, i);
         return s;
-    }
-
-    /// <summary>Σ (x − shift) and Σ (x − shift)² in one pass: BatchNorm's moments about a shift near the mean. The
-    /// differences are small and (for a shift within a factor of two of x) exact, so mean = shift + Σ(x − shift)/n and
-    /// M2 = Σ(x − shift)² − (Σ(x − shift))²/n do not inherit the rounding of a float sum of large values.</summary>
-    internal static (double Sum, double SumOfSquares) ShiftedMoments(ReadOnlySpan<float> x, float shift)
-    {
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        int n = x.Length, i = 0;
-        double s1 = 0, s2 = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> a1 = Vector512<float>.Zero, a2 = Vector512<float>.Zero, m = Vector512.Create(shift);
-            for (; i <= n - 16; i += 16)
-            {
-                var d = Vector512.LoadUnsafe(ref xr, (nuint)i) - m;
-                a1 += d;
-                a2 = Vector512.FusedMultiplyAdd(d, d, a2);
-            }
-            (s1, s2) = (Vector512.Sum(a1), Vector512.Sum(a2));
-        }
-        else
-        {
-            Vector256<float> a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, m = Vector256.Create(shift);
-            for (; i <= n - 8; i += 8)
-            {
-                var d = Vector256.LoadUnsafe(ref xr, (nuint)i) - m;
-                a1 += d;
-                a2 = Vector256.FusedMultiplyAdd(d, d, a2);
-            }
-            (s1, s2) = (Vector256.Sum(a1), Vector256.Sum(a2));
-        }
-        for (; i < n; i++)
-        {
-            double d = Unsafe.Add(ref xr, i) - shift;
-            s1 += d;
-            s2 += d * d;
-        }
-        return (s1, s2);
     }
 
     /// <summary>Σ (x − shift)·w; with <paramref name="squared"/> = true, Σ (x − shift)² and w is ignored
