@@ -9,7 +9,7 @@ namespace DeepPsych.Dsl.Ops;
 /// y = γ x̂ + β; the running statistics move with PyTorch's momentum meaning,
 /// r ← (1 − momentum)·r + momentum·batch value, the running variance taking the UNBIASED batch variance (÷ (M − 1));</item>
 /// <item>inference (eval): y = γ (x − running μ)/√(running σ² + ε) + β, an affine map per channel — which is why it folds
-/// exactly into a preceding convolution (<see cref="FoldIntoConvolution"/>).</item>
+/// exactly into a preceding convolution or dense layer (<see cref="FoldIntoPrecedingLayer"/>).</item>
 /// </list>
 /// Forward (training) keeps μ and 1/√(σ² + ε) per channel for backward, which recomputes x̂ from x. Empty γ/β mean
 /// <c>affine=False</c> (γ = 1, β = 0); empty running spans mean <c>track_running_stats=False</c>. The caller counts
@@ -108,26 +108,27 @@ public static unsafe class BatchNormOp
     }
 
     /// <summary>
-    /// Folds an eval-mode BatchNorm into the convolution (or dense layer) before it, exactly: per output channel o,
+    /// Folds an eval-mode BatchNorm into the layer before it — a convolution or a dense layer, both W·x + b with one weight
+    /// row per output channel — exactly: per output channel o,
     /// s = γₒ/√(σᵣ² + ε), W'ₒ = Wₒ·s, b'ₒ = (bₒ − μᵣ)·s + βₒ — a pure function on weights.
     /// </summary>
-    /// <param name="outChannels">Output channels of the convolution = BatchNorm channels.</param>
+    /// <param name="outChannels">Output channels of the convolution (features of the dense layer) = BatchNorm channels.</param>
     /// <param name="weightsPerOutput">Weights per output channel (Cin/groups · KH · KW; in-features for dense).</param>
-    /// <param name="weights">Convolution weights, outChannels × weightsPerOutput.</param>
-    /// <param name="bias">Convolution bias, or empty (no bias: b = 0).</param>
+    /// <param name="weights">The layer's weights, outChannels × weightsPerOutput.</param>
+    /// <param name="bias">The layer's bias, or empty (no bias: b = 0).</param>
     /// <param name="gamma">γ, or empty (1).</param>
     /// <param name="beta">β, or empty (0).</param>
     /// <param name="runningMean">μᵣ.</param>
     /// <param name="runningVar">σᵣ².</param>
     /// <param name="epsilon">ε.</param>
     /// <param name="foldedWeights">W' (overwritten; may alias weights).</param>
-    /// <param name="foldedBias">b' (overwritten; always present: the folded convolution has a bias).</param>
+    /// <param name="foldedBias">b' (overwritten; always present: the folded layer has a bias).</param>
     /// <exception cref="ArgumentException">A span of the wrong length.</exception>
-    public static void FoldIntoConvolution(int outChannels, int weightsPerOutput, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+    public static void FoldIntoPrecedingLayer(int outChannels, int weightsPerOutput, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, float epsilon,
         Span<float> foldedWeights, Span<float> foldedBias)
     {
-        const string op = "BatchNormOp.FoldIntoConvolution";
+        const string op = "BatchNormOp.FoldIntoPrecedingLayer";
         if (outChannels <= 0 || weightsPerOutput <= 0) throw new ArgumentException($"{op}: invalid shape outChannels={outChannels} weightsPerOutput={weightsPerOutput}.");
         long wl = (long)outChannels * weightsPerOutput;
         if (weights.Length != wl || foldedWeights.Length != wl)
