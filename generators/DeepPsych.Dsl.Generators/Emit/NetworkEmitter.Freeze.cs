@@ -39,7 +39,7 @@ internal static partial class NetworkEmitter
             w.Line();
             w.Line($"// {norm.Path} into {layer.Path}: per output channel s = γ/√(running var + ε), W' = W·s, b' = (b − running mean)·s + β");
             w.Line($"frozen._{layer.Name}FoldedBias = new float[{channels}];");
-            w.Line($"global::DeepPsych.Dsl.Ops.BatchNormOp.FoldIntoConvolution({channels}, {weight.Length / channels}, frozen.{weight.Id}, {(bias is null ? "default" : "frozen." + bias.Id)},");
+            w.Line($"global::DeepPsych.Dsl.Ops.BatchNormOp.FoldIntoPrecedingLayer({channels}, {weight.Length / channels}, frozen.{weight.Id}, {(bias is null ? "default" : "frozen." + bias.Id)},");
             w.Line($"    {(options.Affine ? $"frozen.{norm.Name}Weight, frozen.{norm.Name}Bias" : "default, default")}, {Buffer("RunningMean")}, {Buffer("RunningVar")}, {Layers.Literal.Float(options.Epsilon)},");
             w.Line($"    {Block(weight.Id)}, frozen._{layer.Name}FoldedBias);");
         }

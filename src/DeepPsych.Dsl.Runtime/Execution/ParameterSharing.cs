@@ -42,10 +42,8 @@ public static class ParameterSharing
     /// way (names, shapes, offsets of every parameter and buffer), then marks the blocks as shared.</summary>
     public static void Join(INeuralNetwork owner, INeuralNetwork sharer)
     {
-        var mine = sharer.ParameterTensors.Select(p => (p.Name, Shape: Dims(p.Shape), p.Offset, Type: "")).Concat(
-            sharer.Buffers.Select(b => (b.Name, Shape: Dims(b.Shape), b.Offset, Type: b.IsInt64 ? " int64" : ""))).ToList();
-        var theirs = owner.ParameterTensors.Select(p => (p.Name, Shape: Dims(p.Shape), p.Offset, Type: "")).Concat(
-            owner.Buffers.Select(b => (b.Name, Shape: Dims(b.Shape), b.Offset, Type: b.IsInt64 ? " int64" : ""))).ToList();
+        var mine = Layout(sharer);
+        var theirs = Layout(owner);
         for (int i = 0; i < Math.Max(mine.Count, theirs.Count); i++)
         {
             if (i >= mine.Count) throw Mismatch(sharer.Name, owner, $"{owner.Name} has '{theirs[i].Name}' [{theirs[i].Shape}] where {sharer.Name}'s tensors end");
@@ -55,6 +53,11 @@ public static class ParameterSharing
                     $"but '{theirs[i].Name}' [{theirs[i].Shape}]{theirs[i].Type} at offset {theirs[i].Offset:N0} in {owner.Name}");
         }
         s_shared.AddOrUpdate(owner.Parameters, $"{owner.Name} and {sharer.Name}");
+
+        // Every parameter, then every buffer: name, shape, offset and (for buffers) element type.
+        static List<(string Name, string Shape, int Offset, string Type)> Layout(INeuralNetwork net) =>
+            net.ParameterTensors.Select(p => (p.Name, Shape: Dims(p.Shape), p.Offset, Type: "")).Concat(
+                net.Buffers.Select(b => (b.Name, Shape: Dims(b.Shape), b.Offset, Type: b.IsInt64 ? " int64" : ""))).ToList();
     }
 
     /// <summary>Throws when <paramref name="parameters"/> is shared: a network moving to a device would leave the other one

@@ -33,14 +33,7 @@ public static class ElementwiseOp
     public static void Accumulate(ReadOnlySpan<float> dy, Span<float> dx)
     {
         if (dy.Length != dx.Length) throw new ArgumentException($"ElementwiseOp.Accumulate: dy has {dy.Length} elements but dx has {dx.Length}.");
-        ref float gr = ref MemoryMarshal.GetReference(dy);
-        ref float xr = ref MemoryMarshal.GetReference(dx);
-        int n = dy.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - 16; i += 16) (Vector512.LoadUnsafe(ref xr, (nuint)i) + Vector512.LoadUnsafe(ref gr, (nuint)i)).StoreUnsafe(ref xr, (nuint)i);
-        else
-            for (; i <= n - 8; i += 8) (Vector256.LoadUnsafe(ref xr, (nuint)i) + Vector256.LoadUnsafe(ref gr, (nuint)i)).StoreUnsafe(ref xr, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref xr, i) += Unsafe.Add(ref gr, i);
+        Add(dx, dy, dx);   // dx + dy in that order, as Add writes y = a + b (y may alias a)
     }
 
     /// <summary>y = scale·x + shift (BatchNorm's affine normalisation of one plane). May run in place.</summary>

@@ -32,8 +32,8 @@ public static unsafe class MaxPool2DOp
             // 8; anything else runs a tight scalar loop.
             fixed (float* px = x) fixed (float* py = y) fixed (int* pa = argmax)
             {
-                if (g.KernelH == 2 && g.KernelW == 2 && Avx512F.IsSupported) Forward2x2Avx512(g, batch, px, x.Length, py, pa, y.Length);
-                else if (g.KernelH == 2 && g.KernelW == 2 && Avx2.IsSupported) Forward2x2Avx2(g, batch, px, x.Length, py, pa, y.Length);
+                if (g.KernelH == 2 && g.KernelW == 2 && Avx512F.IsSupported) Forward2x2<Pairs512, Vector512<float>, Vector512<int>>(g, batch, px, x.Length, py, pa, y.Length);
+                else if (g.KernelH == 2 && g.KernelW == 2 && Avx2.IsSupported) Forward2x2<Pairs256, Vector256<float>, Vector256<int>>(g, batch, px, x.Length, py, pa, y.Length);
                 else ForwardTiles(g, batch, px, py, pa);
             }
             return;
@@ -115,23 +115,22 @@ public static unsafe class MaxPool2DOp
     }
 
     /// <summary>
-    /// 2×2 stride-2 windows, no padding, AVX-512: 16 outputs of one output row per step. Two loads per input row cover
-    /// 32 input columns; vpermt2ps splits them into the even (left) and odd (right) window columns. The four candidates
-    /// are then combined in the scalar scan's order (top-left, top-right, bottom-left, bottom-right) with the same rule:
-    /// take v if v &gt; best, or v is NaN and best is not — so the first maximum, or the first NaN, wins, as in the scalar path.
+    /// 2×2 stride-2 windows, no padding, one output row's outputs <c>TW.Count</c> at a step (16 with AVX-512, 8 with AVX2).
+    /// Two loads per input row cover 2·Count input columns, which <see cref="IPairLanes{TF, TI}.LoadColumns"/> splits into the
+    /// even (left) and odd (right) window columns. The four candidates are then combined in the scalar scan's order
+    /// (top-left, top-right, bottom-left, bottom-right) with the same rule: take v if v &gt; best, or v is NaN and best is not —
+    /// so the first maximum, or the first NaN, wins, as in the scalar path.
     /// </summary>
     /// <remarks>
-    /// A step whose row has fewer than 16 outputs left still stores 16 lanes: the extra lanes land on outputs that a later
+    /// A step whose row has fewer than Count outputs left still stores Count lanes: the extra lanes land on outputs that a later
     /// step (same or following row, channel or sample — outputs are produced in increasing order) overwrites. Only where the
-    /// 32-column loads or the 16-lane stores would leave the tensors does the step fall back to scalar code.
+    /// 2·Count-column loads or the Count-lane stores would leave the tensors does the step fall back to scalar code.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void Forward2x2Avx512(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
+    private static void Forward2x2<TW, TF, TI>(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
+        where TW : struct, IPairLanes<TF, TI> where TF : struct where TI : struct
     {
-        int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth;
-        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        var odd = even + Vector512<int>.One;
-        var wv = Vector512.Create(W);
+        int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth, count = TW.Count;
         int o = 0;
         for (int n = 0; n < batch; n++)
         {
@@ -140,100 +139,103 @@ public static unsafe class MaxPool2DOp
                 for (int oh = 0; oh < OH; oh++)
                 {
                     int rowStart = (c * H + 2 * oh) * W;   // within-sample index of the top row's first element
-                    for (int ow0 = 0; ow0 < OW; ow0 += 16)
+                    for (int ow0 = 0; ow0 < OW; ow0 += count)
                     {
                         int i0 = rowStart + 2 * ow0;
-                        int lanes = Math.Min(16, OW - ow0);
-                        if ((long)n * g.InputLength + i0 + W + 32 > xLength || o + 16 > yLength)
+                        int lanes = Math.Min(count, OW - ow0);
+                        if ((long)n * g.InputLength + i0 + W + 2 * count > xLength || o + count > yLength)
                         {
                             // Tail at the very end of the tensors: scalar, same rule.
                             for (int t = 0; t < lanes; t++) Best2x2(xs, i0 + 2 * t, W, out y[o + t], out argmax[o + t]);
                             o += lanes;
                             continue;
                         }
-                        float* top = xs + i0, bottom = top + W;
-                        var t0 = Vector512.Load(top); var t1 = Vector512.Load(top + 16);
-                        var b0 = Vector512.Load(bottom); var b1 = Vector512.Load(bottom + 16);
-                        var best = Avx512F.PermuteVar16x32x2(t0, even, t1);                 // top-left
-                        var topLeft = Vector512.Create(i0) + even;                                 // window indices per lane
-                        var bottomLeft = topLeft + wv;
-                        var at = topLeft;
-                        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(t0, odd, t1), topLeft + Vector512<int>.One);     // top-right
-                        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(b0, even, b1), bottomLeft);                      // bottom-left
-                        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(b0, odd, b1), bottomLeft + Vector512<int>.One);  // bottom-right
-                        Vector512.Store(best, y + o);
-                        Vector512.Store(at, argmax + o);
+                        float* top = xs + i0;
+                        TW.LoadColumns(top, out var best, out var topRight);          // best starts at the top-left
+                        TW.LoadColumns(top + W, out var bottomLeft, out var bottomRight);
+                        var at = TW.LeftColumns(i0);                                   // window indices per lane
+                        TW.Take(ref best, ref at, topRight, TW.LeftColumns(i0 + 1));
+                        TW.Take(ref best, ref at, bottomLeft, TW.LeftColumns(i0 + W));
+                        TW.Take(ref best, ref at, bottomRight, TW.LeftColumns(i0 + W + 1));
+                        TW.Store(best, at, y + o, argmax + o);
                         o += lanes;
                     }
                 }
         }
     }
 
-    /// <summary>
-    /// 2×2 stride-2 windows, no padding, AVX2: <see cref="Forward2x2Avx512"/> at 8 outputs per step. Two loads per input row
-    /// cover 16 columns; vpermps moves each load's even columns to its low half and odd columns to its high half, and
-    /// vperm2f128 joins the two loads' halves into the 8 left and the 8 right window columns. Same order and rule as the scalar scan.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void Forward2x2Avx2(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
+    /// <summary>What <see cref="Forward2x2{TW, TF, TI}"/> needs at one vector width: float vectors <typeparamref name="TF"/>
+    /// and int vectors <typeparamref name="TI"/> of <see cref="Count"/> lanes.</summary>
+    private interface IPairLanes<TF, TI> where TF : struct where TI : struct
     {
-        int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth;
-        var split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
-        var even = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
-        var wv = Vector256.Create(W);
-        int o = 0;
-        for (int n = 0; n < batch; n++)
+        /// <summary>Outputs per step.</summary>
+        static abstract int Count { get; }
+        /// <summary>Loads 2·Count consecutive floats at p; left = the even ones, right = the odd ones, in order.</summary>
+        static abstract void LoadColumns(float* p, out TF left, out TF right);
+        /// <summary>Per lane l: first + 2·l (the indices of the columns <see cref="LoadColumns"/> calls left, from first).</summary>
+        static abstract TI LeftColumns(int first);
+        /// <summary>Per lane: if v &gt; best, or v is NaN and best is not, then best = v and at = iv.</summary>
+        static abstract void Take(ref TF best, ref TI at, TF v, TI iv);
+        static abstract void Store(TF best, TI at, float* y, int* argmax);
+    }
+
+    /// <summary>AVX-512: vpermt2ps picks the even and the odd columns out of the two loads.</summary>
+    private readonly struct Pairs512 : IPairLanes<Vector512<float>, Vector512<int>>
+    {
+        public static int Count => 16;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void LoadColumns(float* p, out Vector512<float> left, out Vector512<float> right)
         {
-            float* xs = x + (nint)n * g.InputLength;
-            for (int c = 0; c < C; c++)
-                for (int oh = 0; oh < OH; oh++)
-                {
-                    int rowStart = (c * H + 2 * oh) * W;   // within-sample index of the top row's first element
-                    for (int ow0 = 0; ow0 < OW; ow0 += 8)
-                    {
-                        int i0 = rowStart + 2 * ow0;
-                        int lanes = Math.Min(8, OW - ow0);
-                        if ((long)n * g.InputLength + i0 + W + 16 > xLength || o + 8 > yLength)
-                        {
-                            // Tail at the very end of the tensors: scalar, same rule.
-                            for (int t = 0; t < lanes; t++) Best2x2(xs, i0 + 2 * t, W, out y[o + t], out argmax[o + t]);
-                            o += lanes;
-                            continue;
-                        }
-                        float* top = xs + i0, bottom = top + W;
-                        var t0 = Avx2.PermuteVar8x32(Vector256.Load(top), split); var t1 = Avx2.PermuteVar8x32(Vector256.Load(top + 8), split);
-                        var b0 = Avx2.PermuteVar8x32(Vector256.Load(bottom), split); var b1 = Avx2.PermuteVar8x32(Vector256.Load(bottom + 8), split);
-                        var best = Avx.Permute2x128(t0, t1, 0x20);                                   // top-left: both loads' low halves
-                        var topLeft = Vector256.Create(i0) + even;                                     // window indices per lane
-                        var bottomLeft = topLeft + wv;
-                        var at = topLeft;
-                        Take(ref best, ref at, Avx.Permute2x128(t0, t1, 0x31), topLeft + Vector256<int>.One);      // top-right: high halves
-                        Take(ref best, ref at, Avx.Permute2x128(b0, b1, 0x20), bottomLeft);                        // bottom-left
-                        Take(ref best, ref at, Avx.Permute2x128(b0, b1, 0x31), bottomLeft + Vector256<int>.One);   // bottom-right
-                        Vector256.Store(best, y + o);
-                        Vector256.Store(at, argmax + o);
-                        o += lanes;
-                    }
-                }
+            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            var v0 = Vector512.Load(p); var v1 = Vector512.Load(p + 16);
+            left = Avx512F.PermuteVar16x32x2(v0, even, v1);
+            right = Avx512F.PermuteVar16x32x2(v0, even + Vector512<int>.One, v1);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> LeftColumns(int first) => Vector512.Create(first) + Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Take(ref Vector512<float> best, ref Vector512<int> at, Vector512<float> v, Vector512<int> iv)
+        {
+            var take = Vector512.GreaterThan(v, best) | Vector512.AndNot(Vector512.Equals(best, best), Vector512.Equals(v, v));
+            best = Vector512.ConditionalSelect(take, v, best);
+            at = Vector512.ConditionalSelect(take.AsInt32(), iv, at);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<float> best, Vector512<int> at, float* y, int* argmax) { Vector512.Store(best, y); Vector512.Store(at, argmax); }
     }
 
-    /// <summary>Per lane: if v &gt; best, or v is NaN and best is not, then best = v and at = iv.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Take(ref Vector256<float> best, ref Vector256<int> at, Vector256<float> v, Vector256<int> iv)
+    /// <summary>AVX2: vpermps moves each load's even columns to its low half and odd columns to its high half, and vperm2f128
+    /// joins the two loads' halves into the 8 left and the 8 right columns.</summary>
+    private readonly struct Pairs256 : IPairLanes<Vector256<float>, Vector256<int>>
     {
-        var take = Vector256.GreaterThan(v, best) | Vector256.AndNot(Vector256.Equals(best, best), Vector256.Equals(v, v));
-        best = Vector256.ConditionalSelect(take, v, best);
-        at = Vector256.ConditionalSelect(take.AsInt32(), iv, at);
-    }
+        public static int Count => 8;
 
-    /// <summary>Per lane: if v &gt; best, or v is NaN and best is not, then best = v and at = iv.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Take(ref Vector512<float> best, ref Vector512<int> at, Vector512<float> v, Vector512<int> iv)
-    {
-        var take = Vector512.GreaterThan(v, best) | Vector512.AndNot(Vector512.Equals(best, best), Vector512.Equals(v, v));
-        best = Vector512.ConditionalSelect(take, v, best);
-        at = Vector512.ConditionalSelect(take.AsInt32(), iv, at);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void LoadColumns(float* p, out Vector256<float> left, out Vector256<float> right)
+        {
+            var split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            var v0 = Avx2.PermuteVar8x32(Vector256.Load(p), split); var v1 = Avx2.PermuteVar8x32(Vector256.Load(p + 8), split);
+            left = Avx.Permute2x128(v0, v1, 0x20);    // both loads' low halves
+            right = Avx.Permute2x128(v0, v1, 0x31);   // high halves
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> LeftColumns(int first) => Vector256.Create(first) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Take(ref Vector256<float> best, ref Vector256<int> at, Vector256<float> v, Vector256<int> iv)
+        {
+            var take = Vector256.GreaterThan(v, best) | Vector256.AndNot(Vector256.Equals(best, best), Vector256.Equals(v, v));
+            best = Vector256.ConditionalSelect(take, v, best);
+            at = Vector256.ConditionalSelect(take.AsInt32(), iv, at);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector256<float> best, Vector256<int> at, float* y, int* argmax) { Vector256.Store(best, y); Vector256.Store(at, argmax); }
     }
 
     /// <summary>Scalar 2×2 window at within-sample index i (top-left), row length w, scanned row-major.</summary>

@@ -201,7 +201,7 @@ public class BatchNormOpTests
             BatchNormOp.ForwardInference(n, g.OutChannels, s, z, gamma, beta, rm, rv, Eps, expected);
 
             var fw = new float[w.Length]; var fb = new float[g.OutChannels]; var folded = new float[z.Length];
-            BatchNormOp.FoldIntoConvolution(g.OutChannels, perOut, w, b, gamma, beta, rm, rv, Eps, fw, fb);
+            BatchNormOp.FoldIntoPrecedingLayer(g.OutChannels, perOut, w, b, gamma, beta, rm, rv, Eps, fw, fb);
             Conv2DOp.Forward(g, n, x, fw, fb, folded, Act.None, 0f);
             // Exact in real arithmetic; in float32 the two orders of rounding differ by a few ulp of sums of 27 products.
             Parity.AssertClose($"folded conv (conv bias {convBias})", folded, TestData.ToDouble(expected), 1e-5);

@@ -1,0 +1,142 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepPsych.Dsl.Ops;
+
+public static unsafe partial class Gemm
+{
+    // ------------------------------------------------------------------------------------------------
+    // C = A·Bᵀ, dot products.
+    // ------------------------------------------------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    internal static void MultiplyTransposedBCore(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate,
+        float* colBias, Act act, float slope)
+    {
+        int lanes = Lanes;
+        if (k < lanes)
+        {
+            // Too short for the masked-tail trick: plain loops (tiny layers only).
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float s = accumulate ? c[(nint)i * ldc + j] : 0f;
+                    for (int p = 0; p < k; p++) s += a[(nint)i * lda + p] * b[(nint)j * ldb + p];
+                    if (colBias != null) s += colBias[j];
+                    c[(nint)i * ldc + j] = ActivationOp.Apply(act, s, slope);
+                }
+            return;
+        }
+        if (m >= MicroRows)
+        {
+            // Enough rows to amortise packing Bᵀ: the packed kernel is ~2-3x faster than dot products.
+            var src = new TransposedMatrixPanels(b, ldb);
+            MultiplyCore(m, n, k, a, lda, false, ref src, c, ldc, accumulate, null, colBias, act, slope);
+            return;
+        }
+        int mr = Wide ? 8 : 4, nrt = Wide ? 3 : 2;
+        for (int k0 = 0; ; )
+        {
+            int kc = Math.Min(NtKBlock, k - k0);
+            bool last = k0 + kc >= k;
+            bool loadC = accumulate || k0 > 0;
+            Act blockAct = last ? act : Act.None;
+            for (int i0 = 0; i0 < m; i0 += mr)
+            {
+                int rows = Math.Min(mr, m - i0);
+                for (int j0 = 0; j0 < n; j0 += nrt)
+                {
+                    int cols = Math.Min(nrt, n - j0);
+                    float* cb = last && colBias != null ? colBias + j0 : null;
+                    KernelNT(rows, cols, kc, a + (nint)i0 * lda + k0, lda, b + (nint)j0 * ldb + k0, ldb, c + (nint)i0 * ldc + j0, ldc, loadC, cb, blockAct, slope);
+                }
+            }
+            k0 += kc;
+            if (k0 >= k) break;
+        }
+    }
+
+    private static void KernelNT(int rows, int cols, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
+    {
+        if (Wide)
+        {
+            switch (cols)
+            {
+                case 3: KernelNT512R<R3>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+                case 2: KernelNT512R<R2>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+                default: KernelNT512R<R1>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            }
+        }
+        else if (Simd.Width == 256) KernelNTNarrow<Lanes256, Vector256<float>>(rows, cols, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+        else KernelNTNarrow<Lanes128, Vector128<float>>(rows, cols, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+    }
+
+    private static void KernelNT512R<TC>(int rows, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope) where TC : struct, IRowCount
+    {
+        switch (rows)
+        {
+            case 8: KernelNT512<R8, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 7: KernelNT512<R7, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 6: KernelNT512<R6, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 5: KernelNT512<R5, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 4: KernelNT512<R4, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 3: KernelNT512<R3, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 2: KernelNT512<R2, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            default: KernelNT512<R1, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+        }
+    }
+
+    private static void KernelNTNarrow<TW, TV>(int rows, int cols, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        if (cols == 2) KernelNTNarrowR<TW, TV, R2>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+        else KernelNTNarrowR<TW, TV, R1>(rows, kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope);
+    }
+
+    private static void KernelNTNarrowR<TW, TV, TC>(int rows, int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
+        where TW : struct, ILanes<TV> where TV : struct where TC : struct, IRowCount
+    {
+        switch (rows)
+        {
+            case 4: KernelNT<TW, TV, R4, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 3: KernelNT<TW, TV, R3, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            case 2: KernelNT<TW, TV, R2, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+            default: KernelNT<TW, TV, R1, TC>(kc, a, lda, b, ldb, c, ldc, loadC, cb, act, slope); break;
+        }
+    }
+
+    /// <summary>Epilogue of the dot-product kernel: C[r, j] = act((C[r, j] if loadC) + t[r·stride + j] + colBias[j]).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void FinishTileNT(float* t, int stride, int rows, int cols, float* c, nint ldc, bool loadC, float* cb, Act act, float slope)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+            {
+                float s = t[r * stride + j];
+                if (loadC) s += c[r * ldc + j];
+                if (cb != null) s += cb[j];
+                c[r * ldc + j] = act == Act.None ? s : ActivationOp.Apply(act, s, slope);
+            }
+    }
+
+    /// <summary>Lanes [16 - rem, 16) all ones, the rest zero (the masked k tail: the last rem elements are new).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> TailMask512(int rem)
+        => Vector512.Load(s_maskBits + rem).AsSingle();
+
+    /// <summary>Lanes [Count - rem, Count) all ones, the rest zero, at any width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV TailMask<TW, TV>(int rem) where TW : struct, ILanes<TV> where TV : struct
+        => TW.Load((float*)(s_maskBits + 16 - TW.Count + rem));
+
+    /// <summary>16 zeros then 16 all-ones words; a window of 16 starting at rem masks in the last rem lanes.</summary>
+    private static readonly int* s_maskBits = CreateMaskBits();
+
+    private static int* CreateMaskBits()
+    {
+        var p = (int*)NativeMemory.AlignedAlloc(32 * sizeof(int), 64);   // lives for the process
+        for (int i = 0; i < 32; i++) p[i] = i < 16 ? 0 : -1;
+        return p;
+    }
+}
