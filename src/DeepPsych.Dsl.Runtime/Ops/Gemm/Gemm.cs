@@ -14,7 +14,9 @@ namespace DeepPsych.Dsl.Ops;
 /// <see cref="MicroColumns"/> columns (the vector side: 3 × Vector512 = 48 floats), A into micro-panels of
 /// <see cref="MicroRows"/> rows (the broadcast side: 8 rows). The micro-kernel keeps an 8 × 48 tile of C in 24 zmm
 /// registers and, per k, does 3 loads + 8 broadcasts + 24 FMAs. A micro-panel (8 × kc) stays in L1 while B panels
-/// stream from L2; k is blocked so that one B block fits in L2.</para>
+/// stream from L2; k is blocked so that one B block fits in L2. The edge panel of n runs on as few vectors as cover it
+/// (1 or 2: a 7×7 map's 63 wide columns cost 64, not 96). A caller with one A and many B (a convolution's weights, sample
+/// after sample) packs A once (<see cref="PackWhole"/>) and passes it in.</para>
 /// <para><b>MultiplyTransposedB</b> (C = A·Bᵀ, e.g. a dense layer's x·Wᵀ): with at least <see cref="MicroRows"/> rows, Bᵀ is
 /// packed (transposed while packing) and the packed kernel runs — measured ~2x faster than dot products at batch 32.
 /// With fewer rows (batch-1 inference) packing would cost as much as the product, so both operands are read along
