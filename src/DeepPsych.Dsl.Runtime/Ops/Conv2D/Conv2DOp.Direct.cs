@@ -58,9 +58,10 @@ public static unsafe partial class Conv2DOp
     /// dx[c, ih, iw] = Σ_{o, kh, kw} w[o, c, kh, kw] · dz[o, ih + p − kh·d, iw + p − kw·d]
     ///              = conv(dz padded by d·(K − 1) − p, wf)[c, ih, iw] with wf[c, o] = w[o, c] rotated by 180°,
     /// so it runs on the forward kernels (Og input channels, Cg output channels), adding into dx: <see cref="DirectForward"/>
-    /// for few channels (<see cref="UseDirectInputGradient"/>), else <see cref="ForwardStride1"/>.
+    /// for few channels (<see cref="UseDirectInputGradient"/>), else <see cref="ForwardStride1"/> (on <paramref name="packedFlipped"/>,
+    /// the flipped weights packed once per call, if given).
     /// </summary>
-    private static void InputGradientByConvolution(in Conv2DGeometry g, float* dz, float* wFlipped, float* dx)
+    private static void InputGradientByConvolution(in Conv2DGeometry g, float* dz, float* wFlipped, float* packedFlipped, float* dx)
     {
         int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups;
         int extentH = g.DilationH * (g.KernelH - 1), extentW = g.DilationW * (g.KernelW - 1);
@@ -70,7 +71,7 @@ public static unsafe partial class Conv2DOp
             PadRight = extentW - g.PadRight,
         };
         if (UseDirectInputGradient(g)) DirectForward(t, dz, wFlipped, null, dx, Act.None, 0f, accumulate: true);
-        else ForwardStride1(t, dz, wFlipped, null, dx, Act.None, 0f, accumulate: true);
+        else ForwardStride1(t, dz, wFlipped, packedFlipped, null, dx, Act.None, 0f, accumulate: true);
     }
 
     /// <summary>

@@ -11,9 +11,10 @@ public static unsafe partial class Conv2DOp
     /// padded width (pixel j = oh·Wp + ow, ow ∈ [0, Wp)). So B panels are plain copies (no per-pixel bounds checks);
     /// the Wp − OW extra columns per row are computed and dropped when the output is compacted.
     /// With <paramref name="accumulate"/> the result is added to y (the input gradient, <see cref="InputGradientByConvolution"/>).
+    /// <paramref name="packedW"/>: w already packed for the GEMM (<see cref="PackWeights"/>), or null to pack it here.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
-    private static void ForwardStride1(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false)
+    private static void ForwardStride1(in Conv2DGeometry g, float* x, float* w, float* packedW, float* b, float* y, Act act, float slope, bool accumulate = false)
     {
         int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups, K = Cg * g.KernelH * g.KernelW;
         int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth;
@@ -21,7 +22,7 @@ public static unsafe partial class Conv2DOp
         int Pw = OH * Wp;
         float* yw = Wp == OW ? y : Scratch.Get(Scratch.Wide, (long)Og * Pw);
         var src = new ShiftedRowsPanels(xp, planeLength, Wp, g.KernelH, g.KernelW, g.DilationH, g.DilationW);
-        Gemm.MultiplyCore(Og, Pw, K, w, K, false, ref src, yw, Pw, accumulate && yw == y, b, null, act, slope);
+        Gemm.MultiplyCore(Og, Pw, K, w, K, false, ref src, yw, Pw, accumulate && yw == y, b, null, act, slope, packedW);
         if (yw != y)
             for (int o = 0; o < Og; o++)
                 for (int oh = 0; oh < OH; oh++)

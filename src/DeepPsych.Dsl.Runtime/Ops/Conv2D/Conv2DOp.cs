@@ -56,6 +56,10 @@ public static unsafe partial class Conv2DOp
         bool pointwise = IsPointwise(g);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pb = b) fixed (float* py = y)
         {
+            // The GEMM paths (not depthwise, not direct) pack W once for the whole batch, not once per sample.
+            bool gemm = batch > 0 && !(Cg == 1 && G > 1 && !pointwise) && (pointwise || !UseDirect(g));
+            long packedStride = 0;
+            float* packed = gemm ? PackWeights(g, pw, Og, K, false, out packedStride) : null;
             for (int n = 0; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, ys = py + (nint)n * g.OutputLength;
@@ -64,10 +68,11 @@ public static unsafe partial class Conv2DOp
                 {
                     float* xg = xs + (nint)grp * Cg * HW, wg = pw + (nint)grp * Og * K, yg = ys + (nint)grp * Og * P;
                     float* bg = pb == null ? null : pb + grp * Og;
+                    float* pwg = packed == null ? null : packed + grp * packedStride;
                     if (pointwise)
                     {
                         var src = new Gemm.MatrixPanels(xg, HW);
-                        Gemm.MultiplyCore(Og, P, K, wg, K, false, ref src, yg, P, false, bg, null, act, leakySlope);
+                        Gemm.MultiplyCore(Og, P, K, wg, K, false, ref src, yg, P, false, bg, null, act, leakySlope, pwg);
                     }
                     else if (UseDirect(g))
                     {
@@ -75,12 +80,12 @@ public static unsafe partial class Conv2DOp
                     }
                     else if (g.StrideH == 1 && g.StrideW == 1)
                     {
-                        ForwardStride1(g, xg, wg, bg, yg, act, leakySlope);
+                        ForwardStride1(g, xg, wg, pwg, bg, yg, act, leakySlope);
                     }
                     else
                     {
                         var src = new Im2ColPanels(g, xg);
-                        Gemm.MultiplyCore(Og, P, K, wg, K, false, ref src, yg, P, false, bg, null, act, leakySlope);
+                        Gemm.MultiplyCore(Og, P, K, wg, K, false, ref src, yg, P, false, bg, null, act, leakySlope, pwg);
                     }
                 }
             }
@@ -128,6 +133,11 @@ public static unsafe partial class Conv2DOp
                 for (int grp = 0; grp < G; grp++)
                     DirectWeightGradient(g, batch, px + (nint)grp * Cg * HW, pdz + (nint)grp * Og * P, pdw + (nint)grp * Og * K);
             float* wFlipped = convDx ? FlipWeights(g, pw) : null;
+            // dx's GEMM operand, packed once for the batch: the flipped weights (Cg × Og·KH·KW per group), or pointwise W_gᵀ.
+            long packedStride = 0;
+            float* packedDx = batch == 0 || dx.IsEmpty || (Cg == 1 && G > 1 && !pointwise) ? null
+                : pointwise ? PackWeights(g, pw, K, Og, true, out packedStride)
+                : convDx && !UseDirectInputGradient(g) ? PackWeights(g, wFlipped, Cg, Og * g.KernelH * g.KernelW, false, out packedStride) : null;
             for (int n = 0; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, dzs = pdz + (nint)n * g.OutputLength;
@@ -147,11 +157,13 @@ public static unsafe partial class Conv2DOp
                         if (dxg != null)
                         {
                             var src = new Gemm.MatrixPanels(dzg, P);
-                            Gemm.MultiplyCore(K, P, Og, wg, K, true, ref src, dxg, HW, true, null, null, Act.None, 0f);
+                            Gemm.MultiplyCore(K, P, Og, wg, K, true, ref src, dxg, HW, true, null, null, Act.None, 0f, packedDx + grp * packedStride);
                         }
                         continue;
                     }
-                    if (convDx) InputGradientByConvolution(g, dzg, wFlipped + (nint)grp * Cg * Og * g.KernelH * g.KernelW, dxg);
+                    if (convDx)
+                        InputGradientByConvolution(g, dzg, wFlipped + (nint)grp * Cg * Og * g.KernelH * g.KernelW,
+                            packedDx == null ? null : packedDx + grp * packedStride, dxg);
                     if (directW && (convDx || dxg == null)) continue;   // dW done above; nothing left for this group
                     float* col = Scratch.Get(Scratch.Columns, (long)K * pb);
                     for (int j0 = 0; j0 < P; j0 += pb)
@@ -183,6 +195,20 @@ public static unsafe partial class Conv2DOp
         if (batch < 0) throw new ArgumentException($"{op}: batch is {batch}.");
         if (xLength != (long)batch * g.InputLength) throw new ArgumentException($"{op}: x has {xLength} elements but {batch}x{g.InChannels}x{g.InHeight}x{g.InWidth} = {(long)batch * g.InputLength} are needed.");
         if (wLength != g.WeightLength) throw new ArgumentException($"{op}: w has {wLength} elements but {g.OutChannels}x{g.InChannels / g.Groups}x{g.KernelH}x{g.KernelW} = {g.WeightLength} are needed.");
+    }
+
+    /// <summary>
+    /// Every group's GEMM operand A (m × k: W_g as stored, or with <paramref name="transpose"/> W_gᵀ, each group w + grp·(weights / G))
+    /// packed whole (<see cref="Gemm.PackWhole"/>) into scratch, group grp at the result + grp·<paramref name="stride"/>.
+    /// </summary>
+    private static float* PackWeights(in Conv2DGeometry g, float* w, int m, int k, bool transpose, out long stride)
+    {
+        int G = g.Groups, groupLength = g.WeightLength / G;
+        stride = Gemm.PackedLength(m, k);
+        float* dst = Scratch.Get(Scratch.PackedWeights, stride * G);
+        for (int grp = 0; grp < G; grp++)
+            Gemm.PackWhole(m, k, w + (nint)grp * groupLength, transpose ? m : k, transpose, dst + grp * stride);
+        return dst;
     }
 
     private static bool IsPointwise(in Conv2DGeometry g)

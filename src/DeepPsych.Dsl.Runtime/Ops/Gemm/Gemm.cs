@@ -12,7 +12,9 @@ namespace DeepPsych.Dsl.Ops;
 /// <see cref="MicroColumns"/> columns (the vector side: 3 × Vector512 = 48 floats), A into micro-panels of
 /// <see cref="MicroRows"/> rows (the broadcast side: 8 rows). The micro-kernel keeps an 8 × 48 tile of C in 24 zmm
 /// registers and, per k, does 3 loads + 8 broadcasts + 24 FMAs. A micro-panel (8 × kc) stays in L1 while B panels
-/// stream from L2; k is blocked so that one B block fits in L2.</para>
+/// stream from L2; k is blocked so that one B block fits in L2. The edge panel of n runs on as few vectors as cover it
+/// (1 or 2: a 7×7 map's 63 wide columns cost 64, not 96). A caller with one A and many B (a convolution's weights, sample
+/// after sample) packs A once (<see cref="PackWhole"/>) and passes it in.</para>
 /// <para><b>MultiplyTransposedB</b> (C = A·Bᵀ, e.g. a dense layer's x·Wᵀ): with at least <see cref="MicroRows"/> rows, Bᵀ is
 /// packed (transposed while packing) and the packed kernel runs — measured ~2x faster than dot products at batch 32.
 /// With fewer rows (batch-1 inference) packing would cost as much as the product, so both operands are read along
@@ -95,55 +97,6 @@ public static unsafe partial class Gemm
     // C = op(A)·B, packed.
     // ------------------------------------------------------------------------------------------------
 
-    /// <summary>Writes B[k0 .. k0+kc, j0 .. j0+nc) as ⌈nc/nr⌉ panels, panel p at dst + p·kc·nr laid out [kc][nr], zero-padded past nc.</summary>
-    internal interface IPanelSource
-    {
-        void Pack(int k0, int kc, int j0, int nc, float* dst, int nr);
-    }
-
-    /// <summary>B is an ordinary row-major matrix.</summary>
-    internal readonly struct MatrixPanels(float* b, int ldb) : IPanelSource
-    {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
-        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
-        {
-            for (int p = 0; p * nr < nc; p++)
-            {
-                int cols = Math.Min(nr, nc - p * nr);
-                float* d = dst + (nint)p * kc * nr;
-                float* s = b + (nint)k0 * ldb + j0 + p * nr;
-                for (int kk = 0; kk < kc; kk++, d += nr, s += ldb)
-                {
-                    Copy(s, d, cols);
-                    if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
-                }
-            }
-        }
-    }
-
-    /// <summary>B is stored transposed: B[p, j] = b[j·ldb + p] (an n × k row-major matrix, e.g. W in x·Wᵀ or col in dz·colᵀ).</summary>
-    internal readonly struct TransposedMatrixPanels(float* b, int ldb) : IPanelSource
-    {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
-        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
-        {
-            for (int p = 0; p * nr < nc; p++)
-            {
-                int cols = Math.Min(nr, nc - p * nr);
-                float* d = dst + (nint)p * kc * nr;
-                // Read each source row contiguously, write it down a panel column.
-                for (int jj = 0; jj < cols; jj++)
-                {
-                    float* s = b + (nint)(j0 + p * nr + jj) * ldb + k0;
-                    float* dc = d + jj;
-                    for (int kk = 0; kk < kc; kk++) dc[(nint)kk * nr] = s[kk];
-                }
-                if (cols < nr)
-                    for (int kk = 0; kk < kc; kk++) new Span<float>(d + (nint)kk * nr + cols, nr - cols).Clear();
-            }
-        }
-    }
-
     /// <summary>dst[0..n) = src[0..n), vectorised.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Copy(float* src, float* dst, int n)
@@ -170,49 +123,18 @@ public static unsafe partial class Gemm
         for (; i < n; i++) dst[i] += src[i];
     }
 
-    /// <summary>Packs rows [i0, i0 + m) of op(A), columns [k0, k0 + kc) into micro-panels [kc][mr] (row tails zero-padded).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
-    private static void PackA(float* a, int lda, bool transA, int m, int k0, int kc, float* dst, int mr)
-    {
-        for (int i0 = 0; i0 < m; i0 += mr, dst += (nint)kc * mr)
-        {
-            int rows = Math.Min(mr, m - i0);
-            if (transA)
-            {
-                // A[i, p] = a[p·lda + i]: the mr values for one p are contiguous.
-                float* s = a + (nint)k0 * lda + i0;
-                for (int kk = 0; kk < kc; kk++, s += lda)
-                {
-                    float* d = dst + kk * mr;
-                    if (rows == mr) Copy(s, d, mr);
-                    else { for (int r = 0; r < rows; r++) d[r] = s[r]; for (int r = rows; r < mr; r++) d[r] = 0f; }
-                }
-            }
-            else
-            {
-                for (int r = 0; r < mr; r++)
-                {
-                    float* d = dst + r;
-                    if (r >= rows) { for (int kk = 0; kk < kc; kk++) d[kk * mr] = 0f; continue; }
-                    float* s = a + (nint)(i0 + r) * lda + k0;
-                    for (int kk = 0; kk < kc; kk++) d[kk * mr] = s[kk];
-                }
-            }
-        }
-    }
-
-    /// <summary>The packed GEMM driver: C = op(A)·B with B supplied panel by panel by <paramref name="b"/> (a matrix, or im2col on the fly).</summary>
+    /// <summary>The packed GEMM driver: C = op(A)·B with B supplied panel by panel by <paramref name="b"/> (a matrix, or im2col on the fly).
+    /// With <paramref name="packedA"/> (op(A) packed by <see cref="PackWhole"/>) A is not packed again and <paramref name="a"/> is not read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
     internal static void MultiplyCore<TB>(int m, int n, int k, float* a, int lda, bool transA, ref TB b, float* c, int ldc, bool accumulate,
-        float* rowBias, float* colBias, Act act, float slope) where TB : struct, IPanelSource
+        float* rowBias, float* colBias, Act act, float slope, float* packedA = null) where TB : struct, IPanelSource
     {
-        int mr = MicroRows, nr = MicroColumns;
-        int kBlocks = Math.Max(1, (k + MaxKBlock - 1) / MaxKBlock);
-        int kcMax = (k + kBlocks - 1) / kBlocks;           // balanced k blocks
+        int mr = MicroRows, nr = MicroColumns, lanes = Lanes;
+        int kcMax = KBlock(k);
         int ncMax = Math.Max(nr, PackedBBytes / 4 / Math.Max(1, kcMax) / nr * nr);
         ncMax = Math.Min(ncMax, (n + nr - 1) / nr * nr);
         int mPad = (m + mr - 1) / mr * mr;
-        float* ap = Scratch.Get(Scratch.PackA, (long)mPad * kcMax);
+        float* ap = packedA != null ? null : Scratch.Get(Scratch.PackA, (long)mPad * kcMax);
         float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
         float* tile = Scratch.Get(Scratch.Tile, mr * nr + nr);
         float* tileBias = tile + mr * nr;
@@ -222,7 +144,8 @@ public static unsafe partial class Gemm
             int kc = Math.Min(kcMax, k - k0);
             bool last = k0 + kc >= k;
             bool loadC = accumulate || k0 > 0;
-            PackA(a, lda, transA, m, k0, kc, ap, mr);
+            if (packedA != null) ap = packedA + (nint)mPad * k0;   // packed once by the caller (PackWhole)
+            else PackA(a, lda, transA, m, k0, kc, ap, mr);
             for (int j0 = 0; j0 < n; j0 += ncMax)
             {
                 int nc = Math.Min(ncMax, n - j0);
@@ -238,16 +161,17 @@ public static unsafe partial class Gemm
                         float* bpan = bp + (nint)jr * kc;
                         float* cb = last && colBias != null ? colBias + j0 + jr : null;
                         float* ct = c + (nint)i0 * ldc + j0 + jr;
-                        if (cols == nr)
+                        int vectors = (cols + lanes - 1) / lanes;   // 3 but on the edge panel
+                        if (cols == vectors * lanes)
                         {
-                            Kernel(rows, kc, apan, bpan, ct, ldc, loadC, rb, cb, last ? act : Act.None, slope);
+                            Kernel(rows, vectors, kc, apan, bpan, ct, ldc, loadC, rb, cb, last ? act : Act.None, slope);
                         }
                         else
                         {
-                            // Edge tile: run the full-width kernel on a private tile, copy back the valid columns.
+                            // Edge tile: run the kernel on whole vectors of a private tile, copy back the valid columns.
                             if (loadC) for (int r = 0; r < rows; r++) Copy(ct + (nint)r * ldc, tile + r * nr, cols);
                             if (cb != null) { Copy(cb, tileBias, cols); new Span<float>(tileBias + cols, nr - cols).Clear(); cb = tileBias; }
-                            Kernel(rows, kc, apan, bpan, tile, nr, loadC, rb, cb, last ? act : Act.None, slope);
+                            Kernel(rows, vectors, kc, apan, bpan, tile, nr, loadC, rb, cb, last ? act : Act.None, slope);
                             for (int r = 0; r < rows; r++) Copy(tile + r * nr, ct + (nint)r * ldc, cols);
                         }
                     }
@@ -258,53 +182,71 @@ public static unsafe partial class Gemm
         }
     }
 
-    private static void Kernel(int rows, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    /// <summary>The packed micro-kernel for <paramref name="rows"/> rows (1..<see cref="MicroRows"/>) and <paramref name="vectors"/> vectors of
+    /// columns (1..3: fewer than 3 only on the edge panel of n, so a 49- or 63-column product does not pay for 96).</summary>
+    private static void Kernel(int rows, int vectors, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    {
+        switch (vectors)
+        {
+            case 3: Kernel<R3>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 2: Kernel<R2>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            default: Kernel<R1>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+        }
+    }
+
+    private static void Kernel<TC>(int rows, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+        where TC : struct, IRowCount
     {
         if (Wide)
         {
             switch (rows)
             {
-                case 8: KernelNN512<R8>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 7: KernelNN512<R7>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 6: KernelNN512<R6>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 5: KernelNN512<R5>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 4: KernelNN512<R4>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 3: KernelNN512<R3>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 2: KernelNN512<R2>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                default: KernelNN512<R1>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 8: KernelNN512<R8, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 7: KernelNN512<R7, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 6: KernelNN512<R6, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 5: KernelNN512<R5, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 4: KernelNN512<R4, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 3: KernelNN512<R3, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 2: KernelNN512<R2, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                default: KernelNN512<R1, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
             }
         }
-        else if (Simd.Width == 256) KernelNarrow<Lanes256, Vector256<float>>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope);
-        else KernelNarrow<Lanes128, Vector128<float>>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope);
+        else if (Simd.Width == 256) KernelNarrow<Lanes256, Vector256<float>, TC>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope);
+        else KernelNarrow<Lanes128, Vector128<float>, TC>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope);
     }
 
-    private static void KernelNarrow<TW, TV>(int rows, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
-        where TW : struct, ILanes<TV> where TV : struct
+    private static void KernelNarrow<TW, TV, TC>(int rows, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+        where TW : struct, ILanes<TV> where TV : struct where TC : struct, IRowCount
     {
         switch (rows)
         {
-            case 4: KernelNN<TW, TV, R4>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-            case 3: KernelNN<TW, TV, R3>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-            case 2: KernelNN<TW, TV, R2>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-            default: KernelNN<TW, TV, R1>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 4: KernelNN<TW, TV, R4, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 3: KernelNN<TW, TV, R3, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 2: KernelNN<TW, TV, R2, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            default: KernelNN<TW, TV, R1, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
         }
     }
 
-    /// <summary>Epilogue of the packed kernels: row r of the raw tile t (3 vectors) → (+C) (+row bias) (+column bias), act, store to C.</summary>
+    /// <summary>Epilogue of the packed kernels: row r of the raw tile t (rows 3 vectors apart, the first <paramref name="vectors"/> of them
+    /// computed) → (+C) (+row bias) (+column bias), act, store to C.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void FinishTile<TW, TV>(float* t, int rows, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    private static void FinishTile<TW, TV>(float* t, int rows, int vectors, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
         where TW : struct, ILanes<TV> where TV : struct
     {
         int w = TW.Count;
         for (int r = 0; r < rows; r++, t += 3 * w)
         {
             float* cr = c + (nint)r * ldc;
-            TV v0 = TW.Load(t), v1 = TW.Load(t + w), v2 = TW.Load(t + 2 * w);
-            if (loadC) { v0 = TW.Add(v0, TW.Load(cr)); v1 = TW.Add(v1, TW.Load(cr + w)); v2 = TW.Add(v2, TW.Load(cr + 2 * w)); }
-            if (rb != null) { var bias = TW.Broadcast(rb[r]); v0 = TW.Add(v0, bias); v1 = TW.Add(v1, bias); v2 = TW.Add(v2, bias); }
-            if (cb != null) { v0 = TW.Add(v0, TW.Load(cb)); v1 = TW.Add(v1, TW.Load(cb + w)); v2 = TW.Add(v2, TW.Load(cb + 2 * w)); }
-            if (act != Act.None) { v0 = ActivationOp.Apply<TW, TV>(act, v0, slope); v1 = ActivationOp.Apply<TW, TV>(act, v1, slope); v2 = ActivationOp.Apply<TW, TV>(act, v2, slope); }
-            TW.Store(v0, cr); TW.Store(v1, cr + w); TW.Store(v2, cr + 2 * w);
+            TV bias = rb != null ? TW.Broadcast(rb[r]) : default;
+            for (int v = 0; v < vectors; v++)
+            {
+                TV x = TW.Load(t + v * w);
+                if (loadC) x = TW.Add(x, TW.Load(cr + v * w));
+                if (rb != null) x = TW.Add(x, bias);
+                if (cb != null) x = TW.Add(x, TW.Load(cb + v * w));
+                if (act != Act.None) x = ActivationOp.Apply<TW, TV>(act, x, slope);
+                TW.Store(x, cr + v * w);
+            }
         }
     }
 

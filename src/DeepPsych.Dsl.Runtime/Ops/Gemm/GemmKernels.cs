@@ -10,10 +10,11 @@ namespace DeepPsych.Dsl.Ops;
 
 public static unsafe partial class Gemm
 {
-    /// <summary>C[0..R, 0..48) = A·B over <paramref name="kc"/> steps; A packed [kc][8] (broadcast side), B packed [kc][48] (vector side).</summary>
+    /// <summary>C[0..R, 0..16·C) = A·B over <paramref name="kc"/> steps, R = TR.Count rows and C = TC.Count vectors of columns; A packed [kc][8] (broadcast side),
+    /// B packed [kc][48] (vector side: a panel is 3 vectors wide; with C &lt; 3 only its first C vectors are read, the edge panel of n).</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
-    private static void KernelNN512<TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TR : struct, IRowCount
+    private static void KernelNN512<TR, TC>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TR : struct, IRowCount where TC : struct, IRowCount
     {
         Vector512<float> c0_0 = default, c0_1 = default, c0_2 = default;
         Vector512<float> c1_0 = default, c1_1 = default, c1_2 = default;
@@ -25,37 +26,36 @@ public static unsafe partial class Gemm
         Vector512<float> c7_0 = default, c7_1 = default, c7_2 = default;
         for (int kk = 0; kk < kc; kk++)
         {
-            Vector512<float> b0 = Vector512.Load(b + 0), b1 = Vector512.Load(b + 16), b2 = Vector512.Load(b + 32);
+            Vector512<float> b0 = Vector512.Load(b + 0), b1 = TC.Count > 1 ? Vector512.Load(b + 16) : default, b2 = TC.Count > 2 ? Vector512.Load(b + 32) : default;
             Vector512<float> a0 = Vector512.Create(a[0]);
-            c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
-            c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
-            c0_2 = Avx512F.FusedMultiplyAdd(a0, b2, c0_2);
-            if (TR.Count > 1) { Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2); }
-            if (TR.Count > 2) { Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2); }
-            if (TR.Count > 3) { Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2); }
-            if (TR.Count > 4) { Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2); }
-            if (TR.Count > 5) { Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); }
-            if (TR.Count > 6) { Vector512<float> a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1); c6_2 = Avx512F.FusedMultiplyAdd(a6, b2, c6_2); }
-            if (TR.Count > 7) { Vector512<float> a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1); c7_2 = Avx512F.FusedMultiplyAdd(a7, b2, c7_2); }
+            c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); if (TC.Count > 1) c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1); if (TC.Count > 2) c0_2 = Avx512F.FusedMultiplyAdd(a0, b2, c0_2);
+            if (TR.Count > 1) { Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); if (TC.Count > 1) c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); if (TC.Count > 2) c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2); }
+            if (TR.Count > 2) { Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); if (TC.Count > 1) c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); if (TC.Count > 2) c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2); }
+            if (TR.Count > 3) { Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); if (TC.Count > 1) c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); if (TC.Count > 2) c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2); }
+            if (TR.Count > 4) { Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); if (TC.Count > 1) c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); if (TC.Count > 2) c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2); }
+            if (TR.Count > 5) { Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); if (TC.Count > 1) c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); if (TC.Count > 2) c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); }
+            if (TR.Count > 6) { Vector512<float> a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); if (TC.Count > 1) c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1); if (TC.Count > 2) c6_2 = Avx512F.FusedMultiplyAdd(a6, b2, c6_2); }
+            if (TR.Count > 7) { Vector512<float> a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); if (TC.Count > 1) c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1); if (TC.Count > 2) c7_2 = Avx512F.FusedMultiplyAdd(a7, b2, c7_2); }
             a += 8; b += 48;
         }
         // Park the tile in memory before the epilogue call, so no accumulator lives across a call (which would make the JIT spill them inside the loop).
         float* t = stackalloc float[384];
-        Vector512.Store(c0_0, t + 0); Vector512.Store(c0_1, t + 16); Vector512.Store(c0_2, t + 32);
-        if (TR.Count > 1) { Vector512.Store(c1_0, t + 48); Vector512.Store(c1_1, t + 64); Vector512.Store(c1_2, t + 80); }
-        if (TR.Count > 2) { Vector512.Store(c2_0, t + 96); Vector512.Store(c2_1, t + 112); Vector512.Store(c2_2, t + 128); }
-        if (TR.Count > 3) { Vector512.Store(c3_0, t + 144); Vector512.Store(c3_1, t + 160); Vector512.Store(c3_2, t + 176); }
-        if (TR.Count > 4) { Vector512.Store(c4_0, t + 192); Vector512.Store(c4_1, t + 208); Vector512.Store(c4_2, t + 224); }
-        if (TR.Count > 5) { Vector512.Store(c5_0, t + 240); Vector512.Store(c5_1, t + 256); Vector512.Store(c5_2, t + 272); }
-        if (TR.Count > 6) { Vector512.Store(c6_0, t + 288); Vector512.Store(c6_1, t + 304); Vector512.Store(c6_2, t + 320); }
-        if (TR.Count > 7) { Vector512.Store(c7_0, t + 336); Vector512.Store(c7_1, t + 352); Vector512.Store(c7_2, t + 368); }
-        FinishTile<Lanes512, Vector512<float>>(t, TR.Count, c, ldc, loadC, rowBias, colBias, act, slope);
+        Vector512.Store(c0_0, t + 0); if (TC.Count > 1) Vector512.Store(c0_1, t + 16); if (TC.Count > 2) Vector512.Store(c0_2, t + 32);
+        if (TR.Count > 1) { Vector512.Store(c1_0, t + 48); if (TC.Count > 1) Vector512.Store(c1_1, t + 64); if (TC.Count > 2) Vector512.Store(c1_2, t + 80); }
+        if (TR.Count > 2) { Vector512.Store(c2_0, t + 96); if (TC.Count > 1) Vector512.Store(c2_1, t + 112); if (TC.Count > 2) Vector512.Store(c2_2, t + 128); }
+        if (TR.Count > 3) { Vector512.Store(c3_0, t + 144); if (TC.Count > 1) Vector512.Store(c3_1, t + 160); if (TC.Count > 2) Vector512.Store(c3_2, t + 176); }
+        if (TR.Count > 4) { Vector512.Store(c4_0, t + 192); if (TC.Count > 1) Vector512.Store(c4_1, t + 208); if (TC.Count > 2) Vector512.Store(c4_2, t + 224); }
+        if (TR.Count > 5) { Vector512.Store(c5_0, t + 240); if (TC.Count > 1) Vector512.Store(c5_1, t + 256); if (TC.Count > 2) Vector512.Store(c5_2, t + 272); }
+        if (TR.Count > 6) { Vector512.Store(c6_0, t + 288); if (TC.Count > 1) Vector512.Store(c6_1, t + 304); if (TC.Count > 2) Vector512.Store(c6_2, t + 320); }
+        if (TR.Count > 7) { Vector512.Store(c7_0, t + 336); if (TC.Count > 1) Vector512.Store(c7_1, t + 352); if (TC.Count > 2) Vector512.Store(c7_2, t + 368); }
+        FinishTile<Lanes512, Vector512<float>>(t, TR.Count, TC.Count, c, ldc, loadC, rowBias, colBias, act, slope);
     }
 
-    /// <summary>C[0..R, 0..3·W) = A·B over <paramref name="kc"/> steps at vector width W = TW.Count (256 or 128 bits); A packed [kc][4] (broadcast side), B packed [kc][3·W] (vector side).</summary>
+    /// <summary>C[0..R, 0..C·W) = A·B over <paramref name="kc"/> steps at vector width W = TW.Count (256 or 128 bits), R = TR.Count rows and C = TC.Count vectors of
+    /// columns; A packed [kc][4] (broadcast side), B packed [kc][3·W] (vector side; with C &lt; 3 only the first C vectors of a panel are read).</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
-    private static void KernelNN<TW, TV, TR>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TW : struct, ILanes<TV> where TV : struct where TR : struct, IRowCount
+    private static void KernelNN<TW, TV, TR, TC>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TW : struct, ILanes<TV> where TV : struct where TR : struct, IRowCount where TC : struct, IRowCount
     {
         TV c0_0 = default, c0_1 = default, c0_2 = default;
         TV c1_0 = default, c1_1 = default, c1_2 = default;
@@ -63,23 +63,21 @@ public static unsafe partial class Gemm
         TV c3_0 = default, c3_1 = default, c3_2 = default;
         for (int kk = 0; kk < kc; kk++)
         {
-            TV b0 = TW.Load(b), b1 = TW.Load(b + TW.Count), b2 = TW.Load(b + 2 * TW.Count);
+            TV b0 = TW.Load(b), b1 = TC.Count > 1 ? TW.Load(b + TW.Count) : default, b2 = TC.Count > 2 ? TW.Load(b + 2 * TW.Count) : default;
             TV a0 = TW.Broadcast(a[0]);
-            c0_0 = TW.MultiplyAdd(a0, b0, c0_0);
-            c0_1 = TW.MultiplyAdd(a0, b1, c0_1);
-            c0_2 = TW.MultiplyAdd(a0, b2, c0_2);
-            if (TR.Count > 1) { TV a1 = TW.Broadcast(a[1]); c1_0 = TW.MultiplyAdd(a1, b0, c1_0); c1_1 = TW.MultiplyAdd(a1, b1, c1_1); c1_2 = TW.MultiplyAdd(a1, b2, c1_2); }
-            if (TR.Count > 2) { TV a2 = TW.Broadcast(a[2]); c2_0 = TW.MultiplyAdd(a2, b0, c2_0); c2_1 = TW.MultiplyAdd(a2, b1, c2_1); c2_2 = TW.MultiplyAdd(a2, b2, c2_2); }
-            if (TR.Count > 3) { TV a3 = TW.Broadcast(a[3]); c3_0 = TW.MultiplyAdd(a3, b0, c3_0); c3_1 = TW.MultiplyAdd(a3, b1, c3_1); c3_2 = TW.MultiplyAdd(a3, b2, c3_2); }
+            c0_0 = TW.MultiplyAdd(a0, b0, c0_0); if (TC.Count > 1) c0_1 = TW.MultiplyAdd(a0, b1, c0_1); if (TC.Count > 2) c0_2 = TW.MultiplyAdd(a0, b2, c0_2);
+            if (TR.Count > 1) { TV a1 = TW.Broadcast(a[1]); c1_0 = TW.MultiplyAdd(a1, b0, c1_0); if (TC.Count > 1) c1_1 = TW.MultiplyAdd(a1, b1, c1_1); if (TC.Count > 2) c1_2 = TW.MultiplyAdd(a1, b2, c1_2); }
+            if (TR.Count > 2) { TV a2 = TW.Broadcast(a[2]); c2_0 = TW.MultiplyAdd(a2, b0, c2_0); if (TC.Count > 1) c2_1 = TW.MultiplyAdd(a2, b1, c2_1); if (TC.Count > 2) c2_2 = TW.MultiplyAdd(a2, b2, c2_2); }
+            if (TR.Count > 3) { TV a3 = TW.Broadcast(a[3]); c3_0 = TW.MultiplyAdd(a3, b0, c3_0); if (TC.Count > 1) c3_1 = TW.MultiplyAdd(a3, b1, c3_1); if (TC.Count > 2) c3_2 = TW.MultiplyAdd(a3, b2, c3_2); }
             a += 4; b += 3 * TW.Count;
         }
         // Park the tile in memory before the epilogue call, so no accumulator lives across a call (which would make the JIT spill them inside the loop).
         float* t = stackalloc float[96];   // 4 rows × 3 vectors of at most 8 floats
-        TW.Store(c0_0, t); TW.Store(c0_1, t + 1 * TW.Count); TW.Store(c0_2, t + 2 * TW.Count);
-        if (TR.Count > 1) { TW.Store(c1_0, t + 3 * TW.Count); TW.Store(c1_1, t + 4 * TW.Count); TW.Store(c1_2, t + 5 * TW.Count); }
-        if (TR.Count > 2) { TW.Store(c2_0, t + 6 * TW.Count); TW.Store(c2_1, t + 7 * TW.Count); TW.Store(c2_2, t + 8 * TW.Count); }
-        if (TR.Count > 3) { TW.Store(c3_0, t + 9 * TW.Count); TW.Store(c3_1, t + 10 * TW.Count); TW.Store(c3_2, t + 11 * TW.Count); }
-        FinishTile<TW, TV>(t, TR.Count, c, ldc, loadC, rowBias, colBias, act, slope);
+        TW.Store(c0_0, t + 0 * TW.Count); if (TC.Count > 1) TW.Store(c0_1, t + 1 * TW.Count); if (TC.Count > 2) TW.Store(c0_2, t + 2 * TW.Count);
+        if (TR.Count > 1) { TW.Store(c1_0, t + 3 * TW.Count); if (TC.Count > 1) TW.Store(c1_1, t + 4 * TW.Count); if (TC.Count > 2) TW.Store(c1_2, t + 5 * TW.Count); }
+        if (TR.Count > 2) { TW.Store(c2_0, t + 6 * TW.Count); if (TC.Count > 1) TW.Store(c2_1, t + 7 * TW.Count); if (TC.Count > 2) TW.Store(c2_2, t + 8 * TW.Count); }
+        if (TR.Count > 3) { TW.Store(c3_0, t + 9 * TW.Count); if (TC.Count > 1) TW.Store(c3_1, t + 10 * TW.Count); if (TC.Count > 2) TW.Store(c3_2, t + 11 * TW.Count); }
+        FinishTile<TW, TV>(t, TR.Count, TC.Count, c, ldc, loadC, rowBias, colBias, act, slope);
     }
 
     /// <summary>C[r, j] = Σ_k A[r, k]·B[j, k] for r &lt; TR, j &lt; TC (dot products along contiguous rows); the k tail re-reads the last 16 elements with the already-summed lanes masked off, so it needs an absolute k end ≥ 16.</summary>

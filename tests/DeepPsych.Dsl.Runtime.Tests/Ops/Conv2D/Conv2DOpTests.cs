@@ -46,6 +46,10 @@ public class Conv2DOpTests
         ["wide-gemm dx 12 in 7 out 3x3 p2 (dx conv unpadded)"] = new(new(12, 6, 7, 7, 3, 3, 1, 1, 2, 2, 1, 1, 1), 2, true, Act.None),
         ["wide-gemm dx 10 in 13 out 5x5 p0 dil(2,1)"] = new(new(10, 11, 9, 13, 5, 5, 1, 1, 0, 0, 2, 1, 1), 2, true, Act.Tanh),
         ["wide-gemm dx groups2 20 in 6 out 3x3 p1"] = new(new(20, 6, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2), 2, true, Act.ReLU),
+        // Weights packed once per call for the whole batch (forward and the wide-GEMM dx), 7×7 maps (63 wide columns: an edge
+        // panel of one vector at 512 bits), and two k blocks (K = 450) with 5×9 maps (55 wide columns).
+        ["packed weights batch 3 20 in 19 out 3x3 p1 7x7 relu"] = new(new(20, 7, 7, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1), 3, true, Act.ReLU),
+        ["packed weights batch 2 50 in 21 out 3x3 p1 5x9 two k blocks"] = new(new(50, 5, 9, 21, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2, false, Act.None),
         // Per-side (ONNX-style) padding, top/left from the positional PadH/PadW, bottom/right set apart: every strategy.
         ["per-side direct 3x3 t0 l1 b2 r0"] = new(new(2, 7, 9, 5, 3, 3, 1, 1, 0, 1, 1, 1, 1) { PadBottom = 2, PadRight = 0 }, 2, true, Act.ReLU),
         ["per-side direct dil2 t5 l0 b1 r4 (top pad beyond d(K-1): dx falls back)"] = new(new(3, 8, 9, 4, 3, 3, 1, 1, 5, 0, 2, 2, 1) { PadBottom = 1, PadRight = 4 }, 2, false, Act.Tanh),

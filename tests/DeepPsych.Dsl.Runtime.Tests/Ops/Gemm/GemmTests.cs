@@ -12,6 +12,12 @@ public class GemmTests
     [InlineData(19, 97, 385)]     // two k blocks
     [InlineData(64, 200, 9)]
     [InlineData(3, 5, 1031)]      // dot-product path with k tail
+    // Edge panels of n on fewer than 3 vectors (AVX-512 / AVX2 / 128-bit: whole panels + the rest): 64 = 48+16 / 2·24+16 / 5·12+4,
+    // 80 = 48+32 / 3·24+8 / 6·12+8 (whole vectors, written in place); 63 and 70 end inside a vector (through the private tile).
+    [InlineData(17, 64, 50)]
+    [InlineData(17, 80, 50)]
+    [InlineData(9, 63, 400)]
+    [InlineData(9, 70, 33)]
     public void Multiply_in_every_layout_matches_the_reference(int m, int n, int k)
     {
         var a = TestData.Uniform(1, m * k); var b = TestData.Uniform(2, k * n);
@@ -36,10 +42,13 @@ public class GemmTests
         Parity.AssertClose("NT", c2, expected.Select(v => v + 1).ToArray());
     }
 
-    [Fact]
-    public void Epilogue_adds_row_and_column_bias_then_applies_the_activation()
+    [Theory]
+    [InlineData(51)]
+    [InlineData(64)]   // edge panel of whole vectors (1 at 512 bits, 2 at 256)
+    [InlineData(80)]   // 2 whole vectors at 512 bits
+    public void Epilogue_adds_row_and_column_bias_then_applies_the_activation(int n)
     {
-        int m = 9, n = 51, k = 20;
+        int m = 9, k = 20;
         var a = TestData.Uniform(1, m * k); var b = TestData.Uniform(2, k * n);
         var rb = TestData.Uniform(3, m); var cb = TestData.Uniform(4, n);
         var c = new float[m * n];

@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepPsych.Dsl.Ops;
+
+// Packing for the packed GEMM (Gemm.MultiplyCore): B panels from their sources, A micro-panels per k block or whole.
+public static unsafe partial class Gemm
+{
+    /// <summary>Writes B[k0 .. k0+kc, j0 .. j0+nc) as ⌈nc/nr⌉ panels, panel p at dst + p·kc·nr laid out [kc][nr], zero-padded past nc.</summary>
+    internal interface IPanelSource
+    {
+        void Pack(int k0, int kc, int j0, int nc, float* dst, int nr);
+    }
+
+    /// <summary>B is an ordinary row-major matrix.</summary>
+    internal readonly struct MatrixPanels(float* b, int ldb) : IPanelSource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
+        {
+            for (int p = 0; p * nr < nc; p++)
+            {
+                int cols = Math.Min(nr, nc - p * nr);
+                float* d = dst + (nint)p * kc * nr;
+                float* s = b + (nint)k0 * ldb + j0 + p * nr;
+                for (int kk = 0; kk < kc; kk++, d += nr, s += ldb)
+                {
+                    Copy(s, d, cols);
+                    if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>B is stored transposed: B[p, j] = b[j·ldb + p] (an n × k row-major matrix, e.g. W in x·Wᵀ or col in dz·colᵀ).</summary>
+    internal readonly struct TransposedMatrixPanels(float* b, int ldb) : IPanelSource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+        public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
+        {
+            for (int p = 0; p * nr < nc; p++)
+            {
+                int cols = Math.Min(nr, nc - p * nr);
+                float* d = dst + (nint)p * kc * nr;
+                // Read each source row contiguously, write it down a panel column.
+                for (int jj = 0; jj < cols; jj++)
+                {
+                    float* s = b + (nint)(j0 + p * nr + jj) * ldb + k0;
+                    float* dc = d + jj;
+                    for (int kk = 0; kk < kc; kk++) dc[(nint)kk * nr] = s[kk];
+                }
+                if (cols < nr)
+                    for (int kk = 0; kk < kc; kk++) new Span<float>(d + (nint)kk * nr + cols, nr - cols).Clear();
+            }
+        }
+    }
+
+    /// <summary>Packs rows [i0, i0 + m) of op(A), columns [k0, k0 + kc) into micro-panels [kc][mr] (row tails zero-padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    private static void PackA(float* a, int lda, bool transA, int m, int k0, int kc, float* dst, int mr)
+    {
+        for (int i0 = 0; i0 < m; i0 += mr, dst += (nint)kc * mr)
+        {
+            int rows = Math.Min(mr, m - i0);
+            if (transA)
+            {
+                // A[i, p] = a[p·lda + i]: the mr values for one p are contiguous.
+                float* s = a + (nint)k0 * lda + i0;
+                for (int kk = 0; kk < kc; kk++, s += lda)
+                {
+                    float* d = dst + kk * mr;
+                    if (rows == mr) Copy(s, d, mr);
+                    else { for (int r = 0; r < rows; r++) d[r] = s[r]; for (int r = rows; r < mr; r++) d[r] = 0f; }
+                }
+            }
+            else
+            {
+                // A[i, p] = a[i·lda + p]: a transpose. Whole 8-row panels go 8 × 8 at a time through AVX shuffles, the rest by element.
+                int kv = rows == 8 && mr == 8 && Avx.IsSupported ? kc / 8 * 8 : 0;
+                if (kv > 0) Transpose8Rows(a + (nint)i0 * lda + k0, lda, kv, dst);
+                for (int r = 0; r < mr; r++)
+                {
+                    float* d = dst + r;
+                    if (r >= rows) { for (int kk = 0; kk < kc; kk++) d[kk * mr] = 0f; continue; }
+                    float* s = a + (nint)(i0 + r) * lda + k0;
+                    for (int kk = kv; kk < kc; kk++) d[kk * mr] = s[kk];
+                }
+            }
+        }
+    }
+
+    /// <summary>d[p·8 + r] = s[r·lda + p] for r &lt; 8, p &lt; <paramref name="kc"/> (a multiple of 8): 8 × 8 blocks transposed in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose8Rows(float* s, int lda, int kc, float* d)
+    {
+        float* s0 = s, s1 = s + lda, s2 = s + 2 * (nint)lda, s3 = s + 3 * (nint)lda, s4 = s + 4 * (nint)lda, s5 = s + 5 * (nint)lda, s6 = s + 6 * (nint)lda, s7 = s + 7 * (nint)lda;
+        for (int p = 0; p < kc; p += 8, d += 64)
+        {
+            Vector256<float> r0 = Avx.LoadVector256(s0 + p), r1 = Avx.LoadVector256(s1 + p), r2 = Avx.LoadVector256(s2 + p), r3 = Avx.LoadVector256(s3 + p);
+            Vector256<float> r4 = Avx.LoadVector256(s4 + p), r5 = Avx.LoadVector256(s5 + p), r6 = Avx.LoadVector256(s6 + p), r7 = Avx.LoadVector256(s7 + p);
+            // Within each 128-bit lane: interleave pairs of rows, then pairs of pairs (4 × 4 transposes), then swap lane halves.
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+            Avx.Store(d + 0, Avx.Permute2x128(u0, u4, 0x20)); Avx.Store(d + 8, Avx.Permute2x128(u1, u5, 0x20));
+            Avx.Store(d + 16, Avx.Permute2x128(u2, u6, 0x20)); Avx.Store(d + 24, Avx.Permute2x128(u3, u7, 0x20));
+            Avx.Store(d + 32, Avx.Permute2x128(u0, u4, 0x31)); Avx.Store(d + 40, Avx.Permute2x128(u1, u5, 0x31));
+            Avx.Store(d + 48, Avx.Permute2x128(u2, u6, 0x31)); Avx.Store(d + 56, Avx.Permute2x128(u3, u7, 0x31));
+        }
+    }
+
+    /// <summary>The k block of the packed product: ⌈k / <see cref="MaxKBlock"/>⌉ balanced blocks of at most this many.</summary>
+    private static int KBlock(int k)
+    {
+        int kBlocks = Math.Max(1, (k + MaxKBlock - 1) / MaxKBlock);
+        return (k + kBlocks - 1) / kBlocks;
+    }
+
+    /// <summary>Floats of op(A) (m × k) packed whole by <see cref="PackWhole"/>: m rounded up to whole micro-panels, times k.</summary>
+    internal static long PackedLength(int m, int k) => (long)((m + MicroRows - 1) / MicroRows * MicroRows) * k;
+
+    /// <summary>
+    /// Packs op(A) (m × k, as for <see cref="Multiply"/>) whole, every k block in the layout <see cref="MultiplyCore{TB}"/> packs it
+    /// (the block starting at k0 at dst + mPad·k0), so a product with one A and many B — a convolution's weights, sample after
+    /// sample — packs A once: pass dst as MultiplyCore's packedA.
+    /// </summary>
+    internal static void PackWhole(int m, int k, float* a, int lda, bool transA, float* dst)
+    {
+        int mr = MicroRows, mPad = (m + mr - 1) / mr * mr, kcMax = KBlock(k);
+        for (int k0 = 0; k0 < k; k0 += kcMax)
+            PackA(a, lda, transA, m, k0, Math.Min(kcMax, k - k0), dst + (nint)mPad * k0, mr);
+    }
+}
