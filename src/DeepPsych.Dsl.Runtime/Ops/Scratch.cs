@@ -28,7 +28,9 @@ internal static unsafe class Scratch
     public const int Wide = 5;
     /// <summary>Flipped, transposed weights for the direct input gradient (Conv2D backward).</summary>
     public const int FlippedWeights = 6;
-    private const int SlotCount = 7;
+    /// <summary>Vector accumulators kept between sample blocks (Conv2D direct weight gradient).</summary>
+    public const int Accumulators = 7;
+    private const int SlotCount = 8;
 
     [ThreadStatic] private static float[]?[]? s_arrays;
 
