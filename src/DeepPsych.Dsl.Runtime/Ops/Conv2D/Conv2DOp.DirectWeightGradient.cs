@@ -74,6 +74,9 @@ public static unsafe partial class Conv2DOp
     /// holds in the L1 cache while every tap passes over it.</summary>
     private const int WeightGradientBlockBytes = 16 << 10;
 
+    /// <summary>When positive, replaces <see cref="WeightGradientBlockBytes"/> on this thread (tests force one-sample blocks with it).</summary>
+    [ThreadStatic] internal static int t_weightGradientBlockBytes;
+
     /// <summary>All channels and taps of <see cref="DirectWeightGradientChunk"/> at vector width TW
     /// (len, a multiple of 16, is a whole number of vectors at every width).</summary>
     /// <remarks>Per group of output channels the samples go in blocks whose wide dz fits <see cref="WeightGradientBlockBytes"/>
@@ -94,7 +97,7 @@ public static unsafe partial class Conv2DOp
         {
             if (o + group > Og) group = 2;
             float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
-            int block = Math.Max(1, WeightGradientBlockBytes / (group * len * sizeof(float)));
+            int block = Math.Max(1, (t_weightGradientBlockBytes > 0 ? t_weightGradientBlockBytes : WeightGradientBlockBytes) / (group * len * sizeof(float)));
             new Span<float>(acc, tapGroups * WeightGradientAccumulators * TW.Count).Clear();
             for (int n0 = 0; n0 < s.Batch; n0 += block)
             {
