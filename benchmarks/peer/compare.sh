@@ -4,9 +4,9 @@
 # Prints which ISA each side takes and a Markdown table ready for the README: medians over the rounds, and each ratio
 # as the median of the per-round ratios with its range (> 1: we are faster).
 #   benchmarks/peer/compare.sh [rounds=5] [workloads=all|lenet|classic|classic_more|conv|<workload or conv shape>] [isa=native|avx2|sse]
-# lenet, classic and classic_more are groups of networks.tsv (LeNet-5; ResNet-18 training at batch 16 and ResNet-18 and
-# VGG-16 batch-1 inference at 224x224; AlexNet, GoogLeNet and ResNet-50 batch-1 inference), conv the shapes of
-# conv_shapes.tsv; all is every one of them.
+# lenet, classic and classic_more are groups of networks.tsv (LeNet-5; ResNet-20 training at batch 128 on 1x28x28,
+# ResNet-18 training at batch 16 and ResNet-18 and VGG-16 batch-1 inference at 224x224; AlexNet, GoogLeNet and ResNet-50
+# batch-1 inference), conv the shapes of conv_shapes.tsv; all is every one of them.
 # PEER_LOCK=FILE: on a machine shared by several benchmark runs, hold `flock FILE` during each side's timed run only (the
 # builds and the ONNX exports run outside it), so a long comparison never holds the machine for long at a time.
 # isa=avx2 limits every side to AVX2 (ours: DOTNET_EnableAVX512=0; PyTorch: ATEN_CPU_CAPABILITY=avx2,

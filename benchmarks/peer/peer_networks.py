@@ -24,6 +24,7 @@ def networks(only="all"):
 def build(expression):
     """The PyTorch model of a networks.tsv row (random initialisation from seed 42; nothing is downloaded)."""
     import torch_lenet5  # noqa: F401  (the expressions name their module)
+    import torch_resnet20  # noqa: F401
     if "torchvision" in expression:
         import torchvision  # noqa: F401
     torch.manual_seed(42)

@@ -30,7 +30,9 @@ internal static unsafe class Scratch
     public const int FlippedWeights = 6;
     /// <summary>Every group's weights packed for the GEMM once per conv call (Conv2D forward, and the input gradient in backward).</summary>
     public const int PackedWeights = 7;
-    private const int SlotCount = 8;
+    /// <summary>Vector accumulators kept between sample blocks (Conv2D direct weight gradient).</summary>
+    public const int Accumulators = 8;
+    private const int SlotCount = 9;
 
     [ThreadStatic] private static float[]?[]? s_arrays;
 

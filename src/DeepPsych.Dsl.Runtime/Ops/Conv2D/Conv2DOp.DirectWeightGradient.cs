@@ -70,8 +70,19 @@ public static unsafe partial class Conv2DOp
         }
     }
 
+    /// <summary>Bytes of wide dz (of one group of output channels) a sample block of <see cref="DirectWeightGradient{TW, TV}"/>
+    /// holds in the L1 cache while every tap passes over it.</summary>
+    private const int WeightGradientBlockBytes = 16 << 10;
+
+    /// <summary>When positive, replaces <see cref="WeightGradientBlockBytes"/> on this thread (tests force one-sample blocks with it).</summary>
+    [ThreadStatic] internal static int t_weightGradientBlockBytes;
+
     /// <summary>All channels and taps of <see cref="DirectWeightGradientChunk"/> at vector width TW
     /// (len, a multiple of 16, is a whole number of vectors at every width).</summary>
+    /// <remarks>Per group of output channels the samples go in blocks whose wide dz fits <see cref="WeightGradientBlockBytes"/>
+    /// (one sample of a 28×28 map, 16 of a 7×7 one), every group of 4 taps passing over the block while it is in L1; the
+    /// accumulators wait in scratch between blocks (one store and one load per vector per block), so each still sums its
+    /// samples in order and the horizontal sums happen once per chunk, as when every tap group swept the whole chunk.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DirectWeightGradient<TW, TV>(in WeightGradientSource s, int* offsets, float* dw, int Og, int K)
         where TW : struct, ILanes<TV> where TV : struct
@@ -80,16 +91,29 @@ public static unsafe partial class Conv2DOp
         int len = s.Len, o = 0;
         // Groups of 4 output channels (with 32 vector registers) then pairs × 4 taps: 16 or 8 accumulators fed by 4 or 2 dz
         // loads and 4 (unaligned) input loads.
-        int group = TW.Count == 16 ? 4 : 2;
+        int group = TW.Count == 16 ? 4 : 2, tapGroups = K / 4;
+        float* acc = Scratch.Get(Scratch.Accumulators, (long)tapGroups * WeightGradientAccumulators * TW.Count);
         for (; o + 2 <= Og; o += group)
         {
             if (o + group > Og) group = 2;
             float* d = dzw + (nint)o * len, dwo = dw + (nint)o * K;
-            int k = 0;
-            for (; k + 4 <= K; k += 4)
-                if (group == 4) WeightGradientChannelsTaps4<TW, TV, N4>(s, d, offsets + k, dwo + k, K);
-                else WeightGradientChannelsTaps4<TW, TV, N2>(s, d, offsets + k, dwo + k, K);
-            for (; k < K; k++)
+            int block = Math.Max(1, (t_weightGradientBlockBytes > 0 ? t_weightGradientBlockBytes : WeightGradientBlockBytes) / (group * len * sizeof(float)));
+            new Span<float>(acc, tapGroups * WeightGradientAccumulators * TW.Count).Clear();
+            for (int n0 = 0; n0 < s.Batch; n0 += block)
+            {
+                int n1 = Math.Min(s.Batch, n0 + block);
+                for (int t = 0; t < tapGroups; t++)
+                {
+                    float* a = acc + (nint)t * WeightGradientAccumulators * TW.Count;
+                    if (group == 4) WeightGradientChannelsTaps4<TW, TV, N4>(s, d, offsets + 4 * t, a, n0, n1);
+                    else WeightGradientChannelsTaps4<TW, TV, N2>(s, d, offsets + 4 * t, a, n0, n1);
+                }
+            }
+            for (int t = 0; t < tapGroups; t++)
+                for (int c = 0; c < group; c++)
+                    for (int i = 0; i < 4; i++)
+                        dwo[(nint)c * K + 4 * t + i] += TW.Sum(TW.Load(acc + (nint)(t * WeightGradientAccumulators + 4 * c + i) * TW.Count));
+            for (int k = 4 * tapGroups; k < K; k++)
                 for (int c = 0; c < group; c++) WeightGradientTaps<TW, TV, N1>(s, d + (nint)c * len, offsets + k, dwo + (nint)c * K + k);
         }
         // A last odd channel: 8 taps per dz load.
@@ -103,6 +127,9 @@ public static unsafe partial class Conv2DOp
         }
     }
 
+    /// <summary>Vectors per tap group in the accumulator scratch: 4 channels × 4 taps (channel c, tap t at 4c + t).</summary>
+    private const int WeightGradientAccumulators = 16;
+
     /// <summary>Where <see cref="WeightGradientTaps{TW, TV, TB}"/> reads: sample n's wide dz row at dz + n·DzStride, its padded input at Xp + n·XpStride.</summary>
     private readonly struct WeightGradientSource(float* dzw, nint dzStride, float* xp, nint xpStride, int batch, int len)
     {
@@ -112,20 +139,27 @@ public static unsafe partial class Conv2DOp
     }
 
     /// <summary>
-    /// For TC.Value output channels o (2 or 4; dz rows d + o·Len, dw rows dw + o·K) and taps t &lt; 4:
-    /// dw[o·K + t] += Σ_n Σ_{j &lt; len} dzw[n][o][j] · xp[n][offsets[t] + j]. Each input load serves every channel
+    /// For TC.Value output channels o (2 or 4; dz rows d + o·Len) and taps t &lt; 4, over samples n0 ≤ n &lt; n1:
+    /// acc[4o + t] += Σ_n Σ_{j &lt; len} dzw[n][o][j] · xp[n][offsets[t] + j], the accumulators vectors at acc (loaded at the
+    /// start, stored at the end, summed across lanes by the caller). Each input load serves every channel
     /// (4 channels: 16 accumulators, 8 loads per 16 FMAs — only with AVX-512's 32 registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void WeightGradientChannelsTaps4<TW, TV, TC>(in WeightGradientSource s, float* d, int* offsets, float* dw, int K)
+    private static void WeightGradientChannelsTaps4<TW, TV, TC>(in WeightGradientSource s, float* d, int* offsets, float* acc, int n0, int n1)
         where TW : struct, ILanes<TV> where TV : struct where TC : struct, IBlockSize
     {
-        int len = s.Len;
+        int len = s.Len, w = TW.Count;
         bool four = TC.Value > 2;
         nint o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3];
-        TV a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        TV a0 = TW.Load(acc), a1 = TW.Load(acc + w), a2 = TW.Load(acc + 2 * w), a3 = TW.Load(acc + 3 * w);
+        TV b0 = TW.Load(acc + 4 * w), b1 = TW.Load(acc + 5 * w), b2 = TW.Load(acc + 6 * w), b3 = TW.Load(acc + 7 * w);
         TV c0 = default, c1 = default, c2 = default, c3 = default, e0 = default, e1 = default, e2 = default, e3 = default;
-        for (int n = 0; n < s.Batch; n++)
+        if (four)
+        {
+            c0 = TW.Load(acc + 8 * w); c1 = TW.Load(acc + 9 * w); c2 = TW.Load(acc + 10 * w); c3 = TW.Load(acc + 11 * w);
+            e0 = TW.Load(acc + 12 * w); e1 = TW.Load(acc + 13 * w); e2 = TW.Load(acc + 14 * w); e3 = TW.Load(acc + 15 * w);
+        }
+        for (int n = n0; n < n1; n++)
         {
             float* dz0 = d + n * s.DzStride, dz1 = dz0 + len, dz2 = dz1 + len, dz3 = dz2 + len, xp = s.Xp + n * s.XpStride;
             for (int j = 0; j < len; j += TW.Count)
@@ -143,12 +177,12 @@ public static unsafe partial class Conv2DOp
                 if (four) { c3 = TW.MultiplyAdd(q, x3, c3); e3 = TW.MultiplyAdd(r, x3, e3); }
             }
         }
-        dw[0] += TW.Sum(a0); dw[1] += TW.Sum(a1); dw[2] += TW.Sum(a2); dw[3] += TW.Sum(a3);
-        dw[K] += TW.Sum(b0); dw[K + 1] += TW.Sum(b1); dw[K + 2] += TW.Sum(b2); dw[K + 3] += TW.Sum(b3);
+        TW.Store(a0, acc); TW.Store(a1, acc + w); TW.Store(a2, acc + 2 * w); TW.Store(a3, acc + 3 * w);
+        TW.Store(b0, acc + 4 * w); TW.Store(b1, acc + 5 * w); TW.Store(b2, acc + 6 * w); TW.Store(b3, acc + 7 * w);
         if (four)
         {
-            dw[2 * K] += TW.Sum(c0); dw[2 * K + 1] += TW.Sum(c1); dw[2 * K + 2] += TW.Sum(c2); dw[2 * K + 3] += TW.Sum(c3);
-            dw[3 * K] += TW.Sum(e0); dw[3 * K + 1] += TW.Sum(e1); dw[3 * K + 2] += TW.Sum(e2); dw[3 * K + 3] += TW.Sum(e3);
+            TW.Store(c0, acc + 8 * w); TW.Store(c1, acc + 9 * w); TW.Store(c2, acc + 10 * w); TW.Store(c3, acc + 11 * w);
+            TW.Store(e0, acc + 12 * w); TW.Store(e1, acc + 13 * w); TW.Store(e2, acc + 14 * w); TW.Store(e3, acc + 15 * w);
         }
     }
 

@@ -172,22 +172,26 @@ public class Conv2DOpTests
     }
 
     [Theory]
-    [InlineData("direct 3 in 13 out 3x3 p0 no-bias")]
-    [InlineData("direct LeNet C1 batch 3 p(2,1) tanh")]
-    [InlineData("3x3 s1 p1 relu")]
-    [InlineData("per-side direct 3x3 t0 l1 b2 r0")]
-    public void Direct_weight_gradient_in_one_sample_chunks_matches_the_reference(string name)
+    [InlineData("direct 3 in 13 out 3x3 p0 no-bias", true)]
+    [InlineData("direct LeNet C1 batch 3 p(2,1) tanh", true)]
+    [InlineData("3x3 s1 p1 relu", true)]
+    [InlineData("per-side direct 3x3 t0 l1 b2 r0", true)]
+    [InlineData("direct 3 in 13 out 3x3 p0 no-bias", false)]
+    [InlineData("direct LeNet C1 batch 3 p(2,1) tanh", false)]
+    [InlineData("3x3 s1 p1 relu", false)]
+    public void Direct_weight_gradient_in_one_sample_chunks_or_blocks_matches_the_reference(string name, bool chunks)
     {
-        // Big convolutions stream the batch through the direct dW a few samples at a time (to stay in cache); force
-        // one-sample chunks here so that the chunk loop runs on a small case.
+        // Big convolutions stream the batch through the direct dW a few samples at a time (to stay in cache), and within a
+        // chunk each group of output channels takes the samples in L1-sized blocks (the accumulators wait in scratch between
+        // blocks); force one-sample chunks, or one-sample blocks in one chunk, so that either loop runs on a small case.
         var c = Cases[name]; var g = c.G;
         var (x, w, _) = Data(c);
         var dz = TestData.Uniform(4, c.Batch * g.OutputLength);
         var dw = TestData.Uniform(6, w.Length); var db = new float[g.OutChannels];
         var dw0 = TestData.ToDouble(dw);
-        Conv2DOp.t_weightGradientChunkBytes = 1;
+        if (chunks) Conv2DOp.t_weightGradientChunkBytes = 1; else Conv2DOp.t_weightGradientBlockBytes = 1;
         try { Conv2DOp.Backward(g, c.Batch, x, w, dz, [], dw, db); }
-        finally { Conv2DOp.t_weightGradientChunkBytes = 0; }
+        finally { Conv2DOp.t_weightGradientChunkBytes = 0; Conv2DOp.t_weightGradientBlockBytes = 0; }
         var r = ReferenceOps.Conv2DBackward(g, c.Batch, TestData.ToDouble(x), TestData.ToDouble(w), TestData.ToDouble(dz));
         Parity.AssertClose(name + " dw", dw, Add(dw0, r.dw));
     }
