@@ -1,3 +1,4 @@
+using System.Numerics;
 using DeepPsych.Dsl.Devices;
 
 namespace DeepPsych.Dsl.Optimizers;
@@ -53,7 +54,8 @@ public sealed class Sgd : Optimizer
         float lr = LearningRate, wd = WeightDecay, mu = Momentum, keep = 1f - Dampening;
         bool first = StepCount == 1, masked = !decayMask.IsEmpty;
         Span<float> buf = mu == 0 ? default : _state![0];
-        for (int i = 0; i < p.Length; i++)
+        int i = Vector.IsHardwareAccelerated ? UpdateVectors(p, grad, decayMask, buf, lr, wd, mu, keep, first, masked) : 0;
+        for (; i < p.Length; i++)
         {
             float g = grad[i];
             float lambda = masked ? wd * decayMask[i] : wd;
@@ -68,7 +70,41 @@ public sealed class Sgd : Optimizer
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// The update above on whole vectors, returning where the scalar loop goes on. The same operations in the same order,
+    /// unfused (.NET does not contract a·b + c into an FMA), and λ·p added only where λ ≠ 0, so every element ends
+    /// bit-identical to the scalar loop's (signed zeros and non-finite values included). About 4× fewer instructions on
+    /// LeNet-5's 61,706 parameters than the scalar loop, whose per-element branches the JIT does not hoist.
+    /// </summary>
+    private int UpdateVectors(Span<float> p, ReadOnlySpan<float> grad, ReadOnlySpan<float> decayMask, Span<float> buf,
+        float lr, float wd, float mu, float keep, bool first, bool masked)
+    {
+        int n = p.Length - p.Length % Vector<float>.Count;
+        var vlr = new Vector<float>(lr);
+        var vwd = new Vector<float>(wd);
+        var vmu = new Vector<float>(mu);
+        var vkeep = new Vector<float>(keep);
+        bool decay = masked || wd != 0, momentum = mu != 0, nesterov = Nesterov;
+        for (int i = 0; i < n; i += Vector<float>.Count)
+        {
+            var g = new Vector<float>(grad[i..]);
+            var pv = new Vector<float>(p[i..]);
+            if (decay)
+            {
+                var lambda = masked ? vwd * new Vector<float>(decayMask[i..]) : vwd;
+                g = Vector.ConditionalSelect(Vector.Equals(lambda, Vector<float>.Zero), g, g + lambda * pv);
+            }
+            if (momentum)
+            {
+                var b = first ? g : vmu * new Vector<float>(buf[i..]) + vkeep * g;
+                b.CopyTo(buf[i..]);
+                g = nesterov ? g + vmu * b : b;
+            }
+            (pv - vlr * g).CopyTo(p[i..]);
+        }
+        return n;
+    }
+
     protected override void UpdateOnDevice(in OptimizerViews views) =>
         views.Backend.SgdUpdate(SgdStep.For(this, StepCount), views.Parameters, views.Gradients, Momentum == 0 ? default : views.State[0], views.DecayMask);
 

@@ -114,6 +114,82 @@ public sealed class SgdTests
         Assert.Contains("'adam'", e.Message);
     }
 
+    // The vector loop (Sgd.UpdateVectors) against the documented per-element rule written out here, bit for bit (signed
+    // zeros included), over lengths with a scalar tail at every vector width, zero gradients of both signs, parameters at
+    // ±0, and three steps so the first-step buffer and the later ones are both checked.
+    [Theory]
+    [InlineData(0f, 0f, false, 0f)]
+    [InlineData(0.9f, 0f, false, 0f)]
+    [InlineData(0.9f, 0f, true, 0f)]
+    [InlineData(0.9f, 0.5f, false, 0f)]
+    [InlineData(0f, 0f, false, 5e-2f)]
+    [InlineData(0.9f, 0f, true, 5e-2f)]
+    public void Long_arrays_step_bit_identically_to_the_rule(float momentum, float dampening, bool nesterov, float decay)
+    {
+        foreach (int length in new[] { 1007, 1024, 5 })
+        {
+            var random = new Random(length);
+            float[] p = Values(random, length), expected = (float[])p.Clone(), buffer = new float[length];
+            var sgd = new Sgd(0.1f, momentum, decay, nesterov, dampening);
+            for (int step = 1; step <= 3; step++)
+            {
+                float[] g = Values(random, length);
+                sgd.Step(p, g);
+                StepByRule(expected, g, null, buffer, step, 0.1f, momentum, decay, nesterov, dampening);
+                AssertBitIdentical(expected, p);
+            }
+        }
+    }
+
+    [Fact]
+    public void Masked_weight_decay_on_long_arrays_steps_bit_identically_to_the_rule()
+    {
+        var net = new SoftmaxRegression(features: 33, classes: 31);   // 1,023 weights, then 31 biases
+        var random = new Random(3);
+        Values(random, net.Parameters.Length).CopyTo(net.Parameters, 0);
+        float[] expected = (float[])net.Parameters.Clone(), buffer = new float[expected.Length], mask = new float[expected.Length];
+        foreach (var t in net.ParameterTensors) mask.AsSpan(t.Offset, t.Length).Fill(t.IsBias ? 0f : 1f);
+        var sgd = new Sgd(0.1f, 0.9f, 5e-2f, nesterov: true) { DecayBiases = false };
+        for (int step = 1; step <= 3; step++)
+        {
+            Values(random, expected.Length).CopyTo(net.Gradients, 0);
+            StepByRule(expected, net.Gradients, mask, buffer, step, 0.1f, 0.9f, 5e-2f, true, 0f);
+            sgd.Step(net);
+            AssertBitIdentical(expected, net.Parameters);
+        }
+    }
+
+    private static float[] Values(Random random, int length)
+    {
+        var v = new float[length];
+        for (int i = 0; i < length; i++)
+            v[i] = (i % 7) switch { 0 => 0f, 1 => -0f, _ => (float)(random.NextDouble() * 4 - 2) };
+        return v;
+    }
+
+    private static void StepByRule(float[] p, float[] grad, float[]? mask, float[] buffer, int step, float lr, float mu,
+        float wd, bool nesterov, float dampening)
+    {
+        for (int i = 0; i < p.Length; i++)
+        {
+            float g = grad[i], lambda = mask is null ? wd : wd * mask[i];
+            if (lambda != 0) g += lambda * p[i];
+            if (mu != 0)
+            {
+                buffer[i] = step == 1 ? g : mu * buffer[i] + (1f - dampening) * g;
+                g = nesterov ? g + mu * buffer[i] : buffer[i];
+            }
+            p[i] -= lr * g;
+        }
+    }
+
+    private static void AssertBitIdentical(float[] expected, float[] actual)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                $"element {i} of {expected.Length}: expected {expected[i]:R}, got {actual[i]:R}");
+    }
+
     internal static IEqualityComparer<float> Tolerance(float tolerance) =>
         EqualityComparer<float>.Create((x, y) => Math.Abs(x - y) <= tolerance * Math.Max(1, Math.Abs(y)), x => 0);
 }
