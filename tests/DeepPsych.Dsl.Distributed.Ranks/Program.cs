@@ -2,8 +2,10 @@
 //   train     --steps N --batch B --out DIR [--threads T] [--fail-rank R --fail-step S] [--overlap 0|1] [--bucket F]
 //             trains LeNet-5 (seed 1) with SGD momentum on seeded synthetic global batches; every rank writes its
 //             parameters to DIR/rank<r>.bin, rank 0 writes DIR/lenet5.safetensors; a failure aborts the whole job.
-//   bench     --steps N --batch B [--threads T] [--overlap 0|1] [--bucket F]
-//             training images/s (rank 0 prints one line), then each rank where its step time went
+//   bench     --steps N --batch B [--warmup W] [--threads T] [--overlap 0|1] [--bucket F]
+//             training images/s over N steps after W untimed ones (default 500: long enough for tiered JIT to finish,
+//             whose background compiles would otherwise run on a 1-process run's idle core for free and take a core from
+//             a rank), then each rank where its step time went
 //   allreduce --floats N [--repeat K]                 seconds per all-reduce of N floats (rank 0 prints)
 // Without mpirun it runs as one process (singleton mode), which is the tests' single-process reference.
 using System.Diagnostics;
@@ -91,7 +93,7 @@ void Train()
 
 void Bench()
 {
-    int steps = Arg("--steps", 200), batch = Arg("--batch", 64);
+    int steps = Arg("--steps", 200), batch = Arg("--batch", 64), warmup = Arg("--warmup", 500);
     var (net, trained) = Create();
     var optimizer = new Sgd(0.01f, 0.9f);
     var batches = Enumerable.Range(0, 16).Select(s => GlobalBatch(s, batch)).ToArray();
@@ -105,7 +107,7 @@ void Bench()
             optimizer.Step(trained);
         }
     }
-    Run(20);
+    Run(warmup);
     world?.Barrier();
     var dp = trained as DataParallelNetwork;
     double backwardBefore = dp?.BackwardSeconds ?? 0, reduceBefore = dp?.AllReduceSeconds ?? 0;
