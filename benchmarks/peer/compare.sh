@@ -20,7 +20,8 @@ isa=${3:-native}
 threads=$(nproc)
 py=/usr/bin/python3   # Debian's interpreter, the one with python3-torch (ENVIRONMENT.md)
 $py -c "import torch" 2>/dev/null || { echo "PyTorch missing: apt-get install -y python3-torch libopenblas0-pthread python3-onnx"; exit 1; }
-[ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || echo "warning: libopenblas0-pthread is missing; PyTorch's nn.Linear then runs on the reference BLAS"
+. benchmarks/peer/need_openblas.sh   # PyTorch's BLAS: OpenBLAS, not the reference BLAS
+
 
 export OPENBLAS_NUM_THREADS=1   # PyTorch runs its own threads; OpenBLAS threads would fight them (ENVIRONMENT.md)
 ours_env=(); torch_env=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)   # these machines set both for old OpenBLAS builds

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 network=${1:-lenet5}; seed=${2:-1}; shift $(( $# < 2 ? $# : 2 ))
 out=/tmp/deeppsych-train-compare-$network
+. benchmarks/peer/need_openblas.sh   # PyTorch's BLAS: OpenBLAS, not the reference BLAS
 export OPENBLAS_NUM_THREADS=1   # PyTorch runs 2 threads itself; OPENBLAS_CORETYPE/L2_SIZE are unset for its side only (fair BLAS kernel)
 dotnet build examples/LeNet5.FashionMnist -c Release -v quiet -nologo -clp:ErrorsOnly
 echo "== DeepPsych.Dsl (CPU path)"
