@@ -53,17 +53,17 @@ public static unsafe partial class Conv2DOp
 
         int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G, K = Cg * g.KernelH * g.KernelW;
         int HW = g.InHeight * g.InWidth, P = g.OutHeight * g.OutWidth;
-        bool pointwise = IsPointwise(g);
+        bool pointwise = IsPointwise(g), depthwise = IsDepthwise(g);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pb = b) fixed (float* py = y)
         {
             // The GEMM paths (not depthwise, not direct) pack W once for the whole batch, not once per sample.
-            bool gemm = batch > 0 && !(Cg == 1 && G > 1 && !pointwise) && (pointwise || !UseDirect(g));
+            bool gemm = batch > 0 && !depthwise && (pointwise || !UseDirect(g));
             long packedStride = 0;
             float* packed = gemm ? PackWeights(g, pw, Og, K, false, out packedStride) : null;
             for (int n = 0; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, ys = py + (nint)n * g.OutputLength;
-                if (Cg == 1 && G > 1 && !pointwise) { DepthwiseForward(g, xs, pw, pb, ys, act, leakySlope); continue; }
+                if (depthwise) { DepthwiseForward(g, xs, pw, pb, ys, act, leakySlope); continue; }
                 for (int grp = 0; grp < G; grp++)
                 {
                     float* xg = xs + (nint)grp * Cg * HW, wg = pw + (nint)grp * Og * K, yg = ys + (nint)grp * Og * P;
@@ -120,13 +120,13 @@ public static unsafe partial class Conv2DOp
 
         int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G, K = Cg * g.KernelH * g.KernelW;
         int HW = g.InHeight * g.InWidth, P = g.OutHeight * g.OutWidth;
-        bool pointwise = IsPointwise(g);
+        bool pointwise = IsPointwise(g), depthwise = IsDepthwise(g);
         int pb = Math.Min(P, Math.Max(Gemm.MicroColumns, ColumnBlockBytes / 4 / K / Gemm.MicroColumns * Gemm.MicroColumns));   // pixels per im2col block (whole GEMM panels)
         // Stride 1 (not pointwise / depthwise): dW for the whole batch by direct vectorised correlation, one group at a time;
         // the sample loop below then only does db and, if wanted, dx (GEMM + col2im).
-        bool directW = !pointwise && !(Cg == 1 && G > 1) && UseDirectWeightGradient(g);
+        bool directW = !pointwise && !depthwise && UseDirectWeightGradient(g);
         // Stride 1: dx as a stride-1 convolution of dz with the flipped, transposed weights (see InputGradientByConvolution).
-        bool convDx = !pointwise && !(Cg == 1 && G > 1) && !dx.IsEmpty && UseInputGradientByConvolution(g);
+        bool convDx = !pointwise && !depthwise && !dx.IsEmpty && UseInputGradientByConvolution(g);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
         {
             if (directW && batch > 0)
@@ -135,7 +135,7 @@ public static unsafe partial class Conv2DOp
             float* wFlipped = convDx ? FlipWeights(g, pw) : null;
             // dx's GEMM operand, packed once for the batch: the flipped weights (Cg × Og·KH·KW per group), or pointwise W_gᵀ.
             long packedStride = 0;
-            float* packedDx = batch == 0 || dx.IsEmpty || (Cg == 1 && G > 1 && !pointwise) ? null
+            float* packedDx = batch == 0 || dx.IsEmpty || depthwise ? null
                 : pointwise ? PackWeights(g, pw, K, Og, true, out packedStride)
                 : convDx && !UseDirectInputGradient(g) ? PackWeights(g, wFlipped, Cg, Og * g.KernelH * g.KernelW, false, out packedStride) : null;
             for (int n = 0; n < batch; n++)
@@ -144,7 +144,7 @@ public static unsafe partial class Conv2DOp
                 float* dxs = pdx == null ? null : pdx + (nint)n * g.InputLength;
                 if (pdb != null)
                     for (int o = 0; o < g.OutChannels; o++) pdb[o] += Sum(dzs + (nint)o * P, P);
-                if (Cg == 1 && G > 1 && !pointwise) { DepthwiseBackward(g, xs, pw, dzs, dxs, pdw); continue; }
+                if (depthwise) { DepthwiseBackward(g, xs, pw, dzs, dxs, pdw); continue; }
                 for (int grp = 0; grp < G; grp++)
                 {
                     float* xg = xs + (nint)grp * Cg * HW, wg = pw + (nint)grp * Og * K, dwg = pdw + (nint)grp * Og * K;
@@ -213,4 +213,8 @@ public static unsafe partial class Conv2DOp
 
     private static bool IsPointwise(in Conv2DGeometry g)
         => g.KernelH == 1 && g.KernelW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.Unpadded;
+
+    /// <summary>One input channel per group, several groups, not pointwise: the depthwise kernels, not the GEMM or direct paths.</summary>
+    private static bool IsDepthwise(in Conv2DGeometry g)
+        => g.InChannels == g.Groups && g.Groups > 1 && !IsPointwise(g);
 }
