@@ -13,7 +13,7 @@ internal static partial class NetworkEmitter
         w.Line("int roundLength = global::DeepPsych.Dsl.Execution.Shards.RoundLength(batch, _threads, MicroBatch);   // the workspaces stay the size of the cache");
         w.Open("for (int first = 0; first < batch; first += roundLength)");
         w.Line("int shards = Scatter(input, first, global::System.Math.Min(roundLength, batch - first));");
-        w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _inferShard);");
+        w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _inferShard, _threads);   // a single shard lends its spare threads to its big ops");
         w.Line("Gather(output, shards);");
         w.Close();
         w.Close();

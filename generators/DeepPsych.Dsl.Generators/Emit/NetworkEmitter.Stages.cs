@@ -95,7 +95,7 @@ internal static partial class NetworkEmitter
         w.Line();
         w.Open("private void RunStage(int stage, int shards)");
         w.Line("_stage = stage;");
-        w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard);");
+        w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard, _threads);   // a single shard lends its spare threads to its big ops");
         w.Close();
         w.Line();
         w.Line("/// <summary>Stage <see cref=\"_stage\"/> of a training step on one shard.</summary>");

@@ -60,7 +60,7 @@ internal static partial class NetworkEmitter
         {
             w.Line("/// <summary>One round of a training step: forward, loss and backward on every shard in parallel.</summary>");
             w.Open("private void TrainingRound(int shards, global::System.Span<float> outputs)");
-            w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard);");
+            w.Line("global::DeepPsych.Dsl.Execution.WorkerPool.Shared.Run(shards, _trainShard, _threads);   // a single shard lends its spare threads to its big ops");
             EmitRoundEnd(w);
             w.Close();
             w.Line();

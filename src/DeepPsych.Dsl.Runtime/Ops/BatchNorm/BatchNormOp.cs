@@ -255,10 +255,7 @@ public static unsafe partial class BatchNormOp
             for (int c = 0; c < a.Channels; c++) RunChannel(mode, a, c);
             return;
         }
-        var job = t_job ??= new Job();
-        job.Mode = mode; job.Args = a; job.Parts = parts;
-        try { pool!.Run(parts, job.Body); }
-        finally { job.Args = default; }
+        pool!.Run(parts, new Channels(mode, a));
     }
 
     private static void RunChannel(Mode mode, in Args a, int c)
@@ -266,21 +263,13 @@ public static unsafe partial class BatchNormOp
         if (mode == Mode.Train) TrainChannel(a, c); else BackwardChannel(a, c);
     }
 
-    [ThreadStatic] private static Job? t_job;
-
-    private sealed class Job
+    /// <summary>The channels split into near-equal runs, one per part.</summary>
+    private readonly struct Channels(Mode mode, Args args) : IParts
     {
-        public Mode Mode;
-        public Args Args;
-        public int Parts;
-        public readonly Action<int> Body;
-
-        public Job() => Body = Execute;
-
-        private void Execute(int part)
+        public void Run(int part, int parts)
         {
-            int start = Shards.Start(Args.Channels, Parts, part), end = start + Shards.Length(Args.Channels, Parts, part);
-            for (int c = start; c < end; c++) RunChannel(Mode, Args, c);
+            int start = Shards.Start(args.Channels, parts, part), end = start + Shards.Length(args.Channels, parts, part);
+            for (int c = start; c < end; c++) RunChannel(mode, args, c);
         }
     }
 

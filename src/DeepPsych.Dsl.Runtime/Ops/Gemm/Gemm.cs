@@ -124,17 +124,35 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>The packed GEMM driver: C = op(A)·B with B supplied panel by panel by <paramref name="b"/> (a matrix, or im2col on the fly).
-    /// With <paramref name="packedA"/> (op(A) packed by <see cref="PackWhole"/>) A is not packed again and <paramref name="a"/> is not read.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    /// With <paramref name="packedA"/> (op(A) packed by <see cref="PackWhole"/>) A is not packed again and <paramref name="a"/> is not read.
+    /// Inside a single-shard network call with spare threads (<see cref="Execution.WorkerPool.IntraOpThreads"/>) a large product is split
+    /// into blocks of C across them (<see cref="MultiplyParallel{TB}"/>); each element is summed in the same order either way.</summary>
     internal static void MultiplyCore<TB>(int m, int n, int k, float* a, int lda, bool transA, ref TB b, float* c, int ldc, bool accumulate,
         float* rowBias, float* colBias, Act act, float slope, float* packedA = null) where TB : struct, IPanelSource
+    {
+        int threads = Execution.WorkerPool.IntraOpThreads;
+        if (threads > 1 && (long)m * n * k >= ParallelMinMultiplyAdds)
+            MultiplyParallel(threads, m, n, k, a, lda, transA, b, c, ldc, accumulate, rowBias, colBias, act, slope, packedA);
+        else
+            MultiplyBlock(m, n, k, 0, m, 0, n, a, lda, transA, ref b, c, ldc, accumulate, rowBias, colBias, act, slope, packedA);
+    }
+
+    /// <summary>The serial driver for the block of C rows [<paramref name="iBegin"/>, <paramref name="iEnd"/>) × columns
+    /// [<paramref name="jBegin"/>, <paramref name="jEnd"/>) of the m × n product (iBegin a multiple of <see cref="MicroRows"/>, jBegin of
+    /// <see cref="MicroColumns"/>); the whole product is the block [0, m) × [0, n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    private static void MultiplyBlock<TB>(int m, int n, int k, int iBegin, int iEnd, int jBegin, int jEnd, float* a, int lda, bool transA, ref TB b,
+        float* c, int ldc, bool accumulate, float* rowBias, float* colBias, Act act, float slope, float* packedA) where TB : struct, IPanelSource
     {
         int mr = MicroRows, nr = MicroColumns, lanes = Lanes;
         int kcMax = KBlock(k);
         int ncMax = Math.Max(nr, PackedBBytes / 4 / Math.Max(1, kcMax) / nr * nr);
-        ncMax = Math.Min(ncMax, (n + nr - 1) / nr * nr);
+        ncMax = Math.Min(ncMax, (jEnd - jBegin + nr - 1) / nr * nr);
         int mPad = (m + mr - 1) / mr * mr;
-        float* ap = packedA != null ? null : Scratch.Get(Scratch.PackA, (long)mPad * kcMax);
+        // A's micro-panels: the caller's whole packing (indexed by the row), or this block's rows packed here per k block.
+        int panelRow0 = packedA != null ? 0 : iBegin;
+        float* ap = packedA != null ? null : Scratch.Get(Scratch.PackA, (long)(iEnd - iBegin + mr - 1) / mr * mr * kcMax);
+        float* aRows = transA ? a + iBegin : a + (nint)iBegin * lda;
         float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
         float* tile = Scratch.Get(Scratch.Tile, mr * nr + nr);
         float* tileBias = tile + mr * nr;
@@ -145,15 +163,15 @@ public static unsafe partial class Gemm
             bool last = k0 + kc >= k;
             bool loadC = accumulate || k0 > 0;
             if (packedA != null) ap = packedA + (nint)mPad * k0;   // packed once by the caller (PackWhole)
-            else PackA(a, lda, transA, m, k0, kc, ap, mr);
-            for (int j0 = 0; j0 < n; j0 += ncMax)
+            else PackA(aRows, lda, transA, iEnd - iBegin, k0, kc, ap, mr);
+            for (int j0 = jBegin; j0 < jEnd; j0 += ncMax)
             {
-                int nc = Math.Min(ncMax, n - j0);
+                int nc = Math.Min(ncMax, jEnd - j0);
                 b.Pack(k0, kc, j0, nc, bp, nr);
-                for (int i0 = 0; i0 < m; i0 += mr)
+                for (int i0 = iBegin; i0 < iEnd; i0 += mr)
                 {
-                    int rows = Math.Min(mr, m - i0);
-                    float* apan = ap + (nint)i0 * kc;
+                    int rows = Math.Min(mr, iEnd - i0);
+                    float* apan = ap + (nint)(i0 - panelRow0) * kc;
                     float* rb = last && rowBias != null ? rowBias + i0 : null;
                     for (int jr = 0; jr < nc; jr += nr)
                     {

@@ -126,10 +126,35 @@ public static unsafe partial class Gemm
     /// (the block starting at k0 at dst + mPad·k0), so a product with one A and many B — a convolution's weights, sample after
     /// sample — packs A once: pass dst as MultiplyCore's packedA.
     /// </summary>
+    /// <remarks>With spare threads (<see cref="Execution.WorkerPool.IntraOpThreads"/>, a batch-1 convolution) a large A is packed
+    /// by several threads, each a run of whole micro-panels of rows.</remarks>
     internal static void PackWhole(int m, int k, float* a, int lda, bool transA, float* dst)
     {
-        int mr = MicroRows, mPad = (m + mr - 1) / mr * mr, kcMax = KBlock(k);
-        for (int k0 = 0; k0 < k; k0 += kcMax)
-            PackA(a, lda, transA, m, k0, Math.Min(kcMax, k - k0), dst + (nint)mPad * k0, mr);
+        int threads = Execution.WorkerPool.IntraOpThreads, rowPanels = (m + MicroRows - 1) / MicroRows;
+        var rows = new WholePacking(m, k, a, lda, transA, dst);
+        if (threads > 1 && (long)m * k >= ParallelMinPackedElements && rowPanels > 1)
+            Execution.WorkerPool.RunIntraOp(Math.Min(threads, rowPanels), rows);
+        else rows.Run(0, 1);
+    }
+
+    /// <summary>Smallest A (m·k elements) packed by several threads: 256 Ki floats, about 0.1 ms on one core.</summary>
+    private const long ParallelMinPackedElements = 1L << 18;
+
+    /// <summary>op(A) packed whole (<see cref="PackWhole"/>), split into runs of whole micro-panels of rows, one per part.</summary>
+    private readonly struct WholePacking(int m, int k, float* a, int lda, bool transA, float* dst) : Execution.IParts
+    {
+        public void Run(int part, int parts)
+        {
+            int mr = MicroRows, mPad = (m + mr - 1) / mr * mr, kcMax = KBlock(k), panels = mPad / mr;
+            int i0 = Math.Min(m, Execution.Shards.Start(panels, parts, part) * mr);
+            int rows = Math.Min(m - i0, Execution.Shards.Length(panels, parts, part) * mr);
+            if (rows <= 0) return;
+            float* aRows = transA ? a + i0 : a + (nint)i0 * lda;
+            for (int k0 = 0; k0 < k; k0 += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - k0);
+                PackA(aRows, lda, transA, rows, k0, kc, dst + (nint)mPad * k0 + (nint)i0 * kc, mr);
+            }
+        }
     }
 }

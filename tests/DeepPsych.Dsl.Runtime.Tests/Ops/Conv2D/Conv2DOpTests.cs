@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.Execution;
 using DeepPsych.Dsl.Ops;
 using DeepPsych.Dsl.Tests.Checkpoints;
 using DeepPsych.Dsl.Tests.GradientChecking;
@@ -194,6 +195,41 @@ public class Conv2DOpTests
         finally { Conv2DOp.t_weightGradientChunkBytes = 0; Conv2DOp.t_weightGradientBlockBytes = 0; }
         var r = ReferenceOps.Conv2DBackward(g, c.Batch, TestData.ToDouble(x), TestData.ToDouble(w), TestData.ToDouble(dz));
         Parity.AssertClose(name + " dw", dw, Add(dw0, r.dw));
+    }
+
+    // Batch-1 shapes of the classic networks, scaled down but above the GEMM's split threshold: a 3×3 on the padded width
+    // (split by columns), a stride-2 3×3 through im2col, a 1×1 on a 7×7 map (split by rows) and a 3×3 on 7×7 whose
+    // weights are packed by both threads.
+    [Theory]
+    [InlineData(64, 20, 64, 3, 1, 1)]
+    [InlineData(64, 28, 128, 3, 2, 1)]
+    [InlineData(256, 7, 512, 1, 1, 0)]
+    [InlineData(256, 7, 256, 3, 1, 1)]
+    public void A_batch_1_convolution_split_over_lent_threads_is_bit_identical_to_one_thread(int c, int size, int o, int k, int stride, int pad)
+    {
+        var g = Conv2DGeometry.Square(c, size, size, o, k, stride, pad);
+        var x = TestData.Uniform(1, g.InputLength); var w = TestData.Uniform(2, g.WeightLength); var b = TestData.Uniform(3, o);
+        var dz = TestData.Uniform(4, g.OutputLength);
+        (float[] y, float[] dx, float[] dw, float[] db) Pass(WorkerPool? pool)
+        {
+            var r = (y: new float[g.OutputLength], dx: new float[g.InputLength], dw: new float[g.WeightLength], db: new float[o]);
+            void Both()
+            {
+                Conv2DOp.Forward(g, 1, x, w, b, r.y, Act.ReLU);
+                Conv2DOp.Backward(g, 1, x, w, dz, r.dx, r.dw, r.db);
+            }
+            if (pool is null) Both(); else pool.Run(1, _ => Both(), threads: 2);
+            return r;
+        }
+        using var pool = new WorkerPool(2);
+        var serial = Pass(null);
+        var split = Pass(pool);
+        Assert.Equal(serial.y, split.y);
+        Assert.Equal(serial.dx, split.dx);
+        Assert.Equal(serial.dw, split.dw);
+        Assert.Equal(serial.db, split.db);
+        var z = ReferenceOps.Conv2DForward(g, 1, TestData.ToDouble(x), TestData.ToDouble(w), TestData.ToDouble(b));
+        Parity.AssertClose("y", split.y, ReferenceOps.Activate(Act.ReLU, z, Slope));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.Execution;
 using DeepPsych.Dsl.Tests.Reference;
 using GemmOp = DeepPsych.Dsl.Ops.Gemm;
 
@@ -64,6 +65,41 @@ public class GemmTests
         var e = Assert.Throws<ArgumentException>(() => GemmOp.Multiply(2, 3, 4, new float[7], 4, false, new float[12], 3, new float[6], 3, false));
         Assert.Contains("Gemm.Multiply", e.Message);
         Assert.Contains("2x4", e.Message);
+    }
+
+    // Above the split threshold (4 Mi multiply-adds): many column panels and few rows split by columns; a 7×7 map's
+    // 63 columns (one full panel and a short one) under many rows split by rows; 3 threads leave uneven runs.
+    [Theory]
+    [InlineData(64, 1000, 100, false, 2)]
+    [InlineData(256, 63, 400, false, 2)]
+    [InlineData(256, 63, 400, true, 3)]
+    [InlineData(61, 700, 111, true, 3)]
+    public void A_product_split_over_lent_threads_is_bit_identical_to_one_thread(int m, int n, int k, bool transposeA, int threads)
+    {
+        var a = TestData.Uniform(1, m * k); var b = TestData.Uniform(2, k * n);
+        var rowBias = TestData.Uniform(3, m); var colBias = TestData.Uniform(4, n);
+        var start = TestData.Uniform(5, m * n);
+        float[] Product(WorkerPool? pool)
+        {
+            var c = (float[])start.Clone();
+            void Multiply() => GemmOp.Multiply(m, n, k, a, transposeA ? m : k, transposeA, b, n, c, n, accumulate: true, rowBias, colBias, Act.LeakyReLU, 0.1f);
+            if (pool is null) Multiply(); else pool.Run(1, _ => Multiply(), threads);
+            return c;
+        }
+        using var pool = new WorkerPool(threads);
+        var serial = Product(null);
+        Assert.Equal(serial, Product(pool));
+
+        // And the serial product is right: C + A·B + biases through leaky ReLU, against the double reference.
+        var product = ReferenceOps.MatMul(m, n, k, TestData.ToDouble(transposeA ? Transpose(a, k, m) : a), TestData.ToDouble(b));
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double v = start[i * n + j] + product[i * n + j] + rowBias[i] + colBias[j];
+                expected[i * n + j] = v > 0 ? v : 0.1 * v;
+            }
+        Parity.AssertClose("split product", serial, expected);
     }
 
     private static float[] Pad(float[] a, int rows, int cols, int ld)
