@@ -32,7 +32,9 @@ internal static unsafe class Scratch
     public const int PackedWeights = 7;
     /// <summary>Vector accumulators kept between sample blocks (Conv2D direct weight gradient).</summary>
     public const int Accumulators = 8;
-    private const int SlotCount = 9;
+    /// <summary>A −∞-padded copy of one input plane, and a strided column gathered from it (MaxPool2D).</summary>
+    public const int PoolPadded = 9;
+    private const int SlotCount = 10;
 
     [ThreadStatic] private static float[]?[]? s_arrays;
 

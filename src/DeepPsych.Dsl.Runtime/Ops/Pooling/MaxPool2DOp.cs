@@ -9,7 +9,7 @@ namespace DeepPsych.Dsl.Ops;
 /// flat index of the winning input element within its sample (c·H·W + ih·W + iw) — like convnet.js's switchx/switchy —
 /// which is all backward needs.
 /// </summary>
-public static unsafe class MaxPool2DOp
+public static unsafe partial class MaxPool2DOp
 {
     /// <summary>y[n, c, oh, ow] = max over the window of x[n, c, oh·s − p + i, ow·s − p + j]; argmax = where it was (first on ties).</summary>
     /// <param name="g">Geometry of one sample.</param>
@@ -23,94 +23,15 @@ public static unsafe class MaxPool2DOp
         const string op = "MaxPool2DOp.Forward";
         g.CheckLengths(op, batch, x.Length, "x", y.Length, "y");
         if (argmax.Length != y.Length) throw new ArgumentException($"{op}: argmax has {argmax.Length} elements but y has {y.Length}.");
-        int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth;
-        if (g.PadH == 0 && g.PadW == 0 && g.KernelH == g.StrideH && g.KernelW == g.StrideW
-            && g.OutHeight * g.KernelH <= H && g.OutWidth * g.KernelW <= W)
+        fixed (float* px = x) fixed (float* py = y) fixed (int* pa = argmax)
         {
-            // Tiling windows (window = stride, no top/left padding, no ceil-mode window past the input; LeNet's 2×2/2):
-            // every window lies inside the input, so no clipping is needed. 2×2 with AVX-512 runs 16 outputs per step, with AVX2
-            // 8; anything else runs a tight scalar loop.
-            fixed (float* px = x) fixed (float* py = y) fixed (int* pa = argmax)
-            {
-                if (g.KernelH == 2 && g.KernelW == 2 && Avx512F.IsSupported) Forward2x2<Pairs512, Vector512<float>, Vector512<int>>(g, batch, px, x.Length, py, pa, y.Length);
-                else if (g.KernelH == 2 && g.KernelW == 2 && Avx2.IsSupported) Forward2x2<Pairs256, Vector256<float>, Vector256<int>>(g, batch, px, x.Length, py, pa, y.Length);
-                else ForwardTiles(g, batch, px, py, pa);
-            }
-            return;
-        }
-        // General path: windows clipped to the input (padding counts as −∞).
-        for (int n = 0; n < batch; n++)
-        {
-            var xs = x.Slice(n * g.InputLength, g.InputLength);
-            int yo = n * g.OutputLength;
-            for (int c = 0; c < C; c++)
-            {
-                int plane = c * H * W;
-                for (int oh = 0; oh < OH; oh++)
-                {
-                    for (int ow = 0; ow < OW; ow++)
-                    {
-                        g.Window(oh, ow, out int h0, out int h1, out int w0, out int w1, out _);
-                        float best = float.NegativeInfinity;
-                        // padding ≤ k/2 and ceil mode's rule (the last window starts inside the input or the top/left
-                        // padding) guarantee a non-empty window
-                        int at = plane + h0 * W + w0;
-                        for (int ih = h0; ih < h1; ih++)
-                        {
-                            int row = plane + ih * W;
-                            for (int iw = w0; iw < w1; iw++)
-                            {
-                                float v = xs[row + iw];
-                                if (v > best || float.IsNaN(v)) { best = v; at = row + iw; if (float.IsNaN(v)) goto done; }
-                            }
-                        }
-                    done:
-                        int o = yo + (c * OH + oh) * OW + ow;
-                        y[o] = best;
-                        argmax[o] = at;
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Tiling windows (KH = SH, KW = SW, no padding), scalar: the same scan as the general path — row-major over the
-    /// window, take v if v &gt; best or v is the first NaN — written as selects on raw pointers so that the JIT emits no
-    /// bounds checks and (mostly) no data-dependent branches.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void ForwardTiles(in Pool2DGeometry g, int batch, float* x, float* y, int* argmax)
-    {
-        int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth, KH = g.KernelH, KW = g.KernelW;
-        int o = 0;
-        for (int n = 0; n < batch; n++)
-        {
-            float* xs = x + (nint)n * g.InputLength;
-            for (int c = 0; c < C; c++)
-                for (int oh = 0; oh < OH; oh++)
-                {
-                    int rowStart = (c * H + oh * KH) * W;   // index of the window's top-left for ow = 0, within the sample
-                    for (int ow = 0; ow < OW; ow++, o++)
-                    {
-                        int at = rowStart + ow * KW;
-                        float best = xs[at];
-                        for (int i = 0; i < KH; i++)
-                        {
-                            int r = rowStart + i * W + ow * KW;
-                            for (int j = i == 0 ? 1 : 0; j < KW; j++)
-                            {
-                                float v = xs[r + j];
-                                // Once best is NaN nothing replaces it (v > NaN is false and !IsNaN(best) is false).
-                                bool take = v > best | (float.IsNaN(v) & !float.IsNaN(best));
-                                best = take ? v : best;
-                                at = take ? r + j : at;
-                            }
-                        }
-                        y[o] = best;
-                        argmax[o] = at;
-                    }
-                }
+            // LeNet's 2×2/2 tiling windows (no padding, none past the input) with AVX-512 / AVX2: 16 / 8 outputs per step from
+            // pairs of loads. Any other window: vectorised along each output row over a −∞-padded copy of the plane.
+            bool pairs = g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0
+                         && g.OutHeight * 2 <= g.InHeight && g.OutWidth * 2 <= g.InWidth;
+            if (pairs && Avx512F.IsSupported) Forward2x2<Pairs512, Vector512<float>, Vector512<int>>(g, batch, px, x.Length, py, pa, y.Length);
+            else if (pairs && Avx2.IsSupported) Forward2x2<Pairs256, Vector256<float>, Vector256<int>>(g, batch, px, x.Length, py, pa, y.Length);
+            else ForwardPadded(g, batch, px, py, pa);
         }
     }
 

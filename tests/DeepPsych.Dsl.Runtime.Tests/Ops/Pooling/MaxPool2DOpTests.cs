@@ -19,7 +19,7 @@ public class MaxPool2DOpTests
         { 6, 28, 28, 2, 2, 2, 2, 0 },   // LeNet S2 at full size (2×2 vector path, 14 outputs per row)
         { 3, 10, 37, 2, 2, 2, 2, 0 },   // 18 outputs per row (two vector steps), odd width (last column unused)
         { 2, 11, 10, 2, 2, 2, 2, 0 },   // odd height (last row unused)
-        { 2, 9, 12, 3, 3, 3, 3, 0 },    // 3×3/3: scalar tiling path
+        { 2, 9, 12, 3, 3, 3, 3, 0 },    // 3×3/3: tiling, through the padded vector path
         { 1, 8, 9, 2, 3, 2, 3, 0 },     // non-square tiling window
     };
 
@@ -76,6 +76,73 @@ public class MaxPool2DOpTests
     /// order wins, and the first NaN wins over everything (PyTorch). The expected values come from a plain scan here,
     /// since the double reference has no NaN rule.
     /// </summary>
+    [Fact]
+    public void A_batch_1_pool_split_over_lent_threads_matches_one_thread()
+    {
+        var g = new Pool2DGeometry(64, 56, 56, 3, 3, 2, 2, 1, 1);   // 50,176 outputs: above the split threshold
+        var x = TestData.Uniform(3, g.InputLength);
+        (float[], int[]) Pool(DeepPsych.Dsl.Execution.WorkerPool? pool)
+        {
+            var y = new float[g.OutputLength]; var am = new int[y.Length];
+            if (pool is null) MaxPool2DOp.Forward(g, 1, x, y, am);
+            else pool.Run(1, _ => MaxPool2DOp.Forward(g, 1, x, y, am), threads: 2);
+            return (y, am);
+        }
+        using var pool = new DeepPsych.Dsl.Execution.WorkerPool(2);
+        var (y1, a1) = Pool(null);
+        var (y2, a2) = Pool(pool);
+        Assert.Equal(y1, y2);
+        Assert.Equal(a1, a2);
+        var (ry, ram) = ReferenceOps.MaxPoolForward(g, 1, TestData.ToDouble(x));
+        Parity.AssertClose("y", y2, ry);
+        Assert.Equal(ram, a2);
+    }
+
+    // Every other window goes through the −∞-padded vector path: padding, stride 1 and 2, ceil mode, rows of outputs shorter
+    // and longer than a vector, all-−∞ windows (the argmax stays on the window's first element inside the input).
+    [Theory]
+    [InlineData(3, 112, 112, 3, 2, 1, false, 1)]   // ResNet's stem pool, shrunk below in channels only
+    [InlineData(2, 28, 28, 3, 1, 1, true, 2)]      // GoogLeNet's inception branch pool
+    [InlineData(2, 56, 56, 3, 2, 0, true, 1)]      // GoogLeNet's 3×3/2 ceil-mode pools
+    [InlineData(4, 7, 7, 3, 1, 1, true, 2)]        // 7 outputs a row: less than one vector
+    [InlineData(2, 14, 14, 2, 2, 0, true, 1)]      // 2×2/2 ceil mode (GoogLeNet's Maxpool4)
+    [InlineData(3, 9, 12, 3, 3, 0, false, 2)]      // 3×3/3 tiling windows
+    [InlineData(2, 13, 13, 5, 2, 2, false, 1)]
+    public void Any_window_keeps_first_max_and_first_NaN(int c, int h, int w, int k, int s, int p, bool ceil, int batch)
+    {
+        var g = new Pool2DGeometry(c, h, w, k, k, s, s, p, p) { CeilMode = ceil };
+        var rnd = new Random(11);
+        var x = new float[batch * g.InputLength];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int r = rnd.Next(30);
+            // few distinct values (many ties), some −∞ (whole −∞ windows among them), some NaN (a quiet NaN with a payload)
+            x[i] = r == 0 ? BitConverter.Int32BitsToSingle(0x7FC00000 | i) : r < 6 ? float.NegativeInfinity : rnd.Next(3);
+        }
+        var y = new float[batch * g.OutputLength]; var am = new int[y.Length];
+        MaxPool2DOp.Forward(g, batch, x, y, am);
+
+        int o = 0;
+        for (int n = 0; n < batch; n++)
+            for (int ch = 0; ch < c; ch++)
+                for (int oh = 0; oh < g.OutHeight; oh++)
+                    for (int ow = 0; ow < g.OutWidth; ow++, o++)
+                    {
+                        // the window clipped to the input (outside it is −∞, which never wins)
+                        int h0 = Math.Max(oh * s - p, 0), h1 = Math.Min(oh * s - p + k, h), w0 = Math.Max(ow * s - p, 0), w1 = Math.Min(ow * s - p + k, w);
+                        float best = float.NegativeInfinity; int at = (ch * h + h0) * w + w0;
+                        for (int i = h0; i < h1 && !float.IsNaN(best); i++)
+                            for (int j = w0; j < w1; j++)
+                            {
+                                int idx = (ch * h + i) * w + j;
+                                float v = x[n * g.InputLength + idx];
+                                if (v > best || float.IsNaN(v)) { best = v; at = idx; if (float.IsNaN(v)) break; }
+                            }
+                        Assert.True(at == am[o], $"output {o} (n {n}, c {ch}, oh {oh}, ow {ow}): argmax {am[o]}, expected {at}");
+                        Assert.Equal(BitConverter.SingleToInt32Bits(best), BitConverter.SingleToInt32Bits(y[o]));
+                    }
+    }
+
     [Theory]
     [InlineData(3, 12, 38, 2, 3)]
     [InlineData(6, 28, 28, 2, 2)]
