@@ -20,15 +20,12 @@ isa=${3:-native}
 threads=$(nproc)
 py=/usr/bin/python3   # Debian's interpreter, the one with python3-torch (ENVIRONMENT.md)
 $py -c "import torch" 2>/dev/null || { echo "PyTorch missing: apt-get install -y python3-torch libopenblas0-pthread python3-onnx"; exit 1; }
-. benchmarks/peer/need_openblas.sh   # PyTorch's BLAS: OpenBLAS, not the reference BLAS
-
-
-export OPENBLAS_NUM_THREADS=1   # PyTorch runs its own threads; OpenBLAS threads would fight them (ENVIRONMENT.md)
-ours_env=(); torch_env=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)   # these machines set both for old OpenBLAS builds
+. benchmarks/peer/pytorch_env.sh   # PyTorch's BLAS (OpenBLAS, its own kernel) and allocator (TCMalloc): torch_env
+ours_env=()
 case "$isa" in
   native) ;;
-  avx2) ours_env=(DOTNET_EnableAVX512=0); torch_env=(-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2) ;;
-  sse) ours_env=(DOTNET_EnableAVX2=0); torch_env=(-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=Nehalem ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41) ;;
+  avx2) ours_env=(DOTNET_EnableAVX512=0); torch_env+=(OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2) ;;
+  sse) ours_env=(DOTNET_EnableAVX2=0); torch_env+=(OPENBLAS_CORETYPE=Nehalem ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41) ;;
   *) echo "isa must be native, avx2 or sse"; exit 2 ;;
 esac
 

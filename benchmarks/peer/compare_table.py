@@ -8,12 +8,14 @@ three times that for a training step).
 import statistics
 import sys
 
-values, units, infos = {}, {}, {}
+values, units, infos, formats = {}, {}, {}, {}
 for line in open(sys.argv[1]):
     who, rnd, name, rest = line.split(maxsplit=3)
     if name == "info":
         key, text = rest.split(maxsplit=1)
         infos[(who, key)] = text.strip()
+        if key.startswith("format_"):   # PyTorch's memory format per row and round
+            formats.setdefault(key[len("format_"):], set()).add(text.strip())
         continue
     _, value, unit = rest.split()
     values.setdefault(name, {}).setdefault(who, {})[int(rnd)] = float(value)
@@ -26,6 +28,8 @@ for who in ("ours", "torch", "ort"):
     if (who, "isa") in infos:
         print(f"- {names[who]}: {infos[(who, 'isa')]}")
 print(f"- FMA peak at our vector width, all cores: {peak:,.0f} GFLOP/s (fastest of all rounds)")
+if formats:
+    print("- PyTorch's faster memory format per row: " + ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in formats.items()))
 print()
 
 

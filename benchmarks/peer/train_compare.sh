@@ -7,11 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 network=${1:-lenet5}; seed=${2:-1}; shift $(( $# < 2 ? $# : 2 ))
 out=/tmp/deeppsych-train-compare-$network
-. benchmarks/peer/need_openblas.sh   # PyTorch's BLAS: OpenBLAS, not the reference BLAS
-export OPENBLAS_NUM_THREADS=1   # PyTorch runs 2 threads itself; OPENBLAS_CORETYPE/L2_SIZE are unset for its side only (fair BLAS kernel)
+. benchmarks/peer/pytorch_env.sh   # PyTorch's BLAS (OpenBLAS, its own kernel) and allocator (TCMalloc): torch_env
 dotnet build examples/LeNet5.FashionMnist -c Release -v quiet -nologo -clp:ErrorsOnly
 echo "== DeepPsych.Dsl (CPU path)"
 dotnet examples/LeNet5.FashionMnist/bin/Release/net10.0/lenet5.dll --network "$network" --plain --overwrite --seed "$seed" --output "$out" "$@" \
   | grep -E "^(epoch  |epoch [0-9]+:| +[0-9]+  )|Test accuracy"
 echo "== PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') ($(nproc) threads), recipe from $out/metrics.json"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/peer/pytorch_fashion_train.py "$out/metrics.json" "$(nproc)"
+env "${torch_env[@]}" /usr/bin/python3 benchmarks/peer/pytorch_fashion_train.py "$out/metrics.json" "$(nproc)"
