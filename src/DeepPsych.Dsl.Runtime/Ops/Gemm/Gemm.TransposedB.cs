@@ -35,7 +35,25 @@ public static unsafe partial class Gemm
             MultiplyCore(m, n, k, a, lda, false, ref src, c, ldc, accumulate, null, colBias, act, slope);
             return;
         }
-        int mr = Wide ? 8 : 4, nrt = Wide ? 3 : 2;
+        // Few rows (a batch-1 dense layer): dot products, each weight row read once. Such a layer is bound by memory
+        // bandwidth (AlexNet's 9216→4096 reads 151 MB per image), so inside a single-shard call with spare threads the
+        // columns are split across them (each element summed in the same order: bit-identical).
+        int threads = Execution.WorkerPool.IntraOpThreads;
+        if (threads > 1 && (long)m * n * k >= ParallelMinMultiplyAdds && n >= 2 * DotColumns)
+            Execution.WorkerPool.RunIntraOp(threads, new DotProductColumns(m, n, k, a, lda, b, ldb, c, ldc, accumulate, colBias, act, slope));
+        else
+            MultiplyDotProducts(m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate, colBias, act, slope);
+    }
+
+    /// <summary>Columns of C one call of <see cref="KernelNT"/> computes at most (rows of Bᵀ read together).</summary>
+    private static int DotColumns => Wide ? 3 : 2;
+
+    /// <summary>C[:, jBegin..jEnd) = A·Bᵀ by dot products, k in blocks of <see cref="NtKBlock"/> (the activation on the last).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyDotProducts(int m, int jBegin, int jEnd, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate,
+        float* colBias, Act act, float slope)
+    {
+        int mr = Wide ? 8 : 4, nrt = DotColumns;
         for (int k0 = 0; ; )
         {
             int kc = Math.Min(NtKBlock, k - k0);
@@ -45,15 +63,28 @@ public static unsafe partial class Gemm
             for (int i0 = 0; i0 < m; i0 += mr)
             {
                 int rows = Math.Min(mr, m - i0);
-                for (int j0 = 0; j0 < n; j0 += nrt)
+                for (int j0 = jBegin; j0 < jEnd; j0 += nrt)
                 {
-                    int cols = Math.Min(nrt, n - j0);
+                    int cols = Math.Min(nrt, jEnd - j0);
                     float* cb = last && colBias != null ? colBias + j0 : null;
                     KernelNT(rows, cols, kc, a + (nint)i0 * lda + k0, lda, b + (nint)j0 * ldb + k0, ldb, c + (nint)i0 * ldc + j0, ldc, loadC, cb, blockAct, slope);
                 }
             }
             k0 += kc;
             if (k0 >= k) break;
+        }
+    }
+
+    /// <summary>A dot-product product split by columns of C: part p takes the p-th run of whole <see cref="DotColumns"/> groups.</summary>
+    private readonly struct DotProductColumns(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate,
+        float* colBias, Act act, float slope) : Execution.IParts
+    {
+        public void Run(int part, int parts)
+        {
+            int group = DotColumns, groups = (n + group - 1) / group;
+            int begin = Math.Min(n, Execution.Shards.Start(groups, parts, part) * group);
+            int end = Math.Min(n, begin + Execution.Shards.Length(groups, parts, part) * group);
+            if (begin < end) MultiplyDotProducts(m, begin, end, k, a, lda, b, ldb, c, ldc, accumulate, colBias, act, slope);
         }
     }
 

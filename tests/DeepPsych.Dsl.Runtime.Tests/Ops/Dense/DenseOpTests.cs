@@ -1,3 +1,4 @@
+using DeepPsych.Dsl.Execution;
 using DeepPsych.Dsl.Ops;
 using DeepPsych.Dsl.Tests.GradientChecking;
 using DeepPsych.Dsl.Tests.Reference;
@@ -24,6 +25,28 @@ public class DenseOpTests
         DenseOp.Forward(batch, inF, outF, x, w, b, y, act, Slope);
         var z = ReferenceOps.DenseForward(batch, inF, outF, TestData.ToDouble(x), TestData.ToDouble(w), bias ? TestData.ToDouble(b) : null);
         Parity.AssertClose("y", y, ReferenceOps.Activate(act, z, Slope));
+    }
+
+    // Above the split threshold (4 Mi multiply-adds), few rows: the dot-product path splits the output columns over the
+    // lent threads. 3 threads and 1,030 inputs (over one k block) leave uneven runs and a column tail.
+    [Theory]
+    [InlineData(1, 4096, 1030, 2)]   // an AlexNet-sized batch-1 layer, narrower
+    [InlineData(3, 1030, 1601, 3)]
+    public void A_batch_1_layer_split_over_lent_threads_is_bit_identical_to_one_thread(int batch, int inF, int outF, int threads)
+    {
+        var x = TestData.Uniform(1, batch * inF); var w = TestData.Uniform(2, outF * inF, -0.3f, 0.3f); var b = TestData.Uniform(3, outF);
+        float[] Forward(WorkerPool? pool)
+        {
+            var y = new float[batch * outF];
+            void Run() => DenseOp.Forward(batch, inF, outF, x, w, b, y, Act.LeakyReLU, Slope);
+            if (pool is null) Run(); else pool.Run(1, _ => Run(), threads);
+            return y;
+        }
+        using var pool = new WorkerPool(threads);
+        var serial = Forward(null);
+        Assert.Equal(serial, Forward(pool));
+        var z = ReferenceOps.DenseForward(batch, inF, outF, TestData.ToDouble(x), TestData.ToDouble(w), TestData.ToDouble(b));
+        Parity.AssertClose("y", serial, ReferenceOps.Activate(Act.LeakyReLU, z, Slope));
     }
 
     [Theory]
