@@ -3,7 +3,8 @@ using DeepPsych.Dsl.Ops;
 
 namespace DeepPsych.Dsl.Benchmarks.Ops;
 
-/// <summary>One convolution layer, the batch split over all cores as a generated network splits it: forward, and
+/// <summary>One convolution layer, the batch split over all cores as a generated network splits it (a batch of one lends
+/// all cores to the convolution, <see cref="WorkerPool.IntraOpThreads"/>): forward, and
 /// forward + backward (dL/dx, dL/dW, dL/db; per-shard weight gradients are summed at the end).</summary>
 public sealed class Conv2DLayerWorkload
 {
@@ -45,13 +46,13 @@ public sealed class Conv2DLayerWorkload
     public void Forward()
     {
         _shards = Shards.CountFor(Batch, WorkerPool.Shared.MaxParallelism);
-        WorkerPool.Shared.Run(_shards, _forward);
+        WorkerPool.Shared.Run(_shards, _forward, WorkerPool.Shared.MaxParallelism);
     }
 
     public void ForwardBackward()
     {
         Forward();
-        WorkerPool.Shared.Run(_shards, _backward);
+        WorkerPool.Shared.Run(_shards, _backward, WorkerPool.Shared.MaxParallelism);
         _dw.AsSpan().Clear();
         _db.AsSpan().Clear();
         for (int s = 0; s < _shards; s++)
