@@ -87,6 +87,8 @@ with torch.no_grad():
             (nn.init.kaiming_normal_ if relu_follows else nn.init.xavier_uniform_)(m.weight)
             if m.bias is not None:
                 m.bias.zero_()
+# PyTorch at its best: channels_last, the memory format compare.sh finds faster for both networks' training steps.
+net = net.to(memory_format=torch.channels_last)
 decay = [p for n, p in net.named_parameters() if not n.endswith("bias")]
 no_decay = [p for n, p in net.named_parameters() if n.endswith("bias")]
 opt = torch.optim.SGD([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0}],
@@ -95,14 +97,14 @@ steps_per_epoch = (len(xtr) + batch - 1) // batch
 sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch, cycle_momentum=False)
 print(f"{network}: {sum(p.numel() for p in net.parameters()):,} parameters, {epochs} epochs, batch {batch}, "
       f"lr {lr}, momentum {momentum}, weight decay {weight_decay}, augment {augment}, {len(xtr):,} training images, "
-      f"{torch.get_num_threads()} threads", flush=True)
+      f"{torch.get_num_threads()} threads, channels_last", flush=True)
 for epoch in range(epochs):
     net.train()
     order = torch.randperm(len(xtr))
     t = time.perf_counter()
     for i in range(0, len(xtr), batch):
         b = order[i:i + batch]
-        x = crop_flip(xtr[b]) if augment == "crop-flip" else xtr[b]
+        x = (crop_flip(xtr[b]) if augment == "crop-flip" else xtr[b]).contiguous(memory_format=torch.channels_last)
         opt.zero_grad()
         F.cross_entropy(net(x), ytr[b]).backward()
         opt.step()
