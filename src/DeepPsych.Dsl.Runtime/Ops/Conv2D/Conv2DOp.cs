@@ -56,8 +56,9 @@ public static unsafe partial class Conv2DOp
         bool pointwise = IsPointwise(g), depthwise = IsDepthwise(g);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pb = b) fixed (float* py = y)
         {
-            // The GEMM paths (not depthwise, not direct) pack W once for the whole batch, not once per sample.
-            bool gemm = batch > 0 && !depthwise && (pointwise || !UseDirect(g));
+            // The GEMM paths (not depthwise, not direct) pack W once for the whole batch, not once per sample; a single
+            // sample on a small map (one block of output pixels) has the GEMM read W's rows in place instead.
+            bool gemm = batch > 0 && !depthwise && (pointwise || !UseDirect(g)) && (batch > 1 || !Gemm.ReadsAInPlace(GemmColumns(g), K, false));
             long packedStride = 0;
             float* packed = gemm ? PackWeights(g, pw, Og, K, false, out packedStride) : null;
             for (int n = 0; n < batch; n++)
@@ -210,6 +211,11 @@ public static unsafe partial class Conv2DOp
             Gemm.PackWhole(m, k, w + (nint)grp * groupLength, transpose ? m : k, transpose, dst + grp * stride);
         return dst;
     }
+
+    /// <summary>Columns of the forward GEMM per sample and group: the output pixels, on the padded width for the stride-1
+    /// path (<see cref="ForwardStride1"/>).</summary>
+    private static int GemmColumns(in Conv2DGeometry g)
+        => !IsPointwise(g) && g.StrideH == 1 && g.StrideW == 1 ? g.OutHeight * g.PaddedWidth : g.OutHeight * g.OutWidth;
 
     private static bool IsPointwise(in Conv2DGeometry g)
         => g.KernelH == 1 && g.KernelW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.Unpadded;

@@ -14,7 +14,9 @@ namespace DeepPsych.Dsl.Ops;
 /// registers and, per k, does 3 loads + 8 broadcasts + 24 FMAs. A micro-panel (8 × kc) stays in L1 while B panels
 /// stream from L2; k is blocked so that one B block fits in L2. The edge panel of n runs on as few vectors as cover it
 /// (1 or 2: a 7×7 map's 63 wide columns cost 64, not 96). A caller with one A and many B (a convolution's weights, sample
-/// after sample) packs A once (<see cref="PackWhole"/>) and passes it in.</para>
+/// after sample) packs A once (<see cref="PackWhole"/>) and passes it in. A product whose columns fit one packed block of
+/// B (a batch-1 convolution on a 7×7 or 14×14 map) reads every element of A once, so with AVX-512 the kernel reads A along
+/// its own rows instead of packing it (<see cref="ReadsAInPlace"/>): packing would add a write and a read of every weight.</para>
 /// <para><b>MultiplyTransposedB</b> (C = A·Bᵀ, e.g. a dense layer's x·Wᵀ): with at least <see cref="MicroRows"/> rows, Bᵀ is
 /// packed (transposed while packing) and the packed kernel runs — measured ~2x faster than dot products at batch 32.
 /// With fewer rows (batch-1 inference) packing would cost as much as the product, so both operands are read along
@@ -146,12 +148,14 @@ public static unsafe partial class Gemm
     {
         int mr = MicroRows, nr = MicroColumns, lanes = Lanes;
         int kcMax = KBlock(k);
-        int ncMax = Math.Max(nr, PackedBBytes / 4 / Math.Max(1, kcMax) / nr * nr);
-        ncMax = Math.Min(ncMax, (jEnd - jBegin + nr - 1) / nr * nr);
+        int ncMax = Math.Min(ColumnBlock(k), (jEnd - jBegin + nr - 1) / nr * nr);
         int mPad = (m + mr - 1) / mr * mr;
-        // A's micro-panels: the caller's whole packing (indexed by the row), or this block's rows packed here per k block.
+        // A's micro-panels: the caller's whole packing (indexed by the row), this block's rows packed here per k block,
+        // or, when the product has one block of columns, A's own rows (each element is then read once: packing would
+        // only add a write and a read of every weight, which is what bounds a batch-1 convolution with many channels).
+        bool inPlace = packedA == null && ReadsAInPlace(n, k, transA);
         int panelRow0 = packedA != null ? 0 : iBegin;
-        float* ap = packedA != null ? null : Scratch.Get(Scratch.PackA, (long)(iEnd - iBegin + mr - 1) / mr * mr * kcMax);
+        float* ap = packedA != null || inPlace ? null : Scratch.Get(Scratch.PackA, (long)(iEnd - iBegin + mr - 1) / mr * mr * kcMax);
         float* aRows = transA ? a + iBegin : a + (nint)iBegin * lda;
         float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
         float* tile = Scratch.Get(Scratch.Tile, mr * nr + nr);
@@ -163,7 +167,7 @@ public static unsafe partial class Gemm
             bool last = k0 + kc >= k;
             bool loadC = accumulate || k0 > 0;
             if (packedA != null) ap = packedA + (nint)mPad * k0;   // packed once by the caller (PackWhole)
-            else PackA(aRows, lda, transA, iEnd - iBegin, k0, kc, ap, mr);
+            else if (!inPlace) PackA(aRows, lda, transA, iEnd - iBegin, k0, kc, ap, mr);
             for (int j0 = jBegin; j0 < jEnd; j0 += ncMax)
             {
                 int nc = Math.Min(ncMax, jEnd - j0);
@@ -171,7 +175,7 @@ public static unsafe partial class Gemm
                 for (int i0 = iBegin; i0 < iEnd; i0 += mr)
                 {
                     int rows = Math.Min(mr, iEnd - i0);
-                    float* apan = ap + (nint)(i0 - panelRow0) * kc;
+                    float* apan = inPlace ? aRows + (nint)(i0 - iBegin) * lda + k0 : ap + (nint)(i0 - panelRow0) * kc;
                     float* rb = last && rowBias != null ? rowBias + i0 : null;
                     for (int jr = 0; jr < nc; jr += nr)
                     {
@@ -182,14 +186,14 @@ public static unsafe partial class Gemm
                         int vectors = (cols + lanes - 1) / lanes;   // 3 but on the edge panel
                         if (cols == vectors * lanes)
                         {
-                            Kernel(rows, vectors, kc, apan, bpan, ct, ldc, loadC, rb, cb, last ? act : Act.None, slope);
+                            Kernel(rows, vectors, kc, apan, inPlace, lda, bpan, ct, ldc, loadC, rb, cb, last ? act : Act.None, slope);
                         }
                         else
                         {
                             // Edge tile: run the kernel on whole vectors of a private tile, copy back the valid columns.
                             if (loadC) for (int r = 0; r < rows; r++) Copy(ct + (nint)r * ldc, tile + r * nr, cols);
                             if (cb != null) { Copy(cb, tileBias, cols); new Span<float>(tileBias + cols, nr - cols).Clear(); cb = tileBias; }
-                            Kernel(rows, vectors, kc, apan, bpan, tile, nr, loadC, rb, cb, last ? act : Act.None, slope);
+                            Kernel(rows, vectors, kc, apan, inPlace, lda, bpan, tile, nr, loadC, rb, cb, last ? act : Act.None, slope);
                             for (int r = 0; r < rows; r++) Copy(tile + r * nr, ct + (nint)r * ldc, cols);
                         }
                     }
@@ -200,35 +204,52 @@ public static unsafe partial class Gemm
         }
     }
 
+    /// <summary>Columns of B packed per block (kc × this many floats fill <see cref="PackedBBytes"/>), a whole number of panels.</summary>
+    private static int ColumnBlock(int k) => Math.Max(MicroColumns, PackedBBytes / 4 / Math.Max(1, KBlock(k)) / MicroColumns * MicroColumns);
+
+    /// <summary>Whether the product C = op(A)·B (n columns, depth k) reads A along its own rows instead of packing it: with
+    /// AVX-512, A not transposed, and n within one block of columns, so that every element of A is read exactly once.
+    /// A caller that packs A itself for many products (<see cref="PackWhole"/>) asks first and skips it.</summary>
+    internal static bool ReadsAInPlace(int n, int k, bool transA) => Wide && !transA && n <= ColumnBlock(k);
+
     /// <summary>The packed micro-kernel for <paramref name="rows"/> rows (1..<see cref="MicroRows"/>) and <paramref name="vectors"/> vectors of
-    /// columns (1..3: fewer than 3 only on the edge panel of n, so a 49- or 63-column product does not pay for 96).</summary>
-    private static void Kernel(int rows, int vectors, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    /// columns (1..3: fewer than 3 only on the edge panel of n, so a 49- or 63-column product does not pay for 96); A packed,
+    /// or with <paramref name="aInPlace"/> read from its rows (stride <paramref name="lda"/>; AVX-512 only, see <see cref="ReadsAInPlace"/>).</summary>
+    private static void Kernel(int rows, int vectors, int kc, float* a, bool aInPlace, nint lda, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    {
+        if (aInPlace) Kernel<RowsOfA>(rows, vectors, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope);
+        else Kernel<PackedA>(rows, vectors, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope);
+    }
+
+    private static void Kernel<TA>(int rows, int vectors, int kc, float* a, nint lda, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+        where TA : struct, IAOperand
     {
         switch (vectors)
         {
-            case 3: Kernel<R3>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-            case 2: Kernel<R2>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-            default: Kernel<R1>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 3: Kernel<R3, TA>(rows, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 2: Kernel<R2, TA>(rows, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+            default: Kernel<R1, TA>(rows, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
         }
     }
 
-    private static void Kernel<TC>(int rows, int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
-        where TC : struct, IRowCount
+    private static void Kernel<TC, TA>(int rows, int kc, float* a, nint lda, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+        where TC : struct, IRowCount where TA : struct, IAOperand
     {
         if (Wide)
         {
             switch (rows)
             {
-                case 8: KernelNN512<R8, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 7: KernelNN512<R7, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 6: KernelNN512<R6, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 5: KernelNN512<R5, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 4: KernelNN512<R4, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 3: KernelNN512<R3, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 2: KernelNN512<R2, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
-                default: KernelNN512<R1, TC>(kc, a, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 8: KernelNN512<R8, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 7: KernelNN512<R7, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 6: KernelNN512<R6, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 5: KernelNN512<R5, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 4: KernelNN512<R4, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 3: KernelNN512<R3, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 2: KernelNN512<R2, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+                default: KernelNN512<R1, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
             }
         }
+        else if (TA.InPlace) throw new InvalidOperationException("Only the AVX-512 micro-kernel reads A in place (Gemm.ReadsAInPlace).");
         else if (Simd.Width == 256) KernelNarrow<Lanes256, Vector256<float>, TC>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope);
         else KernelNarrow<Lanes128, Vector128<float>, TC>(rows, kc, a, b, c, ldc, loadC, rb, cb, act, slope);
     }
@@ -278,4 +299,11 @@ public static unsafe partial class Gemm
     internal struct R6 : IRowCount { public static int Count => 6; }
     internal struct R7 : IRowCount { public static int Count => 7; }
     internal struct R8 : IRowCount { public static int Count => 8; }
+
+    /// <summary>How a micro-kernel reads A (a compile-time choice, specialised by the JIT like <see cref="IRowCount"/>).</summary>
+    internal interface IAOperand { static abstract bool InPlace { get; } }
+    /// <summary>A packed into micro-panels [kc][<see cref="MicroRows"/>].</summary>
+    internal struct PackedA : IAOperand { public static bool InPlace => false; }
+    /// <summary>A read along its own rows (k contiguous, rows a leading dimension apart), not packed.</summary>
+    internal struct RowsOfA : IAOperand { public static bool InPlace => true; }
 }

@@ -11,11 +11,15 @@ namespace DeepPsych.Dsl.Ops;
 public static unsafe partial class Gemm
 {
     /// <summary>C[0..R, 0..16·C) = A·B over <paramref name="kc"/> steps, R = TR.Count rows and C = TC.Count vectors of columns; A packed [kc][8] (broadcast side),
-    /// B packed [kc][48] (vector side: a panel is 3 vectors wide; with C &lt; 3 only its first C vectors are read, the edge panel of n).</summary>
+    /// or with <see cref="RowsOfA"/> read in place (row r at a + r·<paramref name="lda"/>, k contiguous); B packed [kc][48] (vector side: a panel is 3 vectors wide; with C &lt; 3 only its first C vectors are read, the edge panel of n).</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
-    private static void KernelNN512<TR, TC>(int kc, float* a, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope) where TR : struct, IRowCount where TC : struct, IRowCount
+    private static void KernelNN512<TR, TC, TA>(int kc, float* a, nint lda, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope)
+        where TR : struct, IRowCount where TC : struct, IRowCount where TA : struct, IAOperand
     {
+        // Row r of the micro-panel at step kk: a[r·o1 + kk·step]; packed, o1 = 1 and step = 8 are constants the JIT folds.
+        nint o1 = TA.InPlace ? lda : 1, step = TA.InPlace ? 1 : 8;
+        nint o2 = 2 * o1, o3 = 3 * o1, o4 = 4 * o1, o5 = 5 * o1, o6 = 6 * o1, o7 = 7 * o1;
         Vector512<float> c0_0 = default, c0_1 = default, c0_2 = default;
         Vector512<float> c1_0 = default, c1_1 = default, c1_2 = default;
         Vector512<float> c2_0 = default, c2_1 = default, c2_2 = default;
@@ -29,14 +33,14 @@ public static unsafe partial class Gemm
             Vector512<float> b0 = Vector512.Load(b + 0), b1 = TC.Count > 1 ? Vector512.Load(b + 16) : default, b2 = TC.Count > 2 ? Vector512.Load(b + 32) : default;
             Vector512<float> a0 = Vector512.Create(a[0]);
             c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); if (TC.Count > 1) c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1); if (TC.Count > 2) c0_2 = Avx512F.FusedMultiplyAdd(a0, b2, c0_2);
-            if (TR.Count > 1) { Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); if (TC.Count > 1) c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); if (TC.Count > 2) c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2); }
-            if (TR.Count > 2) { Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); if (TC.Count > 1) c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); if (TC.Count > 2) c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2); }
-            if (TR.Count > 3) { Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); if (TC.Count > 1) c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); if (TC.Count > 2) c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2); }
-            if (TR.Count > 4) { Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); if (TC.Count > 1) c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); if (TC.Count > 2) c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2); }
-            if (TR.Count > 5) { Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); if (TC.Count > 1) c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); if (TC.Count > 2) c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); }
-            if (TR.Count > 6) { Vector512<float> a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); if (TC.Count > 1) c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1); if (TC.Count > 2) c6_2 = Avx512F.FusedMultiplyAdd(a6, b2, c6_2); }
-            if (TR.Count > 7) { Vector512<float> a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); if (TC.Count > 1) c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1); if (TC.Count > 2) c7_2 = Avx512F.FusedMultiplyAdd(a7, b2, c7_2); }
-            a += 8; b += 48;
+            if (TR.Count > 1) { Vector512<float> a1 = Vector512.Create(a[o1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); if (TC.Count > 1) c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); if (TC.Count > 2) c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2); }
+            if (TR.Count > 2) { Vector512<float> a2 = Vector512.Create(a[o2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); if (TC.Count > 1) c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); if (TC.Count > 2) c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2); }
+            if (TR.Count > 3) { Vector512<float> a3 = Vector512.Create(a[o3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); if (TC.Count > 1) c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); if (TC.Count > 2) c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2); }
+            if (TR.Count > 4) { Vector512<float> a4 = Vector512.Create(a[o4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); if (TC.Count > 1) c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); if (TC.Count > 2) c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2); }
+            if (TR.Count > 5) { Vector512<float> a5 = Vector512.Create(a[o5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); if (TC.Count > 1) c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); if (TC.Count > 2) c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); }
+            if (TR.Count > 6) { Vector512<float> a6 = Vector512.Create(a[o6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); if (TC.Count > 1) c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1); if (TC.Count > 2) c6_2 = Avx512F.FusedMultiplyAdd(a6, b2, c6_2); }
+            if (TR.Count > 7) { Vector512<float> a7 = Vector512.Create(a[o7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); if (TC.Count > 1) c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1); if (TC.Count > 2) c7_2 = Avx512F.FusedMultiplyAdd(a7, b2, c7_2); }
+            a += step; b += 48;
         }
         // Park the tile in memory before the epilogue call, so no accumulator lives across a call (which would make the JIT spill them inside the loop).
         float* t = stackalloc float[384];

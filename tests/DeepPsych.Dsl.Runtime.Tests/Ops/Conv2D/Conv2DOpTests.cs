@@ -232,6 +232,28 @@ public class Conv2DOpTests
         Parity.AssertClose("y", split.y, ReferenceOps.Activate(Act.ReLU, z, Slope));
     }
 
+    // A single sample on a small map reads the weights in place (Gemm.ReadsAInPlace, AVX-512); a batch packs them once for
+    // all samples. Both sum every output in the same order, so sample 0 of a batch of 2 is the batch of 1 bit for bit:
+    // a 3×3 on the padded width, a 1×1 (the weights are the GEMM's A as stored), a stride-2 3×3 through im2col, and
+    // output channels that leave a short micro-panel of rows.
+    [Theory]
+    [InlineData(96, 7, 128, 3, 1, 1)]
+    [InlineData(200, 7, 100, 1, 1, 0)]
+    [InlineData(64, 13, 36, 3, 2, 1)]
+    [InlineData(40, 14, 21, 3, 1, 1)]
+    public void A_batch_1_convolution_reading_its_weights_in_place_matches_the_packed_batch(int c, int size, int o, int k, int stride, int pad)
+    {
+        var g = Conv2DGeometry.Square(c, size, size, o, k, stride, pad);
+        var x = TestData.Uniform(1, 2 * g.InputLength); var w = TestData.Uniform(2, g.WeightLength); var b = TestData.Uniform(3, o);
+        var one = new float[g.OutputLength];
+        var two = new float[2 * g.OutputLength];
+        Conv2DOp.Forward(g, 1, x.AsSpan(0, g.InputLength), w, b, one, Act.LeakyReLU, Slope);
+        Conv2DOp.Forward(g, 2, x, w, b, two, Act.LeakyReLU, Slope);
+        Assert.Equal(two.AsSpan(0, g.OutputLength).ToArray(), one);
+        var z = ReferenceOps.Conv2DForward(g, 1, TestData.ToDouble(x.AsSpan(0, g.InputLength).ToArray()), TestData.ToDouble(w), TestData.ToDouble(b));
+        Parity.AssertClose("y", one, ReferenceOps.Activate(Act.LeakyReLU, z, Slope));
+    }
+
     [Fact]
     public void Empty_dx_skips_the_input_gradient_and_still_computes_dw()
     {

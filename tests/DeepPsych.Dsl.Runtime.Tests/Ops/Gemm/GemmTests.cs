@@ -102,6 +102,31 @@ public class GemmTests
         Parity.AssertClose("split product", serial, expected);
     }
 
+    // With few columns (one packed block of B) the AVX-512 kernel reads A along its rows instead of packing it; A stored
+    // transposed is always packed. Same sums in the same order: bit for bit the same product. A leading dimension wider
+    // than k, a short last micro-panel of rows, k over one block and an edge panel of columns.
+    [Theory]
+    [InlineData(8, 48, 16)]
+    [InlineData(21, 49, 1000)]
+    [InlineData(37, 100, 130)]
+    public void Reading_A_in_place_gives_the_packed_product_bit_for_bit(int m, int n, int k)
+    {
+        int lda = k + 5;
+        var a = TestData.Uniform(1, m * k); var b = TestData.Uniform(2, k * n);
+        var rowBias = TestData.Uniform(3, m); var colBias = TestData.Uniform(4, n);
+        var inPlace = TestData.Uniform(5, m * n); var packed = (float[])inPlace.Clone();
+        GemmOp.Multiply(m, n, k, Pad(a, m, k, lda), lda, false, b, n, inPlace, n, accumulate: true, rowBias, colBias, Act.Tanh);
+        GemmOp.Multiply(m, n, k, Transpose(a, m, k), m, true, b, n, packed, n, accumulate: true, rowBias, colBias, Act.Tanh);
+        Assert.Equal(packed, inPlace);
+        var start = TestData.Uniform(5, m * n);
+        var product = ReferenceOps.MatMul(m, n, k, TestData.ToDouble(a), TestData.ToDouble(b));
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                expected[i * n + j] = Math.Tanh(start[i * n + j] + product[i * n + j] + rowBias[i] + colBias[j]);
+        Parity.AssertClose("in-place product", inPlace, expected);
+    }
+
     private static float[] Pad(float[] a, int rows, int cols, int ld)
     {
         var p = TestData.Uniform(99, (rows - 1) * ld + cols, 50, 60);   // garbage in the gaps
