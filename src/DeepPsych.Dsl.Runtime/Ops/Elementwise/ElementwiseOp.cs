@@ -7,12 +7,16 @@ namespace DeepPsych.Dsl.Ops;
 /// <summary>
 /// Element-wise maps and reductions on flat spans, Vector512 with a Vector256 fallback: the residual <c>Add</c> (forward
 /// y = a + b; backward da += dy and db += dy, i.e. <see cref="Accumulate"/> twice — fan-out gradients are summed because
-/// every backward accumulates), and the per-plane helpers BatchNorm and LRN are built from.
+/// every backward accumulates), and the per-plane helpers BatchNorm and LRN are built from. Each loop is optimised at its
+/// first call (<c>AggressiveOptimization</c>, as the kernels are): at tier 0 a vector loop runs several times slower, and in
+/// a sampled ResNet-18 batch-1 benchmark BatchNorm's <see cref="ScaleShift"/> still ran at tier 0 after 18 passes of the
+/// network (2 % of the samples).
 /// </summary>
 public static class ElementwiseOp
 {
     /// <summary>Residual add: y = a + b. <paramref name="y"/> may alias <paramref name="a"/> or <paramref name="b"/>.</summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         if (a.Length != b.Length || a.Length != y.Length)
@@ -30,6 +34,7 @@ public static class ElementwiseOp
 
     /// <summary>dx += dy: the backward of the residual add for each of its two inputs (and of an identity skip path).</summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Accumulate(ReadOnlySpan<float> dy, Span<float> dx)
     {
         if (dy.Length != dx.Length) throw new ArgumentException($"ElementwiseOp.Accumulate: dy has {dy.Length} elements but dx has {dx.Length}.");
@@ -37,6 +42,7 @@ public static class ElementwiseOp
     }
 
     /// <summary>y = scale·x + shift (BatchNorm's affine normalisation of one plane). May run in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ScaleShift(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
@@ -56,6 +62,7 @@ public static class ElementwiseOp
     }
 
     /// <summary>dx += k·dy + a·x + b (BatchNorm's input gradient of one plane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AccumulateAffine(ReadOnlySpan<float> dy, float k, ReadOnlySpan<float> x, float a, float b, Span<float> dx)
     {
         ref float gr = ref MemoryMarshal.GetReference(dy);
@@ -81,6 +88,7 @@ public static class ElementwiseOp
     /// A row shorter than 16 is summed in double element by element on every vector width — what the 512-bit path does with
     /// it anyway — so short rows (BatchNorm's small maps, softmax over a few classes) give the same sum on AVX-512, AVX2 and
     /// 128-bit hosts; an 8-lane float sum of 13 values near 1e4 had put BatchNorm's invStd 2e-5 off on AVX2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double Sum(ReadOnlySpan<float> x)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
@@ -105,6 +113,7 @@ public static class ElementwiseOp
 
     /// <summary>Σ (x − shift)·w; with <paramref name="squared"/> = true, Σ (x − shift)² and w is ignored
     /// (BatchNorm's biased variance and its Σ dy·(x − mean)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double CenteredDot(ReadOnlySpan<float> x, float shift, ReadOnlySpan<float> w, bool squared)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
