@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -5,7 +6,9 @@ using System.Runtime.Intrinsics;
 namespace DeepPsych.Dsl.Ops;
 
 /// <summary>
-/// Element-wise maps and reductions on flat spans, Vector512 with a Vector256 fallback: the residual <c>Add</c> (forward
+/// Element-wise maps and reductions on flat spans, Vector512 with a <see cref="Vector{T}"/> fallback (256 bits with AVX2,
+/// 128 with SSE or NEON, where a Vector256 would be emulated element by element; its multiply-adds are fused where the
+/// CPU has FMA, as the kernels' are): the residual <c>Add</c> (forward
 /// y = a + b; backward da += dy and db += dy, i.e. <see cref="Accumulate"/> twice — fan-out gradients are summed because
 /// every backward accumulates), and the per-plane helpers BatchNorm and LRN are built from. Each loop is optimised at its
 /// first call (<c>AggressiveOptimization</c>, as the kernels are): at tier 0 a vector loop runs several times slower, and in
@@ -28,7 +31,7 @@ public static class ElementwiseOp
         if (Vector512.IsHardwareAccelerated)
             for (; i <= n - 16; i += 16) (Vector512.LoadUnsafe(ref ar, (nuint)i) + Vector512.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
         else
-            for (; i <= n - 8; i += 8) (Vector256.LoadUnsafe(ref ar, (nuint)i) + Vector256.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count) (Vector.LoadUnsafe(ref ar, (nuint)i) + Vector.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref yr, i) = Unsafe.Add(ref ar, i) + Unsafe.Add(ref br, i);
     }
 
@@ -55,8 +58,8 @@ public static class ElementwiseOp
         }
         else
         {
-            Vector256<float> a = Vector256.Create(scale), b = Vector256.Create(shift);
-            for (; i <= n - 8; i += 8) Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i), a, b).StoreUnsafe(ref yr, (nuint)i);
+            Vector<float> a = new(scale), b = new(shift);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count) Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref xr, (nuint)i), a, b).StoreUnsafe(ref yr, (nuint)i);
         }
         for (; i < n; i++) Unsafe.Add(ref yr, i) = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, i), scale, shift);
     }
@@ -77,9 +80,9 @@ public static class ElementwiseOp
         }
         else
         {
-            Vector256<float> vk = Vector256.Create(k), va = Vector256.Create(a), vb = Vector256.Create(b);
-            for (; i <= n - 8; i += 8)
-                (Vector256.LoadUnsafe(ref dr, (nuint)i) + Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, (nuint)i), vk, Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i), va, vb))).StoreUnsafe(ref dr, (nuint)i);
+            Vector<float> vk = new(k), va = new(a), vb = new(b);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                (Vector.LoadUnsafe(ref dr, (nuint)i) + Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref gr, (nuint)i), vk, Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref xr, (nuint)i), va, vb))).StoreUnsafe(ref dr, (nuint)i);
         }
         for (; i < n; i++) Unsafe.Add(ref dr, i) += Unsafe.Add(ref gr, i) * k + (Unsafe.Add(ref xr, i) * a + b);
     }
@@ -103,9 +106,9 @@ public static class ElementwiseOp
         }
         else
         {
-            var acc = Vector256<float>.Zero;
-            for (; i <= n - 8; i += 8) acc += Vector256.LoadUnsafe(ref xr, (nuint)i);
-            s = Vector256.Sum(acc);
+            var acc = Vector<float>.Zero;
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count) acc += Vector.LoadUnsafe(ref xr, (nuint)i);
+            s = Vector.Sum(acc);
         }
         for (; i < n; i++) s += Unsafe.Add(ref xr, i);
         return s;
@@ -132,13 +135,13 @@ public static class ElementwiseOp
         }
         else
         {
-            var acc = Vector256<float>.Zero; var m = Vector256.Create(shift);
-            for (; i <= n - 8; i += 8)
+            var acc = Vector<float>.Zero; var m = new Vector<float>(shift);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var d = Vector256.LoadUnsafe(ref xr, (nuint)i) - m;
-                acc = Vector256.FusedMultiplyAdd(d, squared ? d : Vector256.LoadUnsafe(ref wr, (nuint)i), acc);
+                var d = Vector.LoadUnsafe(ref xr, (nuint)i) - m;
+                acc = Vector.MultiplyAddEstimate(d, squared ? d : Vector.LoadUnsafe(ref wr, (nuint)i), acc);
             }
-            s = Vector256.Sum(acc);
+            s = Vector.Sum(acc);
         }
         for (; i < n; i++)
         {

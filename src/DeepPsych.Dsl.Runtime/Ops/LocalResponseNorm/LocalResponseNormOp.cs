@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -92,13 +93,13 @@ public static unsafe class LocalResponseNormOp
                 (Vector512.Load(x + p) * Vector512.Exp(Vector512.Log(sc) * -beta)).Store(y + p);
             }
         else
-            for (; p <= spatial - 8; p += 8)
+            for (; p <= spatial - Vector<float>.Count; p += Vector<float>.Count)
             {
-                var sum = Vector256<float>.Zero;
-                for (int c = 0; c < count; c++) { var v = Vector256.Load(window + (nint)c * spatial + p); sum = Vector256.FusedMultiplyAdd(v, v, sum); }
-                var sc = Vector256.FusedMultiplyAdd(sum, Vector256.Create(a), Vector256.Create(k));
+                var sum = Vector<float>.Zero;
+                for (int c = 0; c < count; c++) { var v = Vector.Load(window + (nint)c * spatial + p); sum = Vector.MultiplyAddEstimate(v, v, sum); }
+                var sc = Vector.MultiplyAddEstimate(sum, new Vector<float>(a), new Vector<float>(k));
                 sc.Store(s + p);
-                (Vector256.Load(x + p) * Vector256.Exp(Vector256.Log(sc) * -beta)).Store(y + p);
+                (Vector.Load(x + p) * Vector.Exp(Vector.Log(sc) * -beta)).Store(y + p);
             }
         for (; p < spatial; p++)
         {
@@ -129,17 +130,17 @@ public static unsafe class LocalResponseNormOp
                 (Vector512.Load(dx + p) + d).Store(dx + p);
             }
         else
-            for (; p <= spatial - 8; p += 8)
+            for (; p <= spatial - Vector<float>.Count; p += Vector<float>.Count)
             {
-                var sum = Vector256<float>.Zero;
+                var sum = Vector<float>.Zero;
                 for (int c = 0; c < count; c++)
                 {
                     nint q = (nint)c * spatial + p;
-                    sum += Vector256.Load(dyWindow + q) * Vector256.Load(yWindow + q) / Vector256.Load(sWindow + q);
+                    sum += Vector.Load(dyWindow + q) * Vector.Load(yWindow + q) / Vector.Load(sWindow + q);
                 }
-                var pow = Vector256.Exp(Vector256.Log(Vector256.Load(s + p)) * -beta);
-                var d = Vector256.Load(dy + p) * pow - Vector256.Create(coef) * Vector256.Load(x + p) * sum;
-                (Vector256.Load(dx + p) + d).Store(dx + p);
+                var pow = Vector.Exp(Vector.Log(Vector.Load(s + p)) * -beta);
+                var d = Vector.Load(dy + p) * pow - new Vector<float>(coef) * Vector.Load(x + p) * sum;
+                (Vector.Load(dx + p) + d).Store(dx + p);
             }
         for (; p < spatial; p++)
         {

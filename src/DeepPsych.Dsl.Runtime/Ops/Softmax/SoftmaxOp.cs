@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -72,8 +73,8 @@ public static class SoftmaxOp
                 for (var s = Vector512.Create(sum); i <= classes - 16; i += 16)
                     (Vector512.LoadUnsafe(ref dp, (nuint)i) + Vector512.LoadUnsafe(ref gp, (nuint)i) - Vector512.Exp(Vector512.LoadUnsafe(ref yp, (nuint)i)) * s).StoreUnsafe(ref dp, (nuint)i);
             else
-                for (var s = Vector256.Create(sum); i <= classes - 8; i += 8)
-                    (Vector256.LoadUnsafe(ref dp, (nuint)i) + Vector256.LoadUnsafe(ref gp, (nuint)i) - Vector256.Exp(Vector256.LoadUnsafe(ref yp, (nuint)i)) * s).StoreUnsafe(ref dp, (nuint)i);
+                for (var s = new Vector<float>(sum); i <= classes - Vector<float>.Count; i += Vector<float>.Count)
+                    (Vector.LoadUnsafe(ref dp, (nuint)i) + Vector.LoadUnsafe(ref gp, (nuint)i) - Vector.Exp(Vector.LoadUnsafe(ref yp, (nuint)i)) * s).StoreUnsafe(ref dp, (nuint)i);
             for (; i < classes; i++) Unsafe.Add(ref dp, i) += Unsafe.Add(ref gp, i) - MathF.Exp(Unsafe.Add(ref yp, i)) * sum;
         }
     }
@@ -95,7 +96,7 @@ public static class SoftmaxOp
         if (Vector512.IsHardwareAccelerated)
             for (var vm = Vector512.Create(m); i <= n - 16; i += 16) Vector512.Exp(Vector512.LoadUnsafe(ref zp, (nuint)i) - vm).StoreUnsafe(ref ep, (nuint)i);
         else
-            for (var vm = Vector256.Create(m); i <= n - 8; i += 8) Vector256.Exp(Vector256.LoadUnsafe(ref zp, (nuint)i) - vm).StoreUnsafe(ref ep, (nuint)i);
+            for (var vm = new Vector<float>(m); i <= n - Vector<float>.Count; i += Vector<float>.Count) Vector.Exp(Vector.LoadUnsafe(ref zp, (nuint)i) - vm).StoreUnsafe(ref ep, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref ep, i) = MathF.Exp(Unsafe.Add(ref zp, i) - m);
         double sum = 0;
         foreach (float v in e) sum += v;
@@ -115,8 +116,8 @@ public static class SoftmaxOp
             for (var d = Vector512.Create(dot); i <= n - 16; i += 16)
                 Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref yp, (nuint)i), Vector512.LoadUnsafe(ref gp, (nuint)i) - d, Vector512.LoadUnsafe(ref dp, (nuint)i)).StoreUnsafe(ref dp, (nuint)i);
         else
-            for (var d = Vector256.Create(dot); i <= n - 8; i += 8)
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref yp, (nuint)i), Vector256.LoadUnsafe(ref gp, (nuint)i) - d, Vector256.LoadUnsafe(ref dp, (nuint)i)).StoreUnsafe(ref dp, (nuint)i);
+            for (var d = new Vector<float>(dot); i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref yp, (nuint)i), Vector.LoadUnsafe(ref gp, (nuint)i) - d, Vector.LoadUnsafe(ref dp, (nuint)i)).StoreUnsafe(ref dp, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref dp, i) += Unsafe.Add(ref yp, i) * (Unsafe.Add(ref gp, i) - dot);
     }
 
