@@ -21,9 +21,12 @@ internal sealed record MaxPool2DOptions(Window2D Window) : Pool2DOptions(Window)
 
     public override void Forward(LayerCode c)
     {
-        c.Line("//   y = max over each window; the switches remember each window's winner for backward");
+        // Only backward reads the switches: the CPU op skips them at inference (an empty span); the device backends always write them.
+        c.Line(c.T.IsDevice ? "//   y = max over each window; the switches remember each window's winner for backward"
+                            : "//   y = max over each window; in training the switches remember each window's winner for backward");
         c.Line($"{c.T.View} {c.Y()} = {c.OutputBuffer};");
-        c.Line($"{c.T.Call("MaxPool2D", "Forward")}({c.Name}Geometry, n, {c.X}, {c.Y()}, {c.Saved("Switches")});");
+        string switches = c.T.IsDevice ? c.Saved("Switches") : $"training ? {c.Saved("Switches")} : default";
+        c.Line($"{c.T.Call("MaxPool2D", "Forward")}({c.Name}Geometry, n, {c.X}, {c.Y()}, {switches});");
     }
 
     /// <summary>MaxPool (floor mode; its padding never wins, as the runtime's −∞).</summary>

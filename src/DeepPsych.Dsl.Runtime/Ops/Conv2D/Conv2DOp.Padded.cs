@@ -17,7 +17,7 @@ public static unsafe partial class Conv2DOp
     {
         int Cg = g.InChannels / g.Groups, H = g.InHeight, W = g.InWidth, Hp = g.PaddedHeight, Wp = g.PaddedWidth;
         planeLength = Hp * Wp;
-        int slack = (g.KernelW - 1) * g.DilationW + 2 * 16;   // the direct path reads up to 31 floats past the last wide pixel
+        int slack = (g.KernelW - 1) * g.DilationW + 3 * 16;   // the direct path reads up to 47 floats past the last wide pixel
         int perSample = Cg * planeLength;
         long total = (long)samples * perSample + slack;
         float* xp = Scratch.Get(Scratch.Padded, total);

@@ -68,7 +68,7 @@ public static unsafe partial class MaxPool2DOp
             for (int ih = 0; ih < H; ih++) Gemm.Copy(xs + ih * W, xp + (nint)(PH + ih) * Wp + PW, W);
             if (SW > 1) SplitPhases(xp, Hp, Wp, SW, Wq, xq);
             float* yp = y + (nint)plane * OH * OW;
-            int* ap = argmax + (nint)plane * OH * OW;
+            int* ap = argmax == null ? null : argmax + (nint)plane * OH * OW;   // null: no switches
             int first = plane % C * planeLength;      // argmax indexes the sample: c·H·W + ih·W + iw
             for (int oh = 0; oh < OH; oh++)
             {
@@ -92,16 +92,16 @@ public static unsafe partial class MaxPool2DOp
                     }
                     int count = Math.Min(lanes, OW - ow0);
                     float* yo = yp + oh * OW + ow0;
-                    int* ao = ap + oh * OW + ow0;
+                    int* ao = ap == null ? null : ap + oh * OW + ow0;
                     if (count == lanes)
                     {
                         Unsafe.WriteUnaligned(yo, best);
-                        Unsafe.WriteUnaligned(ao, at);
+                        if (ao != null) Unsafe.WriteUnaligned(ao, at);
                     }
                     else
                     {
                         Unsafe.WriteUnaligned(tail, best);
-                        for (int l = 0; l < count; l++) { yo[l] = tail[l]; ao[l] = at[l]; }
+                        for (int l = 0; l < count; l++) { yo[l] = tail[l]; if (ao != null) ao[l] = at[l]; }
                     }
                 }
             }

@@ -11,18 +11,19 @@ namespace DeepPsych.Dsl.Ops;
 /// </summary>
 public static unsafe partial class MaxPool2DOp
 {
-    /// <summary>y[n, c, oh, ow] = max over the window of x[n, c, oh·s − p + i, ow·s − p + j]; argmax = where it was (first on ties).</summary>
+    /// <summary>y[n, c, oh, ow] = max over the window of x[n, c, oh·s − p + i, ow·s − p + j]; argmax = where it was (first on ties).
+    /// An empty <paramref name="argmax"/> skips the switches (inference: only backward reads them); y is the same.</summary>
     /// <param name="g">Geometry of one sample.</param>
     /// <param name="batch">Number of samples N.</param>
     /// <param name="x">Input, N × C × H × W.</param>
     /// <param name="y">Output, N × C × OH × OW (overwritten).</param>
-    /// <param name="argmax">Per output element, the winner's index within its sample's input (overwritten; kept for backward).</param>
+    /// <param name="argmax">Per output element, the winner's index within its sample's input (overwritten; kept for backward), or empty.</param>
     /// <exception cref="ArgumentException">Invalid geometry or a span of the wrong length.</exception>
     public static void Forward(in Pool2DGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax)
     {
         const string op = "MaxPool2DOp.Forward";
         g.CheckLengths(op, batch, x.Length, "x", y.Length, "y");
-        if (argmax.Length != y.Length) throw new ArgumentException($"{op}: argmax has {argmax.Length} elements but y has {y.Length}.");
+        if (!argmax.IsEmpty && argmax.Length != y.Length) throw new ArgumentException($"{op}: argmax has {argmax.Length} elements but y has {y.Length} (pass an empty span for no switches).");
         fixed (float* px = x) fixed (float* py = y) fixed (int* pa = argmax)
         {
             // LeNet's 2×2/2 tiling windows (no padding, none past the input) with AVX-512 / AVX2: 16 / 8 outputs per step from
@@ -33,6 +34,14 @@ public static unsafe partial class MaxPool2DOp
             else if (pairs && Avx2.IsSupported) Forward2x2<Pairs256, Vector256<float>, Vector256<int>>(g, batch, px, x.Length, py, pa, y.Length);
             else ForwardPadded(g, batch, px, py, pa);
         }
+    }
+
+    /// <summary><see cref="Forward2x2{TW, TF, TI, TK}"/> with switches, or without them when <paramref name="argmax"/> is null.</summary>
+    private static void Forward2x2<TW, TF, TI>(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
+        where TW : struct, IPairLanes<TF, TI> where TF : struct where TI : struct
+    {
+        if (argmax != null) Forward2x2<TW, TF, TI, Switches>(g, batch, x, xLength, y, argmax, yLength);
+        else Forward2x2<TW, TF, TI, NoSwitches>(g, batch, x, xLength, y, null, yLength);
     }
 
     /// <summary>
@@ -46,12 +55,14 @@ public static unsafe partial class MaxPool2DOp
     /// A step whose row has fewer than Count outputs left still stores Count lanes: the extra lanes land on outputs that a later
     /// step (same or following row, channel or sample — outputs are produced in increasing order) overwrites. Only where the
     /// 2·Count-column loads or the Count-lane stores would leave the tensors does the step fall back to scalar code.
+    /// Without switches (TK = <see cref="NoSwitches"/>, argmax null) the same rule picks the same values, with no indices.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void Forward2x2<TW, TF, TI>(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
-        where TW : struct, IPairLanes<TF, TI> where TF : struct where TI : struct
+    private static void Forward2x2<TW, TF, TI, TK>(in Pool2DGeometry g, int batch, float* x, int xLength, float* y, int* argmax, int yLength)
+        where TW : struct, IPairLanes<TF, TI> where TF : struct where TI : struct where TK : struct, ISwitches
     {
         int C = g.Channels, H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth, count = TW.Count;
+        bool keep = TK.Keep;
         int o = 0;
         for (int n = 0; n < batch; n++)
         {
@@ -67,25 +78,44 @@ public static unsafe partial class MaxPool2DOp
                         if ((long)n * g.InputLength + i0 + W + 2 * count > xLength || o + count > yLength)
                         {
                             // Tail at the very end of the tensors: scalar, same rule.
-                            for (int t = 0; t < lanes; t++) Best2x2(xs, i0 + 2 * t, W, out y[o + t], out argmax[o + t]);
+                            for (int t = 0; t < lanes; t++)
+                            {
+                                Best2x2(xs, i0 + 2 * t, W, out y[o + t], out int at0);
+                                if (keep) argmax[o + t] = at0;
+                            }
                             o += lanes;
                             continue;
                         }
                         float* top = xs + i0;
                         TW.LoadColumns(top, out var best, out var topRight);          // best starts at the top-left
                         TW.LoadColumns(top + W, out var bottomLeft, out var bottomRight);
-                        var at = TW.LeftColumns(i0);                                   // window indices per lane
-                        TW.Take(ref best, ref at, topRight, TW.LeftColumns(i0 + 1));
-                        TW.Take(ref best, ref at, bottomLeft, TW.LeftColumns(i0 + W));
-                        TW.Take(ref best, ref at, bottomRight, TW.LeftColumns(i0 + W + 1));
-                        TW.Store(best, at, y + o, argmax + o);
+                        if (keep)
+                        {
+                            var at = TW.LeftColumns(i0);                               // window indices per lane
+                            TW.Take(ref best, ref at, topRight, TW.LeftColumns(i0 + 1));
+                            TW.Take(ref best, ref at, bottomLeft, TW.LeftColumns(i0 + W));
+                            TW.Take(ref best, ref at, bottomRight, TW.LeftColumns(i0 + W + 1));
+                            TW.Store(best, at, y + o, argmax + o);
+                        }
+                        else
+                        {
+                            TW.Take(ref best, topRight);
+                            TW.Take(ref best, bottomLeft);
+                            TW.Take(ref best, bottomRight);
+                            TW.Store(best, y + o);
+                        }
                         o += lanes;
                     }
                 }
         }
     }
 
-    /// <summary>What <see cref="Forward2x2{TW, TF, TI}"/> needs at one vector width: float vectors <typeparamref name="TF"/>
+    /// <summary>Whether <see cref="Forward2x2{TW, TF, TI, TK}"/> records the switches (a compile-time constant per instantiation).</summary>
+    private interface ISwitches { static abstract bool Keep { get; } }
+    private readonly struct Switches : ISwitches { public static bool Keep => true; }
+    private readonly struct NoSwitches : ISwitches { public static bool Keep => false; }
+
+    /// <summary>What <see cref="Forward2x2{TW, TF, TI, TK}"/> needs at one vector width: float vectors <typeparamref name="TF"/>
     /// and int vectors <typeparamref name="TI"/> of <see cref="Count"/> lanes.</summary>
     private interface IPairLanes<TF, TI> where TF : struct where TI : struct
     {
@@ -97,7 +127,10 @@ public static unsafe partial class MaxPool2DOp
         static abstract TI LeftColumns(int first);
         /// <summary>Per lane: if v &gt; best, or v is NaN and best is not, then best = v and at = iv.</summary>
         static abstract void Take(ref TF best, ref TI at, TF v, TI iv);
+        /// <summary>The same without indices.</summary>
+        static abstract void Take(ref TF best, TF v);
         static abstract void Store(TF best, TI at, float* y, int* argmax);
+        static abstract void Store(TF best, float* y);
     }
 
     /// <summary>AVX-512: vpermt2ps picks the even and the odd columns out of the two loads.</summary>
@@ -120,13 +153,24 @@ public static unsafe partial class MaxPool2DOp
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Take(ref Vector512<float> best, ref Vector512<int> at, Vector512<float> v, Vector512<int> iv)
         {
-            var take = Vector512.GreaterThan(v, best) | Vector512.AndNot(Vector512.Equals(best, best), Vector512.Equals(v, v));
+            var take = Wins(best, v);
             best = Vector512.ConditionalSelect(take, v, best);
             at = Vector512.ConditionalSelect(take.AsInt32(), iv, at);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Take(ref Vector512<float> best, Vector512<float> v) => best = Vector512.ConditionalSelect(Wins(best, v), v, best);
+
+        /// <summary>The lanes where v takes over: v &gt; best, or v is NaN and best is not.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Wins(Vector512<float> best, Vector512<float> v)
+            => Vector512.GreaterThan(v, best) | Vector512.AndNot(Vector512.Equals(best, best), Vector512.Equals(v, v));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Store(Vector512<float> best, Vector512<int> at, float* y, int* argmax) { Vector512.Store(best, y); Vector512.Store(at, argmax); }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<float> best, float* y) => Vector512.Store(best, y);
     }
 
     /// <summary>AVX2: vpermps moves each load's even columns to its low half and odd columns to its high half, and vperm2f128
@@ -150,13 +194,24 @@ public static unsafe partial class MaxPool2DOp
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Take(ref Vector256<float> best, ref Vector256<int> at, Vector256<float> v, Vector256<int> iv)
         {
-            var take = Vector256.GreaterThan(v, best) | Vector256.AndNot(Vector256.Equals(best, best), Vector256.Equals(v, v));
+            var take = Wins(best, v);
             best = Vector256.ConditionalSelect(take, v, best);
             at = Vector256.ConditionalSelect(take.AsInt32(), iv, at);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Take(ref Vector256<float> best, Vector256<float> v) => best = Vector256.ConditionalSelect(Wins(best, v), v, best);
+
+        /// <summary>The lanes where v takes over: v &gt; best, or v is NaN and best is not.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Wins(Vector256<float> best, Vector256<float> v)
+            => Vector256.GreaterThan(v, best) | Vector256.AndNot(Vector256.Equals(best, best), Vector256.Equals(v, v));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Store(Vector256<float> best, Vector256<int> at, float* y, int* argmax) { Vector256.Store(best, y); Vector256.Store(at, argmax); }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector256<float> best, float* y) => Vector256.Store(best, y);
     }
 
     /// <summary>Scalar 2×2 window at within-sample index i (top-left), row length w, scanned row-major.</summary>

@@ -121,6 +121,7 @@ public class MaxPool2DOpTests
         }
         var y = new float[batch * g.OutputLength]; var am = new int[y.Length];
         MaxPool2DOp.Forward(g, batch, x, y, am);
+        SameValuesWithoutSwitches(g, batch, x, y);
 
         int o = 0;
         for (int n = 0; n < batch; n++)
@@ -162,6 +163,7 @@ public class MaxPool2DOpTests
         }
         var y = new float[batch * g.OutputLength]; var am = new int[y.Length];
         MaxPool2DOp.Forward(g, batch, x, y, am);
+        SameValuesWithoutSwitches(g, batch, x, y);
 
         int o = 0;
         for (int n = 0; n < batch; n++)
@@ -180,6 +182,14 @@ public class MaxPool2DOpTests
                         Assert.Equal(at, am[o]);
                         Assert.Equal(BitConverter.SingleToInt32Bits(best), BitConverter.SingleToInt32Bits(y[o]));
                     }
+    }
+
+    /// <summary>Inference passes no switches: the values must be the same, bit for bit (first maximum, first NaN).</summary>
+    private static void SameValuesWithoutSwitches(Pool2DGeometry g, int batch, float[] x, float[] y)
+    {
+        var values = new float[y.Length];
+        MaxPool2DOp.Forward(g, batch, x, values, []);
+        Assert.Equal(y.Select(BitConverter.SingleToInt32Bits), values.Select(BitConverter.SingleToInt32Bits));
     }
 
     [Fact]
