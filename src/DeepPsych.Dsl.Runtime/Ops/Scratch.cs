@@ -20,7 +20,7 @@ internal static unsafe class Scratch
     public const int PackB = 1;
     /// <summary>Edge tiles and padded bias (GEMM).</summary>
     public const int Tile = 2;
-    /// <summary>im2col / col2im blocks, and the few-channel input gradient's tap rows (Conv2D).</summary>
+    /// <summary>im2col / col2im blocks (Conv2D).</summary>
     public const int Columns = 3;
     /// <summary>Zero-padded copy of one sample/group's input (Conv2D stride-1 path).</summary>
     public const int Padded = 4;

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace DeepPsych.Dsl.Ops;
 
 // Direct stride-1 forward for few input channels (LeNet's C1: 1 → 6 channels and C3: 6 → 16, 5×5), and the stride-1 input
-// gradient: tap by tap for few channels, else as a convolution of dz on the wide GEMM.
+// gradient as a convolution of dz (direct for few channels, else the wide GEMM).
 public static unsafe partial class Conv2DOp
 {
     /// <summary>
@@ -27,9 +27,9 @@ public static unsafe partial class Conv2DOp
            && Math.Max(g.PadH, g.PadBottom) <= g.DilationH * (g.KernelH - 1) && Math.Max(g.PadW, g.PadRight) <= g.DilationW * (g.KernelW - 1);
 
     /// <summary>
-    /// Of those, the few-channel ones (≤ 8 input channels per group, ≤ 1024 taps of the transposed convolution) go tap by tap
-    /// (<see cref="DirectInputGradient"/>); the rest run on the wide GEMM (<see cref="ForwardStride1"/>). Measured on
-    /// 3×3 64 → 64 at 56×56, 16 samples, one thread (CPU time): GEMM + col2im 210 ms, the wide GEMM on dz 81 ms.
+    /// Of those, the few-channel ones (≤ 8 input channels per group: the transposed convolution's outputs, ≤ 1024 taps) run on
+    /// <see cref="DirectForward"/>; the rest on the wide GEMM (<see cref="ForwardStride1"/>). Measured on 3×3 64 → 64 at 56×56,
+    /// 16 samples, one thread (CPU time): GEMM + col2im 210 ms, the wide GEMM on dz 81 ms.
     /// </summary>
     private static bool UseDirectInputGradient(in Conv2DGeometry g)
         => g.InChannels / g.Groups <= 8 && g.OutChannels / g.Groups * g.KernelH * g.KernelW <= 1024;
@@ -57,9 +57,9 @@ public static unsafe partial class Conv2DOp
     /// dx += the transposed convolution of dz for one group of one sample. For stride 1 it is itself a stride-1 convolution:
     /// dx[c, ih, iw] = Σ_{o, kh, kw} w[o, c, kh, kw] · dz[o, ih + p − kh·d, iw + p − kw·d]
     ///              = conv(dz padded by d·(K − 1) − p, wf)[c, ih, iw] with wf[c, o] = w[o, c] rotated by 180°,
-    /// so it runs on the wide-GEMM forward kernel <see cref="ForwardStride1"/> (Og input channels, Cg output channels), adding
-    /// into dx (on <paramref name="packedFlipped"/>, the flipped weights packed once per call, if given). Few channels
-    /// (<see cref="UseDirectInputGradient"/>) take <see cref="DirectInputGradient"/> instead.
+    /// so it runs on the forward kernels (Og input channels, Cg output channels), adding into dx: <see cref="DirectForward"/>
+    /// for few channels (<see cref="UseDirectInputGradient"/>), else <see cref="ForwardStride1"/> (on <paramref name="packedFlipped"/>,
+    /// the flipped weights packed once per call, if given).
     /// </summary>
     private static void InputGradientByConvolution(in Conv2DGeometry g, float* dz, float* wFlipped, float* packedFlipped, float* dx)
     {
@@ -70,135 +70,8 @@ public static unsafe partial class Conv2DOp
             PadBottom = extentH - g.PadBottom,   // per side: the transposed convolution pads d·(K − 1) − p on each side
             PadRight = extentW - g.PadRight,
         };
-        ForwardStride1(t, dz, wFlipped, packedFlipped, null, dx, Act.None, 0f, accumulate: true);
-    }
-
-    /// <summary>
-    /// dx += the transposed convolution of dz for one group of one sample, stride 1, few input channels
-    /// (<see cref="UseDirectInputGradient"/>), tap by tap: dx[c, ih, iw] += Σ_{kh, kw} Σ_o w[o, c, kh, kw] · dz[o, oh, ow] at
-    /// ih = oh − p + kh·d. With dz laid out on the padded input width (dzw[o, j], j = oh·Wp + ow, zero for ow ≥ OW), tap t = (kh, kw)
-    /// adds the row r_t[j] = Σ_o w[o, c, t] · dzw[o, j] to the zero-padded dx plane at offset off_t = kh·dh·Wp + kw·dw. The rows
-    /// are computed first (<see cref="TapRows{TW, TV, TB}"/>: every dz load shared by 4 taps), then summed per dx vector,
-    /// dxp[q] = Σ_t r_t[q − off_t] (<see cref="GatherTaps{TW, TV}"/>), so that no load half-overlaps a store just made
-    /// (adding each row into dxp in place at its shifted offset, tap after tap, measured no faster than the old path).
-    /// Unlike the transposed convolution on the fully padded dz (<see cref="InputGradientByConvolution"/>), no multiply-add reads
-    /// a padding zero of dz: LeNet's C3 computes 140 wide pixels per tap instead of 252. Its whole backward (dx, dW, db), 32
-    /// samples, one thread: 12.3–12.9 µs an image before, 10.6–10.7 after.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void DirectInputGradient(in Conv2DGeometry g, float* dz, float* w, float* dx)
-    {
-        int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups, KH = g.KernelH, KW = g.KernelW, T = KH * KW;
-        int H = g.InHeight, W = g.InWidth, OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth, P = OH * OW;
-        int lanes = Simd.Width / 32;
-        int len = RoundUp(OH * Wp, lanes);
-        float* dzw = Scratch.Get(Scratch.Wide, (long)Og * len);
-        for (int o = 0; o < Og; o++)
-        {
-            float* d = dzw + (nint)o * len;
-            new Span<float>(d, len).Clear();
-            for (int oh = 0; oh < OH; oh++) Gemm.Copy(dz + (nint)o * P + (nint)oh * OW, d + (nint)oh * Wp, OW);
-        }
-        int* offsets = stackalloc int[T];
-        for (int kh = 0; kh < KH; kh++)
-            for (int kw = 0; kw < KW; kw++) offsets[kh * KW + kw] = kh * g.DilationH * Wp + kw * g.DilationW;
-        // Each tap's row sits between zeros: GatherTaps reads it from q − off_t ≥ −off_t up to the padded plane's last vector.
-        int plane = RoundUp(g.PaddedHeight * Wp, lanes), margin = RoundUp(offsets[T - 1], lanes);
-        int rowStride = margin + Math.Max(len, plane);
-        float* rows = Scratch.Get(Scratch.Columns, (long)T * rowStride + plane);
-        float* dxp = rows + (nint)T * rowStride;
-        for (int t = 0; t < T; t++)
-        {
-            new Span<float>(rows + (nint)t * rowStride, margin).Clear();
-            new Span<float>(rows + (nint)t * rowStride + margin + len, rowStride - margin - len).Clear();
-        }
-        for (int c = 0; c < Cg; c++)
-        {
-            float* wc = w + (nint)c * T;   // w[o, c, t] at wc[o·Cg·T + t]
-            switch (Simd.Width)
-            {
-                case 512: TapRowsAndGather<Lanes512, Vector512<float>>(dzw, Og, len, wc, Cg * T, T, offsets, rows + margin, rowStride, dxp, plane); break;
-                case 256: TapRowsAndGather<Lanes256, Vector256<float>>(dzw, Og, len, wc, Cg * T, T, offsets, rows + margin, rowStride, dxp, plane); break;
-                default: TapRowsAndGather<Lanes128, Vector128<float>>(dzw, Og, len, wc, Cg * T, T, offsets, rows + margin, rowStride, dxp, plane); break;
-            }
-            for (int ih = 0; ih < H; ih++)
-                Gemm.AddTo(dxp + (nint)(ih + g.PadH) * Wp + g.PadW, dx + ((nint)c * H + ih) * W, W);
-        }
-    }
-
-    /// <summary>One input channel of <see cref="DirectInputGradient"/>: its T tap rows (4 taps at a time), then their shifted sum into dxp.</summary>
-    private static void TapRowsAndGather<TW, TV>(float* dzw, int Og, int len, float* w, int wStride, int T, int* offsets, float* rows, int rowStride, float* dxp, int plane)
-        where TW : struct, ILanes<TV> where TV : struct
-    {
-        int t = 0;
-        for (; t + 4 <= T; t += 4) TapRows<TW, TV, N4>(dzw, Og, len, w + t, wStride, rows + (nint)t * rowStride, rowStride);
-        for (; t < T; t++) TapRows<TW, TV, N1>(dzw, Og, len, w + t, wStride, rows + (nint)t * rowStride, rowStride);
-        GatherTaps<TW, TV>(rows, rowStride, offsets, T, dxp, plane);
-    }
-
-    /// <summary>
-    /// For TB.Value taps t (1 or 4): rows[t·rowStride + j] = Σ_o w[o·wStride + t] · dzw[o·len + j] for j ∈ [0, len), len a whole
-    /// number of vectors (W = TW.Count lanes): steps of 2 vectors of pixels × up to 4 taps in 8 accumulators, every dz load
-    /// shared by the taps, then a last step of 1 vector if len is odd.
-    /// </summary>
-    private static void TapRows<TW, TV, TB>(float* dzw, int Og, int len, float* w, int wStride, float* rows, int rowStride)
-        where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize
-    {
-        int pairs = len / (2 * TW.Count) * (2 * TW.Count);
-        TapRowSteps<TW, TV, TB, N2>(dzw, Og, len, w, wStride, rows, rowStride, 0, pairs);
-        if (pairs < len) TapRowSteps<TW, TV, TB, N1>(dzw, Og, len, w, wStride, rows, rowStride, pairs, len);
-    }
-
-    /// <summary><see cref="TapRows{TW, TV, TB}"/> for j ∈ [j0, j1) in steps of TS.Value vectors (1 or 2).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void TapRowSteps<TW, TV, TB, TS>(float* dzw, int Og, int len, float* w, int wStride, float* rows, int rowStride, int j0, int j1)
-        where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize where TS : struct, IBlockSize
-    {
-        int nb = TB.Value, W = TW.Count;
-        bool two = TS.Value == 2;
-        float* r0 = rows, r1 = rows + rowStride, r2 = rows + 2 * rowStride, r3 = rows + 3 * rowStride;
-        for (int j = j0; j < j1; j += TS.Value * W)
-        {
-            TV a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-            float* dj = dzw + j, wo = w;
-            for (int o = 0; o < Og; o++, dj += len, wo += wStride)
-            {
-                var x0 = TW.Load(dj); var x1 = two ? TW.Load(dj + W) : default;
-                var wv = TW.Broadcast(wo[0]); a00 = TW.MultiplyAdd(wv, x0, a00); if (two) a01 = TW.MultiplyAdd(wv, x1, a01);
-                if (nb > 1) { wv = TW.Broadcast(wo[1]); a10 = TW.MultiplyAdd(wv, x0, a10); if (two) a11 = TW.MultiplyAdd(wv, x1, a11); }
-                if (nb > 2) { wv = TW.Broadcast(wo[2]); a20 = TW.MultiplyAdd(wv, x0, a20); if (two) a21 = TW.MultiplyAdd(wv, x1, a21); }
-                if (nb > 3) { wv = TW.Broadcast(wo[3]); a30 = TW.MultiplyAdd(wv, x0, a30); if (two) a31 = TW.MultiplyAdd(wv, x1, a31); }
-            }
-            TW.Store(a00, r0 + j); if (two) TW.Store(a01, r0 + j + W);
-            if (nb > 1) { TW.Store(a10, r1 + j); if (two) TW.Store(a11, r1 + j + W); }
-            if (nb > 2) { TW.Store(a20, r2 + j); if (two) TW.Store(a21, r2 + j + W); }
-            if (nb > 3) { TW.Store(a30, r3 + j); if (two) TW.Store(a31, r3 + j + W); }
-        }
-    }
-
-    /// <summary>dxp[q] = Σ_{t &lt; T} rows[t·rowStride + q − offsets[t]] for q ∈ [0, plane), plane a whole number of vectors:
-    /// 4 vectors of q at a time (4 independent sums), then one at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void GatherTaps<TW, TV>(float* rows, int rowStride, int* offsets, int T, float* dxp, int plane)
-        where TW : struct, ILanes<TV> where TV : struct
-    {
-        int W = TW.Count, q = 0;
-        for (; q + 4 * W <= plane; q += 4 * W)
-        {
-            TV a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int t = 0; t < T; t++)
-            {
-                float* r = rows + (nint)t * rowStride + q - offsets[t];
-                a0 = TW.Add(a0, TW.Load(r)); a1 = TW.Add(a1, TW.Load(r + W)); a2 = TW.Add(a2, TW.Load(r + 2 * W)); a3 = TW.Add(a3, TW.Load(r + 3 * W));
-            }
-            TW.Store(a0, dxp + q); TW.Store(a1, dxp + q + W); TW.Store(a2, dxp + q + 2 * W); TW.Store(a3, dxp + q + 3 * W);
-        }
-        for (; q < plane; q += W)
-        {
-            TV a = default;
-            for (int t = 0; t < T; t++) a = TW.Add(a, TW.Load(rows + (nint)t * rowStride + q - offsets[t]));
-            TW.Store(a, dxp + q);
-        }
+        if (UseDirectInputGradient(g)) DirectForward(t, dz, wFlipped, null, dx, Act.None, 0f, accumulate: true);
+        else ForwardStride1(t, dz, wFlipped, packedFlipped, null, dx, Act.None, 0f, accumulate: true);
     }
 
     /// <summary>
@@ -209,14 +82,14 @@ public static unsafe partial class Conv2DOp
     /// columns) and the activation applied in place.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope)
+    private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
         int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth, P = OH * OW;
         float* xp = PadInput(g, x, out int plane);
         bool wide512 = Simd.Width == 512;                   // 32 registers: blocks of 8 channels × 3 vectors
         int step = (wide512 ? 3 : 2) * Simd.Width / 32;     // pixels per kernel step
-        int len = RoundUp(OH * Wp, step);                   // wide pixels, rounded up to whole steps
+        int len = (OH * Wp + step - 1) / step * step;       // wide pixels, rounded up to whole steps
         float* yw = Scratch.Get(Scratch.Wide, (long)Og * len);
         int* offsets = stackalloc int[K];
         TapOffsets(g, plane, new Span<int>(offsets, K));
@@ -236,11 +109,11 @@ public static unsafe partial class Conv2DOp
             o0 += ob;
         }
         for (int o = 0; o < Og; o++)
-            for (int oh = 0; oh < OH; oh++) Gemm.Copy(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
+            for (int oh = 0; oh < OH; oh++)
+                if (accumulate) Gemm.AddTo(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
+                else Gemm.Copy(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
         if (act != Act.None) ActivationOp.Forward(act, slope, new ReadOnlySpan<float>(y, Og * P), new Span<float>(y, Og * P));
     }
-
-    private static int RoundUp(int n, int multiple) => (n + multiple - 1) / multiple * multiple;
 
     /// <summary>Compile-time block sizes for the direct kernels (the JIT specialises each struct instantiation and drops the unused accumulators).</summary>
     private interface IBlockSize { static abstract int Value { get; } }

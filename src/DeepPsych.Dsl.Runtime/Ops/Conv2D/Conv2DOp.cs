@@ -13,9 +13,8 @@ namespace DeepPsych.Dsl.Ops;
 /// <item>one input channel per group (depthwise, G = C): a direct loop over the kernel taps, vectorised along output rows.</item>
 /// <item>stride 1 with at most <see cref="DirectMaxInChannels"/> input channels per group (LeNet's C1 and C3), at every vector width: a direct
 /// convolution on a zero-padded copy, vectorised over output pixels (<see cref="DirectForward"/>). In backward, every stride-1
-/// convolution gets dW by a direct batch-wide correlation (<see cref="DirectWeightGradient"/>), and dx tap by tap for
-/// ≤ 8 input channels per group (<see cref="DirectInputGradient"/>), else as a stride-1 convolution of dz with the flipped weights
-/// on the wide GEMM (<see cref="InputGradientByConvolution"/>).</item>
+/// convolution gets dW by a direct batch-wide correlation (<see cref="DirectWeightGradient"/>), and dx as a stride-1 convolution of
+/// dz with the flipped weights (<see cref="InputGradientByConvolution"/>: direct for ≤ 8 input channels per group, else the wide GEMM).</item>
 /// <item>otherwise im2col + GEMM: the im2col matrix is never materialised whole for the forward pass; it is generated
 /// straight into the GEMM's packed B panels (<see cref="Im2ColPanels"/>), block by block, while it is hot in cache.</item>
 /// </list>
@@ -134,13 +133,12 @@ public static unsafe partial class Conv2DOp
             if (directW && batch > 0)
                 for (int grp = 0; grp < G; grp++)
                     DirectWeightGradient(g, batch, px + (nint)grp * Cg * HW, pdz + (nint)grp * Og * P, pdw + (nint)grp * Og * K);
-            bool tapDx = convDx && UseDirectInputGradient(g);   // few channels: DirectInputGradient
-            float* wFlipped = convDx && !tapDx ? FlipWeights(g, pw) : null;
+            float* wFlipped = convDx ? FlipWeights(g, pw) : null;
             // dx's GEMM operand, packed once for the batch: the flipped weights (Cg × Og·KH·KW per group), or pointwise W_gᵀ.
             long packedStride = 0;
             float* packedDx = batch == 0 || dx.IsEmpty || depthwise ? null
                 : pointwise ? PackWeights(g, pw, K, Og, true, out packedStride)
-                : convDx && !tapDx ? PackWeights(g, wFlipped, Cg, Og * g.KernelH * g.KernelW, false, out packedStride) : null;
+                : convDx && !UseDirectInputGradient(g) ? PackWeights(g, wFlipped, Cg, Og * g.KernelH * g.KernelW, false, out packedStride) : null;
             for (int n = 0; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, dzs = pdz + (nint)n * g.OutputLength;
@@ -164,9 +162,7 @@ public static unsafe partial class Conv2DOp
                         }
                         continue;
                     }
-                    if (tapDx)
-                        DirectInputGradient(g, dzg, wg, dxg);
-                    else if (convDx)
+                    if (convDx)
                         InputGradientByConvolution(g, dzg, wFlipped + (nint)grp * Cg * Og * g.KernelH * g.KernelW,
                             packedDx == null ? null : packedDx + grp * packedStride, dxg);
                     if (directW && (convDx || dxg == null)) continue;   // dW done above; nothing left for this group
