@@ -77,8 +77,9 @@ public static unsafe partial class Conv2DOp
     /// <summary>
     /// Direct forward of one group of one sample: on the zero-padded input xp, the wide output is
     /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for j ∈ [0, OH·Wp) — a flat loop, no per-row edge cases.
-    /// Blocks of up to 6 output channels × 2 vectors of pixels (32 with AVX-512) stay in 12 accumulators; every tap loads 2 input vectors
-    /// and broadcasts one weight per channel. The wide rows are then compacted into y (dropping the Wp − OW padding
+    /// Blocks of up to 6 output channels × 2 vectors of pixels stay in 12 accumulators (with AVX-512's 32 registers, 8 channels ×
+    /// 3 vectors in 24: <see cref="DirectForwardBlock512{TB}"/>); every tap loads 2 (3) input vectors and broadcasts one weight
+    /// per channel. The wide rows are then compacted into y (dropping the Wp − OW padding
     /// columns) and the activation applied in place.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
@@ -94,7 +95,7 @@ public static unsafe partial class Conv2DOp
         int* offsets = stackalloc int[K];
         TapOffsets(g, plane, new Span<int>(offsets, K));
 
-        // Split Og into ⌈Og / 6⌉ near-equal blocks (6 → one block of 6; 9 → 5 + 4).
+        // Split Og into ⌈Og / maxBlock⌉ near-equal blocks (maxBlock 6: 6 → one block of 6, 9 → 5 + 4; 8 with AVX-512: 16 → 8 + 8).
         int maxBlock = wide512 ? 8 : 6, blocks = (Og + maxBlock - 1) / maxBlock;
         for (int bi = 0, o0 = 0; bi < blocks; bi++)
         {
