@@ -34,7 +34,15 @@ internal static unsafe class Scratch
     public const int Accumulators = 8;
     /// <summary>A −∞-padded copy of one input plane, and a strided column gathered from it (MaxPool2D).</summary>
     public const int PoolPadded = 9;
-    private const int SlotCount = 10;
+    /// <summary>The 16 Winograd-transformed weight matrices before packing (Conv2D Winograd path).</summary>
+    public const int WinogradWeights = 10;
+    /// <summary>One block of Winograd-transformed input tiles, 16 × C × tiles (Conv2D Winograd path).</summary>
+    public const int WinogradInput = 11;
+    /// <summary>The 16 GEMM products of one Winograd block, 16 × O × tiles (Conv2D Winograd path).</summary>
+    public const int WinogradProducts = 12;
+    /// <summary>Even and odd columns of the input rows one Winograd block reads (Conv2D Winograd path).</summary>
+    public const int WinogradRuns = 13;
+    private const int SlotCount = 14;
 
     [ThreadStatic] private static float[]?[]? s_arrays;
 

@@ -53,6 +53,19 @@ public static unsafe partial class Conv2DOp
         return wf;
     }
 
+    /// <summary>The stride-1 convolution that gives one group's dx from its dz (<see cref="InputGradientByConvolution"/>):
+    /// Og input channels on the OH × OW map, Cg outputs, the same kernel and dilation, d·(K − 1) − p padding on each side.</summary>
+    private static Conv2DGeometry TransposedGeometry(in Conv2DGeometry g)
+    {
+        int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups;
+        int extentH = g.DilationH * (g.KernelH - 1), extentW = g.DilationW * (g.KernelW - 1);
+        return new Conv2DGeometry(Og, g.OutHeight, g.OutWidth, Cg, g.KernelH, g.KernelW, 1, 1, extentH - g.PadH, extentW - g.PadW, g.DilationH, g.DilationW, 1)
+        {
+            PadBottom = extentH - g.PadBottom,   // per side: the transposed convolution pads d·(K − 1) − p on each side
+            PadRight = extentW - g.PadRight,
+        };
+    }
+
     /// <summary>
     /// dx += the transposed convolution of dz for one group of one sample. For stride 1 it is itself a stride-1 convolution:
     /// dx[c, ih, iw] = Σ_{o, kh, kw} w[o, c, kh, kw] · dz[o, ih + p − kh·d, iw + p − kw·d]
@@ -63,13 +76,7 @@ public static unsafe partial class Conv2DOp
     /// </summary>
     private static void InputGradientByConvolution(in Conv2DGeometry g, float* dz, float* wFlipped, float* packedFlipped, float* dx)
     {
-        int Cg = g.InChannels / g.Groups, Og = g.OutChannels / g.Groups;
-        int extentH = g.DilationH * (g.KernelH - 1), extentW = g.DilationW * (g.KernelW - 1);
-        var t = new Conv2DGeometry(Og, g.OutHeight, g.OutWidth, Cg, g.KernelH, g.KernelW, 1, 1, extentH - g.PadH, extentW - g.PadW, g.DilationH, g.DilationW, 1)
-        {
-            PadBottom = extentH - g.PadBottom,   // per side: the transposed convolution pads d·(K − 1) − p on each side
-            PadRight = extentW - g.PadRight,
-        };
+        var t = TransposedGeometry(g);
         if (UseDirectInputGradient(g)) DirectForward(t, dz, wFlipped, null, dx, Act.None, 0f, accumulate: true);
         else ForwardStride1(t, dz, wFlipped, packedFlipped, null, dx, Act.None, 0f, accumulate: true);
     }

@@ -14,7 +14,10 @@ namespace DeepPsych.Dsl.Ops;
 /// <item>stride 1 with at most <see cref="DirectMaxInChannels"/> input channels per group (LeNet's C1 and C3), at every vector width: a direct
 /// convolution on a zero-padded copy, vectorised over output pixels (<see cref="DirectForward"/>). In backward, every stride-1
 /// convolution gets dW by a direct batch-wide correlation (<see cref="DirectWeightGradient"/>), and dx as a stride-1 convolution of
-/// dz with the flipped weights (<see cref="InputGradientByConvolution"/>: direct for ≤ 8 input channels per group, else the wide GEMM).</item>
+/// dz with the flipped weights (<see cref="InputGradientByConvolution"/>: direct for ≤ 8 input channels per group, Winograd where the transposed convolution qualifies, else the wide GEMM).</item>
+/// <item>3×3, stride 1, at least 16 input and output channels per group on a map big enough (<see cref="UseWinograd"/>): Winograd
+/// F(2×2, 3×3) over the whole batch (<see cref="WinogradConvolution"/>), forward and dx: 16 multiplies per 2×2 tile instead of 36,
+/// as 16 GEMMs of the transformed weights and input tiles.</item>
 /// <item>otherwise im2col + GEMM: the im2col matrix is never materialised whole for the forward pass; it is generated
 /// straight into the GEMM's packed B panels (<see cref="Im2ColPanels"/>), block by block, while it is hot in cache.</item>
 /// </list>
@@ -22,7 +25,7 @@ namespace DeepPsych.Dsl.Ops;
 /// so W_g (O/G × K) is used as stored. Row j is the output pixel oh·OW + ow.
 /// <para>Files: this one chooses the strategy; <c>Conv2DOp.Im2Col.cs</c> (general im2col/col2im + GEMM),
 /// <c>Conv2DOp.WideGemm.cs</c> (stride-1 GEMM on the padded width), <c>Conv2DOp.Direct.cs</c> (direct forward and dx),
-/// <c>Conv2DOp.DirectWeightGradient.cs</c> (direct dW), <c>Conv2DOp.Depthwise.cs</c>, <c>Conv2DOp.Padded.cs</c> (the padded
+/// <c>Conv2DOp.DirectWeightGradient.cs</c> (direct dW), <c>Conv2DOp.Winograd.cs</c>, <c>Conv2DOp.Depthwise.cs</c>, <c>Conv2DOp.Padded.cs</c> (the padded
 /// input the stride-1 kernels share) and <c>Conv2DOp.Vectors.cs</c> (small vector helpers).</para>
 /// </remarks>
 public static unsafe partial class Conv2DOp
@@ -56,6 +59,15 @@ public static unsafe partial class Conv2DOp
         bool pointwise = IsPointwise(g), depthwise = IsDepthwise(g);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pb = b) fixed (float* py = y)
         {
+            // 3×3 stride 1 with many channels (never pointwise, depthwise or direct): Winograd over the whole batch, per group.
+            if (UseWinograd(g, batch))
+            {
+                float* u = WinogradWeights(g, pw, out long uStride);
+                for (int grp = 0; grp < G; grp++)
+                    WinogradConvolution(g, batch, px + (nint)grp * Cg * HW, g.InputLength, u + grp * 16 * uStride, uStride,
+                        pb == null ? null : pb + grp * Og, py + (nint)grp * Og * P, g.OutputLength, act, leakySlope, accumulate: false);
+                return;
+            }
             // The GEMM paths (not depthwise, not direct) pack W once for the whole batch, not once per sample; a single
             // sample on a small map (one block of output pixels) has the GEMM read W's rows in place instead.
             bool gemm = batch > 0 && !depthwise && (pointwise || !UseDirect(g)) && (batch > 1 || !Gemm.ReadsAInPlace(GemmColumns(g), K, false));
@@ -128,17 +140,27 @@ public static unsafe partial class Conv2DOp
         bool directW = !pointwise && !depthwise && UseDirectWeightGradient(g);
         // Stride 1: dx as a stride-1 convolution of dz with the flipped, transposed weights (see InputGradientByConvolution).
         bool convDx = !pointwise && !depthwise && !dx.IsEmpty && UseInputGradientByConvolution(g);
+        // That convolution by Winograd when it qualifies (3×3, many channels): over the whole batch, per group, before the sample loop.
+        var transposed = TransposedGeometry(g) with { InChannels = g.OutChannels, OutChannels = g.InChannels, Groups = G };
+        bool winogradDx = convDx && UseWinograd(transposed, batch);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
         {
             if (directW && batch > 0)
                 for (int grp = 0; grp < G; grp++)
                     DirectWeightGradient(g, batch, px + (nint)grp * Cg * HW, pdz + (nint)grp * Og * P, pdw + (nint)grp * Og * K);
             float* wFlipped = convDx ? FlipWeights(g, pw) : null;
+            if (winogradDx)
+            {
+                float* u = WinogradWeights(transposed, wFlipped, out long uStride);
+                for (int grp = 0; grp < G; grp++)
+                    WinogradConvolution(transposed, batch, pdz + (nint)grp * Og * P, g.OutputLength, u + grp * 16 * uStride, uStride,
+                        null, pdx + (nint)grp * Cg * HW, g.InputLength, Act.None, 0f, accumulate: true);
+            }
             // dx's GEMM operand, packed once for the batch: the flipped weights (Cg × Og·KH·KW per group), or pointwise W_gᵀ.
             long packedStride = 0;
             float* packedDx = batch == 0 || dx.IsEmpty || depthwise ? null
                 : pointwise ? PackWeights(g, pw, K, Og, true, out packedStride)
-                : convDx && !UseDirectInputGradient(g) ? PackWeights(g, wFlipped, Cg, Og * g.KernelH * g.KernelW, false, out packedStride) : null;
+                : convDx && !winogradDx && !UseDirectInputGradient(g) ? PackWeights(g, wFlipped, Cg, Og * g.KernelH * g.KernelW, false, out packedStride) : null;
             for (int n = 0; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, dzs = pdz + (nint)n * g.OutputLength;
@@ -162,7 +184,7 @@ public static unsafe partial class Conv2DOp
                         }
                         continue;
                     }
-                    if (convDx)
+                    if (convDx && !winogradDx)
                         InputGradientByConvolution(g, dzg, wFlipped + (nint)grp * Cg * Og * g.KernelH * g.KernelW,
                             packedDx == null ? null : packedDx + grp * packedStride, dxg);
                     if (directW && (convDx || dxg == null)) continue;   // dW done above; nothing left for this group
