@@ -124,9 +124,10 @@ public static unsafe partial class Conv2DOp
     private readonly struct WinogradTiles : IParts
     {
         private readonly Conv2DGeometry _g;
-        private readonly int _batch, _rowsPerBlock, _tileRows, _tilesH, _tilesW;
-        private readonly float* _x, _u, _b, _y;
-        private readonly long _xStride, _uStride, _yStride;
+        private readonly WinogradInputTiles _input;
+        private readonly int _rowsPerBlock, _tileRows, _tilesH, _tilesW;
+        private readonly float* _u, _b, _y;
+        private readonly long _uStride, _yStride;
         private readonly Act _act;
         private readonly float _slope;
         private readonly bool _accumulate;
@@ -134,15 +135,13 @@ public static unsafe partial class Conv2DOp
         public WinogradTiles(in Conv2DGeometry g, int batch, float* x, long xStride, float* u, long uStride, float* b, float* y, long yStride,
             Act act, float slope, bool accumulate)
         {
-            _g = g; _batch = batch; _act = act; _slope = slope; _accumulate = accumulate;
-            _x = x; _xStride = xStride; _u = u; _uStride = uStride; _b = b; _y = y; _yStride = yStride;
-            _tilesH = (g.OutHeight + 1) / 2;
-            _tilesW = (g.OutWidth + 1) / 2;
+            _g = g; _act = act; _slope = slope; _accumulate = accumulate;
+            _input = new WinogradInputTiles(g, x, xStride);
+            _u = u; _uStride = uStride; _b = b; _y = y; _yStride = yStride;
+            _tilesH = _input.TilesH;
+            _tilesW = _input.TilesW;
             _tileRows = batch * _tilesH;
-            int cg = g.InChannels / g.Groups, wideRow = _tilesW + 1;
-            // Whole tile rows per block: V (16 × Cg × tiles) within WinogradBlockBytes, but at least two GEMM panels of columns.
-            int tiles = Math.Max(2 * Gemm.MicroColumns, WinogradBlockBytes / (16 * 4 * cg));
-            _rowsPerBlock = Math.Clamp(tiles / wideRow, 1, _tileRows);
+            _rowsPerBlock = WinogradRowsPerBlock(g.InChannels / g.Groups, _tilesW, _tileRows);
         }
 
         public int Blocks => (_tileRows + _rowsPerBlock - 1) / _rowsPerBlock;
@@ -165,55 +164,19 @@ public static unsafe partial class Conv2DOp
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         private void Block(int r0, int rows)
         {
-            int cg = _g.InChannels / _g.Groups, og = _g.OutChannels / _g.Groups, tw = _tilesW, wideRow = tw + 1;
-            int n = rows * tw, lanes = Simd.Width / 32;
-            // Rows of V and M end one vector past the last tile: a row's last vector of tiles runs past its end (into the next
-            // row, which is written afterwards, or into this slack).
-            int ld = (n + lanes - 1) / lanes * lanes + lanes;
-            // One padded input row split into even and odd columns: each run one vector past the last tile (read as t + 1),
-            // plus room for the deinterleave's last vector.
-            int run = (wideRow + lanes - 1) / lanes * lanes + 2 * lanes;
-            int rowFloats = 2 * run;   // a padded input row, or an output row
+            int cg = _g.InChannels / _g.Groups, og = _g.OutChannels / _g.Groups, tw = _tilesW;
+            int n = rows * tw, lanes = Simd.Width / 32, ld = WinogradTileStride(n);
             float* v = Scratch.Get(Scratch.WinogradInput, 16L * cg * ld);
             float* m = Scratch.Get(Scratch.WinogradProducts, 16L * og * ld);
-            float* slots = Scratch.Get(Scratch.WinogradRuns, 4L * 2 * run + 2 * rowFloats);
-            float* line = slots + 8L * run, line2 = line + rowFloats;
-            float** window = stackalloc float*[4];
-            for (int c = 0; c < cg; c++)
-            {
-                PrepareLine(line);
-                int previous = -1;
-                for (int r = 0; r < rows; r++)
-                {
-                    int q = r0 + r, s = q / _tilesH, th = q - s * _tilesH;
-                    float* plane = _x + s * _xStride + (long)c * _g.InHeight * _g.InWidth;
-                    // The window's 4 input rows 2·th + i: the next tile row of the same sample shares two with this one.
-                    int fresh = 0;
-                    if (previous == q - 1 && th > 0)
-                    {
-                        float* a = window[0], b = window[1];
-                        window[0] = window[2]; window[1] = window[3]; window[2] = a; window[3] = b;
-                        fresh = 2;
-                    }
-                    else
-                        for (int i = 0; i < 4; i++) window[i] = slots + 2L * i * run;
-                    for (int i = fresh; i < 4; i++) GatherRow(plane, 2 * th + i - _g.PadH, line, window[i], window[i] + run);
-                    previous = q;
-                    switch (Simd.Width)
-                    {
-                        case 512: InputTransform<Lanes512, Vector512<float>>(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld); break;
-                        case 256: InputTransform<Lanes256, Vector256<float>>(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld); break;
-                        default: InputTransform<Lanes128, Vector128<float>>(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld); break;
-                    }
-                }
-            }
+            _input.Transform(r0, rows, v, ld);
             for (int e = 0; e < 16; e++)
             {
                 var src = new Gemm.MatrixPanels(v + e * (long)cg * ld, ld);
                 Gemm.MultiplyCore(og, n, cg, null, cg, false, ref src, m + e * (long)og * ld, ld, false, null, null, Act.None, 0f, _u + e * _uStride);
             }
             float* tile = stackalloc float[4 * 16];
-            int OH = _g.OutHeight, OW = _g.OutWidth;
+            int OH = _g.OutHeight, OW = _g.OutWidth, rowFloats = WinogradRowFloats(tw);
+            float* line = Scratch.Get(Scratch.WinogradRuns, 2L * rowFloats), line2 = line + rowFloats;   // the input side is done with it
             for (int o = 0; o < og; o++)
             {
                 float bias = _b == null ? 0f : _b[o];
@@ -253,10 +216,229 @@ public static unsafe partial class Conv2DOp
             }
         }
 
+    }
+
+    /// <summary>
+    /// dw += ∂L/∂w for one group of <paramref name="batch"/> samples by Winograd F(2×2, 3×3), the adjoint of
+    /// <see cref="WinogradConvolution"/>: with Y = Aᵀ·[U ⊙ V]·A per tile, ∂L/∂M = A·dY·Aᵀ per tile and output channel,
+    /// ∂L/∂U_e = Σ_tiles ∂L/∂M_e · V_eᵀ (16 GEMMs whose depth is the number of tiles), and ∂L/∂w = Gᵀ·∂L/∂U·G per channel pair.
+    /// Tiles are taken in blocks of whole tile rows; the 16 products of a block are split across lent threads (each sums its
+    /// own U_e over the blocks in order, so the result does not depend on the threads).
+    /// </summary>
+    /// <param name="g">Geometry of one group.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="x">Group 0 of sample 0's forward input; sample n at x + n·<paramref name="xStride"/>.</param>
+    /// <param name="xStride">Floats between samples of x.</param>
+    /// <param name="dz">The group's gradient w.r.t. the pre-activation output of sample 0; sample n at dz + n·<paramref name="dzStride"/>.</param>
+    /// <param name="dzStride">Floats between samples of dz.</param>
+    /// <param name="dw">The group's weight gradient (Og × Cg × 3 × 3), accumulated.</param>
+    private static void WinogradWeightGradient(in Conv2DGeometry g, int batch, float* x, long xStride, float* dz, long dzStride, float* dw)
+    {
+        int cg = g.InChannels / g.Groups, og = g.OutChannels / g.Groups;
+        long plain = (long)og * cg + 64;   // 64 floats apart, as in WinogradWeights
+        float* du = Scratch.Get(Scratch.WinogradWeights, 16 * plain);
+        var input = new WinogradInputTiles(g, x, xStride);
+        int tw = input.TilesW, tileRows = batch * input.TilesH, rowsPerBlock = WinogradRowsPerBlock(cg + og, tw, tileRows);
+        int threads = WorkerPool.IntraOpThreads;
+        for (int r0 = 0; r0 < tileRows; r0 += rowsPerBlock)
+        {
+            int rows = Math.Min(rowsPerBlock, tileRows - r0), n = rows * tw, ld = WinogradTileStride(n);
+            float* v = Scratch.Get(Scratch.WinogradInput, 16L * cg * ld);
+            float* dm = Scratch.Get(Scratch.WinogradProducts, 16L * og * ld);
+            input.Transform(r0, rows, v, ld);
+            OutputGradientTiles(g, input.TilesH, tw, dz, dzStride, r0, rows, dm, ld);
+            var products = new WinogradGradientProducts(og, cg, n, v, dm, ld, du, plain, accumulate: r0 > 0);
+            if (threads > 1) WorkerPool.RunIntraOp(Math.Min(threads, 16), products);
+            else products.Run(0, 1);
+        }
+        // dw[o, c] += Gᵀ·dU[o, c]·G, with Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
+        float* t = stackalloc float[12];
+        for (int o = 0; o < og; o++)
+            for (int c = 0; c < cg; c++)
+            {
+                float* u = du + (long)o * cg + c;
+                for (int j = 0; j < 4; j++)
+                {
+                    float u0 = u[j * plain], u1 = u[(4 + j) * plain], u2 = u[(8 + j) * plain], u3 = u[(12 + j) * plain];
+                    t[j] = u0 + 0.5f * (u1 + u2);
+                    t[4 + j] = 0.5f * (u1 - u2);
+                    t[8 + j] = 0.5f * (u1 + u2) + u3;
+                }
+                float* k = dw + ((long)o * cg + c) * 9;
+                for (int i = 0; i < 3; i++)
+                {
+                    float t0 = t[4 * i], t1 = t[4 * i + 1], t2 = t[4 * i + 2], t3 = t[4 * i + 3];
+                    k[3 * i] += t0 + 0.5f * (t1 + t2);
+                    k[3 * i + 1] += 0.5f * (t1 - t2);
+                    k[3 * i + 2] += 0.5f * (t1 + t2) + t3;
+                }
+            }
+    }
+
+    /// <summary>∂L/∂U_e (+)= ∂L/∂M_e (Og × n) · V_eᵀ (n × Cg) for the e of this part.</summary>
+    private readonly struct WinogradGradientProducts(int og, int cg, int n, float* v, float* dm, int ld, float* du, long plain, bool accumulate) : IParts
+    {
+        public void Run(int part, int parts)
+        {
+            int first = Shards.Start(16, parts, part), end = first + Shards.Length(16, parts, part);
+            for (int e = first; e < end; e++)
+            {
+                var vt = new Gemm.TransposedMatrixPanels(v + e * (long)cg * ld, ld);
+                Gemm.MultiplyCore(og, cg, n, dm + e * (long)og * ld, ld, false, ref vt, du + e * plain, cg, accumulate, null, null, Act.None, 0f);
+            }
+        }
+    }
+
+    /// <summary>
+    /// ∂L/∂M_e[o, t] = (A·dY·Aᵀ)[i, j] (e = 4i + j, A = [1 0; 1 1; 1 −1; 0 −1]) for the 2×2 output tiles dY of tile rows
+    /// [r0, r0 + rows), each row of dm <paramref name="ld"/> floats; outputs beyond an odd map's edge are zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+    private static void OutputGradientTiles(in Conv2DGeometry g, int tilesH, int tilesW, float* dz, long dzStride, int r0, int rows, float* dm, int ld)
+    {
+        int og = g.OutChannels / g.Groups, OH = g.OutHeight, OW = g.OutWidth, run = WinogradRun(tilesW), rowFloats = WinogradRowFloats(tilesW);
+        float* even0 = Scratch.Get(Scratch.WinogradRuns, 4L * run + rowFloats), odd0 = even0 + run, even1 = odd0 + run, odd1 = even1 + run;
+        float* line = odd1 + run;
+        new Span<float>(line + OW, rowFloats - OW).Clear();   // columns past the map: the copies below write only [0, OW)
+        long eStride = (long)og * ld;
+        for (int o = 0; o < og; o++)
+            for (int r = 0; r < rows; r++)
+            {
+                int q = r0 + r, s = q / tilesH, oh = 2 * (q - s * tilesH);
+                float* plane = dz + s * dzStride + (long)o * OH * OW;
+                Gemm.Copy(plane + (long)oh * OW, line, OW);
+                Deinterleave(line, tilesW, even0, odd0);
+                if (oh + 1 < OH)
+                {
+                    Gemm.Copy(plane + (long)(oh + 1) * OW, line, OW);
+                    Deinterleave(line, tilesW, even1, odd1);
+                }
+                else
+                {
+                    new Span<float>(even1, run).Clear();
+                    new Span<float>(odd1, run).Clear();
+                }
+                float* dst = dm + (long)o * ld + r * tilesW;
+                switch (Simd.Width)
+                {
+                    case 512: OutputGradientTransform<Lanes512, Vector512<float>>(even0, odd0, even1, odd1, tilesW, dst, eStride); break;
+                    case 256: OutputGradientTransform<Lanes256, Vector256<float>>(even0, odd0, even1, odd1, tilesW, dst, eStride); break;
+                    default: OutputGradientTransform<Lanes128, Vector128<float>>(even0, odd0, even1, odd1, tilesW, dst, eStride); break;
+                }
+            }
+    }
+
+    /// <summary>A·dY·Aᵀ for n tiles of one tile row: dY = [even0 odd0; even1 odd1] at each t; dst + e·eStride + t.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
+    private static void OutputGradientTransform<TW, TV>(float* even0, float* odd0, float* even1, float* odd1, int n, float* dst, long eStride)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        for (int t = 0; t < n; t += TW.Count)
+        {
+            TV a0 = TW.Load(even0 + t), b0 = TW.Load(odd0 + t), a1 = TW.Load(even1 + t), b1 = TW.Load(odd1 + t);
+            // A·dY (rows): (a0, b0), (a0 + a1, b0 + b1), (a0 − a1, b0 − b1), (−a1, −b1); then ·Aᵀ along each: (a, a + b, a − b, −b).
+            float* p = dst + t;
+            GradientRow<TW, TV>(a0, b0, p, eStride);
+            GradientRow<TW, TV>(TW.Add(a0, a1), TW.Add(b0, b1), p + 4 * eStride, eStride);
+            GradientRow<TW, TV>(TW.Subtract(a0, a1), TW.Subtract(b0, b1), p + 8 * eStride, eStride);
+            GradientRow<TW, TV>(TW.Subtract(TW.Zero, a1), TW.Subtract(TW.Zero, b1), p + 12 * eStride, eStride);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientRow<TW, TV>(TV a, TV b, float* p, long eStride) where TW : struct, ILanes<TV> where TV : struct
+    {
+        TW.Store(a, p);
+        TW.Store(TW.Add(a, b), p + eStride);
+        TW.Store(TW.Subtract(a, b), p + 2 * eStride);
+        TW.Store(TW.Subtract(TW.Zero, b), p + 3 * eStride);
+    }
+
+    /// <summary>Whole tile rows per block: V (16 × <paramref name="channels"/> × tiles) within <see cref="WinogradBlockBytes"/>,
+    /// but at least two GEMM panels of columns.</summary>
+    private static int WinogradRowsPerBlock(int channels, int tilesW, int tileRows)
+        => Math.Clamp(Math.Max(2 * Gemm.MicroColumns, WinogradBlockBytes / (16 * 4 * channels)) / (tilesW + 1), 1, tileRows);
+
+    /// <summary>Floats per row of a block's transformed tiles (V, M): n tiles and one vector more, since a tile row's last
+    /// vector runs past its end (into the next row, which is written afterwards, or into this slack).</summary>
+    private static int WinogradTileStride(int n)
+    {
+        int lanes = Simd.Width / 32;
+        return (n + lanes - 1) / lanes * lanes + lanes;
+    }
+
+    /// <summary>Floats of one padded row's even or odd run (tilesW + 1 used, one vector more read as t + 1, and room for the
+    /// deinterleave's last vector).</summary>
+    private static int WinogradRun(int tilesW)
+    {
+        int lanes = Simd.Width / 32;
+        return (tilesW + 1 + lanes - 1) / lanes * lanes + 2 * lanes;
+    }
+
+    /// <summary>Floats of a whole padded row (input) or interleaved output row: two runs.</summary>
+    private static int WinogradRowFloats(int tilesW) => 2 * WinogradRun(tilesW);
+
+    /// <summary>
+    /// The input side of a Winograd pass: the 4×4 windows of the tile rows of one group of samples, transformed into
+    /// V_e = Bᵀ·d·B (16 matrices Cg × tiles). Tile row q is sample q / tilesH, tile row q mod tilesH.
+    /// </summary>
+    private readonly struct WinogradInputTiles
+    {
+        private readonly Conv2DGeometry _g;
+        private readonly float* _x;
+        private readonly long _xStride;
+        public int TilesH { get; }
+        public int TilesW { get; }
+
+        public WinogradInputTiles(in Conv2DGeometry g, float* x, long xStride)
+        {
+            _g = g; _x = x; _xStride = xStride;
+            TilesH = (g.OutHeight + 1) / 2;
+            TilesW = (g.OutWidth + 1) / 2;
+        }
+
+        /// <summary>V_e[c, t] for tile rows [r0, r0 + rows), t = (q − r0)·tilesW + tw, each row of V <paramref name="ld"/> floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+        public void Transform(int r0, int rows, float* v, int ld)
+        {
+            int cg = _g.InChannels / _g.Groups, tw = TilesW, run = WinogradRun(tw), rowFloats = WinogradRowFloats(tw);
+            float* slots = Scratch.Get(Scratch.WinogradRuns, 8L * run + rowFloats);
+            float* line = slots + 8L * run;
+            float** window = stackalloc float*[4];
+            for (int c = 0; c < cg; c++)
+            {
+                PrepareLine(line);
+                int previous = -1;
+                for (int r = 0; r < rows; r++)
+                {
+                    int q = r0 + r, s = q / TilesH, th = q - s * TilesH;
+                    float* plane = _x + s * _xStride + (long)c * _g.InHeight * _g.InWidth;
+                    // The window's 4 input rows 2·th + i: the next tile row of the same sample shares two with this one.
+                    int fresh = 0;
+                    if (previous == q - 1 && th > 0)
+                    {
+                        float* a = window[0], b = window[1];
+                        window[0] = window[2]; window[1] = window[3]; window[2] = a; window[3] = b;
+                        fresh = 2;
+                    }
+                    else
+                        for (int i = 0; i < 4; i++) window[i] = slots + 2L * i * run;
+                    for (int i = fresh; i < 4; i++) GatherRow(plane, 2 * th + i - _g.PadH, line, window[i], window[i] + run);
+                    previous = q;
+                    switch (Simd.Width)
+                    {
+                        case 512: InputTransform<Lanes512, Vector512<float>>(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld); break;
+                        case 256: InputTransform<Lanes256, Vector256<float>>(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld); break;
+                        default: InputTransform<Lanes128, Vector128<float>>(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld); break;
+                    }
+                }
+            }
+        }
+
         /// <summary>Zeros the padded row's left padding and everything right of the W inputs (<see cref="GatherRow"/> writes only those).</summary>
         private void PrepareLine(float* line)
         {
-            int pad = _g.PadW, width = 2 * (_tilesW + 1), lanes = Simd.Width / 32;
+            int pad = _g.PadW, width = 2 * (TilesW + 1), lanes = Simd.Width / 32;
             new Span<float>(line, pad).Clear();
             new Span<float>(line + pad + _g.InWidth, Math.Max(0, width - pad - _g.InWidth) + 2 * lanes).Clear();
         }
@@ -266,7 +448,7 @@ public static unsafe partial class Conv2DOp
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         private void GatherRow(float* plane, int ih, float* line, float* even, float* odd)
         {
-            int wideRow = _tilesW + 1;
+            int wideRow = TilesW + 1;
             if ((uint)ih >= (uint)_g.InHeight)
             {
                 new Span<float>(even, wideRow).Clear();
