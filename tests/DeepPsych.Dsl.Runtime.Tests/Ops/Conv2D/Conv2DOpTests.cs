@@ -60,13 +60,15 @@ public class Conv2DOpTests
         ["per-side depthwise s2 t1 l0 b2 r1"] = new(new(4, 9, 10, 4, 3, 3, 2, 2, 1, 0, 1, 1, 4) { PadBottom = 2, PadRight = 1 }, 2, true, Act.ReLU),
         ["per-side groups2 t2 l1 b0 r0"] = new(new(4, 7, 8, 6, 3, 3, 1, 1, 2, 1, 1, 1, 2) { PadBottom = 0, PadRight = 0 }, 2, true, Act.LeakyReLU),
         // Winograd F(2×2, 3×3) (3×3 stride 1, ≥ 16 channels each way, ≥ 196 output tiles over the batch), forward and dx (the
-        // transposed convolution qualifies too): odd output sizes (a half tile at the bottom and right), tiles across samples
+        // transposed convolution qualifies too; dW stays direct for these channel counts): odd output sizes (a half tile at the bottom and right), tiles across samples
         // in one block, no padding (dx then pads 2), per-side padding, groups, and a 1-row map.
         ["winograd 16 in 17 out 3x3 p1 19x21 relu"] = new(new(16, 19, 21, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2, true, Act.ReLU),
         ["winograd 18 in 16 out 3x3 p0 17x26 tanh"] = new(new(18, 17, 26, 16, 3, 3, 1, 1, 0, 0, 1, 1, 1), 3, true, Act.Tanh),
         ["winograd per-side t0 l1 b2 r0 20 in 24 out 16x15"] = new(new(20, 16, 15, 24, 3, 3, 1, 1, 0, 1, 1, 1, 1) { PadBottom = 2, PadRight = 0 }, 2, false, Act.None),
         ["winograd groups2 32 in 34 out 3x3 p1 14x14 leaky"] = new(new(32, 14, 14, 34, 3, 3, 1, 1, 1, 1, 1, 1, 2), 4, true, Act.LeakyReLU),
         ["winograd 1-row map 16 in 16 out 3x3 p1 1x400"] = new(new(16, 1, 400, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 1, true, Act.None),
+        // More input channels than the direct dW takes (Cg·9 > 1024): dW by Winograd too, tile rows of 3 samples in one block.
+        ["winograd dW 120 in 16 out 3x3 p1 13x19"] = new(new(120, 13, 19, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 3, true, Act.ReLU),
         ["per-side 1x1 t0 l0 b1 r1 (not pointwise)"] = new(new(5, 6, 7, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1) { PadBottom = 1, PadRight = 1 }, 2, true, Act.None),
     };
 
@@ -207,13 +209,15 @@ public class Conv2DOpTests
 
     // Batch-1 shapes of the classic networks, scaled down but above the GEMM's split threshold: a 3×3 on the padded width
     // (split by columns), a stride-2 3×3 through im2col, a 1×1 on a 7×7 map (split by rows) and a 3×3 on 7×7 whose
-    // weights are packed by both threads, and a 3×3 on 28×28 by Winograd (its 14 tile rows in two blocks, one per thread).
+    // weights are packed by both threads, and 3×3s on 28×28 by Winograd (its 14 tile rows in two blocks, one per thread; with 128 input channels dW too, its
+    // 16 products split by thread).
     [Theory]
     [InlineData(64, 20, 64, 3, 1, 1)]
     [InlineData(64, 28, 128, 3, 2, 1)]
     [InlineData(256, 7, 512, 1, 1, 0)]
     [InlineData(256, 7, 256, 3, 1, 1)]
     [InlineData(64, 28, 64, 3, 1, 1)]
+    [InlineData(128, 28, 32, 3, 1, 1)]
     public void A_batch_1_convolution_split_over_lent_threads_is_bit_identical_to_one_thread(int c, int size, int o, int k, int stride, int pad)
     {
         var g = Conv2DGeometry.Square(c, size, size, o, k, stride, pad);
