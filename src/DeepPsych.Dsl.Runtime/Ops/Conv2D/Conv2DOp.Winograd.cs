@@ -460,8 +460,9 @@ public static unsafe partial class Conv2DOp
         }
     }
 
-    /// <summary>even[u] = line[2u], odd[u] = line[2u + 1] for u &lt; count (AVX-512: two vpermt2ps per 32 floats, which may write
-    /// up to 15 floats past count and read up to 32 past 2·count).</summary>
+    /// <summary>even[u] = line[2u], odd[u] = line[2u + 1] for u &lt; count, by whole vectors: two vpermt2ps per 32 floats with
+    /// AVX-512, shuffles at 256 and 128 bits (a scalar loop elsewhere); may write up to a vector less one past count and read up to
+    /// two vectors past 2·count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Deinterleave(float* line, int count, float* even, float* odd)
     {
@@ -473,6 +474,27 @@ public static unsafe partial class Conv2DOp
                 var v0 = Vector512.Load(line + 2 * u); var v1 = Vector512.Load(line + 2 * u + 16);
                 Vector512.Store(Avx512F.PermuteVar16x32x2(v0, pick, v1), even + u);
                 Vector512.Store(Avx512F.PermuteVar16x32x2(v0, pick + Vector512<int>.One, v1), odd + u);
+            }
+            return;
+        }
+        if (Simd.Width == 256 && Avx2.IsSupported)
+        {
+            // vshufps picks the even (odd) floats of both loads per 128-bit half; vpermpd puts the halves in order.
+            for (int u = 0; u < count; u += 8)
+            {
+                var v0 = Vector256.Load(line + 2 * u); var v1 = Vector256.Load(line + 2 * u + 8);
+                Vector256.Store(Avx2.Permute4x64(Avx.Shuffle(v0, v1, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle(), even + u);
+                Vector256.Store(Avx2.Permute4x64(Avx.Shuffle(v0, v1, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle(), odd + u);
+            }
+            return;
+        }
+        if (Simd.Width == 128 && Sse.IsSupported)
+        {
+            for (int u = 0; u < count; u += 4)
+            {
+                var v0 = Vector128.Load(line + 2 * u); var v1 = Vector128.Load(line + 2 * u + 4);
+                Vector128.Store(Sse.Shuffle(v0, v1, 0b10_00_10_00), even + u);
+                Vector128.Store(Sse.Shuffle(v0, v1, 0b11_01_11_01), odd + u);
             }
             return;
         }
@@ -493,6 +515,22 @@ public static unsafe partial class Conv2DOp
             var a = Vector512.Load(tile); var b = Vector512.Load(tile + 16);
             Vector512.Store(Avx512F.PermuteVar16x32x2(a, low, b), row);
             Vector512.Store(Avx512F.PermuteVar16x32x2(a, low + Vector512.Create(8), b), row + 16);
+            return;
+        }
+        if (Simd.Width == 256 && Avx.IsSupported)
+        {
+            // vunpcklps / vunpckhps interleave within each 128-bit half; vperm2f128 puts the halves in order.
+            var a = Vector256.Load(tile); var b = Vector256.Load(tile + 8);
+            Vector256<float> low = Avx.UnpackLow(a, b), high = Avx.UnpackHigh(a, b);
+            Vector256.Store(Avx.Permute2x128(low, high, 0x20), row);
+            Vector256.Store(Avx.Permute2x128(low, high, 0x31), row + 8);
+            return;
+        }
+        if (Simd.Width == 128 && Sse.IsSupported)
+        {
+            var a = Vector128.Load(tile); var b = Vector128.Load(tile + 4);
+            Vector128.Store(Sse.UnpackLow(a, b), row);
+            Vector128.Store(Sse.UnpackHigh(a, b), row + 4);
             return;
         }
         for (int l = 0; l < lanes; l++)
