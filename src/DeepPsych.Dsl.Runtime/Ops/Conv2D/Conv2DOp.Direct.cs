@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace DeepPsych.Dsl.Ops;
 
 // Direct stride-1 forward for few input channels (LeNet's C1: 1 → 6 channels and C3: 6 → 16, 5×5), and the stride-1 input
-// gradient as a convolution of dz (direct for few channels, else the wide GEMM).
+// gradient as a convolution of dz (direct for few channels, Winograd for a 3×3 with many over the whole batch, else the wide GEMM).
 public static unsafe partial class Conv2DOp
 {
     /// <summary>
