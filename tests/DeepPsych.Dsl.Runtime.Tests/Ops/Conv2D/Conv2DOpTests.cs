@@ -321,6 +321,8 @@ public class Conv2DOpTests
     [InlineData("3x3 s2 p1 odd 9x11 no-bias")]
     [InlineData("depthwise 3x3 p1 relu")]
     [InlineData("1x1 pointwise sigmoid")]
+    [InlineData("winograd 16 in 17 out 3x3 p1 19x21 relu")]
+    [InlineData("winograd dW 120 in 16 out 3x3 p1 13x19")]
     public void Forward_and_backward_allocate_nothing_after_warm_up(string name)
     {
         var c = Cases[name]; var g = c.G;
