@@ -22,14 +22,12 @@ public static unsafe partial class Conv2DOp
 
     /// <summary>
     /// Winograd F(2×2, 3×3) instead of the GEMM: a 3×3 kernel, stride 1, no dilation, at least <see cref="WinogradMinChannels"/>
-    /// input and output channels per group, at least <see cref="WinogradMinTiles"/> output tiles over the <paramref name="batch"/>
-    /// samples, and tile rows at least a third of a vector long: the transforms run a vector of tiles along a tile row, so a 7×7
-    /// map (4 tiles a row, a quarter of 16 lanes) measured 0.8–0.9x the GEMM. Any padding (the transform reads zeros outside the input).
+    /// input and output channels per group, and at least <see cref="WinogradMinTiles"/> output tiles over the <paramref name="batch"/>
+    /// samples. Any padding (the transform reads zeros outside the input).
     /// </summary>
     private static bool UseWinograd(in Conv2DGeometry g, int batch)
         => g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
            && g.InChannels / g.Groups >= WinogradMinChannels && g.OutChannels / g.Groups >= WinogradMinChannels
-           && 3 * ((g.OutWidth + 1) / 2) >= Simd.Width / 32
            && (long)batch * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2) >= WinogradMinTiles;
 
     /// <summary>The 3×3 kernel transform U = G·w·Gᵀ (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]) of every group's weights, as 16
@@ -158,14 +156,15 @@ public static unsafe partial class Conv2DOp
         }
 
         /// <summary>
-        /// Tile rows [r0, r0 + rows) (row r: sample r / tilesH, tile row r mod tilesH), tile t = (r − r0)·tilesW + tw of the block:
-        /// the input windows transformed into V, the 16 products M_e = U_e·V_e, and M transformed back into y, row by row.
+        /// Tile rows [r0, r0 + rows) (row r: sample r / tilesH, tile row r mod tilesH), tile t = (r − r0)·stride + tw of the block
+        /// (<see cref="WinogradInputTiles.RowStride"/>): the input windows transformed into V, the 16 products M_e = U_e·V_e, and M
+        /// transformed back into y, row by row.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         private void Block(int r0, int rows)
         {
-            int cg = _g.InChannels / _g.Groups, og = _g.OutChannels / _g.Groups, tw = _tilesW;
-            int n = rows * tw, lanes = Simd.Width / 32, ld = WinogradTileStride(n);
+            int cg = _g.InChannels / _g.Groups, og = _g.OutChannels / _g.Groups, tw = _tilesW, stride = _input.RowStride;
+            int n = rows * stride, lanes = Simd.Width / 32, ld = WinogradTileStride(n);
             float* v = Scratch.Get(Scratch.WinogradInput, 16L * cg * ld);
             float* m = Scratch.Get(Scratch.WinogradProducts, 16L * og * ld);
             _input.Transform(r0, rows, v, ld);
@@ -176,24 +175,45 @@ public static unsafe partial class Conv2DOp
             }
             float* tile = stackalloc float[4 * 16];
             int OH = _g.OutHeight, OW = _g.OutWidth, rowFloats = WinogradRowFloats(tw);
-            float* line = Scratch.Get(Scratch.WinogradRuns, 2L * rowFloats), line2 = line + rowFloats;   // the input side is done with it
+            bool narrow = stride != tw;
+            // The input side is done with this scratch: two output rows, and for narrow maps the block's Y[a, b] (4 × ld).
+            float* line = Scratch.Get(Scratch.WinogradRuns, 2L * rowFloats + (narrow ? 4L * ld : 0)), line2 = line + rowFloats;
+            float* yTiles = line2 + rowFloats;
             for (int o = 0; o < og; o++)
             {
                 float bias = _b == null ? 0f : _b[o];
+                // Narrow maps: every tile of the block in whole vectors first (across tile rows), then row by row below.
+                if (narrow)
+                    for (int t = 0; t < n; t += lanes)
+                        switch (Simd.Width)
+                        {
+                            case 512: OutputTransform<Lanes512, Vector512<float>>(m + (long)o * ld + t, (long)og * ld, bias, yTiles + t, ld); break;
+                            case 256: OutputTransform<Lanes256, Vector256<float>>(m + (long)o * ld + t, (long)og * ld, bias, yTiles + t, ld); break;
+                            default: OutputTransform<Lanes128, Vector128<float>>(m + (long)o * ld + t, (long)og * ld, bias, yTiles + t, ld); break;
+                        }
                 for (int r = 0; r < rows; r++)
                 {
                     // Both output rows of the tile row, interleaved into line / line2, then copied (or added) into y.
-                    float* mr = m + (long)o * ld + r * tw;
                     for (int t = 0; t < tw; t += lanes)
                     {
-                        switch (Simd.Width)
+                        float* y4 = yTiles + r * stride + t;
+                        if (!narrow)
                         {
-                            case 512: OutputTransform<Lanes512, Vector512<float>>(mr + t, (long)og * ld, bias, tile); break;
-                            case 256: OutputTransform<Lanes256, Vector256<float>>(mr + t, (long)og * ld, bias, tile); break;
-                            default: OutputTransform<Lanes128, Vector128<float>>(mr + t, (long)og * ld, bias, tile); break;
+                            float* mr = m + (long)o * ld + r * stride + t;
+                            switch (Simd.Width)
+                            {
+                                case 512: OutputTransform<Lanes512, Vector512<float>>(mr, (long)og * ld, bias, tile, lanes); break;
+                                case 256: OutputTransform<Lanes256, Vector256<float>>(mr, (long)og * ld, bias, tile, lanes); break;
+                                default: OutputTransform<Lanes128, Vector128<float>>(mr, (long)og * ld, bias, tile, lanes); break;
+                            }
+                            Interleave(tile, tile + lanes, line + 2 * t);
+                            Interleave(tile + 2 * lanes, tile + 3 * lanes, line2 + 2 * t);
                         }
-                        Interleave(tile, lanes, line + 2 * t);
-                        Interleave(tile + 2 * lanes, lanes, line2 + 2 * t);
+                        else
+                        {
+                            Interleave(y4, y4 + ld, line + 2 * t);
+                            Interleave(y4 + 2L * ld, y4 + 3L * ld, line2 + 2 * t);
+                        }
                     }
                     int q = r0 + r, s = q / _tilesH, oh = 2 * (q - s * _tilesH), h = Math.Min(2, OH - oh);
                     float* dst = _y + s * _yStride + ((long)o * OH + oh) * OW;
@@ -238,15 +258,15 @@ public static unsafe partial class Conv2DOp
         long plain = (long)og * cg + 64;   // 64 floats apart, as in WinogradWeights
         float* du = Scratch.Get(Scratch.WinogradWeights, 16 * plain);
         var input = new WinogradInputTiles(g, x, xStride);
-        int tw = input.TilesW, tileRows = batch * input.TilesH, rowsPerBlock = WinogradRowsPerBlock(cg + og, tw, tileRows);
+        int tw = input.TilesW, stride = input.RowStride, tileRows = batch * input.TilesH, rowsPerBlock = WinogradRowsPerBlock(cg + og, tw, tileRows);
         int threads = WorkerPool.IntraOpThreads;
         for (int r0 = 0; r0 < tileRows; r0 += rowsPerBlock)
         {
-            int rows = Math.Min(rowsPerBlock, tileRows - r0), n = rows * tw, ld = WinogradTileStride(n);
+            int rows = Math.Min(rowsPerBlock, tileRows - r0), n = rows * stride, ld = WinogradTileStride(n);
             float* v = Scratch.Get(Scratch.WinogradInput, 16L * cg * ld);
             float* dm = Scratch.Get(Scratch.WinogradProducts, 16L * og * ld);
             input.Transform(r0, rows, v, ld);
-            OutputGradientTiles(g, input.TilesH, tw, dz, dzStride, r0, rows, dm, ld);
+            OutputGradientTiles(g, input.TilesH, tw, stride, dz, dzStride, r0, rows, dm, ld);
             var products = new WinogradGradientProducts(og, cg, n, v, dm, ld, du, plain, accumulate: r0 > 0);
             if (threads > 1) WorkerPool.RunIntraOp(Math.Min(threads, 16), products);
             else products.Run(0, 1);
@@ -291,10 +311,11 @@ public static unsafe partial class Conv2DOp
 
     /// <summary>
     /// ∂L/∂M_e[o, t] = (A·dY·Aᵀ)[i, j] (e = 4i + j, A = [1 0; 1 1; 1 −1; 0 −1]) for the 2×2 output tiles dY of tile rows
-    /// [r0, r0 + rows), each row of dm <paramref name="ld"/> floats; outputs beyond an odd map's edge are zeros.
+    /// [r0, r0 + rows) (tile row r at r·<paramref name="stride"/>), each row of dm <paramref name="ld"/> floats; outputs beyond an odd map's
+    /// edge are zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
-    private static void OutputGradientTiles(in Conv2DGeometry g, int tilesH, int tilesW, float* dz, long dzStride, int r0, int rows, float* dm, int ld)
+    private static void OutputGradientTiles(in Conv2DGeometry g, int tilesH, int tilesW, int stride, float* dz, long dzStride, int r0, int rows, float* dm, int ld)
     {
         int og = g.OutChannels / g.Groups, OH = g.OutHeight, OW = g.OutWidth, run = WinogradRun(tilesW), rowFloats = WinogradRowFloats(tilesW);
         float* even0 = Scratch.Get(Scratch.WinogradRuns, 4L * run + rowFloats), odd0 = even0 + run, even1 = odd0 + run, odd1 = even1 + run;
@@ -318,7 +339,9 @@ public static unsafe partial class Conv2DOp
                     new Span<float>(even1, run).Clear();
                     new Span<float>(odd1, run).Clear();
                 }
-                float* dst = dm + (long)o * ld + r * tilesW;
+                // Row by row in order: a row's last vector runs past its tiles (into the next row, written afterwards); on a narrow
+                // map the extra tile (stride = tilesW + 1) gets 0, from the zeros right of the map.
+                float* dst = dm + (long)o * ld + r * stride;
                 switch (Simd.Width)
                 {
                     case 512: OutputGradientTransform<Lanes512, Vector512<float>>(even0, odd0, even1, odd1, tilesW, dst, eStride); break;
@@ -397,10 +420,21 @@ public static unsafe partial class Conv2DOp
             TilesW = (g.OutWidth + 1) / 2;
         }
 
+        /// <summary>
+        /// Tiles per tile row in a block's numbering: tilesW, or on a narrow map (tile rows under a third of a vector) tilesW + 1,
+        /// so that the transforms run whole vectors across tile rows (a 7×7 map has 4 tiles a row, a quarter of 16 lanes):
+        /// window t's rows are then read at t and t + 1 of runs laid end to end, and the extra tile per row (read from the
+        /// next row's first columns, finite) is computed and dropped. The weight gradient gives it ∂L/∂M = 0. Measured against
+        /// row by row, old and new interleaved (five rounds): `r20_3x3_64` (7×7) 1.07–1.24× forward, 0.98–1.13× forward + backward; on 14×14
+        /// (7 tiles a row) the extra GEMM column per row cost more than it saved (`r20_3x3_32` 0.88–0.95×), so it stays row by row.
+        /// </summary>
+        public int RowStride => 3 * TilesW < Simd.Width / 32 ? TilesW + 1 : TilesW;
+
         /// <summary>V_e[c, t] for tile rows [r0, r0 + rows), t = (q − r0)·tilesW + tw, each row of V <paramref name="ld"/> floats.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Transform(int r0, int rows, float* v, int ld)
         {
+            if (RowStride != TilesW) { TransformNarrow(r0, rows, v, ld); return; }
             int cg = _g.InChannels / _g.Groups, tw = TilesW, run = WinogradRun(tw), rowFloats = WinogradRowFloats(tw);
             float* slots = Scratch.Get(Scratch.WinogradRuns, 8L * run + rowFloats);
             float* line = slots + 8L * run;
@@ -431,6 +465,38 @@ public static unsafe partial class Conv2DOp
                         case 256: InputTransform<Lanes256, Vector256<float>>(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld); break;
                         default: InputTransform<Lanes128, Vector128<float>>(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld); break;
                     }
+                }
+            }
+        }
+
+        /// <summary>The narrow-map <see cref="Transform"/>: each input row i of the block's windows gathered into one run per
+        /// row offset, tile row after tile row (<see cref="RowStride"/> apart), then one transform over the whole block.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+        private void TransformNarrow(int r0, int rows, float* v, int ld)
+        {
+            int cg = _g.InChannels / _g.Groups, stride = RowStride, lanes = Simd.Width / 32, rowFloats = WinogradRowFloats(TilesW);
+            int n = rows * stride, run = (n + lanes - 1) / lanes * lanes + 2 * lanes;
+            float* runs = Scratch.Get(Scratch.WinogradRuns, 8L * run + rowFloats);
+            float* line = runs + 8L * run;
+            // Every float a transform reads is written before (a row outside the input clears only its own tiles): no stale
+            // scratch can reach the dropped tiles, whose V must be finite (the weight gradient multiplies them by 0).
+            new Span<float>(runs, 8 * run).Clear();
+            float** window = stackalloc float*[4];
+            for (int i = 0; i < 4; i++) window[i] = runs + 2L * i * run;
+            for (int c = 0; c < cg; c++)
+            {
+                PrepareLine(line);
+                for (int r = 0; r < rows; r++)
+                {
+                    int q = r0 + r, s = q / TilesH, th = q - s * TilesH;
+                    float* plane = _x + s * _xStride + (long)c * _g.InHeight * _g.InWidth;
+                    for (int i = 0; i < 4; i++) GatherRow(plane, 2 * th + i - _g.PadH, line, window[i] + r * stride, window[i] + run + r * stride);
+                }
+                switch (Simd.Width)
+                {
+                    case 512: InputTransform<Lanes512, Vector512<float>>(window, run, n, v + (long)c * ld, (long)cg * ld); break;
+                    case 256: InputTransform<Lanes256, Vector256<float>>(window, run, n, v + (long)c * ld, (long)cg * ld); break;
+                    default: InputTransform<Lanes128, Vector128<float>>(window, run, n, v + (long)c * ld, (long)cg * ld); break;
                 }
             }
         }
@@ -505,14 +571,14 @@ public static unsafe partial class Conv2DOp
         }
     }
 
-    /// <summary>row[2l] = tile[l], row[2l + 1] = tile[lanes + l] for l &lt; lanes: one output row of a vector of tiles.</summary>
+    /// <summary>row[2l] = even[l], row[2l + 1] = odd[l] for l &lt; lanes: one output row of a vector of tiles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Interleave(float* tile, int lanes, float* row)
+    private static void Interleave(float* even, float* odd, float* row)
     {
         if (Simd.Width == 512)
         {
             var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-            var a = Vector512.Load(tile); var b = Vector512.Load(tile + 16);
+            var a = Vector512.Load(even); var b = Vector512.Load(odd);
             Vector512.Store(Avx512F.PermuteVar16x32x2(a, low, b), row);
             Vector512.Store(Avx512F.PermuteVar16x32x2(a, low + Vector512.Create(8), b), row + 16);
             return;
@@ -520,7 +586,7 @@ public static unsafe partial class Conv2DOp
         if (Simd.Width == 256 && Avx.IsSupported)
         {
             // vunpcklps / vunpckhps interleave within each 128-bit half; vperm2f128 puts the halves in order.
-            var a = Vector256.Load(tile); var b = Vector256.Load(tile + 8);
+            var a = Vector256.Load(even); var b = Vector256.Load(odd);
             Vector256<float> low = Avx.UnpackLow(a, b), high = Avx.UnpackHigh(a, b);
             Vector256.Store(Avx.Permute2x128(low, high, 0x20), row);
             Vector256.Store(Avx.Permute2x128(low, high, 0x31), row + 8);
@@ -528,15 +594,15 @@ public static unsafe partial class Conv2DOp
         }
         if (Simd.Width == 128 && Sse.IsSupported)
         {
-            var a = Vector128.Load(tile); var b = Vector128.Load(tile + 4);
+            var a = Vector128.Load(even); var b = Vector128.Load(odd);
             Vector128.Store(Sse.UnpackLow(a, b), row);
             Vector128.Store(Sse.UnpackHigh(a, b), row + 4);
             return;
         }
-        for (int l = 0; l < lanes; l++)
+        for (int l = 0; l < Simd.Width / 32; l++)
         {
-            row[2 * l] = tile[l];
-            row[2 * l + 1] = tile[lanes + l];
+            row[2 * l] = even[l];
+            row[2 * l + 1] = odd[l];
         }
     }
 
@@ -586,10 +652,10 @@ public static unsafe partial class Conv2DOp
 
     /// <summary>
     /// One vector of tiles of one output channel: Y = Aᵀ·M·A + bias with Aᵀ = [1 1 1 0; 0 1 −1 −1], M_e at m + e·eStride;
-    /// writes Y[0,0], Y[0,1], Y[1,0], Y[1,1] to tile[0..4·lanes).
+    /// writes Y[0,0], Y[0,1], Y[1,0], Y[1,1] to tile, tile + tileStride, tile + 2·tileStride and tile + 3·tileStride.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
-    private static void OutputTransform<TW, TV>(float* m, long eStride, float bias, float* tile) where TW : struct, ILanes<TV> where TV : struct
+    private static void OutputTransform<TW, TV>(float* m, long eStride, float bias, float* tile, long tileStride) where TW : struct, ILanes<TV> where TV : struct
     {
         // Aᵀ along each row i: s_i0 = m_i0 + m_i1 + m_i2, s_i1 = m_i1 − m_i2 − m_i3.
         Across<TW, TV>(m, eStride, out TV s00, out TV s01);
@@ -599,9 +665,9 @@ public static unsafe partial class Conv2DOp
         // Then down: Y_0j = s_0j + s_1j + s_2j, Y_1j = s_1j − s_2j − s_3j.
         TV bv = TW.Broadcast(bias);
         TW.Store(TW.Add(TW.Add(TW.Add(s00, s10), s20), bv), tile);
-        TW.Store(TW.Add(TW.Add(TW.Add(s01, s11), s21), bv), tile + TW.Count);
-        TW.Store(TW.Add(TW.Subtract(TW.Subtract(s10, s20), s30), bv), tile + 2 * TW.Count);
-        TW.Store(TW.Add(TW.Subtract(TW.Subtract(s11, s21), s31), bv), tile + 3 * TW.Count);
+        TW.Store(TW.Add(TW.Add(TW.Add(s01, s11), s21), bv), tile + tileStride);
+        TW.Store(TW.Add(TW.Subtract(TW.Subtract(s10, s20), s30), bv), tile + 2 * tileStride);
+        TW.Store(TW.Add(TW.Subtract(TW.Subtract(s11, s21), s31), bv), tile + 3 * tileStride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
