@@ -16,8 +16,9 @@ namespace DeepPsych.Dsl.Ops;
 /// convolution gets dW by a direct batch-wide correlation (<see cref="DirectWeightGradient"/>), and dx as a stride-1 convolution of
 /// dz with the flipped weights (<see cref="InputGradientByConvolution"/>: direct for ≤ 8 input channels per group, Winograd where the transposed convolution qualifies, else the wide GEMM).</item>
 /// <item>3×3, stride 1, at least 16 input and output channels per group on a map big enough (<see cref="UseWinograd"/>): Winograd
-/// F(2×2, 3×3) over the whole batch (<see cref="WinogradConvolution"/>), forward and dx: 16 multiplies per 2×2 tile instead of 36,
-/// as 16 GEMMs of the transformed weights and input tiles.</item>
+/// F(2×2, 3×3) over the whole batch (<see cref="WinogradConvolution"/>), forward and dx, and dW where the direct dW does not take the
+/// layer (<see cref="WinogradWeightGradient"/>): 16 multiplies per 2×2 tile instead of 36, as 16 GEMMs of the transformed weights and
+/// input tiles.</item>
 /// <item>otherwise im2col + GEMM: the im2col matrix is never materialised whole for the forward pass; it is generated
 /// straight into the GEMM's packed B panels (<see cref="Im2ColPanels"/>), block by block, while it is hot in cache.</item>
 /// </list>
