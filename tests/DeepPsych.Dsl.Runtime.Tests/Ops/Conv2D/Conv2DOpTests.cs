@@ -68,8 +68,10 @@ public class Conv2DOpTests
         ["winograd groups2 32 in 34 out 3x3 p1 14x14 leaky"] = new(new(32, 14, 14, 34, 3, 3, 1, 1, 1, 1, 1, 1, 2), 4, true, Act.LeakyReLU),
         ["winograd 1-row map 16 in 16 out 3x3 p1 1x400"] = new(new(16, 1, 400, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 1, true, Act.None),
         // Narrow maps (tile rows under a third of a vector: tiles numbered across rows, one dropped tile per row): 7×7 (4 tiles a
-        // row, narrow at 256 and 512 bits) over 13 samples, and a 7×9 dW case (5 tiles a row, narrow at 512 bits).
+        // row) over 13 samples and a 7×9 dW case (5 tiles a row), narrow at 512 bits; 4×4 (2 tiles a row) over 50 samples,
+        // narrow at 256 bits as well (the AVX2 child run).
         ["winograd narrow 7x7 16 in 20 out 3x3 p1 batch 13"] = new(new(16, 7, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1), 13, true, Act.ReLU),
+        ["winograd narrow 4x4 16 in 16 out 3x3 p1 batch 50"] = new(new(16, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 50, true, Act.Tanh),
         ["winograd narrow dW 120 in 16 out 3x3 p1 7x9 batch 10"] = new(new(120, 7, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 10, false, Act.None),
         // More input channels than the direct dW takes (Cg·9 > 1024): dW by Winograd too, tile rows of 3 samples in one block.
         ["winograd dW 120 in 16 out 3x3 p1 13x19"] = new(new(120, 13, 19, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 3, true, Act.ReLU),
