@@ -26,7 +26,7 @@ namespace DeepPsych.Dsl.Ops;
 /// so W_g (O/G × K) is used as stored. Row j is the output pixel oh·OW + ow.
 /// <para>Files: this one chooses the strategy; <c>Conv2DOp.Im2Col.cs</c> (general im2col/col2im + GEMM),
 /// <c>Conv2DOp.WideGemm.cs</c> (stride-1 GEMM on the padded width), <c>Conv2DOp.Direct.cs</c> (direct forward and dx),
-/// <c>Conv2DOp.DirectWeightGradient.cs</c> (direct dW), <c>Conv2DOp.Winograd.cs</c>, <c>Conv2DOp.Depthwise.cs</c>, <c>Conv2DOp.Padded.cs</c> (the padded
+/// <c>Conv2DOp.DirectWeightGradient.cs</c> (direct dW), <c>Conv2DOp.Winograd.cs</c> (Winograd forward and dx, with <c>…WinogradTransforms.cs</c> and <c>…WinogradWeightGradient.cs</c>), <c>Conv2DOp.Depthwise.cs</c>, <c>Conv2DOp.Padded.cs</c> (the padded
 /// input the stride-1 kernels share) and <c>Conv2DOp.Vectors.cs</c> (small vector helpers).</para>
 /// </remarks>
 public static unsafe partial class Conv2DOp
