@@ -86,19 +86,19 @@ public static unsafe partial class Conv2DOp
     /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for j ∈ [0, OH·Wp) — a flat loop, no per-row edge cases.
     /// Blocks of up to 6 output channels × 2 vectors of pixels stay in 12 accumulators (with AVX-512's 32 registers, 8 channels ×
     /// 3 vectors in 24: <see cref="DirectForwardBlock512{TB}"/>); every tap loads 2 (3) input vectors and broadcasts one weight
-    /// per channel. The wide rows are then compacted into y (dropping the Wp − OW padding
-    /// columns) and the activation applied in place.
+    /// per channel. The wide rows are then compacted into y, dropping the Wp − OW padding columns and applying the activation
+    /// on the way (<see cref="CompactWide"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
     private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
-        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth, P = OH * OW;
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth;
         float* xp = PadInput(g, x, out int plane);
         bool wide512 = Simd.Width == 512;                   // 32 registers: blocks of 8 channels × 3 vectors
         int step = (wide512 ? 3 : 2) * Simd.Width / 32;     // pixels per kernel step
         int len = (OH * Wp + step - 1) / step * step;       // wide pixels, rounded up to whole steps
-        float* yw = Scratch.Get(Scratch.Wide, (long)Og * len);
+        float* yw = Scratch.Get(Scratch.Wide, (long)Og * len + WideSlack);
         int* offsets = stackalloc int[K];
         TapOffsets(g, plane, new Span<int>(offsets, K));
 
@@ -116,11 +116,7 @@ public static unsafe partial class Conv2DOp
             }
             o0 += ob;
         }
-        for (int o = 0; o < Og; o++)
-            for (int oh = 0; oh < OH; oh++)
-                if (accumulate) Gemm.AddTo(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
-                else Gemm.Copy(yw + (nint)o * len + (nint)oh * Wp, y + (nint)o * P + (nint)oh * OW, OW);
-        if (act != Act.None) ActivationOp.Forward(act, slope, new ReadOnlySpan<float>(y, Og * P), new Span<float>(y, Og * P));
+        CompactWide(yw, len, Wp, y, Og, OH, OW, act, slope, accumulate);
     }
 
     /// <summary>Compile-time block sizes for the direct kernels (the JIT specialises each struct instantiation and drops the unused accumulators).</summary>

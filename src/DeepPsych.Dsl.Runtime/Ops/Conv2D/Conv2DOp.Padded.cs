@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace DeepPsych.Dsl.Ops;
 
-// The zero-padded input copy and its tap offsets, shared by the wide-GEMM and direct stride-1 kernels.
+// The zero-padded input copy, its tap offsets and the compaction of the wide output, shared by the wide-GEMM and direct
+// stride-1 kernels.
 public static unsafe partial class Conv2DOp
 {
     /// <summary>Copies one group's Cg input planes into a zero-padded (H + top + bottom) × (W + left + right) buffer, with a zeroed tail so shifted reads stay in bounds.</summary>
@@ -46,10 +48,58 @@ public static unsafe partial class Conv2DOp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TapOffsets(in Conv2DGeometry g, int plane, Span<int> offsets)
     {
-        int Wp = g.PaddedWidth, k = 0;
-        for (int c = 0; c < g.InChannels / g.Groups; c++)
-            for (int kh = 0; kh < g.KernelH; kh++)
-                for (int kw = 0; kw < g.KernelW; kw++)
-                    offsets[k++] = c * plane + kh * g.DilationH * Wp + kw * g.DilationW;
+        int Cg = g.InChannels / g.Groups, KH = g.KernelH, KW = g.KernelW, rowStep = g.DilationH * g.PaddedWidth, colStep = g.DilationW, k = 0;
+        for (int c = 0; c < Cg; c++)
+            for (int kh = 0; kh < KH; kh++)
+                for (int kw = 0; kw < KW; kw++)
+                    offsets[k++] = c * plane + kh * rowStep + kw * colStep;
+    }
+
+    /// <summary>Floats a wide output buffer needs past its last channel: <see cref="CompactWide"/> loads whole vectors from a
+    /// row's last outputs on.</summary>
+    private const int WideSlack = 16;
+
+    /// <summary>
+    /// Compacts the wide output yw (channel o's pixel (oh, ow) at o·<paramref name="len"/> + oh·Wp + ow) into y (o·OH·OW +
+    /// oh·OW + ow), dropping the Wp − OW padding columns of each row: y = f(yw) with the activation f (<see cref="Act.None"/>:
+    /// a copy), or with <paramref name="accumulate"/> y += yw (no activation). yw needs <see cref="WideSlack"/> floats past
+    /// its last channel.
+    /// </summary>
+    private static void CompactWide(float* yw, int len, int Wp, float* y, int Og, int OH, int OW, Act act, float slope, bool accumulate)
+    {
+        if (accumulate)
+        {
+            for (int o = 0; o < Og; o++)
+                for (int oh = 0; oh < OH; oh++)
+                    Gemm.AddTo(yw + (nint)o * len + (nint)oh * Wp, y + ((nint)o * OH + oh) * OW, OW);
+            return;
+        }
+        switch (Simd.Width)
+        {
+            case 512: CompactWide<Lanes512, Vector512<float>>(yw, len, Wp, y, Og, OH, OW, act, slope); break;
+            case 256: CompactWide<Lanes256, Vector256<float>>(yw, len, Wp, y, Og, OH, OW, act, slope); break;
+            default: CompactWide<Lanes128, Vector128<float>>(yw, len, Wp, y, Og, OH, OW, act, slope); break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CompactWide"/> without accumulation, in whole vectors: a row's last vector may run past its OW outputs into
+    /// the rows after it, which later stores overwrite (rows are written in increasing order), so a 10-wide row takes one
+    /// AVX-512 store rather than a vector and a scalar tail. Only a store that would leave y ends in scalars.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+    private static void CompactWide<TW, TV>(float* yw, int len, int Wp, float* y, int Og, int OH, int OW, Act act, float slope)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        int W = TW.Count;
+        float* yEnd = y + (nint)Og * OH * OW;
+        for (int o = 0; o < Og; o++)
+            for (int oh = 0; oh < OH; oh++)
+            {
+                float* s = yw + (nint)o * len + (nint)oh * Wp, d = y + ((nint)o * OH + oh) * OW;
+                int ow = 0;
+                for (; ow < OW && d + ow + W <= yEnd; ow += W) TW.Store(ActivationOp.Apply<TW, TV>(act, TW.Load(s + ow), slope), d + ow);
+                for (; ow < OW; ow++) d[ow] = ActivationOp.Apply(act, s[ow], slope);
+            }
     }
 }

@@ -20,14 +20,10 @@ public static unsafe partial class Conv2DOp
         int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth;
         float* xp = PadInput(g, x, out int planeLength);
         int Pw = OH * Wp;
-        float* yw = Wp == OW ? y : Scratch.Get(Scratch.Wide, (long)Og * Pw);
+        float* yw = Wp == OW ? y : Scratch.Get(Scratch.Wide, (long)Og * Pw + WideSlack);
         var src = new ShiftedRowsPanels(xp, planeLength, Wp, g.KernelH, g.KernelW, g.DilationH, g.DilationW);
         Gemm.MultiplyCore(Og, Pw, K, w, K, false, ref src, yw, Pw, accumulate && yw == y, b, null, act, slope, packedW);
-        if (yw != y)
-            for (int o = 0; o < Og; o++)
-                for (int oh = 0; oh < OH; oh++)
-                    if (accumulate) Gemm.AddTo(yw + (nint)o * Pw + (nint)oh * Wp, y + (nint)o * OH * OW + (nint)oh * OW, OW);
-                    else Gemm.Copy(yw + (nint)o * Pw + (nint)oh * Wp, y + (nint)o * OH * OW + (nint)oh * OW, OW);
+        if (yw != y) CompactWide(yw, Pw, Wp, y, Og, OH, OW, Act.None, 0f, accumulate);   // the GEMM applied the activation
     }
 
 

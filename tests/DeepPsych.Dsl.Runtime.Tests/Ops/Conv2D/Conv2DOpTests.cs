@@ -100,6 +100,27 @@ public class Conv2DOpTests
         Parity.AssertClose(name, y, ReferenceOps.Activate(c.Act, z, Slope));
     }
 
+    /// <summary>The output passes store whole vectors that may run past a row into the rows after it (a later store
+    /// rewrites them): nothing may land outside y, which in a network is beside another sample's output or another thread's.</summary>
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Forward_writes_nothing_outside_y(string name)
+    {
+        var c = Cases[name]; var g = c.G;
+        var (x, w, b) = Data(c);
+        const int Guard = 64;
+        const float Sentinel = 12345f;
+        int n = c.Batch * g.OutputLength;
+        var buffer = new float[Guard + n + Guard];
+        Array.Fill(buffer, Sentinel);
+        Conv2DOp.Forward(g, c.Batch, x, w, b, buffer.AsSpan(Guard, n), c.Act, Slope);
+
+        int before = Array.FindIndex(buffer, 0, Guard, v => v != Sentinel);
+        int after = Array.FindIndex(buffer, Guard + n, Guard, v => v != Sentinel);
+        Assert.True(before < 0 && after < 0,
+            $"{name}: Forward wrote outside its {n}-float y (first changed guard float: {(before >= 0 ? $"{Guard - before} before y" : $"{after - Guard - n} past its end")}).");
+    }
+
     [Theory]
     [MemberData(nameof(CaseNames))]
     public void Backward_matches_the_double_reference_and_accumulates(string name)
