@@ -82,7 +82,8 @@ public static unsafe partial class Conv2DOp
     }
 
     /// <summary>
-    /// Direct forward of one group of one sample: on the zero-padded input xp, the wide output is
+    /// Direct forward of one group of one sample: on the zero-padded input xp (x itself when unpadded and readable up to
+    /// <paramref name="xEnd"/> far enough), the wide output is
     /// yw[o, j] = b[o] + Σ_k w[o, k] · xp[offsets[k] + j] for j ∈ [0, OH·Wp) — a flat loop, no per-row edge cases.
     /// Blocks of up to 6 output channels × 2 vectors of pixels stay in 12 accumulators (with AVX-512's 32 registers, 8 channels ×
     /// 3 vectors in 24: <see cref="DirectForwardBlock512{TB}"/>); every tap loads 2 (3) input vectors and broadcasts one weight
@@ -90,17 +91,19 @@ public static unsafe partial class Conv2DOp
     /// on the way (<see cref="CompactWide"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false)
+    private static void DirectForward(in Conv2DGeometry g, float* x, float* w, float* b, float* y, Act act, float slope, bool accumulate = false, float* xEnd = null)
     {
         int Og = g.OutChannels / g.Groups, K = g.InChannels / g.Groups * g.KernelH * g.KernelW;
-        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth;
-        float* xp = PadInput(g, x, out int plane);
+        int OH = g.OutHeight, OW = g.OutWidth, Wp = g.PaddedWidth, plane = g.PaddedHeight * Wp;
         bool wide512 = Simd.Width == 512;                   // 32 registers: blocks of 8 channels × 3 vectors
         int step = (wide512 ? 3 : 2) * Simd.Width / 32;     // pixels per kernel step
         int len = (OH * Wp + step - 1) / step * step;       // wide pixels, rounded up to whole steps
         float* yw = Scratch.Get(Scratch.Wide, (long)Og * len + WideSlack);
         int* offsets = stackalloc int[K];
         TapOffsets(g, plane, new Span<int>(offsets, K));
+        // An unpadded input is its own padded copy: read it in place when the kernel's reads past it (up to the last tap's offset
+        // + len) stay inside the caller's input, e.g. in the next sample, whose values then reach only dropped wide pixels.
+        float* xp = g.Unpadded && xEnd != null && x + offsets[K - 1] + len <= xEnd ? x : PadInput(g, x, out _);
 
         // Split Og into ⌈Og / maxBlock⌉ near-equal blocks (maxBlock 6: 6 → one block of 6, 9 → 5 + 4; 8 with AVX-512: 16 → 8 + 8).
         int maxBlock = wide512 ? 8 : 6, blocks = (Og + maxBlock - 1) / maxBlock;

@@ -90,7 +90,7 @@ public static unsafe partial class Conv2DOp
                     }
                     else if (UseDirect(g))
                     {
-                        DirectForward(g, xg, wg, bg, yg, act, leakySlope);
+                        DirectForward(g, xg, wg, bg, yg, act, leakySlope, xEnd: px + x.Length);
                     }
                     else if (g.StrideH == 1 && g.StrideW == 1)
                     {
