@@ -76,21 +76,29 @@ public static unsafe partial class Conv2DOp
         }
         switch (Simd.Width)
         {
-            case 512: CompactWide<Lanes512, Vector512<float>>(yw, len, Wp, y, Og, OH, OW, act, slope); break;
-            case 256: CompactWide<Lanes256, Vector256<float>>(yw, len, Wp, y, Og, OH, OW, act, slope); break;
-            default: CompactWide<Lanes128, Vector128<float>>(yw, len, Wp, y, Og, OH, OW, act, slope); break;
+            case 512: { var k = new Compaction<Lanes512, Vector512<float>>(yw, len, Wp, y, Og, OH, OW, slope); ActivationOp.Run(act, ref k); break; }
+            case 256: { var k = new Compaction<Lanes256, Vector256<float>>(yw, len, Wp, y, Og, OH, OW, slope); ActivationOp.Run(act, ref k); break; }
+            default: { var k = new Compaction<Lanes128, Vector128<float>>(yw, len, Wp, y, Og, OH, OW, slope); ActivationOp.Run(act, ref k); break; }
         }
     }
 
-    /// <summary>
-    /// <see cref="CompactWide"/> without accumulation, in whole vectors: a row's last vector may run past its OW outputs into
-    /// the rows after it, which later stores overwrite (rows are written in increasing order), so a 10-wide row takes one
-    /// AVX-512 store rather than a vector and a scalar tail. Only a store that would leave y ends in scalars.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
-    private static void CompactWide<TW, TV>(float* yw, int len, int Wp, float* y, int Og, int OH, int OW, Act act, float slope)
+    /// <summary><see cref="CompactWide{TW, TV, TA}"/> compiled once per activation.</summary>
+    private struct Compaction<TW, TV>(float* yw, int len, int Wp, float* y, int Og, int OH, int OW, float slope) : ActivationOp.IActivationKernel
         where TW : struct, ILanes<TV> where TV : struct
     {
+        public void Run<TA>() where TA : struct, ActivationOp.IActivation => CompactWide<TW, TV, TA>(yw, len, Wp, y, Og, OH, OW, slope);
+    }
+
+    /// <summary>
+    /// <see cref="CompactWide"/> without accumulation, in whole vectors, the activation TA's: a row's last vector may run past
+    /// its OW outputs into the rows after it, which later stores overwrite (rows are written in increasing order), so a
+    /// 10-wide row takes one AVX-512 store rather than a vector and a scalar tail. Only a store that would leave y ends in scalars.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
+    private static void CompactWide<TW, TV, TA>(float* yw, int len, int Wp, float* y, int Og, int OH, int OW, float slope)
+        where TW : struct, ILanes<TV> where TV : struct where TA : struct, ActivationOp.IActivation
+    {
+        Act act = TA.Value;
         int W = TW.Count;
         float* yEnd = y + (nint)Og * OH * OW;
         for (int o = 0; o < Og; o++)

@@ -272,6 +272,23 @@ public static unsafe partial class Gemm
     private static void FinishTile<TW, TV>(float* t, int rows, int vectors, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
         where TW : struct, ILanes<TV> where TV : struct
     {
+        var epilogue = new Epilogue<TW, TV>(t, rows, vectors, c, ldc, loadC, rb, cb, slope);
+        ActivationOp.Run(act, ref epilogue);
+    }
+
+    /// <summary><see cref="FinishTile{TW, TV, TA}"/> compiled once per activation.</summary>
+    private struct Epilogue<TW, TV>(float* t, int rows, int vectors, float* c, int ldc, bool loadC, float* rb, float* cb, float slope) : ActivationOp.IActivationKernel
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        public void Run<TA>() where TA : struct, ActivationOp.IActivation => FinishTile<TW, TV, TA>(t, rows, vectors, c, ldc, loadC, rb, cb, slope);
+    }
+
+    /// <summary><see cref="FinishTile{TW, TV}"/> with the activation TA's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FinishTile<TW, TV, TA>(float* t, int rows, int vectors, float* c, int ldc, bool loadC, float* rb, float* cb, float slope)
+        where TW : struct, ILanes<TV> where TV : struct where TA : struct, ActivationOp.IActivation
+    {
+        Act act = TA.Value;
         int w = TW.Count;
         for (int r = 0; r < rows; r++, t += 3 * w)
         {
