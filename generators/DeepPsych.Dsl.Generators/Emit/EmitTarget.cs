@@ -9,7 +9,14 @@ internal sealed class EmitTarget
     public static readonly EmitTarget Cpu = new(device: false);
     public static readonly EmitTarget Device = new(device: true);
 
-    private EmitTarget(bool device) => IsDevice = device;
+    private EmitTarget(bool device, string? atFirst = null) { IsDevice = device; _atFirst = atFirst; }
+
+    /// <summary>The CPU path inside a depth-first inference chunk (<c>InferChunk</c>: samples [first, first + n) of the shard):
+    /// every buffer is the chunk's own n samples from the start, reused chunk after chunk, except
+    /// <paramref name="atFirst"/>, the one the rest of the network reads for the whole shard, kept at the chunk's samples.</summary>
+    public static EmitTarget CpuChunk(string atFirst) => new(device: false, atFirst);
+
+    private readonly string? _atFirst;
 
     public bool IsDevice { get; }
 
@@ -19,8 +26,11 @@ internal sealed class EmitTarget
     /// <summary>The type of a float view.</summary>
     public string View => IsDevice ? "global::DeepPsych.Dsl.Devices.DeviceView<float>" : "global::System.Span<float>";
 
-    /// <summary>The first <c>n</c> samples of a workspace buffer.</summary>
-    public string Buffer(string field, string perSample) => IsDevice ? $"d.{field}.Slice(0, n * {perSample})" : $"global::System.MemoryExtensions.AsSpan(ws.{field}, 0, n * {perSample})";
+    /// <summary>The first <c>n</c> samples of a workspace buffer (in a chunk, <see cref="CpuChunk"/>'s one buffer: samples
+    /// [first, first + n)).</summary>
+    public string Buffer(string field, string perSample)
+        => IsDevice ? $"d.{field}.Slice(0, n * {perSample})"
+           : $"global::System.MemoryExtensions.AsSpan(ws.{field}, {(field == _atFirst ? $"first * {perSample}" : "0")}, n * {perSample})";
 
     /// <summary>An op call: <c>Conv2DOp.Forward</c> or <c>b.Conv2DForward</c>.</summary>
     public string Call(string family, string method) => IsDevice ? $"b.{family}{method}" : $"global::DeepPsych.Dsl.Ops.{family}Op.{method}";

@@ -25,6 +25,8 @@ internal static class EmittedNames
         foreach (var name in NetworkParser.ReservedNames) yield return new(name, "a public member every network has", -1);
         foreach (var name in FixedPrivates) yield return new(name, "a private member every network has", -1);
         foreach (var field in LossCode.For(plan).Fields) yield return new(FieldName(field), "a member of the network's loss (class weights, ignore index)", -1);
+        if (NetworkEmitter.InfersDepthFirst(plan))
+            foreach (var name in new[] { "InferenceChunk", "InferChunk", "InferTail" }) yield return new(name, "a private member of the network's depth-first inference", -1);
         // The CPU passes: one method each, or one per stage when a layer couples the batch (BatchNorm).
         int forwardStages = NetworkEmitter.ForwardStageCount(plan), backwardStages = NetworkEmitter.BackwardStageCount(plan);
         for (int k = 0; k < forwardStages; k++) yield return new("ForwardPass" + (forwardStages == 1 ? "" : k.ToString(System.Globalization.CultureInfo.InvariantCulture)), "a private member of the network's forward pass", -1);

@@ -26,11 +26,88 @@ internal static partial class NetworkEmitter
             for (int k = 0; k < ForwardStages(plan, EmitTarget.Cpu).Count; k++) w.Line($"ForwardPass{k}(ws, ws.Count, training: false);");
             w.Close();
         }
+        else if (DepthFirst(plan) is { } depthFirst)
+            EmitDepthFirstInference(w, plan, depthFirst);
         else
             w.Line("private void InferShard(int shard) => ForwardPass(_workspaces[shard], _workspaces[shard].Count, training: false);");
         w.Line();
 
         EmitForwardPass(w, plan, EmitTarget.Cpu);
+    }
+
+    /// <summary>Depth-first inference: the layers before the first that prefers the whole batch (<see cref="Prefix"/>, e.g.
+    /// LeNet-5's convolutions and pools before F5) run <see cref="Chunk"/> samples at a time, so each reads what the one before
+    /// it wrote while that is still in the core's cache; the rest (<see cref="Tail"/>) runs on the whole shard.
+    /// <see cref="Boundary"/>: the one prefix node whose output the tail reads.</summary>
+    private sealed record DepthFirstPlan(List<int> Prefix, List<int> Tail, int Boundary, int Chunk);
+
+    /// <summary>The depth-first split of a network's CPU inference, or null where it does not apply: a network with a
+    /// batch-coupling stage, no layer that prefers the whole batch (or only the first), a tail that reads the network input or
+    /// more than one prefix output, or a prefix too large per sample for a chunk (<see cref="MemoryPlan.InferenceChunk"/>).</summary>
+    private static DepthFirstPlan? DepthFirst(NetworkPlan plan)
+    {
+        if (Staged(plan)) return null;
+        var order = plan.Order.ToList();
+        int split = order.FindIndex(i => plan.Nodes[i].Options.PrefersWholeBatch);
+        if (split <= 0) return null;
+        List<int> prefix = order.GetRange(0, split), tail = order.GetRange(split, order.Count - split);
+        var inPrefix = new HashSet<int>(prefix);
+        int Holder(int value) => value >= 0 && !plan.Nodes[value].Options.OwnsOutput ? Holder(plan.Nodes[value].Layer.Inputs[0]) : value;
+        var read = tail.SelectMany(i => plan.Nodes[i].Layer.Inputs).Where(v => v == NetworkGraph.NetworkInput || inPrefix.Contains(v)).Select(Holder).Distinct().ToList();
+        if (read.Count != 1 || read[0] == NetworkGraph.NetworkInput || inPrefix.Contains(plan.OutputNode)) return null;
+        int chunk = MemoryPlan.InferenceChunk(plan, prefix);
+        return chunk == 0 ? null : new DepthFirstPlan(prefix, tail, read[0], chunk);
+    }
+
+    /// <summary>Whether the network's CPU inference runs depth first (InferChunk and InferTail; <see cref="DepthFirst"/>).</summary>
+    internal static bool InfersDepthFirst(NetworkPlan plan) => DepthFirst(plan) is not null;
+
+    private static void EmitDepthFirstInference(CodeWriter w, NetworkPlan plan, DepthFirstPlan d)
+    {
+        var boundary = plan.Nodes[d.Boundary];
+        w.Line($"private const int InferenceChunk = {d.Chunk};   // samples per depth-first chunk: what {boundary.Path} and the layers before it hold of them fits a core's cache (MemoryPlan.InferenceChunk)");
+        w.Line();
+        w.Line("/// <summary>Inference on one shard, depth first: the layers up to " + boundary.Path + " run <see cref=\"InferenceChunk\"/> samples at a time");
+        w.Line("/// (<see cref=\"InferChunk\"/>), so each reads its input from the core's cache; the rest run on the whole shard (<see cref=\"InferTail\"/>).");
+        w.Line("/// The workspace then holds every layer's output only for the last chunk, except " + boundary.Path + "'s and the later layers'.</summary>");
+        w.Open("private void InferShard(int shard)");
+        w.Line("var ws = _workspaces[shard];");
+        w.Line("int n = ws.Count;");
+        w.Line("if (n <= InferenceChunk) { ForwardPass(ws, n, training: false); return; }");
+        w.Line("for (int first = 0; first < n; first += InferenceChunk) InferChunk(ws, first, global::System.Math.Min(InferenceChunk, n - first), training: false);");
+        w.Line("InferTail(ws, n, training: false);");
+        w.Close();
+        w.Line();
+
+        var chunk = EmitTarget.CpuChunk(boundary.Name + "Output");
+        w.Line($"/// <summary>The layers up to {boundary.Path} on samples [first, first + n) of the shard: their outputs are the chunk's own, at the start of");
+        w.Line($"/// each buffer, except {boundary.Path}'s, which the rest of the network reads for the whole shard.</summary>");
+        w.Open("private void InferChunk(Workspace ws, int first, int n, bool training)");
+        w.Line("global::System.Span<float> x = global::System.MemoryExtensions.AsSpan(ws.Input, first * InputLength, n * InputLength);");
+        w.Line();
+        foreach (int i in d.Prefix) EmitForwardNode(w, plan, i, chunk);
+        w.Close();
+        w.Line();
+
+        w.Line($"/// <summary>The layers after {boundary.Path}, on the whole shard.</summary>");
+        w.Open("private void InferTail(Workspace ws, int n, bool training)");
+        DeclareEarlierOutputs(w, plan, EmitTarget.Cpu, d.Tail, null, heading: "What the chunks produced, for the whole shard.");
+        foreach (int i in d.Tail) EmitForwardNode(w, plan, i, EmitTarget.Cpu);
+        w.Close();
+    }
+
+    /// <summary>One node's forward statements, with its comment line.</summary>
+    private static void EmitForwardNode(CodeWriter w, NetworkPlan plan, int i, EmitTarget t)
+    {
+        var node = plan.Nodes[i];
+        w.Line($"// {node.Path} — {node.Options.Describe()}, {Shapes(node)}");
+        var fold = t.IsDevice ? null : plan.FoldOf(i);
+        node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false)
+        {
+            FoldedNorm = fold?.Layer == i ? plan.Nodes[fold.Norm].Name : null,
+            FoldingLayer = fold?.Norm == i ? plan.Nodes[fold.Layer].Name : null,
+        });
+        w.Line();
     }
 
     /// <summary>ForwardPass (a CPU shard; ForwardPass0, 1, … when staged) or DeviceForwardPass (the device workspace):
@@ -58,18 +135,7 @@ internal static partial class NetworkEmitter
             w.Line($"{t.View} x = {t.Buffer("Input", "InputLength")};");
             w.Line();
             DeclareEarlierOutputs(w, plan, t, stages[k], endsAt);
-            foreach (int i in stages[k])
-            {
-                var node = plan.Nodes[i];
-                w.Line($"// {node.Path} — {node.Options.Describe()}, {Shapes(node)}");
-                var fold = t.IsDevice ? null : plan.FoldOf(i);
-                node.Options.Forward(new LayerCode(w, node, t, InputSpans(plan, node), [], dxIsDy: false)
-                {
-                    FoldedNorm = fold?.Layer == i ? plan.Nodes[fold.Norm].Name : null,
-                    FoldingLayer = fold?.Norm == i ? plan.Nodes[fold.Layer].Name : null,
-                });
-                w.Line();
-            }
+            foreach (int i in stages[k]) EmitForwardNode(w, plan, i, t);
             if (endsAt is { } end)
             {
                 var node = plan.Nodes[end];

@@ -41,7 +41,7 @@ internal static partial class NetworkEmitter
 
     /// <summary>The views a stage reads that earlier stages produced: the inputs of its nodes (and of the node whose
     /// partials end it), through views (Flatten) to the buffers that hold them, in forward order.</summary>
-    private static void DeclareEarlierOutputs(CodeWriter w, NetworkPlan plan, EmitTarget t, List<int> stage, int? endsAt)
+    private static void DeclareEarlierOutputs(CodeWriter w, NetworkPlan plan, EmitTarget t, List<int> stage, int? endsAt, string heading = "What earlier stages produced.")
     {
         var inStage = new HashSet<int>(stage);
         var needed = new HashSet<int>();
@@ -53,7 +53,7 @@ internal static partial class NetworkEmitter
         foreach (int i in stage.Concat(endsAt is { } e ? new[] { e } : []))
             foreach (int v in plan.Nodes[i].Layer.Inputs) Need(v);
         if (needed.Count == 0) return;
-        w.Line("// What earlier stages produced.");
+        w.Line("// " + heading);
         foreach (int i in plan.Order.Where(needed.Contains))
         {
             var node = plan.Nodes[i];

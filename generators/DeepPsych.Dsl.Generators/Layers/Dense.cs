@@ -17,6 +17,7 @@ internal sealed record DenseOptions(int Units, bool Bias, ActSpec Fused, Init In
     public override ActSpec Applied => Fused;
     public override Init DeclaredInit => Init;
     public override bool Trainable => true;
+    public override bool PrefersWholeBatch => true;   // its GEMM's rows are the samples
 
     public override int[]? OutputShape(ShapeContext c)
     {

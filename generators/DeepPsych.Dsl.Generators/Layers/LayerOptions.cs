@@ -75,6 +75,11 @@ internal abstract record LayerOptions
     /// for the whole batch and calls only Forward and Backward.</summary>
     public virtual bool CouplesBatch => false;
 
+    /// <summary>True when the op runs faster per sample on more samples per call (a dense layer's GEMM, whose rows are the
+    /// samples): depth-first inference (<see cref="Planning.MemoryPlan.InferenceChunk"/>) runs the layers before the first such
+    /// one a few samples at a time, and this one and the rest on the whole shard.</summary>
+    public virtual bool PrefersWholeBatch => false;
+
     /// <summary>Checks of a training call's batch (<c>batch</c> in scope), emitted at the top of ComputeGradients.</summary>
     public virtual void TrainingCheck(LayerCode c) { }
 

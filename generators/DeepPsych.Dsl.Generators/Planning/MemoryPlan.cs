@@ -45,6 +45,24 @@ internal static class MemoryPlan
     public static int MicroBatch(NetworkPlan plan)
         => (int)Math.Max(MinimumMicroBatch, WorkspaceBytes / BytesPerSample(plan));
 
+    /// <summary>Bytes of activations a depth-first inference chunk aims to keep in a core's own cache (a quarter of a 1 MiB L2),
+    /// so each layer reads what the one before it wrote from there rather than from the shared cache.</summary>
+    private const long InferenceChunkBytes = 256L << 10;
+
+    /// <summary>The fewest samples worth a chunk: below this the per-call costs of the ops outweigh the cache.</summary>
+    private const int MinimumInferenceChunk = 4;
+
+    /// <summary>Samples per depth-first inference chunk for the layers <paramref name="prefix"/> (the network input and
+    /// their outputs held per sample), or 0 when fewer than <see cref="MinimumInferenceChunk"/> fit the cache budget.
+    /// Measured on LeNet-5 (34,656 bytes a sample before F5) at batch 256, ops alone, chunks against whole shards
+    /// interleaved over 5 rounds: 8 samples 1.046× (median), 16 samples 1.025×.</summary>
+    public static int InferenceChunk(NetworkPlan plan, IEnumerable<int> prefix)
+    {
+        long bytes = 4L * (plan.InputLength + prefix.Where(i => plan.Nodes[i].Options.OwnsOutput).Sum(i => (long)plan.Nodes[i].OutputLength));
+        long chunk = InferenceChunkBytes / Math.Max(1, bytes);
+        return chunk >= MinimumInferenceChunk ? (int)Math.Min(chunk, int.MaxValue) : 0;
+    }
+
     /// <summary>Bytes of a shard's workspace per sample (floats and ints are 4 bytes each).</summary>
     public static long BytesPerSample(NetworkPlan plan) => 4L * PerSample(plan).Sum(b => (long)b.Elements);
 
