@@ -36,9 +36,7 @@ public static unsafe partial class Conv2DOp
     private static float* WinogradWeights(in Conv2DGeometry g, float* w, out long stride)
     {
         int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G;
-        // The 16 matrices are written side by side, so they start 64 floats apart from a multiple of 4 KiB: 16 streams exactly
-        // a power of two apart would all fall into the same L1 sets (a 512 × 512 layer's transform ran 5x slower that way).
-        long plain = (long)Og * Cg + 64;
+        long plain = WinogradMatrixStride(Og, Cg);
         stride = Gemm.PackedLength(Og, Cg);
         float* u = Scratch.Get(Scratch.WinogradWeights, 16 * plain);
         float* packed = Scratch.Get(Scratch.PackedWeights, 16 * stride * G);
@@ -217,6 +215,11 @@ public static unsafe partial class Conv2DOp
             }
         }
     }
+
+    /// <summary>Floats from one unpacked 16-matrix (U_e or ∂L/∂U_e, <paramref name="og"/> × <paramref name="cg"/>) to the next:
+    /// written side by side, they start 64 floats apart from a multiple of 4 KiB, since 16 streams exactly a power of two
+    /// apart would all fall into the same L1 sets (a 512 × 512 layer's transform ran 5x slower that way).</summary>
+    private static long WinogradMatrixStride(int og, int cg) => (long)og * cg + 64;
 
     /// <summary>Whole tile rows per block: V (16 × <paramref name="channels"/> × tiles) within <see cref="WinogradBlockBytes"/>,
     /// but at least two GEMM panels of columns.</summary>

@@ -24,7 +24,7 @@ public static unsafe partial class Conv2DOp
     private static void WinogradWeightGradient(in Conv2DGeometry g, int batch, float* x, long xStride, float* dz, long dzStride, float* dw)
     {
         int cg = g.InChannels / g.Groups, og = g.OutChannels / g.Groups;
-        long plain = (long)og * cg + 64;   // 64 floats apart, as in WinogradWeights
+        long plain = WinogradMatrixStride(og, cg);
         float* du = Scratch.Get(Scratch.WinogradWeights, 16 * plain);
         var input = new WinogradInputTiles(g, x, xStride);
         int tw = input.TilesW, stride = input.RowStride, tileRows = batch * input.TilesH, rowsPerBlock = WinogradRowsPerBlock(cg + og, tw, tileRows);
