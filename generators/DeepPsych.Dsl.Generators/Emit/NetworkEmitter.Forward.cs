@@ -52,8 +52,8 @@ internal static partial class NetworkEmitter
         if (split <= 0) return null;
         List<int> prefix = order.GetRange(0, split), tail = order.GetRange(split, order.Count - split);
         var inPrefix = new HashSet<int>(prefix);
-        int Holder(int value) => value >= 0 && !plan.Nodes[value].Options.OwnsOutput ? Holder(plan.Nodes[value].Layer.Inputs[0]) : value;
-        var read = tail.SelectMany(i => plan.Nodes[i].Layer.Inputs).Where(v => v == NetworkGraph.NetworkInput || inPrefix.Contains(v)).Select(Holder).Distinct().ToList();
+        var read = tail.SelectMany(i => plan.Nodes[i].Layer.Inputs).Where(v => v == NetworkGraph.NetworkInput || inPrefix.Contains(v))
+            .Select(v => MemoryPlan.Holder(plan, v)).Distinct().ToList();
         if (read.Count != 1 || read[0] == NetworkGraph.NetworkInput || inPrefix.Contains(plan.OutputNode)) return null;
         int chunk = MemoryPlan.InferenceChunk(plan, prefix);
         return chunk == 0 ? null : new DepthFirstPlan(prefix, tail, read[0], chunk);

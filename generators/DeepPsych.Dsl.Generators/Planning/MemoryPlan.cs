@@ -72,8 +72,15 @@ internal static class MemoryPlan
     /// <summary>The workspace array holding the network output: the output node's, or its view's source (Flatten).</summary>
     public static string OutputField(NetworkPlan plan)
     {
-        int value = plan.OutputNode;
-        while (value >= 0 && !plan.Nodes[value].Options.OwnsOutput) value = plan.Nodes[value].Layer.Inputs[0];
+        int value = Holder(plan, plan.OutputNode);
         return value < 0 ? "Input" : plan.Nodes[value].Name + "Output";
+    }
+
+    /// <summary>The node whose buffer holds <paramref name="value"/>: itself, or through views (Flatten) the node they show;
+    /// <see cref="NetworkGraph.NetworkInput"/> for the network input.</summary>
+    public static int Holder(NetworkPlan plan, int value)
+    {
+        while (value >= 0 && !plan.Nodes[value].Options.OwnsOutput) value = plan.Nodes[value].Layer.Inputs[0];
+        return value;
     }
 }
