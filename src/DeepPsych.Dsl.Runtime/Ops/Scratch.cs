@@ -42,7 +42,15 @@ internal static unsafe class Scratch
     public const int WinogradProducts = 12;
     /// <summary>Even and odd columns of the input rows one Winograd block reads (Conv2D Winograd path).</summary>
     public const int WinogradRuns = 13;
-    private const int SlotCount = 14;
+    /// <summary>A block of samples' padded inputs, one sample per vector lane (Conv2D sample-lane path).</summary>
+    public const int LaneInput = 14;
+    /// <summary>A block of samples' outputs, or input gradients, one sample per vector lane (Conv2D sample-lane path).</summary>
+    public const int LaneOutput = 15;
+    /// <summary>A block of samples' dz, padded for the transposed convolution, one sample per lane (Conv2D sample-lane path).</summary>
+    public const int LaneOutputGradient = 16;
+    /// <summary>Per-lane partial sums of the weight gradient (Conv2D sample-lane path).</summary>
+    public const int LaneWeightGradient = 17;
+    private const int SlotCount = 18;
 
     [ThreadStatic] private static float[]?[]? s_arrays;
 

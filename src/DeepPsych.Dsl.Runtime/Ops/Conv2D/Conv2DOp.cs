@@ -74,7 +74,9 @@ public static unsafe partial class Conv2DOp
             bool gemm = batch > 0 && !depthwise && (pointwise || !UseDirect(g)) && (batch > 1 || !Gemm.ReadsAInPlace(GemmColumns(g), K, false));
             long packedStride = 0;
             float* packed = gemm ? PackWeights(g, pw, Og, K, false, out packedStride) : null;
-            for (int n = 0; n < batch; n++)
+            // Few channels on a batch: whole vectors of samples, one per lane; the samples after them on the direct kernel.
+            int first = UseSampleLanes(g, batch, backward: false) ? SampleLanesForward(g, batch, px, pw, pb, py, act, leakySlope) : 0;
+            for (int n = first; n < batch; n++)
             {
                 float* xs = px + (nint)n * g.InputLength, ys = py + (nint)n * g.OutputLength;
                 if (depthwise) { DepthwiseForward(g, xs, pw, pb, ys, act, leakySlope); continue; }
@@ -151,13 +153,16 @@ public static unsafe partial class Conv2DOp
         bool winogradDx = convDx && UseWinograd(transposed, batch);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
         {
-            if (directW && batch > 0)
+            float* wFlipped = convDx || (directW && UseSampleLanes(g, batch, backward: true)) ? FlipWeights(g, pw) : null;
+            // Few channels on a batch: dW and dx of whole vectors of samples, one per lane; the direct kernels take the rest.
+            int first = directW && UseSampleLanes(g, batch, backward: true) ? SampleLanesBackward(g, batch, px, wFlipped, pdz, pdx, pdw) : 0;
+            if (directW && batch > first)
                 for (int grp = 0; grp < G; grp++)
-                    DirectWeightGradient(g, batch, px + (nint)grp * Cg * HW, pdz + (nint)grp * Og * P, pdw + (nint)grp * Og * K);
+                    DirectWeightGradient(g, batch - first, px + (nint)first * g.InputLength + (nint)grp * Cg * HW,
+                        pdz + (nint)first * g.OutputLength + (nint)grp * Og * P, pdw + (nint)grp * Og * K);
             if (winogradW)
                 for (int grp = 0; grp < G; grp++)
                     WinogradWeightGradient(g, batch, px + (nint)grp * Cg * HW, g.InputLength, pdz + (nint)grp * Og * P, g.OutputLength, pdw + (nint)grp * Og * K);
-            float* wFlipped = convDx ? FlipWeights(g, pw) : null;
             if (winogradDx)
             {
                 float* u = WinogradWeights(transposed, wFlipped, out long uStride);
@@ -176,6 +181,7 @@ public static unsafe partial class Conv2DOp
                 float* dxs = pdx == null ? null : pdx + (nint)n * g.InputLength;
                 if (pdb != null)
                     for (int o = 0; o < g.OutChannels; o++) pdb[o] += Sum(dzs + (nint)o * P, P);
+                if (n < first) continue;   // dW and dx done on the sample lanes
                 if (depthwise) { DepthwiseBackward(g, xs, pw, dzs, dxs, pdw); continue; }
                 for (int grp = 0; grp < G; grp++)
                 {

@@ -75,6 +75,13 @@ public class Conv2DOpTests
         ["winograd narrow dW 120 in 16 out 3x3 p1 7x9 batch 10"] = new(new(120, 7, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 10, false, Act.None),
         // More input channels than the direct dW takes (Cg·9 > 1024): dW by Winograd too, tile rows of 3 samples in one block.
         ["winograd dW 120 in 16 out 3x3 p1 13x19"] = new(new(120, 13, 19, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 3, true, Act.ReLU),
+        // Sample lanes (stride 1, few channels, one group, a batch of at least one vector of samples: 16 / 8 / 4 at 512 / 256 /
+        // 128 bits): whole vectors of samples on the lanes, the samples after them on the direct kernels (19 = 16 + 3).
+        ["sample lanes LeNet C3 batch 19 relu"] = new(new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1), 19, true, Act.ReLU),
+        ["sample lanes LeNet C1 p2 batch 17 tanh"] = new(new(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1), 17, true, Act.Tanh),
+        ["sample lanes 3 in 7 out 3x5 dil(2,1) t1 l2 b3 r0 batch 16 leaky"] = new(new(3, 9, 11, 7, 3, 5, 1, 1, 1, 2, 2, 1, 1) { PadBottom = 3, PadRight = 0 }, 16, false, Act.LeakyReLU),
+        ["sample lanes 8 in 3 out 1x1 p1 batch 20 sigmoid (not pointwise)"] = new(new(8, 5, 6, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), 20, true, Act.Sigmoid),
+        ["sample lanes top pad beyond d(K-1) batch 16: forward only, dx falls back"] = new(new(3, 8, 9, 4, 3, 3, 1, 1, 5, 0, 2, 2, 1) { PadBottom = 1, PadRight = 4 }, 16, true, Act.None),
         ["per-side 1x1 t0 l0 b1 r1 (not pointwise)"] = new(new(5, 6, 7, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1) { PadBottom = 1, PadRight = 1 }, 2, true, Act.None),
     };
 

@@ -1,0 +1,457 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepPsych.Dsl.Ops;
+
+// Stride-1 convolutions with few channels over a batch, one sample per vector lane (LeNet's C1 and C3): forward, dx and dW.
+public static unsafe partial class Conv2DOp
+{
+    /// <summary>
+    /// The sample-lane path takes whole vectors of samples (16 with AVX-512, 8 with AVX2, 4 with SSE) of a convolution the
+    /// direct kernels would run (<see cref="UseDirect"/>: stride 1, few input channels), one group, and in backward a dx the
+    /// transposed convolution can give (<see cref="UseInputGradientByConvolution"/>). The samples past the last whole vector
+    /// stay on the direct kernels.
+    /// </summary>
+    /// <remarks>
+    /// The direct kernels vectorise along a sample's output pixels on the padded width, so they compute pixels that are then
+    /// dropped: LeNet-5's C3 144 wide pixels for every 100 kept in forward, its dx 288 for 196. With one sample per lane every
+    /// multiply-add serves a kept output, and a weight is one broadcast for a whole vector of samples. The price is a transpose
+    /// of the input and the output (or dz and dx) per block of samples, a few percent of the multiply-adds of C3.
+    /// </remarks>
+    private static bool UseSampleLanes(in Conv2DGeometry g, int batch, bool backward)
+        => batch >= SampleLanes && g.Groups == 1 && !IsPointwise(g) && UseDirect(g) && (!backward || UseInputGradientByConvolution(g));
+
+    /// <summary>Samples per vector: one per lane of the widest vectors the kernels use.</summary>
+    private static int SampleLanes => Simd.Width / 32;
+
+    /// <summary>
+    /// y = act(conv(x, w) + b) for the first ⌊batch / L⌋·L samples (L = <see cref="SampleLanes"/>), L at a time; returns how
+    /// many it did. Each output is the bias plus the taps in the weight's order, one fused multiply-add each, as
+    /// <see cref="DirectForward"/> sums it, so both paths give the same bits.
+    /// </summary>
+    private static int SampleLanesForward(in Conv2DGeometry g, int batch, float* x, float* w, float* b, float* y, Act act, float slope)
+    {
+        int L = SampleLanes, done = batch / L * L;
+        float* xl = Scratch.Get(Scratch.LaneInput, (long)g.InChannels * g.PaddedHeight * g.PaddedWidth * L);
+        float* yl = Scratch.Get(Scratch.LaneOutput, (long)g.OutputLength * L);
+        for (int n0 = 0; n0 < done; n0 += L)
+        {
+            ToSampleLanes(g, x + (nint)n0 * g.InputLength, L, xl);
+            SampleLanesConvolution(g, xl, w, b, yl);
+            ActivationOp.Forward(act, slope, new Span<float>(yl, g.OutputLength * L), new Span<float>(yl, g.OutputLength * L));
+            FromSampleLanes(yl, g.OutputLength, L, y + (nint)n0 * g.OutputLength, accumulate: false);
+        }
+        return done;
+    }
+
+    /// <summary>
+    /// The backward pass of <see cref="Backward"/> for the first ⌊batch / L⌋·L samples, L at a time: dw += (over those samples),
+    /// and dx += the transposed convolution of dz (skipped when <paramref name="dx"/> is null) by the forward kernel on dz padded
+    /// for it, with the flipped weights <paramref name="wFlipped"/>. Returns how many samples it did (db stays with the caller).
+    /// </summary>
+    private static int SampleLanesBackward(in Conv2DGeometry g, int batch, float* x, float* wFlipped, float* dz, float* dx, float* dw)
+    {
+        int L = SampleLanes, done = batch / L * L, K = g.InChannels * g.KernelH * g.KernelW, O = g.OutChannels;
+        var t = TransposedGeometry(g) with { InChannels = g.OutChannels, OutChannels = g.InChannels, Groups = 1 };
+        float* xl = Scratch.Get(Scratch.LaneInput, (long)g.InChannels * g.PaddedHeight * g.PaddedWidth * L);
+        float* dzl = Scratch.Get(Scratch.LaneOutputGradient, (long)O * t.PaddedHeight * t.PaddedWidth * L);
+        float* dxl = dx == null ? null : Scratch.Get(Scratch.LaneOutput, (long)g.InputLength * L);
+        float* dwl = Scratch.Get(Scratch.LaneWeightGradient, (long)O * K * L);
+        new Span<float>(dwl, O * K * L).Clear();
+        for (int n0 = 0; n0 < done; n0 += L)
+        {
+            ToSampleLanes(g, x + (nint)n0 * g.InputLength, L, xl);
+            ToSampleLanes(t, dz + (nint)n0 * g.OutputLength, L, dzl);
+            SampleLanesWeightGradient(g, t, xl, dzl, dwl);
+            if (dx == null) continue;
+            SampleLanesConvolution(t, dzl, wFlipped, null, dxl);
+            FromSampleLanes(dxl, g.InputLength, L, dx + (nint)n0 * g.InputLength, accumulate: true);
+        }
+        switch (Simd.Width)
+        {
+            case 512: AddLaneSums<Lanes512, Vector512<float>>(dwl, O * K, dw); break;
+            case 256: AddLaneSums<Lanes256, Vector256<float>>(dwl, O * K, dw); break;
+            default: AddLaneSums<Lanes128, Vector128<float>>(dwl, O * K, dw); break;
+        }
+        return done;
+    }
+
+    /// <summary>dst[i] += the sum of the lanes of vector i of <paramref name="lanes"/>, for i ∈ [0, count).</summary>
+    private static void AddLaneSums<TW, TV>(float* lanes, int count, float* dst) where TW : struct, ILanes<TV> where TV : struct
+    {
+        for (int i = 0; i < count; i++) dst[i] += TW.Sum(TW.Load(lanes + (nint)i * TW.Count));
+    }
+
+    /// <summary>
+    /// The zero-padded inputs of <paramref name="L"/> samples (sample stride InputLength, one group) with the samples in the
+    /// lanes: xl[((c·Hp + top + ih)·Wp + left + iw)·L + n] = x[n, c, ih, iw], zeros in the padding. With AVX-512, 16 inputs of
+    /// the 16 samples at a time by a transpose in registers (<see cref="Transpose16"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ToSampleLanes(in Conv2DGeometry g, float* x, int L, float* xl)
+    {
+        int C = g.InChannels, H = g.InHeight, W = g.InWidth, Hp = g.PaddedHeight, Wp = g.PaddedWidth, top = g.PadH, left = g.PadW;
+        int length = g.InputLength, i = 0;
+        if (!g.Unpadded) new Span<float>(xl, C * Hp * Wp * L).Clear();
+        int* rows = stackalloc int[16];
+        int c = 0, ih = 0, iw = 0;   // where element i sits
+        if (L == 16)
+            for (; i + 16 <= length; i += 16)
+            {
+                for (int j = 0; j < 16; j++)
+                {
+                    rows[j] = ((c * Hp + top + ih) * Wp + left + iw) * 16;
+                    if (++iw == W) { iw = 0; if (++ih == H) { ih = 0; c++; } }
+                }
+                Transpose16(x + i, length, xl, rows, 0, accumulate: false);
+            }
+        for (; i < length; i++)
+        {
+            float* d = xl + ((c * Hp + top + ih) * Wp + left + iw) * L;
+            for (int n = 0; n < L; n++) d[n] = x[(nint)n * length + i];
+            if (++iw == W) { iw = 0; if (++ih == H) { ih = 0; c++; } }
+        }
+    }
+
+    /// <summary>y[n·length + i] = yl[i·L + n] (or += with <paramref name="accumulate"/>) for the L samples n and i ∈ [0, length);
+    /// with AVX-512 16 elements at a time by a transpose in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FromSampleLanes(float* yl, int length, int L, float* y, bool accumulate)
+    {
+        int i = 0;
+        if (L == 16)
+            for (; i + 16 <= length; i += 16) Transpose16(yl + (nint)i * 16, 16, y + i, null, length, accumulate);
+        for (; i < length; i++)
+        {
+            float* s = yl + (nint)i * L;
+            if (accumulate) for (int n = 0; n < L; n++) y[(nint)n * length + i] += s[n];
+            else for (int n = 0; n < L; n++) y[(nint)n * length + i] = s[n];
+        }
+    }
+
+    /// <summary>
+    /// A 16 × 16 transpose in registers: row j of the result (column j of the 16 rows s + r·<paramref name="sStride"/>) goes to
+    /// d + <paramref name="dRows"/>[j], or d + j·<paramref name="dStride"/> without dRows; stored, or added with
+    /// <paramref name="accumulate"/>. Four rounds swap ever smaller off-diagonal blocks (8, 4, 2, 1 wide) between row pairs,
+    /// two two-source permutes per pair.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose16(float* s, nint sStride, float* d, int* dRows, nint dStride, bool accumulate)
+    {
+        Vector512<float> r0 = Vector512.Load(s), r1 = Vector512.Load(s + sStride), r2 = Vector512.Load(s + 2 * sStride), r3 = Vector512.Load(s + 3 * sStride);
+        Vector512<float> r4 = Vector512.Load(s + 4 * sStride), r5 = Vector512.Load(s + 5 * sStride), r6 = Vector512.Load(s + 6 * sStride), r7 = Vector512.Load(s + 7 * sStride);
+        Vector512<float> r8 = Vector512.Load(s + 8 * sStride), r9 = Vector512.Load(s + 9 * sStride), r10 = Vector512.Load(s + 10 * sStride), r11 = Vector512.Load(s + 11 * sStride);
+        Vector512<float> r12 = Vector512.Load(s + 12 * sStride), r13 = Vector512.Load(s + 13 * sStride), r14 = Vector512.Load(s + 14 * sStride), r15 = Vector512.Load(s + 15 * sStride);
+        SwapBlocks(8, ref r0, ref r8); SwapBlocks(8, ref r1, ref r9); SwapBlocks(8, ref r2, ref r10); SwapBlocks(8, ref r3, ref r11);
+        SwapBlocks(8, ref r4, ref r12); SwapBlocks(8, ref r5, ref r13); SwapBlocks(8, ref r6, ref r14); SwapBlocks(8, ref r7, ref r15);
+        SwapBlocks(4, ref r0, ref r4); SwapBlocks(4, ref r1, ref r5); SwapBlocks(4, ref r2, ref r6); SwapBlocks(4, ref r3, ref r7);
+        SwapBlocks(4, ref r8, ref r12); SwapBlocks(4, ref r9, ref r13); SwapBlocks(4, ref r10, ref r14); SwapBlocks(4, ref r11, ref r15);
+        SwapBlocks(2, ref r0, ref r2); SwapBlocks(2, ref r1, ref r3); SwapBlocks(2, ref r4, ref r6); SwapBlocks(2, ref r5, ref r7);
+        SwapBlocks(2, ref r8, ref r10); SwapBlocks(2, ref r9, ref r11); SwapBlocks(2, ref r12, ref r14); SwapBlocks(2, ref r13, ref r15);
+        SwapBlocks(1, ref r0, ref r1); SwapBlocks(1, ref r2, ref r3); SwapBlocks(1, ref r4, ref r5); SwapBlocks(1, ref r6, ref r7);
+        SwapBlocks(1, ref r8, ref r9); SwapBlocks(1, ref r10, ref r11); SwapBlocks(1, ref r12, ref r13); SwapBlocks(1, ref r14, ref r15);
+        Put(r0, 0); Put(r1, 1); Put(r2, 2); Put(r3, 3); Put(r4, 4); Put(r5, 5); Put(r6, 6); Put(r7, 7);
+        Put(r8, 8); Put(r9, 9); Put(r10, 10); Put(r11, 11); Put(r12, 12); Put(r13, 13); Put(r14, 14); Put(r15, 15);
+
+        void Put(Vector512<float> v, int j)
+        {
+            float* p = dRows != null ? d + dRows[j] : d + j * dStride;
+            if (accumulate) v += Vector512.Load(p);
+            v.Store(p);
+        }
+    }
+
+    /// <summary>
+    /// One round of <see cref="Transpose16"/> on rows a and b = a's row + h: in every 2h-wide block, a keeps its first h
+    /// lanes and takes b's first h, b takes a's last h and keeps its own last h.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SwapBlocks(int h, ref Vector512<float> a, ref Vector512<float> b)
+    {
+        // Lane j of the new a: a[j] in the first half of its block, else b[j − h] (index 16 + j − h of the pair); of the new b:
+        // a[j + h] in the first half, else b[j].
+        Vector512<int> ia, ib;
+        switch (h)
+        {
+            case 8: ia = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23); ib = Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31); break;
+            case 4: ia = Vector512.Create(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27); ib = Vector512.Create(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31); break;
+            case 2: ia = Vector512.Create(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29); ib = Vector512.Create(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31); break;
+            default: ia = Vector512.Create(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30); ib = Vector512.Create(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31); break;
+        }
+        var na = Avx512F.PermuteVar16x32x2(a, ia, b);
+        b = Avx512F.PermuteVar16x32x2(a, ib, b);
+        a = na;
+    }
+
+    /// <summary>
+    /// yl[(o·OH + oh)·OW + ow] (a vector of samples) = b[o] + Σ_k w[o, k] · xl[offsets[k] + (oh·Wp + ow)], k = (c, kh, kw) in the
+    /// weight's order, on the lane layout of <see cref="ToSampleLanes"/>: blocks of up to 4 output channels × 5 output pixels
+    /// of a row in 20 accumulators with AVX-512 (2 × 4 in 8 with 16 registers); per tap one input load per pixel and one
+    /// weight broadcast per channel.
+    /// </summary>
+    private static void SampleLanesConvolution(in Conv2DGeometry g, float* xl, float* w, float* b, float* yl)
+    {
+        switch (Simd.Width)
+        {
+            case 512: SampleLanesConvolution<Lanes512, Vector512<float>>(g, xl, w, b, yl); break;
+            case 256: SampleLanesConvolution<Lanes256, Vector256<float>>(g, xl, w, b, yl); break;
+            default: SampleLanesConvolution<Lanes128, Vector128<float>>(g, xl, w, b, yl); break;
+        }
+    }
+
+    private static void SampleLanesConvolution<TW, TV>(in Conv2DGeometry g, float* xl, float* w, float* b, float* yl)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        int L = TW.Count, O = g.OutChannels, OH = g.OutHeight, OW = g.OutWidth, K = g.InChannels * g.KernelH * g.KernelW;
+        int maxChannels = L == 16 ? 4 : 2, maxPixels = L == 16 ? 5 : 4;
+        int* offsets = stackalloc int[K];
+        TapOffsets(g, g.PaddedHeight * g.PaddedWidth, new Span<int>(offsets, K));
+        for (int k = 0; k < K; k++) offsets[k] *= L;
+        for (int o0 = 0; o0 < O; o0 += maxChannels)
+        {
+            int nb = Math.Min(maxChannels, O - o0);
+            float* wb = w + (nint)o0 * K, bb = b == null ? null : b + o0;
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow += maxPixels)
+                {
+                    int np = Math.Min(maxPixels, OW - ow);
+                    float* xs = xl + ((nint)oh * g.PaddedWidth + ow) * L, ys = yl + (((nint)o0 * OH + oh) * OW + ow) * L;
+                    switch (nb)
+                    {
+                        case 1: SampleLanesBlock<TW, TV, N1>(np, xs, offsets, K, wb, bb, ys, OH * OW * L); break;
+                        case 2: SampleLanesBlock<TW, TV, N2>(np, xs, offsets, K, wb, bb, ys, OH * OW * L); break;
+                        case 3: SampleLanesBlock<TW, TV, N3>(np, xs, offsets, K, wb, bb, ys, OH * OW * L); break;
+                        default: SampleLanesBlock<TW, TV, N4>(np, xs, offsets, K, wb, bb, ys, OH * OW * L); break;
+                    }
+                }
+        }
+    }
+
+    private static void SampleLanesBlock<TW, TV, TB>(int pixels, float* xs, int* offsets, int K, float* w, float* b, float* ys, int channelStride)
+        where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize
+    {
+        switch (pixels)
+        {
+            case 1: SampleLanesBlock<TW, TV, TB, N1>(xs, offsets, K, w, b, ys, channelStride); break;
+            case 2: SampleLanesBlock<TW, TV, TB, N2>(xs, offsets, K, w, b, ys, channelStride); break;
+            case 3: SampleLanesBlock<TW, TV, TB, N3>(xs, offsets, K, w, b, ys, channelStride); break;
+            case 4: SampleLanesBlock<TW, TV, TB, N4>(xs, offsets, K, w, b, ys, channelStride); break;
+            default: SampleLanesBlock<TW, TV, TB, N5>(xs, offsets, K, w, b, ys, channelStride); break;
+        }
+    }
+
+    /// <summary>TB.Value output channels × TP.Value consecutive output pixels of one row; accumulator aCP holds channel C, pixel P.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
+    private static void SampleLanesBlock<TW, TV, TB, TP>(float* xs, int* offsets, int K, float* w, float* b, float* ys, int channelStride)
+        where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize where TP : struct, IBlockSize
+    {
+        int nb = TB.Value, np = TP.Value, L = TW.Count;
+        var a00 = TW.Broadcast(b == null ? 0f : b[0]); var a01 = a00; var a02 = a00; var a03 = a00; var a04 = a00;
+        var a10 = nb > 1 ? TW.Broadcast(b == null ? 0f : b[1]) : default; var a11 = a10; var a12 = a10; var a13 = a10; var a14 = a10;
+        var a20 = nb > 2 ? TW.Broadcast(b == null ? 0f : b[2]) : default; var a21 = a20; var a22 = a20; var a23 = a20; var a24 = a20;
+        var a30 = nb > 3 ? TW.Broadcast(b == null ? 0f : b[3]) : default; var a31 = a30; var a32 = a30; var a33 = a30; var a34 = a30;
+        for (int k = 0; k < K; k++)
+        {
+            float* s = xs + offsets[k];
+            var x0 = TW.Load(s);
+            var x1 = np > 1 ? TW.Load(s + L) : default;
+            var x2 = np > 2 ? TW.Load(s + 2 * L) : default;
+            var x3 = np > 3 ? TW.Load(s + 3 * L) : default;
+            var x4 = np > 4 ? TW.Load(s + 4 * L) : default;
+            float* wk = w + k;
+            var wv = TW.Broadcast(wk[0]);
+            a00 = TW.MultiplyAdd(wv, x0, a00);
+            if (np > 1) a01 = TW.MultiplyAdd(wv, x1, a01);
+            if (np > 2) a02 = TW.MultiplyAdd(wv, x2, a02);
+            if (np > 3) a03 = TW.MultiplyAdd(wv, x3, a03);
+            if (np > 4) a04 = TW.MultiplyAdd(wv, x4, a04);
+            if (nb > 1)
+            {
+                wv = TW.Broadcast(wk[K]);
+                a10 = TW.MultiplyAdd(wv, x0, a10);
+                if (np > 1) a11 = TW.MultiplyAdd(wv, x1, a11);
+                if (np > 2) a12 = TW.MultiplyAdd(wv, x2, a12);
+                if (np > 3) a13 = TW.MultiplyAdd(wv, x3, a13);
+                if (np > 4) a14 = TW.MultiplyAdd(wv, x4, a14);
+            }
+            if (nb > 2)
+            {
+                wv = TW.Broadcast(wk[2 * K]);
+                a20 = TW.MultiplyAdd(wv, x0, a20);
+                if (np > 1) a21 = TW.MultiplyAdd(wv, x1, a21);
+                if (np > 2) a22 = TW.MultiplyAdd(wv, x2, a22);
+                if (np > 3) a23 = TW.MultiplyAdd(wv, x3, a23);
+                if (np > 4) a24 = TW.MultiplyAdd(wv, x4, a24);
+            }
+            if (nb > 3)
+            {
+                wv = TW.Broadcast(wk[3 * K]);
+                a30 = TW.MultiplyAdd(wv, x0, a30);
+                if (np > 1) a31 = TW.MultiplyAdd(wv, x1, a31);
+                if (np > 2) a32 = TW.MultiplyAdd(wv, x2, a32);
+                if (np > 3) a33 = TW.MultiplyAdd(wv, x3, a33);
+                if (np > 4) a34 = TW.MultiplyAdd(wv, x4, a34);
+            }
+        }
+        StorePixels<TW, TV, TP>(a00, a01, a02, a03, a04, ys);
+        if (nb > 1) StorePixels<TW, TV, TP>(a10, a11, a12, a13, a14, ys + channelStride);
+        if (nb > 2) StorePixels<TW, TV, TP>(a20, a21, a22, a23, a24, ys + 2 * channelStride);
+        if (nb > 3) StorePixels<TW, TV, TP>(a30, a31, a32, a33, a34, ys + 3 * channelStride);
+    }
+
+    /// <summary>Stores the first TP.Value of five pixel vectors at consecutive lane positions from <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePixels<TW, TV, TP>(TV v0, TV v1, TV v2, TV v3, TV v4, float* y)
+        where TW : struct, ILanes<TV> where TV : struct where TP : struct, IBlockSize
+    {
+        int np = TP.Value, L = TW.Count;
+        TW.Store(v0, y);
+        if (np > 1) TW.Store(v1, y + L);
+        if (np > 2) TW.Store(v2, y + 2 * L);
+        if (np > 3) TW.Store(v3, y + 3 * L);
+        if (np > 4) TW.Store(v4, y + 4 * L);
+    }
+
+    /// <summary>
+    /// dwl[o·K + k] (a vector of per-lane partial sums) += Σ_{oh, ow} dz[o, oh, ow] · xl[offsets[k] + (oh·Wp + ow)] over one
+    /// block of samples: xl is the padded input (<see cref="ToSampleLanes"/> of <paramref name="g"/>), dzl dz padded for the
+    /// transposed convolution <paramref name="t"/> (its outputs start at row and column t's padding). Blocks of up to 4 output
+    /// channels × 5 taps in 20 accumulators with AVX-512 (2 × 4 otherwise), each pixel loading one dz vector per channel and one
+    /// input vector per tap.
+    /// </summary>
+    private static void SampleLanesWeightGradient(in Conv2DGeometry g, in Conv2DGeometry t, float* xl, float* dzl, float* dwl)
+    {
+        switch (Simd.Width)
+        {
+            case 512: SampleLanesWeightGradient<Lanes512, Vector512<float>>(g, t, xl, dzl, dwl); break;
+            case 256: SampleLanesWeightGradient<Lanes256, Vector256<float>>(g, t, xl, dzl, dwl); break;
+            default: SampleLanesWeightGradient<Lanes128, Vector128<float>>(g, t, xl, dzl, dwl); break;
+        }
+    }
+
+    private static void SampleLanesWeightGradient<TW, TV>(in Conv2DGeometry g, in Conv2DGeometry t, float* xl, float* dzl, float* dwl)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        int L = TW.Count, O = g.OutChannels, K = g.InChannels * g.KernelH * g.KernelW;
+        int maxChannels = L == 16 ? 4 : 2, maxTaps = L == 16 ? 5 : 4;
+        int* offsets = stackalloc int[K];
+        TapOffsets(g, g.PaddedHeight * g.PaddedWidth, new Span<int>(offsets, K));
+        for (int k = 0; k < K; k++) offsets[k] *= L;
+        var src = new LaneGradientSource(dzl + ((nint)t.PadH * t.PaddedWidth + t.PadW) * L, t.PaddedHeight * t.PaddedWidth * L, t.PaddedWidth * L,
+            xl, g.PaddedWidth * L, g.OutHeight, g.OutWidth, L);
+        for (int o0 = 0; o0 < O; o0 += maxChannels)
+        {
+            int nb = Math.Min(maxChannels, O - o0);
+            for (int k0 = 0; k0 < K; k0 += maxTaps)
+            {
+                int nt = Math.Min(maxTaps, K - k0);
+                float* acc = dwl + ((nint)o0 * K + k0) * L;
+                switch (nb)
+                {
+                    case 1: SampleLanesWeightGradientBlock<TW, TV, N1>(nt, src, o0, offsets + k0, acc, K * L); break;
+                    case 2: SampleLanesWeightGradientBlock<TW, TV, N2>(nt, src, o0, offsets + k0, acc, K * L); break;
+                    case 3: SampleLanesWeightGradientBlock<TW, TV, N3>(nt, src, o0, offsets + k0, acc, K * L); break;
+                    default: SampleLanesWeightGradientBlock<TW, TV, N4>(nt, src, o0, offsets + k0, acc, K * L); break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Where <see cref="SampleLanesWeightGradientBlock{TW, TV, TB, TT}"/> reads: dz's output pixel (oh, ow) of channel o
+    /// at Dz + o·DzChannel + oh·DzRow + ow·L, the padded input's tap base for it at X + oh·XRow + ow·L.</summary>
+    private readonly struct LaneGradientSource(float* dz, int dzChannel, int dzRow, float* x, int xRow, int outHeight, int outWidth, int lanes)
+    {
+        public readonly float* Dz = dz, X = x;
+        public readonly int DzChannel = dzChannel, DzRow = dzRow, XRow = xRow, OutHeight = outHeight, OutWidth = outWidth, Lanes = lanes;
+    }
+
+    private static void SampleLanesWeightGradientBlock<TW, TV, TB>(int taps, in LaneGradientSource s, int o0, int* offsets, float* acc, int channelStride)
+        where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize
+    {
+        switch (taps)
+        {
+            case 1: SampleLanesWeightGradientBlock<TW, TV, TB, N1>(s, o0, offsets, acc, channelStride); break;
+            case 2: SampleLanesWeightGradientBlock<TW, TV, TB, N2>(s, o0, offsets, acc, channelStride); break;
+            case 3: SampleLanesWeightGradientBlock<TW, TV, TB, N3>(s, o0, offsets, acc, channelStride); break;
+            case 4: SampleLanesWeightGradientBlock<TW, TV, TB, N4>(s, o0, offsets, acc, channelStride); break;
+            default: SampleLanesWeightGradientBlock<TW, TV, TB, N5>(s, o0, offsets, acc, channelStride); break;
+        }
+    }
+
+    /// <summary>TB.Value output channels (from <paramref name="o0"/>) × TT.Value taps (<paramref name="offsets"/>); accumulator aCT
+    /// holds channel C, tap T, and is added to acc[C·channelStride + T·L] at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
+    private static void SampleLanesWeightGradientBlock<TW, TV, TB, TT>(in LaneGradientSource s, int o0, int* offsets, float* acc, int channelStride)
+        where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize where TT : struct, IBlockSize
+    {
+        int nb = TB.Value, nt = TT.Value, L = TW.Count;
+        int f0 = offsets[0], f1 = nt > 1 ? offsets[1] : 0, f2 = nt > 2 ? offsets[2] : 0, f3 = nt > 3 ? offsets[3] : 0, f4 = nt > 4 ? offsets[4] : 0;
+        TV a00 = TW.Zero, a01 = a00, a02 = a00, a03 = a00, a04 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00;
+        TV a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a34 = a00;
+        int dzChannel = s.DzChannel;
+        for (int oh = 0; oh < s.OutHeight; oh++)
+        {
+            float* dRow = s.Dz + (nint)o0 * dzChannel + (nint)oh * s.DzRow, xRow = s.X + (nint)oh * s.XRow;
+            for (int ow = 0; ow < s.OutWidth; ow++)
+            {
+                float* d = dRow + (nint)ow * L, x = xRow + (nint)ow * L;
+                var x0 = TW.Load(x + f0);
+                var x1 = nt > 1 ? TW.Load(x + f1) : default;
+                var x2 = nt > 2 ? TW.Load(x + f2) : default;
+                var x3 = nt > 3 ? TW.Load(x + f3) : default;
+                var x4 = nt > 4 ? TW.Load(x + f4) : default;
+                var dv = TW.Load(d);
+                a00 = TW.MultiplyAdd(dv, x0, a00);
+                if (nt > 1) a01 = TW.MultiplyAdd(dv, x1, a01);
+                if (nt > 2) a02 = TW.MultiplyAdd(dv, x2, a02);
+                if (nt > 3) a03 = TW.MultiplyAdd(dv, x3, a03);
+                if (nt > 4) a04 = TW.MultiplyAdd(dv, x4, a04);
+                if (nb > 1)
+                {
+                    dv = TW.Load(d + dzChannel);
+                    a10 = TW.MultiplyAdd(dv, x0, a10);
+                    if (nt > 1) a11 = TW.MultiplyAdd(dv, x1, a11);
+                    if (nt > 2) a12 = TW.MultiplyAdd(dv, x2, a12);
+                    if (nt > 3) a13 = TW.MultiplyAdd(dv, x3, a13);
+                    if (nt > 4) a14 = TW.MultiplyAdd(dv, x4, a14);
+                }
+                if (nb > 2)
+                {
+                    dv = TW.Load(d + 2 * dzChannel);
+                    a20 = TW.MultiplyAdd(dv, x0, a20);
+                    if (nt > 1) a21 = TW.MultiplyAdd(dv, x1, a21);
+                    if (nt > 2) a22 = TW.MultiplyAdd(dv, x2, a22);
+                    if (nt > 3) a23 = TW.MultiplyAdd(dv, x3, a23);
+                    if (nt > 4) a24 = TW.MultiplyAdd(dv, x4, a24);
+                }
+                if (nb > 3)
+                {
+                    dv = TW.Load(d + 3 * dzChannel);
+                    a30 = TW.MultiplyAdd(dv, x0, a30);
+                    if (nt > 1) a31 = TW.MultiplyAdd(dv, x1, a31);
+                    if (nt > 2) a32 = TW.MultiplyAdd(dv, x2, a32);
+                    if (nt > 3) a33 = TW.MultiplyAdd(dv, x3, a33);
+                    if (nt > 4) a34 = TW.MultiplyAdd(dv, x4, a34);
+                }
+            }
+        }
+        AddPixels<TW, TV, TT>(a00, a01, a02, a03, a04, acc);
+        if (nb > 1) AddPixels<TW, TV, TT>(a10, a11, a12, a13, a14, acc + channelStride);
+        if (nb > 2) AddPixels<TW, TV, TT>(a20, a21, a22, a23, a24, acc + 2 * channelStride);
+        if (nb > 3) AddPixels<TW, TV, TT>(a30, a31, a32, a33, a34, acc + 3 * channelStride);
+    }
+
+    /// <summary>Adds the first TT.Value of five vectors to consecutive vectors from <paramref name="acc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddPixels<TW, TV, TT>(TV v0, TV v1, TV v2, TV v3, TV v4, float* acc)
+        where TW : struct, ILanes<TV> where TV : struct where TT : struct, IBlockSize
+    {
+        int n = TT.Value, L = TW.Count;
+        TW.Store(TW.Add(TW.Load(acc), v0), acc);
+        if (n > 1) TW.Store(TW.Add(TW.Load(acc + L), v1), acc + L);
+        if (n > 2) TW.Store(TW.Add(TW.Load(acc + 2 * L), v2), acc + 2 * L);
+        if (n > 3) TW.Store(TW.Add(TW.Load(acc + 3 * L), v3), acc + 3 * L);
+        if (n > 4) TW.Store(TW.Add(TW.Load(acc + 4 * L), v4), acc + 4 * L);
+    }
+}
