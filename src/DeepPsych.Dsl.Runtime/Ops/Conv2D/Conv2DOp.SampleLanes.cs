@@ -85,8 +85,8 @@ public static unsafe partial class Conv2DOp
 
     /// <summary>
     /// The zero-padded inputs of <paramref name="L"/> samples (sample stride InputLength, one group) with the samples in the
-    /// lanes: xl[((c·Hp + top + ih)·Wp + left + iw)·L + n] = x[n, c, ih, iw], zeros in the padding. With AVX-512, 16 inputs of
-    /// the 16 samples at a time by a transpose in registers (<see cref="Transpose16"/>).
+    /// lanes: xl[((c·Hp + top + ih)·Wp + left + iw)·L + n] = x[n, c, ih, iw], zeros in the padding; L inputs of the L samples
+    /// at a time by a transpose in registers (<see cref="TransposeSquare"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ToSampleLanes(in Conv2DGeometry g, float* x, int L, float* xl)
@@ -96,15 +96,15 @@ public static unsafe partial class Conv2DOp
         if (!g.Unpadded) new Span<float>(xl, C * Hp * Wp * L).Clear();
         int* rows = stackalloc int[16];
         int c = 0, ih = 0, iw = 0;   // where element i sits
-        if (L == 16)
-            for (; i + 16 <= length; i += 16)
+        if (TransposesInRegisters(L))
+            for (; i + L <= length; i += L)
             {
-                for (int j = 0; j < 16; j++)
+                for (int j = 0; j < L; j++)
                 {
-                    rows[j] = ((c * Hp + top + ih) * Wp + left + iw) * 16;
+                    rows[j] = ((c * Hp + top + ih) * Wp + left + iw) * L;
                     if (++iw == W) { iw = 0; if (++ih == H) { ih = 0; c++; } }
                 }
-                Transpose16(x + i, length, xl, rows, 0, accumulate: false);
+                TransposeSquare(L, x + i, length, xl, rows, 0, accumulate: false);
             }
         for (; i < length; i++)
         {
@@ -115,19 +115,30 @@ public static unsafe partial class Conv2DOp
     }
 
     /// <summary>y[n·length + i] = yl[i·L + n] (or += with <paramref name="accumulate"/>) for the L samples n and i ∈ [0, length);
-    /// with AVX-512 16 elements at a time by a transpose in registers.</summary>
+    /// L elements at a time by a transpose in registers (<see cref="TransposeSquare"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FromSampleLanes(float* yl, int length, int L, float* y, bool accumulate)
     {
         int i = 0;
-        if (L == 16)
-            for (; i + 16 <= length; i += 16) Transpose16(yl + (nint)i * 16, 16, y + i, null, length, accumulate);
+        if (TransposesInRegisters(L))
+            for (; i + L <= length; i += L) TransposeSquare(L, yl + (nint)i * L, L, y + i, null, length, accumulate);
         for (; i < length; i++)
         {
             float* s = yl + (nint)i * L;
             if (accumulate) for (int n = 0; n < L; n++) y[(nint)n * length + i] += s[n];
             else for (int n = 0; n < L; n++) y[(nint)n * length + i] = s[n];
         }
+    }
+
+    /// <summary>Whether <see cref="TransposeSquare"/> has an L × L register transpose (x86; other hosts copy lane by lane).</summary>
+    private static bool TransposesInRegisters(int L) => L == 16 ? Avx512F.IsSupported : L == 8 ? Avx.IsSupported : Sse.IsSupported;
+
+    /// <summary>An L × L transpose (<see cref="Transpose16"/>, <see cref="Transpose8"/>, <see cref="Transpose4"/>).</summary>
+    private static void TransposeSquare(int L, float* s, nint sStride, float* d, int* dRows, nint dStride, bool accumulate)
+    {
+        if (L == 16) Transpose16(s, sStride, d, dRows, dStride, accumulate);
+        else if (L == 8) Transpose8(s, sStride, d, dRows, dStride, accumulate);
+        else Transpose4(s, sStride, d, dRows, dStride, accumulate);
     }
 
     /// <summary>
@@ -158,6 +169,44 @@ public static unsafe partial class Conv2DOp
         {
             float* p = dRows != null ? d + dRows[j] : d + j * dStride;
             if (accumulate) v += Vector512.Load(p);
+            v.Store(p);
+        }
+    }
+
+    /// <summary><see cref="Transpose16"/> for 8 × 8 with AVX: pairs of rows interleaved, then pairs of pairs (4 × 4 transposes
+    /// within each 128-bit half), then the halves swapped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose8(float* s, nint sStride, float* d, int* dRows, nint dStride, bool accumulate)
+    {
+        Vector256<float> r0 = Vector256.Load(s), r1 = Vector256.Load(s + sStride), r2 = Vector256.Load(s + 2 * sStride), r3 = Vector256.Load(s + 3 * sStride);
+        Vector256<float> r4 = Vector256.Load(s + 4 * sStride), r5 = Vector256.Load(s + 5 * sStride), r6 = Vector256.Load(s + 6 * sStride), r7 = Vector256.Load(s + 7 * sStride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Put(Avx.Permute2x128(u0, u4, 0x20), 0); Put(Avx.Permute2x128(u1, u5, 0x20), 1); Put(Avx.Permute2x128(u2, u6, 0x20), 2); Put(Avx.Permute2x128(u3, u7, 0x20), 3);
+        Put(Avx.Permute2x128(u0, u4, 0x31), 4); Put(Avx.Permute2x128(u1, u5, 0x31), 5); Put(Avx.Permute2x128(u2, u6, 0x31), 6); Put(Avx.Permute2x128(u3, u7, 0x31), 7);
+
+        void Put(Vector256<float> v, int j)
+        {
+            float* p = dRows != null ? d + dRows[j] : d + j * dStride;
+            if (accumulate) v += Vector256.Load(p);
+            v.Store(p);
+        }
+    }
+
+    /// <summary><see cref="Transpose16"/> for 4 × 4 with SSE.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose4(float* s, nint sStride, float* d, int* dRows, nint dStride, bool accumulate)
+    {
+        Vector128<float> r0 = Vector128.Load(s), r1 = Vector128.Load(s + sStride), r2 = Vector128.Load(s + 2 * sStride), r3 = Vector128.Load(s + 3 * sStride);
+        Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1), t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
+        Put(Sse.MoveLowToHigh(t0, t2), 0); Put(Sse.MoveHighToLow(t2, t0), 1); Put(Sse.MoveLowToHigh(t1, t3), 2); Put(Sse.MoveHighToLow(t3, t1), 3);
+
+        void Put(Vector128<float> v, int j)
+        {
+            float* p = dRows != null ? d + dRows[j] : d + j * dStride;
+            if (accumulate) v += Vector128.Load(p);
             v.Store(p);
         }
     }
