@@ -235,7 +235,7 @@ public static unsafe partial class Conv2DOp
 
     /// <summary>
     /// yl[(o·OH + oh)·OW + ow] (a vector of samples) = b[o] + Σ_k w[o, k] · xl[offsets[k] + (oh·Wp + ow)], k = (c, kh, kw) in the
-    /// weight's order, on the lane layout of <see cref="ToSampleLanes"/>: blocks of up to 4 output channels × 5 output pixels
+    /// weight's order (skipping the taps that read only zero padding rows for the row), on the lane layout of <see cref="ToSampleLanes"/>: blocks of up to 4 output channels × 5 output pixels
     /// of a row in 20 accumulators with AVX-512 (2 × 4 in 8 with 16 registers); per tap one input load per pixel and one
     /// weight broadcast per channel.
     /// </summary>
@@ -257,50 +257,78 @@ public static unsafe partial class Conv2DOp
         int* offsets = stackalloc int[K];
         TapOffsets(g, g.PaddedHeight * g.PaddedWidth, new Span<int>(offsets, K));
         for (int k = 0; k < K; k++) offsets[k] *= L;
-        for (int o0 = 0; o0 < O; o0 += maxChannels)
+        // Per output row, only the kernel rows that read input rows, not the zero rows of the padding (the same order of the
+        // remaining taps, so the sums are the direct path's): dx's transposed convolution pads by K − 1 − p, C3's dz 10 rows to
+        // 18, and without this two taps in seven would multiply zeros.
+        int taps = g.KernelH * g.KernelW;
+        for (int oh = 0; oh < OH; oh++)
         {
-            int nb = Math.Min(maxChannels, O - o0);
-            float* wb = w + (nint)o0 * K, bb = b == null ? null : b + o0;
-            for (int oh = 0; oh < OH; oh++)
+            var (kh0, kh1) = InputKernelRows(g, oh);
+            var rowTaps = new LaneTaps(offsets, kh0 * g.KernelW, (kh1 - kh0 + 1) * g.KernelW, taps, g.InChannels, K);
+            for (int o0 = 0; o0 < O; o0 += maxChannels)
+            {
+                int nb = Math.Min(maxChannels, O - o0);
+                float* wb = w + (nint)o0 * K, bb = b == null ? null : b + o0;
                 for (int ow = 0; ow < OW; ow += maxPixels)
                 {
                     int np = Math.Min(maxPixels, OW - ow);
                     float* xs = xl + ((nint)oh * g.PaddedWidth + ow) * L, ys = yl + (((nint)o0 * OH + oh) * OW + ow) * L;
                     switch (nb)
                     {
-                        case 1: SampleLanesBlock<TW, TV, N1>(np, xs, offsets, K, wb, bb, ys, OH * OW * L); break;
-                        case 2: SampleLanesBlock<TW, TV, N2>(np, xs, offsets, K, wb, bb, ys, OH * OW * L); break;
-                        case 3: SampleLanesBlock<TW, TV, N3>(np, xs, offsets, K, wb, bb, ys, OH * OW * L); break;
-                        default: SampleLanesBlock<TW, TV, N4>(np, xs, offsets, K, wb, bb, ys, OH * OW * L); break;
+                        case 1: SampleLanesBlock<TW, TV, N1>(np, xs, rowTaps, wb, bb, ys, OH * OW * L); break;
+                        case 2: SampleLanesBlock<TW, TV, N2>(np, xs, rowTaps, wb, bb, ys, OH * OW * L); break;
+                        case 3: SampleLanesBlock<TW, TV, N3>(np, xs, rowTaps, wb, bb, ys, OH * OW * L); break;
+                        default: SampleLanesBlock<TW, TV, N4>(np, xs, rowTaps, wb, bb, ys, OH * OW * L); break;
                     }
                 }
+            }
         }
     }
 
-    private static void SampleLanesBlock<TW, TV, TB>(int pixels, float* xs, int* offsets, int K, float* w, float* b, float* ys, int channelStride)
+    /// <summary>The kernel rows [first, last] that output row <paramref name="oh"/> of a stride-1 convolution reads from input
+    /// rows, not from the zero rows of the padding.</summary>
+    private static (int First, int Last) InputKernelRows(in Conv2DGeometry g, int oh)
+    {
+        int first = 0, last = g.KernelH - 1;
+        while (first <= last && oh + first * g.DilationH < g.PadH) first++;
+        while (last >= first && oh + last * g.DilationH >= g.PadH + g.InHeight) last--;
+        return (first, last);
+    }
+
+    /// <summary>The taps one output row of <see cref="SampleLanesBlock{TW, TV, TB, TP}"/> sums: of each of the Channels input
+    /// channels (weight columns c·PerChannel + …), the Count taps from First; Offsets[k] is where tap k reads from the pixel's corner.</summary>
+    private readonly struct LaneTaps(int* offsets, int first, int count, int perChannel, int channels, int k)
+    {
+        public readonly int* Offsets = offsets;
+        public readonly int First = first, Count = count, PerChannel = perChannel, Channels = channels, K = k;
+    }
+
+    private static void SampleLanesBlock<TW, TV, TB>(int pixels, float* xs, in LaneTaps taps, float* w, float* b, float* ys, int channelStride)
         where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize
     {
         switch (pixels)
         {
-            case 1: SampleLanesBlock<TW, TV, TB, N1>(xs, offsets, K, w, b, ys, channelStride); break;
-            case 2: SampleLanesBlock<TW, TV, TB, N2>(xs, offsets, K, w, b, ys, channelStride); break;
-            case 3: SampleLanesBlock<TW, TV, TB, N3>(xs, offsets, K, w, b, ys, channelStride); break;
-            case 4: SampleLanesBlock<TW, TV, TB, N4>(xs, offsets, K, w, b, ys, channelStride); break;
-            default: SampleLanesBlock<TW, TV, TB, N5>(xs, offsets, K, w, b, ys, channelStride); break;
+            case 1: SampleLanesBlock<TW, TV, TB, N1>(xs, taps, w, b, ys, channelStride); break;
+            case 2: SampleLanesBlock<TW, TV, TB, N2>(xs, taps, w, b, ys, channelStride); break;
+            case 3: SampleLanesBlock<TW, TV, TB, N3>(xs, taps, w, b, ys, channelStride); break;
+            case 4: SampleLanesBlock<TW, TV, TB, N4>(xs, taps, w, b, ys, channelStride); break;
+            default: SampleLanesBlock<TW, TV, TB, N5>(xs, taps, w, b, ys, channelStride); break;
         }
     }
 
     /// <summary>TB.Value output channels × TP.Value consecutive output pixels of one row; accumulator aCP holds channel C, pixel P.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot SIMD kernel: compiled optimised at once, not after tier-0 timing
-    private static void SampleLanesBlock<TW, TV, TB, TP>(float* xs, int* offsets, int K, float* w, float* b, float* ys, int channelStride)
+    private static void SampleLanesBlock<TW, TV, TB, TP>(float* xs, in LaneTaps taps, float* w, float* b, float* ys, int channelStride)
         where TW : struct, ILanes<TV> where TV : struct where TB : struct, IBlockSize where TP : struct, IBlockSize
     {
-        int nb = TB.Value, np = TP.Value, L = TW.Count;
+        int nb = TB.Value, np = TP.Value, L = TW.Count, K = taps.K;
+        int* offsets = taps.Offsets;
         var a00 = TW.Broadcast(b == null ? 0f : b[0]); var a01 = a00; var a02 = a00; var a03 = a00; var a04 = a00;
         var a10 = nb > 1 ? TW.Broadcast(b == null ? 0f : b[1]) : default; var a11 = a10; var a12 = a10; var a13 = a10; var a14 = a10;
         var a20 = nb > 2 ? TW.Broadcast(b == null ? 0f : b[2]) : default; var a21 = a20; var a22 = a20; var a23 = a20; var a24 = a20;
         var a30 = nb > 3 ? TW.Broadcast(b == null ? 0f : b[3]) : default; var a31 = a30; var a32 = a30; var a33 = a30; var a34 = a30;
-        for (int k = 0; k < K; k++)
+        for (int c = 0, kc = taps.First; c < taps.Channels; c++, kc += taps.PerChannel)
+        for (int k = kc; k < kc + taps.Count; k++)
         {
             float* s = xs + offsets[k];
             var x0 = TW.Load(s);
