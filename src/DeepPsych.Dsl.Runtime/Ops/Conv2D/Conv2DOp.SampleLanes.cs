@@ -54,6 +54,8 @@ public static unsafe partial class Conv2DOp
     {
         int L = SampleLanes, done = batch / L * L, K = g.InChannels * g.KernelH * g.KernelW, O = g.OutChannels;
         var t = TransposedGeometry(g) with { InChannels = g.OutChannels, OutChannels = g.InChannels, Groups = 1 };
+        // Without dx (a first layer) dz needs no padding: dW reads only its own pixels.
+        if (dx == null) t = t with { PadH = 0, PadW = 0, PadBottom = 0, PadRight = 0 };
         float* xl = Scratch.Get(Scratch.LaneInput, (long)g.InChannels * g.PaddedHeight * g.PaddedWidth * L);
         float* dzl = Scratch.Get(Scratch.LaneOutputGradient, (long)O * t.PaddedHeight * t.PaddedWidth * L);
         float* dxl = dx == null ? null : Scratch.Get(Scratch.LaneOutput, (long)g.InputLength * L);
