@@ -20,7 +20,22 @@ public static unsafe partial class Conv2DOp
     /// of the input and the output (or dz and dx) per block of samples, a few percent of the multiply-adds of C3.
     /// </remarks>
     private static bool UseSampleLanes(in Conv2DGeometry g, int batch, bool backward)
-        => batch >= SampleLanes && g.Groups == 1 && !IsPointwise(g) && UseDirect(g) && (!backward || UseInputGradientByConvolution(g));
+        => batch >= SampleLanes && g.Groups == 1 && !IsPointwise(g) && UseDirect(g) && (!backward || UseInputGradientByConvolution(g))
+           && SampleLanesBytes(g) <= SampleLanesMaxBytes;
+
+    /// <summary>Most bytes one block's lane buffers may take: LeNet-5's C1 and C3 need about 0.5 MB, ResNet-20's first
+    /// convolution 1.0 MB, while VGG's first (3 → 64 channels on 224 × 224) would need 215 MB a thread, so it stays direct.</summary>
+    private const long SampleLanesMaxBytes = 4L << 20;
+
+    /// <summary>Bytes of the lane buffers one block of samples uses at the widest vectors (16 samples): the padded input and the
+    /// output, or in backward the padded dz and dx beside the input.</summary>
+    private static long SampleLanesBytes(in Conv2DGeometry g)
+    {
+        var t = TransposedGeometry(g);
+        long input = (long)g.InChannels * g.PaddedHeight * g.PaddedWidth, output = g.OutputLength;
+        long dz = (long)g.OutChannels * t.PaddedHeight * t.PaddedWidth;
+        return 16L * sizeof(float) * Math.Max(input + output, input + dz + g.InputLength);
+    }
 
     /// <summary>Samples per vector: one per lane of the widest vectors the kernels use.</summary>
     private static int SampleLanes => Simd.Width / 32;
