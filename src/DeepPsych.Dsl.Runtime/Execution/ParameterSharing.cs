@@ -18,8 +18,7 @@ public static class ParameterSharing
 {
     private static readonly ConditionalWeakTable<float[], string> s_shared = new();
 
-    /// <summary>The blocks a network is built over: fresh ones when <paramref name="other"/> is null, else
-    /// <paramref name="other"/>'s.</summary>
+    /// <summary>The blocks a network is built over: fresh ones, or those of the network it shares its parameters with.</summary>
     public readonly record struct Blocks(float[] Parameters, float[] Gradients, float[] Buffers, long[] Counters);
 
     /// <summary>Fresh blocks of the given lengths, or <paramref name="other"/>'s after checking their lengths.</summary>

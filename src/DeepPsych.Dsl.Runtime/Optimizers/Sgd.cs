@@ -105,6 +105,7 @@ public sealed class Sgd : Optimizer
         return n;
     }
 
+    /// <inheritdoc/>
     protected override void UpdateOnDevice(in OptimizerViews views) =>
         views.Backend.SgdUpdate(SgdStep.For(this, StepCount), views.Parameters, views.Gradients, Momentum == 0 ? default : views.State[0], views.DecayMask);
 

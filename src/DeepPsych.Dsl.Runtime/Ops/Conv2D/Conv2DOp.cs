@@ -15,6 +15,9 @@ namespace DeepPsych.Dsl.Ops;
 /// convolution on a zero-padded copy, vectorised over output pixels (<see cref="DirectForward"/>). In backward, every stride-1
 /// convolution gets dW by a direct batch-wide correlation (<see cref="DirectWeightGradient"/>), and dx as a stride-1 convolution of
 /// dz with the flipped weights (<see cref="InputGradientByConvolution"/>: direct for ≤ 8 input channels per group, Winograd where the transposed convolution qualifies, else the wide GEMM).</item>
+/// <item>the same few-channel stride-1 convolutions (one group) on a batch of at least one vector of samples: one sample per
+/// vector lane (<see cref="UseSampleLanes"/>, <see cref="SampleLanesForward"/>, <see cref="SampleLanesBackward"/>), forward, dx
+/// and dW, the samples after the last whole vector on the direct kernels.</item>
 /// <item>3×3, stride 1, at least 16 input and output channels per group on a map big enough (<see cref="UseWinograd"/>): Winograd
 /// F(2×2, 3×3) over the whole batch (<see cref="WinogradConvolution"/>), forward and dx, and dW where the direct dW does not take the
 /// layer (<see cref="WinogradWeightGradient"/>): 16 multiplies per 2×2 tile instead of 36, as 16 GEMMs of the transformed weights and
@@ -25,7 +28,7 @@ namespace DeepPsych.Dsl.Ops;
 /// Column index k of the im2col matrix is (c, kh, kw) flattened as c·KH·KW + kh·KW + kw — the weight's own OIHW order,
 /// so W_g (O/G × K) is used as stored. Row j is the output pixel oh·OW + ow.
 /// <para>Files: this one chooses the strategy; <c>Conv2DOp.Im2Col.cs</c> (general im2col/col2im + GEMM),
-/// <c>Conv2DOp.WideGemm.cs</c> (stride-1 GEMM on the padded width), <c>Conv2DOp.Direct.cs</c> (direct forward and dx),
+/// <c>Conv2DOp.WideGemm.cs</c> (stride-1 GEMM on the padded width), <c>Conv2DOp.Direct.cs</c> (direct forward and dx), <c>Conv2DOp.SampleLanes.cs</c> (samples in the vector lanes),
 /// <c>Conv2DOp.DirectWeightGradient.cs</c> (direct dW), <c>Conv2DOp.Winograd.cs</c> (Winograd forward and dx, with <c>…WinogradTransforms.cs</c> and <c>…WinogradWeightGradient.cs</c>), <c>Conv2DOp.Depthwise.cs</c>, <c>Conv2DOp.Padded.cs</c> (the padded
 /// input the stride-1 kernels share) and <c>Conv2DOp.Vectors.cs</c> (small vector helpers).</para>
 /// </remarks>
