@@ -354,57 +354,45 @@ public static unsafe partial class Conv2DOp
             var x3 = np > 3 ? TW.Load(s + 3 * L) : default;
             var x4 = np > 4 ? TW.Load(s + 4 * L) : default;
             float* wk = w + k;
-            var wv = TW.Broadcast(wk[0]);
-            a00 = TW.MultiplyAdd(wv, x0, a00);
-            if (np > 1) a01 = TW.MultiplyAdd(wv, x1, a01);
-            if (np > 2) a02 = TW.MultiplyAdd(wv, x2, a02);
-            if (np > 3) a03 = TW.MultiplyAdd(wv, x3, a03);
-            if (np > 4) a04 = TW.MultiplyAdd(wv, x4, a04);
-            if (nb > 1)
-            {
-                wv = TW.Broadcast(wk[K]);
-                a10 = TW.MultiplyAdd(wv, x0, a10);
-                if (np > 1) a11 = TW.MultiplyAdd(wv, x1, a11);
-                if (np > 2) a12 = TW.MultiplyAdd(wv, x2, a12);
-                if (np > 3) a13 = TW.MultiplyAdd(wv, x3, a13);
-                if (np > 4) a14 = TW.MultiplyAdd(wv, x4, a14);
-            }
-            if (nb > 2)
-            {
-                wv = TW.Broadcast(wk[2 * K]);
-                a20 = TW.MultiplyAdd(wv, x0, a20);
-                if (np > 1) a21 = TW.MultiplyAdd(wv, x1, a21);
-                if (np > 2) a22 = TW.MultiplyAdd(wv, x2, a22);
-                if (np > 3) a23 = TW.MultiplyAdd(wv, x3, a23);
-                if (np > 4) a24 = TW.MultiplyAdd(wv, x4, a24);
-            }
-            if (nb > 3)
-            {
-                wv = TW.Broadcast(wk[3 * K]);
-                a30 = TW.MultiplyAdd(wv, x0, a30);
-                if (np > 1) a31 = TW.MultiplyAdd(wv, x1, a31);
-                if (np > 2) a32 = TW.MultiplyAdd(wv, x2, a32);
-                if (np > 3) a33 = TW.MultiplyAdd(wv, x3, a33);
-                if (np > 4) a34 = TW.MultiplyAdd(wv, x4, a34);
-            }
+            MultiplyAddRow<TW, TV, TP>(TW.Broadcast(wk[0]), x0, x1, x2, x3, x4, ref a00, ref a01, ref a02, ref a03, ref a04);
+            if (nb > 1) MultiplyAddRow<TW, TV, TP>(TW.Broadcast(wk[K]), x0, x1, x2, x3, x4, ref a10, ref a11, ref a12, ref a13, ref a14);
+            if (nb > 2) MultiplyAddRow<TW, TV, TP>(TW.Broadcast(wk[2 * K]), x0, x1, x2, x3, x4, ref a20, ref a21, ref a22, ref a23, ref a24);
+            if (nb > 3) MultiplyAddRow<TW, TV, TP>(TW.Broadcast(wk[3 * K]), x0, x1, x2, x3, x4, ref a30, ref a31, ref a32, ref a33, ref a34);
         }
-        StorePixels<TW, TV, TP>(a00, a01, a02, a03, a04, ys);
-        if (nb > 1) StorePixels<TW, TV, TP>(a10, a11, a12, a13, a14, ys + channelStride);
-        if (nb > 2) StorePixels<TW, TV, TP>(a20, a21, a22, a23, a24, ys + 2 * channelStride);
-        if (nb > 3) StorePixels<TW, TV, TP>(a30, a31, a32, a33, a34, ys + 3 * channelStride);
+        StoreRow<TW, TV, TP>(a00, a01, a02, a03, a04, ys, accumulate: false);
+        if (nb > 1) StoreRow<TW, TV, TP>(a10, a11, a12, a13, a14, ys + channelStride, accumulate: false);
+        if (nb > 2) StoreRow<TW, TV, TP>(a20, a21, a22, a23, a24, ys + 2 * channelStride, accumulate: false);
+        if (nb > 3) StoreRow<TW, TV, TP>(a30, a31, a32, a33, a34, ys + 3 * channelStride, accumulate: false);
     }
 
-    /// <summary>Stores the first TP.Value of five pixel vectors at consecutive lane positions from <paramref name="y"/>.</summary>
+    /// <summary>a_p += v · x_p for the first TN.Value of five accumulators: one channel's row of an outer-product step, shared by
+    /// the convolution (v a broadcast weight, x_p the pixels' inputs) and the weight gradient (v a dz vector, x_p the taps' inputs).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePixels<TW, TV, TP>(TV v0, TV v1, TV v2, TV v3, TV v4, float* y)
-        where TW : struct, ILanes<TV> where TV : struct where TP : struct, IBlockSize
+    private static void MultiplyAddRow<TW, TV, TN>(TV v, TV x0, TV x1, TV x2, TV x3, TV x4, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4)
+        where TW : struct, ILanes<TV> where TV : struct where TN : struct, IBlockSize
     {
-        int np = TP.Value, L = TW.Count;
-        TW.Store(v0, y);
-        if (np > 1) TW.Store(v1, y + L);
-        if (np > 2) TW.Store(v2, y + 2 * L);
-        if (np > 3) TW.Store(v3, y + 3 * L);
-        if (np > 4) TW.Store(v4, y + 4 * L);
+        int n = TN.Value;
+        a0 = TW.MultiplyAdd(v, x0, a0);
+        if (n > 1) a1 = TW.MultiplyAdd(v, x1, a1);
+        if (n > 2) a2 = TW.MultiplyAdd(v, x2, a2);
+        if (n > 3) a3 = TW.MultiplyAdd(v, x3, a3);
+        if (n > 4) a4 = TW.MultiplyAdd(v, x4, a4);
+    }
+
+    /// <summary>Stores the first TN.Value of five vectors at consecutive vectors from <paramref name="y"/>, or adds them to
+    /// what is there with <paramref name="accumulate"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TW, TV, TN>(TV v0, TV v1, TV v2, TV v3, TV v4, float* y, bool accumulate)
+        where TW : struct, ILanes<TV> where TV : struct where TN : struct, IBlockSize
+    {
+        int n = TN.Value, L = TW.Count;
+        Put(v0, y, accumulate);
+        if (n > 1) Put(v1, y + L, accumulate);
+        if (n > 2) Put(v2, y + 2 * L, accumulate);
+        if (n > 3) Put(v3, y + 3 * L, accumulate);
+        if (n > 4) Put(v4, y + 4 * L, accumulate);
+
+        static void Put(TV v, float* p, bool add) => TW.Store(add ? TW.Add(TW.Load(p), v) : v, p);
     }
 
     /// <summary>
@@ -495,57 +483,15 @@ public static unsafe partial class Conv2DOp
                 var x2 = nt > 2 ? TW.Load(x + f2) : default;
                 var x3 = nt > 3 ? TW.Load(x + f3) : default;
                 var x4 = nt > 4 ? TW.Load(x + f4) : default;
-                var dv = TW.Load(d);
-                a00 = TW.MultiplyAdd(dv, x0, a00);
-                if (nt > 1) a01 = TW.MultiplyAdd(dv, x1, a01);
-                if (nt > 2) a02 = TW.MultiplyAdd(dv, x2, a02);
-                if (nt > 3) a03 = TW.MultiplyAdd(dv, x3, a03);
-                if (nt > 4) a04 = TW.MultiplyAdd(dv, x4, a04);
-                if (nb > 1)
-                {
-                    dv = TW.Load(d + dzChannel);
-                    a10 = TW.MultiplyAdd(dv, x0, a10);
-                    if (nt > 1) a11 = TW.MultiplyAdd(dv, x1, a11);
-                    if (nt > 2) a12 = TW.MultiplyAdd(dv, x2, a12);
-                    if (nt > 3) a13 = TW.MultiplyAdd(dv, x3, a13);
-                    if (nt > 4) a14 = TW.MultiplyAdd(dv, x4, a14);
-                }
-                if (nb > 2)
-                {
-                    dv = TW.Load(d + 2 * dzChannel);
-                    a20 = TW.MultiplyAdd(dv, x0, a20);
-                    if (nt > 1) a21 = TW.MultiplyAdd(dv, x1, a21);
-                    if (nt > 2) a22 = TW.MultiplyAdd(dv, x2, a22);
-                    if (nt > 3) a23 = TW.MultiplyAdd(dv, x3, a23);
-                    if (nt > 4) a24 = TW.MultiplyAdd(dv, x4, a24);
-                }
-                if (nb > 3)
-                {
-                    dv = TW.Load(d + 3 * dzChannel);
-                    a30 = TW.MultiplyAdd(dv, x0, a30);
-                    if (nt > 1) a31 = TW.MultiplyAdd(dv, x1, a31);
-                    if (nt > 2) a32 = TW.MultiplyAdd(dv, x2, a32);
-                    if (nt > 3) a33 = TW.MultiplyAdd(dv, x3, a33);
-                    if (nt > 4) a34 = TW.MultiplyAdd(dv, x4, a34);
-                }
+                MultiplyAddRow<TW, TV, TT>(TW.Load(d), x0, x1, x2, x3, x4, ref a00, ref a01, ref a02, ref a03, ref a04);
+                if (nb > 1) MultiplyAddRow<TW, TV, TT>(TW.Load(d + dzChannel), x0, x1, x2, x3, x4, ref a10, ref a11, ref a12, ref a13, ref a14);
+                if (nb > 2) MultiplyAddRow<TW, TV, TT>(TW.Load(d + 2 * dzChannel), x0, x1, x2, x3, x4, ref a20, ref a21, ref a22, ref a23, ref a24);
+                if (nb > 3) MultiplyAddRow<TW, TV, TT>(TW.Load(d + 3 * dzChannel), x0, x1, x2, x3, x4, ref a30, ref a31, ref a32, ref a33, ref a34);
             }
         }
-        AddPixels<TW, TV, TT>(a00, a01, a02, a03, a04, acc);
-        if (nb > 1) AddPixels<TW, TV, TT>(a10, a11, a12, a13, a14, acc + channelStride);
-        if (nb > 2) AddPixels<TW, TV, TT>(a20, a21, a22, a23, a24, acc + 2 * channelStride);
-        if (nb > 3) AddPixels<TW, TV, TT>(a30, a31, a32, a33, a34, acc + 3 * channelStride);
-    }
-
-    /// <summary>Adds the first TT.Value of five vectors to consecutive vectors from <paramref name="acc"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddPixels<TW, TV, TT>(TV v0, TV v1, TV v2, TV v3, TV v4, float* acc)
-        where TW : struct, ILanes<TV> where TV : struct where TT : struct, IBlockSize
-    {
-        int n = TT.Value, L = TW.Count;
-        TW.Store(TW.Add(TW.Load(acc), v0), acc);
-        if (n > 1) TW.Store(TW.Add(TW.Load(acc + L), v1), acc + L);
-        if (n > 2) TW.Store(TW.Add(TW.Load(acc + 2 * L), v2), acc + 2 * L);
-        if (n > 3) TW.Store(TW.Add(TW.Load(acc + 3 * L), v3), acc + 3 * L);
-        if (n > 4) TW.Store(TW.Add(TW.Load(acc + 4 * L), v4), acc + 4 * L);
+        StoreRow<TW, TV, TT>(a00, a01, a02, a03, a04, acc, accumulate: true);
+        if (nb > 1) StoreRow<TW, TV, TT>(a10, a11, a12, a13, a14, acc + channelStride, accumulate: true);
+        if (nb > 2) StoreRow<TW, TV, TT>(a20, a21, a22, a23, a24, acc + 2 * channelStride, accumulate: true);
+        if (nb > 3) StoreRow<TW, TV, TT>(a30, a31, a32, a33, a34, acc + 3 * channelStride, accumulate: true);
     }
 }
