@@ -182,12 +182,7 @@ public static unsafe partial class Conv2DOp
         Put(r0, 0); Put(r1, 1); Put(r2, 2); Put(r3, 3); Put(r4, 4); Put(r5, 5); Put(r6, 6); Put(r7, 7);
         Put(r8, 8); Put(r9, 9); Put(r10, 10); Put(r11, 11); Put(r12, 12); Put(r13, 13); Put(r14, 14); Put(r15, 15);
 
-        void Put(Vector512<float> v, int j)
-        {
-            float* p = dRows != null ? d + dRows[j] : d + j * dStride;
-            if (accumulate) v += Vector512.Load(p);
-            v.Store(p);
-        }
+        void Put(Vector512<float> v, int j) => PutTransposedRow<Lanes512, Vector512<float>>(v, j, d, dRows, dStride, accumulate);
     }
 
     /// <summary><see cref="Transpose16"/> for 8 × 8 with AVX: pairs of rows interleaved, then pairs of pairs (4 × 4 transposes
@@ -204,12 +199,7 @@ public static unsafe partial class Conv2DOp
         Put(Avx.Permute2x128(u0, u4, 0x20), 0); Put(Avx.Permute2x128(u1, u5, 0x20), 1); Put(Avx.Permute2x128(u2, u6, 0x20), 2); Put(Avx.Permute2x128(u3, u7, 0x20), 3);
         Put(Avx.Permute2x128(u0, u4, 0x31), 4); Put(Avx.Permute2x128(u1, u5, 0x31), 5); Put(Avx.Permute2x128(u2, u6, 0x31), 6); Put(Avx.Permute2x128(u3, u7, 0x31), 7);
 
-        void Put(Vector256<float> v, int j)
-        {
-            float* p = dRows != null ? d + dRows[j] : d + j * dStride;
-            if (accumulate) v += Vector256.Load(p);
-            v.Store(p);
-        }
+        void Put(Vector256<float> v, int j) => PutTransposedRow<Lanes256, Vector256<float>>(v, j, d, dRows, dStride, accumulate);
     }
 
     /// <summary><see cref="Transpose16"/> for 4 × 4 with SSE.</summary>
@@ -220,12 +210,16 @@ public static unsafe partial class Conv2DOp
         Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1), t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
         Put(Sse.MoveLowToHigh(t0, t2), 0); Put(Sse.MoveHighToLow(t2, t0), 1); Put(Sse.MoveLowToHigh(t1, t3), 2); Put(Sse.MoveHighToLow(t3, t1), 3);
 
-        void Put(Vector128<float> v, int j)
-        {
-            float* p = dRows != null ? d + dRows[j] : d + j * dStride;
-            if (accumulate) v += Vector128.Load(p);
-            v.Store(p);
-        }
+        void Put(Vector128<float> v, int j) => PutTransposedRow<Lanes128, Vector128<float>>(v, j, d, dRows, dStride, accumulate);
+    }
+
+    /// <summary>Row j of a transpose's result to d + dRows[j] (or d + j·dStride without dRows), stored or added.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutTransposedRow<TW, TV>(TV v, int j, float* d, int* dRows, nint dStride, bool accumulate)
+        where TW : struct, ILanes<TV> where TV : struct
+    {
+        float* p = dRows != null ? d + dRows[j] : d + j * dStride;
+        TW.Store(accumulate ? TW.Add(TW.Load(p), v) : v, p);
     }
 
     /// <summary>
