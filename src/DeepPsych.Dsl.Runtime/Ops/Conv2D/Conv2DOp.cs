@@ -156,9 +156,10 @@ public static unsafe partial class Conv2DOp
         bool winogradDx = convDx && UseWinograd(transposed, batch);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
         {
-            float* wFlipped = convDx || (directW && UseSampleLanes(g, batch, backward: true)) ? FlipWeights(g, pw) : null;
             // Few channels on a batch: dW and dx of whole vectors of samples, one per lane; the direct kernels take the rest.
-            int first = directW && UseSampleLanes(g, batch, backward: true) ? SampleLanesBackward(g, batch, px, wFlipped, pdz, pdx, pdw) : 0;
+            bool lanes = directW && UseSampleLanes(g, batch, backward: true);
+            float* wFlipped = convDx || lanes ? FlipWeights(g, pw) : null;
+            int first = lanes ? SampleLanesBackward(g, transposed, batch, px, wFlipped, pdz, pdx, pdw) : 0;
             if (directW && batch > first)
                 for (int grp = 0; grp < G; grp++)
                     DirectWeightGradient(g, batch - first, px + (nint)first * g.InputLength + (nint)grp * Cg * HW,
