@@ -28,7 +28,7 @@ namespace DeepPsych.Dsl.Ops;
 /// Column index k of the im2col matrix is (c, kh, kw) flattened as c·KH·KW + kh·KW + kw — the weight's own OIHW order,
 /// so W_g (O/G × K) is used as stored. Row j is the output pixel oh·OW + ow.
 /// <para>Files: this one chooses the strategy; <c>Conv2DOp.Im2Col.cs</c> (general im2col/col2im + GEMM),
-/// <c>Conv2DOp.WideGemm.cs</c> (stride-1 GEMM on the padded width), <c>Conv2DOp.Direct.cs</c> (direct forward and dx), <c>Conv2DOp.SampleLanes.cs</c> (samples in the vector lanes),
+/// <c>Conv2DOp.WideGemm.cs</c> (stride-1 GEMM on the padded width), <c>Conv2DOp.Direct.cs</c> (direct forward and dx), <c>Conv2DOp.SampleLanes.cs</c> (samples in the vector lanes, with <c>…SampleLanesLayout.cs</c>),
 /// <c>Conv2DOp.DirectWeightGradient.cs</c> (direct dW), <c>Conv2DOp.Winograd.cs</c> (Winograd forward and dx, with <c>…WinogradTransforms.cs</c> and <c>…WinogradWeightGradient.cs</c>), <c>Conv2DOp.Depthwise.cs</c>, <c>Conv2DOp.Padded.cs</c> (the padded
 /// input the stride-1 kernels share) and <c>Conv2DOp.Vectors.cs</c> (small vector helpers).</para>
 /// </remarks>
