@@ -23,6 +23,9 @@ string? Str(string name) => Array.IndexOf(args, name) is int i and >= 0 ? args[i
 
 var world = DistributedEnvironment.World;
 int rank = world?.Rank ?? 0, size = world?.Size ?? 1;
+// Which of the flavour's tuning defaults this run took (a variable the user set, e.g. with mpirun --mca, is kept).
+string tuning = world is null ? "" : world.TuningApplied.Count == 0 ? "; MPI tuning defaults: none taken"
+    : "; MPI tuning defaults: " + string.Join(", ", world.TuningApplied.Select(t => $"{t.Name}={t.Value}"));
 try
 {
     switch (mode)
@@ -123,7 +126,7 @@ void Bench()
     double seconds = clock.Elapsed.TotalSeconds;
     if (rank == 0)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"bench ranks {size} threads/rank {net.Threads} batch {batch}{(dp is null ? "" : $" overlap {(dp.Overlap ? "on" : "off")} bucket {dp.BucketSize}")}: {steps * batch / seconds:F0} images/s; rank 0 ran {cpu / steps * 1e6:F0} µs of CPU per {local / steps * 1e6:F0} µs step"));
+            $"bench ranks {size} threads/rank {net.Threads} batch {batch}{(dp is null ? "" : $" overlap {(dp.Overlap ? "on" : "off")} bucket {dp.BucketSize}")}: {steps * batch / seconds:F0} images/s; rank 0 ran {cpu / steps * 1e6:F0} µs of CPU per {local / steps * 1e6:F0} µs step{tuning}"));
     if (dp is not null)
     {
         // Per step, on this rank: forward + backward (with the buckets started inside it), the wait after backward for
@@ -147,5 +150,5 @@ void AllReduce()
     for (int i = 0; i < repeat; i++) world.AllReduceSum(data);
     double per = (world.WallTime() - t0) / repeat;
     if (rank == 0)
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"allreduce {floats} floats ({floats * 4 / 1024.0:F0} KiB): {per * 1e6:F1} µs, {floats * 4 / per / 1e9:F2} GB/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"allreduce {floats} floats ({floats * 4 / 1024.0:F0} KiB): {per * 1e6:F1} µs, {floats * 4 / per / 1e9:F2} GB/s{tuning}"));
 }

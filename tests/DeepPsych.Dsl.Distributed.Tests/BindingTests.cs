@@ -13,6 +13,7 @@ public sealed class BindingTests
         public bool LaunchedByLauncher(Func<string, string?> environment) => true;
         public int? LocalSize(Func<string, string?> environment) => 2;
         public MpiHandles ResolveHandles(nint library) => throw new InvalidOperationException("never reached");
+        public IReadOnlyList<(string Name, string Value)> TuningDefaults => [];
     }
 
     [Fact]
@@ -33,6 +34,19 @@ public sealed class BindingTests
         Assert.Equal(0, DistributedEnvironment.Rank);
         Assert.Equal(1, DistributedEnvironment.Size);
         Assert.True(DistributedEnvironment.IsRoot);
+    }
+
+    [MpiFact]
+    public void The_ranks_take_the_flavours_tuning_defaults_unless_the_launch_line_sets_them()
+    {
+        var (code, output) = MpiJob.Run(2, "allreduce", "--floats", "1024", "--repeat", "2");
+        Assert.True(code == 0, output);
+        Assert.Contains("MPI tuning defaults: OMPI_MCA_btl_vader_single_copy_mechanism=none, OMPI_MCA_btl_vader_max_send_size=65536", output);
+
+        (code, output) = MpiJob.Run(2, ["--mca", "btl_vader_single_copy_mechanism", "cma"], "allreduce", "--floats", "1024", "--repeat", "2");
+        Assert.True(code == 0, output);
+        Assert.Contains("MPI tuning defaults: OMPI_MCA_btl_vader_max_send_size=65536", output);
+        Assert.DoesNotContain("single_copy_mechanism=none", output);
     }
 
     [Theory]

@@ -16,14 +16,17 @@ internal static class MpiJob
     public static readonly string[] LoopbackArguments =
         ["--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"];
 
-    public static (int ExitCode, string Output) Run(int ranks, params string[] arguments)
+    public static (int ExitCode, string Output) Run(int ranks, params string[] arguments) => Run(ranks, [], arguments);
+
+    /// <summary>As <see cref="Run(int, string[])"/>, with <paramref name="launcherArguments"/> added to mpirun's line.</summary>
+    public static (int ExitCode, string Output) Run(int ranks, string[] launcherArguments, params string[] arguments)
     {
         var start = ranks == 0
             ? new ProcessStartInfo("dotnet") { ArgumentList = { RanksDll } }
             : new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException("mpirun not found"));
         if (ranks > 0)
         {
-            foreach (var a in LoopbackArguments) start.ArgumentList.Add(a);
+            foreach (var a in LoopbackArguments.Concat(launcherArguments)) start.ArgumentList.Add(a);
             start.ArgumentList.Add("-np");
             start.ArgumentList.Add(ranks.ToString());
             start.ArgumentList.Add("dotnet");

@@ -27,6 +27,10 @@ public interface IMpiFlavour
 
     /// <summary>Resolves the predefined handles once the library is loaded.</summary>
     MpiHandles ResolveHandles(nint library);
+
+    /// <summary>Tuning parameters this rank sets in its own environment before MPI is initialised, each only when
+    /// neither the user nor the launcher set it already (name, value); measured defaults, not requirements.</summary>
+    IReadOnlyList<(string Name, string Value)> TuningDefaults { get; }
 }
 
 /// <summary>The predefined MPI handles this project uses, widened to <see cref="nint"/>.</summary>

@@ -17,6 +17,7 @@ public sealed unsafe class MpiCommunicator
         _mpi = mpi;
         if (!mpi.Initialized())
         {
+            TuningApplied = NativeEnvironment.SetMissing(mpi.Flavour.TuningDefaults);
             ThreadLevel = mpi.InitThread(MpiLibrary.ThreadMultiple);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Shutdown();
         }
@@ -31,6 +32,9 @@ public sealed unsafe class MpiCommunicator
     public int Rank { get; }
     /// <summary>The number of ranks.</summary>
     public int Size { get; }
+    /// <summary>The flavour's tuning defaults (<see cref="IMpiFlavour.TuningDefaults"/>) this process set before MPI_Init:
+    /// those the user or the launcher had not set.</summary>
+    public IReadOnlyList<(string Name, string Value)> TuningApplied { get; } = [];
     /// <summary>The thread level MPI_Init_thread provided (3 = MPI_THREAD_MULTIPLE).</summary>
     public int ThreadLevel { get; }
 
