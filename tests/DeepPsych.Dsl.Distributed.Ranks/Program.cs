@@ -3,9 +3,12 @@
 //             trains LeNet-5 (seed 1) with SGD momentum on seeded synthetic global batches; every rank writes its
 //             parameters to DIR/rank<r>.bin, rank 0 writes DIR/lenet5.safetensors; a failure aborts the whole job.
 //   bench     --steps N --batch B [--warmup W] [--threads T] [--overlap 0|1] [--bucket F]
-//             training images/s over N steps after W untimed ones (default 500: long enough for tiered JIT to finish,
-//             whose background compiles would otherwise run on a 1-process run's idle core for free and take a core from
-//             a rank), then each rank where its step time went
+//             training images/s over N steps after W untimed ones (default 3,000), then each rank where its step time
+//             went. A process bound to one core, as mpirun binds each rank, needs that long to reach its speed: bound with
+//             taskset, batch 32 ran 40-43k images/s over 1,000-5,000 steps after 500 warm-up steps and 46-48k after
+//             3,000, against 48-50k unbound after 500. The hot kernels were already optimised code in a profile of the
+//             slow phase; tiered compilation is involved (DOTNET_TieredCompilation=0 or TC_QuickJitForLoops=0 remove
+//             the gap), but the cause was not found.
 //   allreduce --floats N [--repeat K]                 seconds per all-reduce of N floats (rank 0 prints)
 // Without mpirun it runs as one process (singleton mode), which is the tests' single-process reference.
 using System.Diagnostics;
@@ -96,7 +99,7 @@ void Train()
 
 void Bench()
 {
-    int steps = Arg("--steps", 200), batch = Arg("--batch", 64), warmup = Arg("--warmup", 500);
+    int steps = Arg("--steps", 200), batch = Arg("--batch", 64), warmup = Arg("--warmup", 3000);
     var (net, trained) = Create();
     var optimizer = new Sgd(0.01f, 0.9f);
     var batches = Enumerable.Range(0, 16).Select(s => GlobalBatch(s, batch)).ToArray();
@@ -126,7 +129,7 @@ void Bench()
     double seconds = clock.Elapsed.TotalSeconds;
     if (rank == 0)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"bench ranks {size} threads/rank {net.Threads} batch {batch}{(dp is null ? "" : $" overlap {(dp.Overlap ? "on" : "off")} bucket {dp.BucketSize}")}: {steps * batch / seconds:F0} images/s; rank 0 ran {cpu / steps * 1e6:F0} µs of CPU per {local / steps * 1e6:F0} µs step{tuning}"));
+            $"bench ranks {size} threads/rank {net.Threads} batch {batch}{(dp is null ? "" : $" overlap {(dp.Overlap ? "on" : "off")} bucket {dp.BucketSize}")}: {steps * batch / seconds:F0} images/s after {warmup} warm-up steps; rank 0 ran {cpu / steps * 1e6:F0} µs of CPU per {local / steps * 1e6:F0} µs step{tuning}"));
     if (dp is not null)
     {
         // Per step, on this rank: forward + backward (with the buckets started inside it), the wait after backward for
