@@ -6,9 +6,10 @@
 //             training images/s over N steps after W untimed ones (default 3,000), then each rank where its step time
 //             went. A process bound to one core, as mpirun binds each rank, needs that long to reach its speed: bound with
 //             taskset, batch 32 ran 40-43k images/s over 1,000-5,000 steps after 500 warm-up steps and 46-48k after
-//             3,000, against 48-50k unbound after 500. The hot kernels were already optimised code in a profile of the
-//             slow phase; tiered compilation is involved (DOTNET_TieredCompilation=0 or TC_QuickJitForLoops=0 remove
-//             the gap), but the cause was not found.
+//             3,000, against 48-50k unbound after 500. The cause: a process that sees one processor waits ten times
+//             longer before it promotes hot methods to optimised code (the runtime's TC_DelaySingleProcMultiplier, 10:
+//             1 s instead of 100 ms after the last new method, restarted by each one); with
+//             DOTNET_TC_DelaySingleProcMultiplier=1 the bound process ran 46.6-47.6k after 500 steps.
 //   allreduce --floats N [--repeat K]                 seconds per all-reduce of N floats (rank 0 prints)
 // Without mpirun it runs as one process (singleton mode), which is the tests' single-process reference.
 using System.Diagnostics;
