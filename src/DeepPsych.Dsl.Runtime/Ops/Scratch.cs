@@ -50,7 +50,9 @@ internal static unsafe class Scratch
     public const int LaneOutputGradient = 16;
     /// <summary>Per-lane partial sums of the weight gradient (Conv2D sample-lane path).</summary>
     public const int LaneWeightGradient = 17;
-    private const int SlotCount = 18;
+    /// <summary>Cᵀ of a product C = A·Bᵀ computed transposed (GEMM, few rows of A; Dense forward in training).</summary>
+    public const int TransposedProduct = 18;
+    private const int SlotCount = 19;
 
     [ThreadStatic] private static float[]?[]? s_arrays;
 

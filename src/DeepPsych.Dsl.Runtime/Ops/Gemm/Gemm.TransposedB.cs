@@ -28,6 +28,11 @@ public static unsafe partial class Gemm
                 }
             return;
         }
+        if (m >= MicroRows && m < n && !accumulate && ReadsAInPlace(m, k, false))
+        {
+            MultiplyTransposedBAsTransposed(m, n, k, a, lda, b, ldb, c, ldc, colBias, act, slope);
+            return;
+        }
         if (m >= MicroRows)
         {
             // Enough rows to amortise packing Bᵀ: the packed kernel is ~2-3x faster than dot products.
@@ -43,6 +48,27 @@ public static unsafe partial class Gemm
             Execution.WorkerPool.RunIntraOp(threads, new DotProductColumns(m, n, k, a, lda, b, ldb, c, ldc, accumulate, colBias, act, slope));
         else
             MultiplyDotProducts(m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate, colBias, act, slope);
+    }
+
+    /// <summary>
+    /// C = A·Bᵀ for fewer rows of A than of B (a Dense layer's forward on a training shard: 32 samples × 400 features
+    /// against 120 × 400 weights) computed as Cᵀ = B·Aᵀ and transposed into C. The packed product packs its right-hand
+    /// operand: here Aᵀ (m·k floats, the samples) instead of Bᵀ (n·k floats, gathered across the weights' rows), and it
+    /// reads its left-hand one, B, along its own rows (<see cref="ReadsAInPlace"/>): the weights are not copied at all.
+    /// Every element is the same sum in the same order (k blocks, then the bias, then the activation), so the result is
+    /// bit-identical to the direct product.
+    /// </summary>
+    private static void MultiplyTransposedBAsTransposed(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc,
+        float* colBias, Act act, float slope)
+    {
+        float* ct = Scratch.Get(Scratch.TransposedProduct, (long)n * m);
+        var samples = new TransposedMatrixPanels(a, lda);
+        MultiplyCore(n, m, k, b, ldb, false, ref samples, ct, m, false, colBias, null, act, slope);
+        for (int i0 = 0; i0 < m; i0 += 8)   // C = (Cᵀ)ᵀ in 8 × 8 blocks, each row of C written in runs of 8
+            for (int j0 = 0; j0 < n; j0 += 8)
+                for (int i = i0, iEnd = Math.Min(i0 + 8, m); i < iEnd; i++)
+                    for (int j = j0, jEnd = Math.Min(j0 + 8, n); j < jEnd; j++)
+                        c[(nint)i * ldc + j] = ct[(nint)j * m + i];
     }
 
     /// <summary>Columns of C one call of <see cref="KernelNT"/> computes at most (rows of Bᵀ read together).</summary>

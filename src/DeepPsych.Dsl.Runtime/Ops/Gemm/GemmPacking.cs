@@ -43,8 +43,17 @@ public static unsafe partial class Gemm
             {
                 int cols = Math.Min(nr, nc - p * nr);
                 float* d = dst + (nint)p * kc * nr;
-                // Read each source row contiguously, write it down a panel column.
-                for (int jj = 0; jj < cols; jj++)
+                // Eight source rows at a time through the AVX 8 × 8 transpose (whole groups of 8 in k); the rest of each
+                // source row, and the rows past the last group of 8, read contiguously and written down a panel column.
+                int kv = Avx.IsSupported ? kc / 8 * 8 : 0, grouped = kv > 0 ? cols / 8 * 8 : 0;
+                for (int jj = 0; jj < grouped; jj += 8)
+                {
+                    float* s = b + (nint)(j0 + p * nr + jj) * ldb + k0;
+                    Transpose8Rows(s, ldb, kv, d + jj, nr);
+                    for (int r = 0; r < 8; r++)
+                        for (int kk = kv; kk < kc; kk++) d[(nint)kk * nr + jj + r] = s[(nint)r * ldb + kk];
+                }
+                for (int jj = grouped; jj < cols; jj++)
                 {
                     float* s = b + (nint)(j0 + p * nr + jj) * ldb + k0;
                     float* dc = d + jj;
@@ -78,7 +87,7 @@ public static unsafe partial class Gemm
             {
                 // A[i, p] = a[i·lda + p]: a transpose. Whole 8-row panels go 8 × 8 at a time through AVX shuffles, the rest by element.
                 int kv = rows == 8 && mr == 8 && Avx.IsSupported ? kc / 8 * 8 : 0;
-                if (kv > 0) Transpose8Rows(a + (nint)i0 * lda + k0, lda, kv, dst);
+                if (kv > 0) Transpose8Rows(a + (nint)i0 * lda + k0, lda, kv, dst, 8);
                 for (int r = 0; r < mr; r++)
                 {
                     float* d = dst + r;
@@ -90,12 +99,14 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>d[p·8 + r] = s[r·lda + p] for r &lt; 8, p &lt; <paramref name="kc"/> (a multiple of 8): 8 × 8 blocks transposed in registers.</summary>
+    /// <summary>d[p·<paramref name="ldd"/> + r] = s[r·lda + p] for r &lt; 8, p &lt; <paramref name="kc"/> (a multiple of 8): 8 × 8
+    /// blocks transposed in registers (A's micro-panels: ldd = 8; B's panels from a transposed matrix: ldd = the panel width).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose8Rows(float* s, int lda, int kc, float* d)
+    private static void Transpose8Rows(float* s, int lda, int kc, float* d, int ldd)
     {
         float* s0 = s, s1 = s + lda, s2 = s + 2 * (nint)lda, s3 = s + 3 * (nint)lda, s4 = s + 4 * (nint)lda, s5 = s + 5 * (nint)lda, s6 = s + 6 * (nint)lda, s7 = s + 7 * (nint)lda;
-        for (int p = 0; p < kc; p += 8, d += 64)
+        nint l = ldd;
+        for (int p = 0; p < kc; p += 8, d += 8 * l)
         {
             Vector256<float> r0 = Avx.LoadVector256(s0 + p), r1 = Avx.LoadVector256(s1 + p), r2 = Avx.LoadVector256(s2 + p), r3 = Avx.LoadVector256(s3 + p);
             Vector256<float> r4 = Avx.LoadVector256(s4 + p), r5 = Avx.LoadVector256(s5 + p), r6 = Avx.LoadVector256(s6 + p), r7 = Avx.LoadVector256(s7 + p);
@@ -104,10 +115,10 @@ public static unsafe partial class Gemm
             Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
             Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
             Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-            Avx.Store(d + 0, Avx.Permute2x128(u0, u4, 0x20)); Avx.Store(d + 8, Avx.Permute2x128(u1, u5, 0x20));
-            Avx.Store(d + 16, Avx.Permute2x128(u2, u6, 0x20)); Avx.Store(d + 24, Avx.Permute2x128(u3, u7, 0x20));
-            Avx.Store(d + 32, Avx.Permute2x128(u0, u4, 0x31)); Avx.Store(d + 40, Avx.Permute2x128(u1, u5, 0x31));
-            Avx.Store(d + 48, Avx.Permute2x128(u2, u6, 0x31)); Avx.Store(d + 56, Avx.Permute2x128(u3, u7, 0x31));
+            Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20)); Avx.Store(d + l, Avx.Permute2x128(u1, u5, 0x20));
+            Avx.Store(d + 2 * l, Avx.Permute2x128(u2, u6, 0x20)); Avx.Store(d + 3 * l, Avx.Permute2x128(u3, u7, 0x20));
+            Avx.Store(d + 4 * l, Avx.Permute2x128(u0, u4, 0x31)); Avx.Store(d + 5 * l, Avx.Permute2x128(u1, u5, 0x31));
+            Avx.Store(d + 6 * l, Avx.Permute2x128(u2, u6, 0x31)); Avx.Store(d + 7 * l, Avx.Permute2x128(u3, u7, 0x31));
         }
     }
 

@@ -127,6 +127,31 @@ public class GemmTests
         Parity.AssertClose("in-place product", inPlace, expected);
     }
 
+    // C = A·Bᵀ with fewer rows of A than of B (a Dense layer's forward on a training shard) is computed as Cᵀ = B·Aᵀ and
+    // transposed (AVX-512): the same sums in the same order, so the rows equal those of a product with more rows of A than
+    // of B (the direct packed path), bit for bit; with padded strides, a bias, an activation, k over one block.
+    [Theory]
+    [InlineData(32, 120, 400)]   // LeNet-5's F5 on a shard of 32
+    [InlineData(9, 70, 33)]
+    [InlineData(20, 100, 1000)]
+    public void Few_rows_against_B_transposed_give_the_many_rows_product_bit_for_bit(int m, int n, int k)
+    {
+        int many = n + 7, lda = k + 3, ldb = k + 2, ldc = n + 5;
+        var a = TestData.Uniform(1, many * k); var b = TestData.Uniform(2, n * k); var bias = TestData.Uniform(3, n);
+        var direct = new float[many * ldc];
+        GemmOp.MultiplyTransposedB(many, n, k, Pad(a, many, k, lda), lda, Pad(b, n, k, ldb), ldb, direct, ldc, accumulate: false, bias, Act.ReLU);
+        var few = TestData.Uniform(4, m * ldc);   // garbage between the rows must stay
+        var gaps = (float[])few.Clone();
+        GemmOp.MultiplyTransposedB(m, n, k, Pad(a, m, k, lda), lda, Pad(b, n, k, ldb), ldb, few, ldc, accumulate: false, bias, Act.ReLU);
+        for (int i = 0; i < m; i++)
+        {
+            Assert.Equal(direct.AsSpan(i * ldc, n).ToArray(), few.AsSpan(i * ldc, n).ToArray());
+            if (i < m - 1) Assert.Equal(gaps.AsSpan(i * ldc + n, ldc - n).ToArray(), few.AsSpan(i * ldc + n, ldc - n).ToArray());
+        }
+        var product = ReferenceOps.MatMul(m, n, k, TestData.ToDouble(a.AsSpan(0, m * k).ToArray()), TestData.ToDouble(Transpose(b, n, k)));
+        Parity.AssertClose("few rows", Unpad(few, m, n, ldc), product.Select((v, i) => Math.Max(0, v + bias[i % n])).ToArray());
+    }
+
     private static float[] Pad(float[] a, int rows, int cols, int ld)
     {
         var p = TestData.Uniform(99, (rows - 1) * ld + cols, 50, 60);   // garbage in the gaps
