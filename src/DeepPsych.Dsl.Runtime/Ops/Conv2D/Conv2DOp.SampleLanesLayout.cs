@@ -93,19 +93,14 @@ public static unsafe partial class Conv2DOp
         void Put(Vector512<float> v, int j) => PutTransposedRow<Lanes512, Vector512<float>>(v, j, d, dRows, dStride, accumulate);
     }
 
-    /// <summary><see cref="Transpose16"/> for 8 × 8 with AVX: pairs of rows interleaved, then pairs of pairs (4 × 4 transposes
-    /// within each 128-bit half), then the halves swapped.</summary>
+    /// <summary><see cref="Transpose16"/> for 8 × 8 with AVX (<see cref="RegisterTranspose.Transpose8x8"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8(float* s, nint sStride, float* d, int* dRows, nint dStride, bool accumulate)
     {
         Vector256<float> r0 = Vector256.Load(s), r1 = Vector256.Load(s + sStride), r2 = Vector256.Load(s + 2 * sStride), r3 = Vector256.Load(s + 3 * sStride);
         Vector256<float> r4 = Vector256.Load(s + 4 * sStride), r5 = Vector256.Load(s + 5 * sStride), r6 = Vector256.Load(s + 6 * sStride), r7 = Vector256.Load(s + 7 * sStride);
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Put(Avx.Permute2x128(u0, u4, 0x20), 0); Put(Avx.Permute2x128(u1, u5, 0x20), 1); Put(Avx.Permute2x128(u2, u6, 0x20), 2); Put(Avx.Permute2x128(u3, u7, 0x20), 3);
-        Put(Avx.Permute2x128(u0, u4, 0x31), 4); Put(Avx.Permute2x128(u1, u5, 0x31), 5); Put(Avx.Permute2x128(u2, u6, 0x31), 6); Put(Avx.Permute2x128(u3, u7, 0x31), 7);
+        RegisterTranspose.Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        Put(r0, 0); Put(r1, 1); Put(r2, 2); Put(r3, 3); Put(r4, 4); Put(r5, 5); Put(r6, 6); Put(r7, 7);
 
         void Put(Vector256<float> v, int j) => PutTransposedRow<Lanes256, Vector256<float>>(v, j, d, dRows, dStride, accumulate);
     }

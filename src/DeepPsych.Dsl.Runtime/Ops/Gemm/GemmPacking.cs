@@ -110,15 +110,9 @@ public static unsafe partial class Gemm
         {
             Vector256<float> r0 = Avx.LoadVector256(s0 + p), r1 = Avx.LoadVector256(s1 + p), r2 = Avx.LoadVector256(s2 + p), r3 = Avx.LoadVector256(s3 + p);
             Vector256<float> r4 = Avx.LoadVector256(s4 + p), r5 = Avx.LoadVector256(s5 + p), r6 = Avx.LoadVector256(s6 + p), r7 = Avx.LoadVector256(s7 + p);
-            // Within each 128-bit lane: interleave pairs of rows, then pairs of pairs (4 × 4 transposes), then swap lane halves.
-            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-            Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20)); Avx.Store(d + l, Avx.Permute2x128(u1, u5, 0x20));
-            Avx.Store(d + 2 * l, Avx.Permute2x128(u2, u6, 0x20)); Avx.Store(d + 3 * l, Avx.Permute2x128(u3, u7, 0x20));
-            Avx.Store(d + 4 * l, Avx.Permute2x128(u0, u4, 0x31)); Avx.Store(d + 5 * l, Avx.Permute2x128(u1, u5, 0x31));
-            Avx.Store(d + 6 * l, Avx.Permute2x128(u2, u6, 0x31)); Avx.Store(d + 7 * l, Avx.Permute2x128(u3, u7, 0x31));
+            RegisterTranspose.Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            Avx.Store(d, r0); Avx.Store(d + l, r1); Avx.Store(d + 2 * l, r2); Avx.Store(d + 3 * l, r3);
+            Avx.Store(d + 4 * l, r4); Avx.Store(d + 5 * l, r5); Avx.Store(d + 6 * l, r6); Avx.Store(d + 7 * l, r7);
         }
     }
 
