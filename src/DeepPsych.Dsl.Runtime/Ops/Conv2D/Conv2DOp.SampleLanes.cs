@@ -122,8 +122,7 @@ public static unsafe partial class Conv2DOp
         int L = TW.Count, O = g.OutChannels, OH = g.OutHeight, OW = g.OutWidth, K = g.InChannels * g.KernelH * g.KernelW;
         int maxChannels = L == 16 ? 4 : 2, maxPixels = L == 16 ? 5 : 4;
         int* offsets = stackalloc int[K];
-        TapOffsets(g, g.PaddedHeight * g.PaddedWidth, new Span<int>(offsets, K));
-        for (int k = 0; k < K; k++) offsets[k] *= L;
+        LaneTapOffsets(g, L, new Span<int>(offsets, K));
         // Per output row, only the kernel rows that read input rows, not the zero rows of the padding (the same order of the
         // remaining taps, so the sums are the direct path's): dx's transposed convolution pads by K − 1 − p, C3's dz 10 rows to
         // 18, and without this two taps in seven would multiply zeros.
@@ -150,6 +149,14 @@ public static unsafe partial class Conv2DOp
                 }
             }
         }
+    }
+
+    /// <summary>Where each tap k = (c, kh, kw) reads from an output pixel's corner in the lane layout of
+    /// <see cref="ToSampleLanes"/> (<see cref="TapOffsets"/> on the padded plane, times the <paramref name="L"/> lanes).</summary>
+    private static void LaneTapOffsets(in Conv2DGeometry g, int L, Span<int> offsets)
+    {
+        TapOffsets(g, g.PaddedHeight * g.PaddedWidth, offsets);
+        for (int k = 0; k < offsets.Length; k++) offsets[k] *= L;
     }
 
     /// <summary>The kernel rows [first, last] that output row <paramref name="oh"/> of a stride-1 convolution reads from input
@@ -268,8 +275,7 @@ public static unsafe partial class Conv2DOp
         int L = TW.Count, O = g.OutChannels, K = g.InChannels * g.KernelH * g.KernelW;
         int maxChannels = L == 16 ? 4 : 2, maxTaps = L == 16 ? 5 : 4;
         int* offsets = stackalloc int[K];
-        TapOffsets(g, g.PaddedHeight * g.PaddedWidth, new Span<int>(offsets, K));
-        for (int k = 0; k < K; k++) offsets[k] *= L;
+        LaneTapOffsets(g, L, new Span<int>(offsets, K));
         var src = new LaneGradientSource(dzl + ((nint)t.PadH * t.PaddedWidth + t.PadW) * L, t.PaddedHeight * t.PaddedWidth * L, t.PaddedWidth * L,
             xl, g.PaddedWidth * L, g.OutHeight, g.OutWidth, L);
         for (int o0 = 0; o0 < O; o0 += maxChannels)
