@@ -161,13 +161,14 @@ public static unsafe partial class Conv2DOp
         {
             int cg = _g.InChannels / _g.Groups, og = _g.OutChannels / _g.Groups, tw = _input.TilesW, stride = _input.RowStride;
             int n = rows * stride, lanes = Simd.Width / 32, ld = WinogradTileStride(n);
-            float* v = Scratch.Get(Scratch.WinogradInput, 16L * cg * ld);
-            float* m = Scratch.Get(Scratch.WinogradProducts, 16L * og * ld);
-            _input.Transform(r0, rows, v, ld);
+            long vStride = WinogradMatrixStride(cg, ld), mStride = WinogradMatrixStride(og, ld);
+            float* v = Scratch.Get(Scratch.WinogradInput, 16 * vStride);
+            float* m = Scratch.Get(Scratch.WinogradProducts, 16 * mStride);
+            _input.Transform(r0, rows, v, ld, vStride);
             for (int e = 0; e < 16; e++)
             {
-                var src = new Gemm.MatrixPanels(v + e * (long)cg * ld, ld);
-                Gemm.MultiplyCore(og, n, cg, null, cg, false, ref src, m + e * (long)og * ld, ld, false, null, null, Act.None, 0f, _u + e * _uStride);
+                var src = new Gemm.MatrixPanels(v + e * vStride, ld);
+                Gemm.MultiplyCore(og, n, cg, null, cg, false, ref src, m + e * mStride, ld, false, null, null, Act.None, 0f, _u + e * _uStride);
             }
             float* tile = stackalloc float[4 * 16];
             int OH = _g.OutHeight, OW = _g.OutWidth, rowFloats = WinogradRowFloats(tw);
@@ -180,7 +181,7 @@ public static unsafe partial class Conv2DOp
                 float bias = _b == null ? 0f : _b[o];
                 // Narrow maps: every tile of the block in whole vectors first (across tile rows), then row by row below.
                 if (narrow)
-                    for (int t = 0; t < n; t += lanes) OutputTransform(m + (long)o * ld + t, (long)og * ld, bias, yTiles + t, ld);
+                    for (int t = 0; t < n; t += lanes) OutputTransform(m + (long)o * ld + t, mStride, bias, yTiles + t, ld);
                 for (int r = 0; r < rows; r++)
                 {
                     // Both output rows of the tile row, interleaved into line / line2, then copied (or added) into y.
@@ -190,7 +191,7 @@ public static unsafe partial class Conv2DOp
                         float* y4 = tile;
                         long ys = lanes;
                         if (narrow) { y4 = yTiles + r * stride + t; ys = ld; }
-                        else OutputTransform(m + (long)o * ld + r * stride + t, (long)og * ld, bias, tile, lanes);
+                        else OutputTransform(m + (long)o * ld + r * stride + t, mStride, bias, tile, lanes);
                         Interleave(y4, y4 + ys, line + 2 * t);
                         Interleave(y4 + 2 * ys, y4 + 3 * ys, line2 + 2 * t);
                     }
@@ -216,10 +217,11 @@ public static unsafe partial class Conv2DOp
         }
     }
 
-    /// <summary>Floats from one unpacked 16-matrix (U_e or ∂L/∂U_e, <paramref name="og"/> × <paramref name="cg"/>) to the next:
+    /// <summary>Floats from one of the 16 matrices (U_e, ∂L/∂U_e: Og × Cg; a block's V_e, M_e: channels × ld) to the next:
     /// written side by side, they start 64 floats apart from a multiple of 4 KiB, since 16 streams exactly a power of two
-    /// apart would all fall into the same L1 sets (a 512 × 512 layer's transform ran 5x slower that way).</summary>
-    private static long WinogradMatrixStride(int og, int cg) => (long)og * cg + 64;
+    /// apart would all fall into the same L1 sets (a 512 × 512 layer's weight transform ran 5x slower that way, and a
+    /// 64-channel block of 128-float rows put V's and M's 16 streams 32 KiB apart).</summary>
+    private static long WinogradMatrixStride(int rows, int columns) => (long)rows * columns + 64;
 
     /// <summary>Whole tile rows per block: V (16 × <paramref name="channels"/> × tiles) within <see cref="WinogradBlockBytes"/>,
     /// but at least two GEMM panels of columns.</summary>

@@ -37,11 +37,12 @@ public static unsafe partial class Conv2DOp
         /// </summary>
         public int RowStride => 3 * TilesW < Simd.Width / 32 ? TilesW + 1 : TilesW;
 
-        /// <summary>V_e[c, t] for tile rows [r0, r0 + rows), t = (q − r0)·tilesW + tw, each row of V <paramref name="ld"/> floats.</summary>
+        /// <summary>V_e[c, t] for tile rows [r0, r0 + rows), t = (q − r0)·tilesW + tw, each row of V <paramref name="ld"/> floats,
+        /// V_e at v + e·<paramref name="eStride"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
-        public void Transform(int r0, int rows, float* v, int ld)
+        public void Transform(int r0, int rows, float* v, int ld, long eStride)
         {
-            if (RowStride != TilesW) { TransformNarrow(r0, rows, v, ld); return; }
+            if (RowStride != TilesW) { TransformNarrow(r0, rows, v, ld, eStride); return; }
             int cg = _g.InChannels / _g.Groups, tw = TilesW, run = WinogradRun(tw), rowFloats = WinogradRowFloats(tw);
             float* slots = Scratch.Get(Scratch.WinogradRuns, 8L * run + rowFloats);
             float* line = slots + 8L * run;
@@ -66,7 +67,7 @@ public static unsafe partial class Conv2DOp
                         for (int i = 0; i < 4; i++) window[i] = slots + 2L * i * run;
                     for (int i = fresh; i < 4; i++) GatherRow(plane, 2 * th + i - _g.PadH, line, window[i], window[i] + run);
                     previous = q;
-                    InputTransform(window, run, tw, v + (long)c * ld + r * tw, (long)cg * ld);
+                    InputTransform(window, run, tw, v + (long)c * ld + r * tw, eStride);
                 }
             }
         }
@@ -74,7 +75,7 @@ public static unsafe partial class Conv2DOp
         /// <summary>The narrow-map <see cref="Transform"/>: each input row i of the block's windows gathered into one run per
         /// row offset, tile row after tile row (<see cref="RowStride"/> apart), then one transform over the whole block.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
-        private void TransformNarrow(int r0, int rows, float* v, int ld)
+        private void TransformNarrow(int r0, int rows, float* v, int ld, long eStride)
         {
             int cg = _g.InChannels / _g.Groups, stride = RowStride, lanes = Simd.Width / 32, rowFloats = WinogradRowFloats(TilesW);
             int n = rows * stride, run = (n + lanes - 1) / lanes * lanes + 2 * lanes;
@@ -94,7 +95,7 @@ public static unsafe partial class Conv2DOp
                     float* plane = _x + s * _xStride + (long)c * _g.InHeight * _g.InWidth;
                     for (int i = 0; i < 4; i++) GatherRow(plane, 2 * th + i - _g.PadH, line, window[i] + r * stride, window[i] + run + r * stride);
                 }
-                InputTransform(window, run, n, v + (long)c * ld, (long)cg * ld);
+                InputTransform(window, run, n, v + (long)c * ld, eStride);
             }
         }
 

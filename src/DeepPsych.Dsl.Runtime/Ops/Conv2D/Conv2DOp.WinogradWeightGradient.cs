@@ -32,11 +32,12 @@ public static unsafe partial class Conv2DOp
         for (int r0 = 0; r0 < tileRows; r0 += rowsPerBlock)
         {
             int rows = Math.Min(rowsPerBlock, tileRows - r0), n = rows * stride, ld = WinogradTileStride(n);
-            float* v = Scratch.Get(Scratch.WinogradInput, 16L * cg * ld);
-            float* dm = Scratch.Get(Scratch.WinogradProducts, 16L * og * ld);
-            input.Transform(r0, rows, v, ld);
-            OutputGradientTiles(g, input.TilesH, tw, stride, dz, dzStride, r0, rows, dm, ld);
-            var products = new WinogradGradientProducts(og, cg, n, v, dm, ld, du, plain, accumulate: r0 > 0);
+            long vStride = WinogradMatrixStride(cg, ld), mStride = WinogradMatrixStride(og, ld);
+            float* v = Scratch.Get(Scratch.WinogradInput, 16 * vStride);
+            float* dm = Scratch.Get(Scratch.WinogradProducts, 16 * mStride);
+            input.Transform(r0, rows, v, ld, vStride);
+            OutputGradientTiles(g, input.TilesH, tw, stride, dz, dzStride, r0, rows, dm, ld, mStride);
+            var products = new WinogradGradientProducts(og, cg, n, v, vStride, dm, mStride, ld, du, plain, accumulate: r0 > 0);
             if (threads > 1) WorkerPool.RunIntraOp(Math.Min(threads, 16), products);
             else products.Run(0, 1);
         }
@@ -65,32 +66,31 @@ public static unsafe partial class Conv2DOp
     }
 
     /// <summary>∂L/∂U_e (+)= ∂L/∂M_e (Og × n) · V_eᵀ (n × Cg) for the e of this part.</summary>
-    private readonly struct WinogradGradientProducts(int og, int cg, int n, float* v, float* dm, int ld, float* du, long plain, bool accumulate) : IParts
+    private readonly struct WinogradGradientProducts(int og, int cg, int n, float* v, long vStride, float* dm, long mStride, int ld, float* du, long plain, bool accumulate) : IParts
     {
         public void Run(int part, int parts)
         {
             int first = Shards.Start(16, parts, part), end = first + Shards.Length(16, parts, part);
             for (int e = first; e < end; e++)
             {
-                var vt = new Gemm.TransposedMatrixPanels(v + e * (long)cg * ld, ld);
-                Gemm.MultiplyCore(og, cg, n, dm + e * (long)og * ld, ld, false, ref vt, du + e * plain, cg, accumulate, null, null, Act.None, 0f);
+                var vt = new Gemm.TransposedMatrixPanels(v + e * vStride, ld);
+                Gemm.MultiplyCore(og, cg, n, dm + e * mStride, ld, false, ref vt, du + e * plain, cg, accumulate, null, null, Act.None, 0f);
             }
         }
     }
 
     /// <summary>
     /// ∂L/∂M_e[o, t] = (A·dY·Aᵀ)[i, j] (e = 4i + j, A = [1 0; 1 1; 1 −1; 0 −1]) for the 2×2 output tiles dY of tile rows
-    /// [r0, r0 + rows) (tile row r at r·<paramref name="stride"/>), each row of dm <paramref name="ld"/> floats; outputs beyond an odd map's
+    /// [r0, r0 + rows) (tile row r at r·<paramref name="stride"/>), each row of dm <paramref name="ld"/> floats, ∂L/∂M_e at dm + e·<paramref name="eStride"/>; outputs beyond an odd map's
     /// edge are zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
-    private static void OutputGradientTiles(in Conv2DGeometry g, int tilesH, int tilesW, int stride, float* dz, long dzStride, int r0, int rows, float* dm, int ld)
+    private static void OutputGradientTiles(in Conv2DGeometry g, int tilesH, int tilesW, int stride, float* dz, long dzStride, int r0, int rows, float* dm, int ld, long eStride)
     {
         int og = g.OutChannels / g.Groups, OH = g.OutHeight, OW = g.OutWidth, run = WinogradRun(tilesW), rowFloats = WinogradRowFloats(tilesW);
         float* even0 = Scratch.Get(Scratch.WinogradRuns, 4L * run + rowFloats), odd0 = even0 + run, even1 = odd0 + run, odd1 = even1 + run;
         float* line = odd1 + run;
         new Span<float>(line + OW, rowFloats - OW).Clear();   // columns past the map: the copies below write only [0, OW)
-        long eStride = (long)og * ld;
         for (int o = 0; o < og; o++)
             for (int r = 0; r < rows; r++)
             {
