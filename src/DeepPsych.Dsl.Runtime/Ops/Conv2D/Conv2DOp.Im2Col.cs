@@ -10,6 +10,8 @@ public static unsafe partial class Conv2DOp
     {
         private readonly Conv2DGeometry _g = g;
 
+        public float* InPlace(out int ldb) { ldb = 0; return null; }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {

@@ -30,6 +30,8 @@ public static unsafe partial class Conv2DOp
     /// <summary>B[k, j] = xp[c·plane + kh·dh·Wp + kw·dw + j] for k = (c, kh, kw): each row a contiguous run of the padded input.</summary>
     internal readonly struct ShiftedRowsPanels(float* xp, int plane, int wp, int kernelH, int kernelW, int dilationH, int dilationW) : Gemm.IPanelSource
     {
+        public float* InPlace(out int ldb) { ldb = 0; return null; }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {

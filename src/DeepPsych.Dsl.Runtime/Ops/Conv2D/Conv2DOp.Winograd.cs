@@ -167,7 +167,8 @@ public static unsafe partial class Conv2DOp
             _input.Transform(r0, rows, v, ld, vStride);
             for (int e = 0; e < 16; e++)
             {
-                var src = new Gemm.MatrixPanels(v + e * vStride, ld);
+                // V_e read in place: each row has a vector of slack past the block's n tiles (WinogradTileStride).
+                var src = new Gemm.MatrixPanels(v + e * vStride, ld, readInPlace: true);
                 Gemm.MultiplyCore(og, n, cg, null, cg, false, ref src, m + e * mStride, ld, false, null, null, Act.None, 0f, _u + e * _uStride);
             }
             float* tile = stackalloc float[4 * 16];

@@ -157,7 +157,11 @@ public static unsafe partial class Gemm
         int panelRow0 = packedA != null ? 0 : iBegin;
         float* ap = packedA != null || inPlace ? null : Scratch.Get(Scratch.PackA, (long)(iEnd - iBegin + mr - 1) / mr * mr * kcMax);
         float* aRows = transA ? a + iBegin : a + (nint)iBegin * lda;
-        float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
+        // B read where it lies (AVX-512 only, rows ldbRows apart) or packed per block into panels nr wide.
+        int ldbRows = nr;
+        float* bRows = Wide ? b.InPlace(out ldbRows) : null;
+        if (bRows == null) ldbRows = nr;
+        float* bp = bRows != null ? null : Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
         float* tile = Scratch.Get(Scratch.Tile, mr * nr + nr);
         float* tileBias = tile + mr * nr;
 
@@ -171,7 +175,7 @@ public static unsafe partial class Gemm
             for (int j0 = jBegin; j0 < jEnd; j0 += ncMax)
             {
                 int nc = Math.Min(ncMax, jEnd - j0);
-                b.Pack(k0, kc, j0, nc, bp, nr);
+                if (bRows == null) b.Pack(k0, kc, j0, nc, bp, nr);
                 for (int i0 = iBegin; i0 < iEnd; i0 += mr)
                 {
                     int rows = Math.Min(mr, iEnd - i0);
@@ -180,20 +184,20 @@ public static unsafe partial class Gemm
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
-                        float* bpan = bp + (nint)jr * kc;
+                        float* bpan = bRows != null ? bRows + (nint)k0 * ldbRows + j0 + jr : bp + (nint)jr * kc;
                         float* cb = last && colBias != null ? colBias + j0 + jr : null;
                         float* ct = c + (nint)i0 * ldc + j0 + jr;
                         int vectors = (cols + lanes - 1) / lanes;   // 3 but on the edge panel
                         if (cols == vectors * lanes)
                         {
-                            Kernel(rows, vectors, kc, apan, inPlace, lda, bpan, ct, ldc, loadC, rb, cb, last ? act : Act.None, slope);
+                            Kernel(rows, vectors, kc, apan, inPlace, lda, bpan, ldbRows, ct, ldc, loadC, rb, cb, last ? act : Act.None, slope);
                         }
                         else
                         {
                             // Edge tile: run the kernel on whole vectors of a private tile, copy back the valid columns.
                             if (loadC) for (int r = 0; r < rows; r++) Copy(ct + (nint)r * ldc, tile + r * nr, cols);
                             if (cb != null) { Copy(cb, tileBias, cols); new Span<float>(tileBias + cols, nr - cols).Clear(); cb = tileBias; }
-                            Kernel(rows, vectors, kc, apan, inPlace, lda, bpan, tile, nr, loadC, rb, cb, last ? act : Act.None, slope);
+                            Kernel(rows, vectors, kc, apan, inPlace, lda, bpan, ldbRows, tile, nr, loadC, rb, cb, last ? act : Act.None, slope);
                             for (int r = 0; r < rows; r++) Copy(tile + r * nr, ct + (nint)r * ldc, cols);
                         }
                     }
@@ -214,39 +218,41 @@ public static unsafe partial class Gemm
 
     /// <summary>The packed micro-kernel for <paramref name="rows"/> rows (1..<see cref="MicroRows"/>) and <paramref name="vectors"/> vectors of
     /// columns (1..3: fewer than 3 only on the edge panel of n, so a 49- or 63-column product does not pay for 96); A packed,
-    /// or with <paramref name="aInPlace"/> read from its rows (stride <paramref name="lda"/>; AVX-512 only, see <see cref="ReadsAInPlace"/>).</summary>
-    private static void Kernel(int rows, int vectors, int kc, float* a, bool aInPlace, nint lda, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    /// or with <paramref name="aInPlace"/> read from its rows (stride <paramref name="lda"/>; AVX-512 only, see <see cref="ReadsAInPlace"/>);
+    /// B's rows <paramref name="ldb"/> floats apart: the panel width when packed, B's own row stride when read in place (AVX-512 only,
+    /// <see cref="IPanelSource.InPlace"/>).</summary>
+    private static void Kernel(int rows, int vectors, int kc, float* a, bool aInPlace, nint lda, float* b, nint ldb, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
     {
-        if (aInPlace) Kernel<RowsOfA>(rows, vectors, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope);
-        else Kernel<PackedA>(rows, vectors, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope);
+        if (aInPlace) Kernel<RowsOfA>(rows, vectors, kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope);
+        else Kernel<PackedA>(rows, vectors, kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope);
     }
 
-    private static void Kernel<TA>(int rows, int vectors, int kc, float* a, nint lda, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    private static void Kernel<TA>(int rows, int vectors, int kc, float* a, nint lda, float* b, nint ldb, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
         where TA : struct, IAOperand
     {
         switch (vectors)
         {
-            case 3: Kernel<R3, TA>(rows, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-            case 2: Kernel<R2, TA>(rows, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-            default: Kernel<R1, TA>(rows, kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+            case 3: Kernel<R3, TA>(rows, kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+            case 2: Kernel<R2, TA>(rows, kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+            default: Kernel<R1, TA>(rows, kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
         }
     }
 
-    private static void Kernel<TC, TA>(int rows, int kc, float* a, nint lda, float* b, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
+    private static void Kernel<TC, TA>(int rows, int kc, float* a, nint lda, float* b, nint ldb, float* c, int ldc, bool loadC, float* rb, float* cb, Act act, float slope)
         where TC : struct, IRowCount where TA : struct, IAOperand
     {
         if (Wide)
         {
             switch (rows)
             {
-                case 8: KernelNN512<R8, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 7: KernelNN512<R7, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 6: KernelNN512<R6, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 5: KernelNN512<R5, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 4: KernelNN512<R4, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 3: KernelNN512<R3, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-                case 2: KernelNN512<R2, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
-                default: KernelNN512<R1, TC, TA>(kc, a, lda, b, c, ldc, loadC, rb, cb, act, slope); break;
+                case 8: KernelNN512<R8, TC, TA>(kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+                case 7: KernelNN512<R7, TC, TA>(kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+                case 6: KernelNN512<R6, TC, TA>(kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+                case 5: KernelNN512<R5, TC, TA>(kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+                case 4: KernelNN512<R4, TC, TA>(kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+                case 3: KernelNN512<R3, TC, TA>(kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+                case 2: KernelNN512<R2, TC, TA>(kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
+                default: KernelNN512<R1, TC, TA>(kc, a, lda, b, ldb, c, ldc, loadC, rb, cb, act, slope); break;
             }
         }
         else if (TA.InPlace) throw new InvalidOperationException("Only the AVX-512 micro-kernel reads A in place (Gemm.ReadsAInPlace).");

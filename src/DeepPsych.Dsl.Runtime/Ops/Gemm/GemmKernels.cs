@@ -11,10 +11,11 @@ namespace DeepPsych.Dsl.Ops;
 public static unsafe partial class Gemm
 {
     /// <summary>C[0..R, 0..16·C) = A·B over <paramref name="kc"/> steps, R = TR.Count rows and C = TC.Count vectors of columns; A packed [kc][8] (broadcast side),
-    /// or with <see cref="RowsOfA"/> read in place (row r at a + r·<paramref name="lda"/>, k contiguous); B packed [kc][48] (vector side: a panel is 3 vectors wide; with C &lt; 3 only its first C vectors are read, the edge panel of n).</summary>
+    /// or with <see cref="RowsOfA"/> read in place (row r at a + r·<paramref name="lda"/>, k contiguous); B's rows <paramref name="ldb"/> floats apart: packed [kc][48]
+    /// (ldb = 48; vector side: a panel is 3 vectors wide; with C &lt; 3 only its first C vectors are read, the edge panel of n), or B read in place.</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot kernel: optimised at first call (a tier-0 generic SIMD kernel runs ~10x slower until it tiers up)
-    private static void KernelNN512<TR, TC, TA>(int kc, float* a, nint lda, float* b, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope)
+    private static void KernelNN512<TR, TC, TA>(int kc, float* a, nint lda, float* b, nint ldb, float* c, int ldc, bool loadC, float* rowBias, float* colBias, Act act, float slope)
         where TR : struct, IRowCount where TC : struct, IRowCount where TA : struct, IAOperand
     {
         // Row r of the micro-panel at step kk: a[r·o1 + kk·step]; packed, o1 = 1 and step = 8 are constants the JIT folds.
@@ -40,7 +41,20 @@ public static unsafe partial class Gemm
             if (TR.Count > 5) { Vector512<float> a5 = Vector512.Create(a[o5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); if (TC.Count > 1) c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); if (TC.Count > 2) c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); }
             if (TR.Count > 6) { Vector512<float> a6 = Vector512.Create(a[o6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); if (TC.Count > 1) c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1); if (TC.Count > 2) c6_2 = Avx512F.FusedMultiplyAdd(a6, b2, c6_2); }
             if (TR.Count > 7) { Vector512<float> a7 = Vector512.Create(a[o7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); if (TC.Count > 1) c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1); if (TC.Count > 2) c7_2 = Avx512F.FusedMultiplyAdd(a7, b2, c7_2); }
-            a += step; b += 48;
+            a += step; b += ldb;
+        }
+        if (rowBias == null && colBias == null && act == Act.None)
+        {
+            // No epilogue but the optional + C (a Winograd product, a weight gradient): the accumulators go straight to C.
+            StoreRow512<TC>(c0_0, c0_1, c0_2, c, loadC);
+            if (TR.Count > 1) StoreRow512<TC>(c1_0, c1_1, c1_2, c + ldc, loadC);
+            if (TR.Count > 2) StoreRow512<TC>(c2_0, c2_1, c2_2, c + 2 * ldc, loadC);
+            if (TR.Count > 3) StoreRow512<TC>(c3_0, c3_1, c3_2, c + 3 * ldc, loadC);
+            if (TR.Count > 4) StoreRow512<TC>(c4_0, c4_1, c4_2, c + 4 * ldc, loadC);
+            if (TR.Count > 5) StoreRow512<TC>(c5_0, c5_1, c5_2, c + 5 * ldc, loadC);
+            if (TR.Count > 6) StoreRow512<TC>(c6_0, c6_1, c6_2, c + 6 * ldc, loadC);
+            if (TR.Count > 7) StoreRow512<TC>(c7_0, c7_1, c7_2, c + 7 * ldc, loadC);
+            return;
         }
         // Park the tile in memory before the epilogue call, so no accumulator lives across a call (which would make the JIT spill them inside the loop).
         float* t = stackalloc float[384];
@@ -53,6 +67,21 @@ public static unsafe partial class Gemm
         if (TR.Count > 6) { Vector512.Store(c6_0, t + 288); if (TC.Count > 1) Vector512.Store(c6_1, t + 304); if (TC.Count > 2) Vector512.Store(c6_2, t + 320); }
         if (TR.Count > 7) { Vector512.Store(c7_0, t + 336); if (TC.Count > 1) Vector512.Store(c7_1, t + 352); if (TC.Count > 2) Vector512.Store(c7_2, t + 368); }
         FinishTile<Lanes512, Vector512<float>>(t, TR.Count, TC.Count, c, ldc, loadC, rowBias, colBias, act, slope);
+    }
+
+    /// <summary>One row of a 512-bit micro-tile into C: its TC.Count vectors, plus C's old values with <paramref name="loadC"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow512<TC>(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, float* c, bool loadC) where TC : struct, IRowCount
+    {
+        if (loadC)
+        {
+            v0 += Vector512.Load(c);
+            if (TC.Count > 1) v1 += Vector512.Load(c + 16);
+            if (TC.Count > 2) v2 += Vector512.Load(c + 32);
+        }
+        Vector512.Store(v0, c);
+        if (TC.Count > 1) Vector512.Store(v1, c + 16);
+        if (TC.Count > 2) Vector512.Store(v2, c + 32);
     }
 
     /// <summary>C[0..R, 0..C·W) = A·B over <paramref name="kc"/> steps at vector width W = TW.Count (256 or 128 bits), R = TR.Count rows and C = TC.Count vectors of

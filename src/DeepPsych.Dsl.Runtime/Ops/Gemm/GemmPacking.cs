@@ -11,11 +11,20 @@ public static unsafe partial class Gemm
     internal interface IPanelSource
     {
         void Pack(int k0, int kc, int j0, int nc, float* dst, int nr);
+
+        /// <summary>B itself, when the AVX-512 kernel may read it where it lies instead of packing it (row-major,
+        /// <paramref name="ldb"/> floats a row); otherwise null.</summary>
+        float* InPlace(out int ldb);
     }
 
-    /// <summary>B is an ordinary row-major matrix.</summary>
-    internal readonly struct MatrixPanels(float* b, int ldb) : IPanelSource
+    /// <summary>B is an ordinary row-major matrix. With <paramref name="readInPlace"/> (the caller guarantees every row is readable
+    /// up to a whole vector past the product's last column) the AVX-512 kernel reads it in place instead of packing it: a
+    /// Winograd block's V_e, 64 rows a product, is read once per row of A's micro-panels from L1 either way, and packing it
+    /// was one more write and read of every element.</summary>
+    internal readonly struct MatrixPanels(float* b, int ldb, bool readInPlace = false) : IPanelSource
     {
+        public float* InPlace(out int stride) { stride = ldb; return readInPlace ? b : null; }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {
@@ -36,6 +45,8 @@ public static unsafe partial class Gemm
     /// <summary>B is stored transposed: B[p, j] = b[j·ldb + p] (an n × k row-major matrix, e.g. W in x·Wᵀ or col in dz·colᵀ).</summary>
     internal readonly struct TransposedMatrixPanels(float* b, int ldb) : IPanelSource
     {
+        public float* InPlace(out int stride) { stride = 0; return null; }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loop: optimised at first call, not after tier-0 timing
         public void Pack(int k0, int kc, int j0, int nc, float* dst, int nr)
         {

@@ -127,6 +127,46 @@ public class GemmTests
         Parity.AssertClose("in-place product", inPlace, expected);
     }
 
+    // B read where it lies (a Winograd block's V_e, rows with a vector of slack past n) instead of packed: the kernel takes the
+    // same values in the same order, so C is bit-identical, with the plain store (no epilogue) and with bias and activation,
+    // overwriting and accumulating, on an edge panel (n not a multiple of 48) and over more than one k block (k > 384).
+    [Theory]
+    [InlineData(64, 112, 64, false)]   // a 3×3 64 → 64 Winograd block on 56×56 (4 tile rows of 28)
+    [InlineData(64, 112, 64, true)]
+    [InlineData(13, 70, 33, false)]
+    [InlineData(20, 97, 500, true)]
+    public unsafe void Reading_B_in_place_gives_the_packed_product_bit_for_bit(int m, int n, int k, bool accumulate)
+    {
+        int ldb = n + 16 + 3, lda = k;
+        var a = TestData.Uniform(1, m * k); var b = TestData.Uniform(2, k * ldb); var bias = TestData.Uniform(3, m);
+        foreach (bool epilogue in new[] { false, true })
+        {
+            var inPlace = TestData.Uniform(4, m * n); var packed = (float[])inPlace.Clone();
+            Act act = epilogue ? Act.Tanh : Act.None;
+            fixed (float* pa = a) fixed (float* pb = b) fixed (float* pr = bias) fixed (float* pi = inPlace) fixed (float* pp = packed)
+            {
+                float* rb = epilogue ? pr : null;
+                var rows = new GemmOp.MatrixPanels(pb, ldb, readInPlace: true);
+                GemmOp.MultiplyCore(m, n, k, pa, lda, false, ref rows, pi, n, accumulate, rb, null, act, 0f);
+                var panels = new GemmOp.MatrixPanels(pb, ldb);
+                GemmOp.MultiplyCore(m, n, k, pa, lda, false, ref panels, pp, n, accumulate, rb, null, act, 0f);
+            }
+            Assert.Equal(packed, inPlace);
+            var start = TestData.Uniform(4, m * n);
+            var bDense = new float[k * n];
+            for (int p = 0; p < k; p++) Array.Copy(b, p * ldb, bDense, p * n, n);
+            var product = ReferenceOps.MatMul(m, n, k, TestData.ToDouble(a), TestData.ToDouble(bDense));
+            var expected = new double[m * n];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    double z = (accumulate ? start[i * n + j] : 0) + product[i * n + j] + (epilogue ? bias[i] : 0);
+                    expected[i * n + j] = epilogue ? Math.Tanh(z) : z;
+                }
+            Parity.AssertClose($"in-place B, epilogue {epilogue}", inPlace, expected);
+        }
+    }
+
     // C = A·Bᵀ with fewer rows of A than of B (a Dense layer's forward on a training shard) is computed as Cᵀ = B·Aᵀ and
     // transposed (AVX-512): the same sums in the same order, so the rows equal those of a product with more rows of A than
     // of B (the direct packed path), bit for bit; with padded strides, a bias, an activation, k over one block.
