@@ -7,6 +7,19 @@ namespace DeepPsych.Dsl.Ops;
 // The weight gradient by Winograd F(2×2, 3×3): the adjoint of the forward in Conv2DOp.Winograd.cs.
 public static unsafe partial class Conv2DOp
 {
+    /// <summary>Fewest input and output channels per group for which a layer the direct dW also takes gets its dW by Winograd.
+    /// Measured 2026-12-03 (forward + backward, one layer, 2 threads, medians of 2–3 s runs, direct dW against Winograd dW):
+    /// AVX-512 `conv3x3_64` 57–59 against 51 ms, `r20_3x3_64` 7.2–7.7 against 6.8–7.1 ms, `r20_3x3_32` 5.2–5.5 against 5.2–5.8 ms,
+    /// `r20_3x3_16` 7.2–7.4 against 7.3–7.9 ms; AVX2 `conv3x3_64` 59–61 against 53–54 ms, `r20_3x3_64` 7.4–7.7 against 6.7–6.8 ms.</summary>
+    private const int WinogradWeightGradientMinChannels = 64;
+
+    /// <summary>dW by <see cref="WinogradWeightGradient"/>: the layer qualifies for Winograd (<see cref="UseWinograd"/>), and either
+    /// the direct dW does not take it (<see cref="UseDirectWeightGradient"/>: more than 1024 taps) or it has at least
+    /// <see cref="WinogradWeightGradientMinChannels"/> input and output channels per group.</summary>
+    private static bool UseWinogradWeightGradient(in Conv2DGeometry g, int batch)
+        => UseWinograd(g, batch)
+           && (!UseDirectWeightGradient(g) || Math.Min(g.InChannels, g.OutChannels) / g.Groups >= WinogradWeightGradientMinChannels);
+
     /// <summary>
     /// dw += ∂L/∂w for one group of <paramref name="batch"/> samples by Winograd F(2×2, 3×3), the adjoint of
     /// <see cref="WinogradConvolution"/>: with Y = Aᵀ·[U ⊙ V]·A per tile, ∂L/∂M = A·dY·Aᵀ per tile and output channel,

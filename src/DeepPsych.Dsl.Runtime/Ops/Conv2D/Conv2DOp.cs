@@ -20,7 +20,7 @@ namespace DeepPsych.Dsl.Ops;
 /// and dW, the samples after the last whole vector on the direct kernels.</item>
 /// <item>3×3, stride 1, at least 16 input and output channels per group on a map big enough (<see cref="UseWinograd"/>): Winograd
 /// F(2×2, 3×3) over the whole batch (<see cref="WinogradConvolution"/>), forward and dx, and dW where the direct dW does not take the
-/// layer (<see cref="WinogradWeightGradient"/>): 16 multiplies per 2×2 tile instead of 36, as 16 GEMMs of the transformed weights and
+/// layer or it has at least 64 channels each way (<see cref="UseWinogradWeightGradient"/>): 16 multiplies per 2×2 tile instead of 36, as 16 GEMMs of the transformed weights and
 /// input tiles.</item>
 /// <item>otherwise im2col + GEMM: the im2col matrix is never materialised whole for the forward pass; it is generated
 /// straight into the GEMM's packed B panels (<see cref="Im2ColPanels"/>), block by block, while it is hot in cache.</item>
@@ -143,11 +143,10 @@ public static unsafe partial class Conv2DOp
         int pb = Math.Min(P, Math.Max(Gemm.MicroColumns, ColumnBlockBytes / 4 / K / Gemm.MicroColumns * Gemm.MicroColumns));   // pixels per im2col block (whole GEMM panels)
         // Stride 1 (not pointwise / depthwise): dW for the whole batch by direct vectorised correlation, one group at a time;
         // the sample loop below then only does db and, if wanted, dx (GEMM + col2im).
-        bool directW = !pointwise && !depthwise && UseDirectWeightGradient(g);
-        // 3×3 stride 1 with more channels than the direct dW takes: dW by Winograd (also over the whole batch, before the loop).
-        // Where both apply the direct dW is kept: Winograd's dW products are Og × Cg, and at 64 × 64 the GEMM's 48-column
-        // panels leave a third of the last one idle (3×3 64 → 64 at 56×56: forward + backward 0.99x with it, 1.19–1.34x without).
-        bool winogradW = !pointwise && !depthwise && !directW && UseWinograd(g, batch);
+        // 3×3 stride 1 with many channels: dW by Winograd (also over the whole batch, before the loop) where it beats the direct
+        // dW or the direct dW does not take the layer (UseWinogradWeightGradient).
+        bool winogradW = !pointwise && !depthwise && UseWinogradWeightGradient(g, batch);
+        bool directW = !pointwise && !depthwise && !winogradW && UseDirectWeightGradient(g);
         bool weightsBeforeLoop = directW || winogradW;
         // Stride 1: dx as a stride-1 convolution of dz with the flipped, transposed weights (see InputGradientByConvolution).
         bool convDx = !pointwise && !depthwise && !dx.IsEmpty && UseInputGradientByConvolution(g);

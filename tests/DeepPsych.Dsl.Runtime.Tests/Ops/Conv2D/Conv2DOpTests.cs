@@ -75,6 +75,8 @@ public class Conv2DOpTests
         ["winograd narrow dW 120 in 16 out 3x3 p1 7x9 batch 10"] = new(new(120, 7, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 10, false, Act.None),
         // More input channels than the direct dW takes (Cg·9 > 1024): dW by Winograd too, tile rows of 3 samples in one block.
         ["winograd dW 120 in 16 out 3x3 p1 13x19"] = new(new(120, 13, 19, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 3, true, Act.ReLU),
+        // At least 64 channels each way: dW by Winograd although the direct dW takes the layer (UseWinogradWeightGradient).
+        ["winograd dW 64 in 64 out 3x3 p1 10x12 batch 7"] = new(new(64, 10, 12, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), 7, true, Act.None),
         // Sample lanes (stride 1, few channels, one group, a batch of at least one vector of samples: 16 / 8 / 4 at 512 / 256 /
         // 128 bits): whole vectors of samples on the lanes, the samples after them on the direct kernels (19 = 16 + 3).
         ["sample lanes LeNet C3 batch 19 relu"] = new(new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1), 19, true, Act.ReLU),
