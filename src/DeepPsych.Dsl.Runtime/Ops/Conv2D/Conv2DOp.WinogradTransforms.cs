@@ -47,10 +47,10 @@ public static unsafe partial class Conv2DOp
             float* slots = Scratch.Get(Scratch.WinogradRuns, 8L * run + rowFloats);
             float* line = slots + 8L * run;
             float** window = stackalloc float*[4];
+            PrepareLine(line);   // GatherRow writes only the input's columns: the zeros around them serve every channel
             for (int c = 0; c < cg; c++)
             {
                 if (c + 1 < cg) PrefetchTileRows(_x + (c + 1L) * _g.InHeight * _g.InWidth, _xStride, _g.InHeight, _g.InWidth, TilesH, r0, rows, -_g.PadH, 4);
-                PrepareLine(line);
                 int previous = -1;
                 for (int r = 0; r < rows; r++)
                 {
@@ -87,9 +87,9 @@ public static unsafe partial class Conv2DOp
             new Span<float>(runs, 8 * run).Clear();
             float** window = stackalloc float*[4];
             for (int i = 0; i < 4; i++) window[i] = runs + 2L * i * run;
+            PrepareLine(line);
             for (int c = 0; c < cg; c++)
             {
-                PrepareLine(line);
                 for (int r = 0; r < rows; r++)
                 {
                     int q = r0 + r, s = q / TilesH, th = q - s * TilesH;
