@@ -133,6 +133,7 @@ public static unsafe partial class Conv2DOp
     /// 4 tile rows of a 56-wide map), the planes 12.5 KiB apart, and the hardware prefetcher starts afresh at every run
     /// (`conv3x3_64` forward+backward, old and new interleaved over three rounds: 50–51 → 44–48 ms).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // called per channel: optimised at first call, not after tier-0 timing
     private static void PrefetchTileRows(float* plane, long sampleStride, int height, int width, int tilesH, int r0, int rows, int offset, int span)
     {
         if (!Sse.IsSupported) return;
