@@ -182,8 +182,6 @@ public static unsafe partial class Conv2DOp
             float* yTiles = line2 + rowFloats;
             for (int o = 0; o < og; o++)
             {
-                // The next channel's output rows (read by the input gradient's += and, for y, owned before they are written).
-                if (o + 1 < og) PrefetchTileRows(_y + (o + 1L) * OH * OW, _yStride, OH, OW, _input.TilesH, r0, rows, 0, 2);
                 float bias = _b == null ? 0f : _b[o];
                 // Narrow maps: every tile of the block in whole vectors first (across tile rows), then row by row below.
                 if (narrow)
@@ -203,6 +201,8 @@ public static unsafe partial class Conv2DOp
                     }
                     int q = r0 + r, s = q / _input.TilesH, oh = 2 * (q - s * _input.TilesH), h = Math.Min(2, OH - oh);
                     float* dst = _y + s * _yStride + ((long)o * OH + oh) * OW;
+                    // The next channel's rows here (read by the input gradient's +=, and for y owned before they are written).
+                    if (o + 1 < og) PrefetchRows(dst + (long)OH * OW, h, OW);
                     if (_accumulate)
                     {
                         Gemm.AddTo(line, dst, OW);

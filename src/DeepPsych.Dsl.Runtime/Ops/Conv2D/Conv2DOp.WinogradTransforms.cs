@@ -50,7 +50,6 @@ public static unsafe partial class Conv2DOp
             PrepareLine(line);   // GatherRow writes only the input's columns: the zeros around them serve every channel
             for (int c = 0; c < cg; c++)
             {
-                if (c + 1 < cg) PrefetchTileRows(_x + (c + 1L) * _g.InHeight * _g.InWidth, _xStride, _g.InHeight, _g.InWidth, TilesH, r0, rows, -_g.PadH, 4);
                 int previous = -1;
                 for (int r = 0; r < rows; r++)
                 {
@@ -67,6 +66,11 @@ public static unsafe partial class Conv2DOp
                     else
                         for (int i = 0; i < 4; i++) window[i] = slots + 2L * i * run;
                     for (int i = fresh; i < 4; i++) GatherRow(plane, 2 * th + i - _g.PadH, line, window[i], window[i] + run);
+                    if (c + 1 < cg)
+                    {
+                        int first = Math.Max(0, 2 * th + fresh - _g.PadH), end = Math.Min(_g.InHeight, 2 * th + 4 - _g.PadH);
+                        PrefetchRows(plane + ((long)_g.InHeight + first) * _g.InWidth, end - first, _g.InWidth);
+                    }
                     previous = q;
                     InputTransform(window, run, tw, v + (long)c * ld + r * tw, eStride);
                 }
@@ -126,25 +130,16 @@ public static unsafe partial class Conv2DOp
     }
 
     /// <summary>
-    /// Asks the cache for the rows of one channel plane (<paramref name="plane"/> in sample 0, samples <paramref name="sampleStride"/>
-    /// floats apart, <paramref name="height"/> × <paramref name="width"/>) that tile rows [r0, r0 + rows) read: tile row th of a
-    /// sample reads plane rows 2·th + <paramref name="offset"/> … + <paramref name="span"/> − 1 (an input window: −pad and 4; an output
-    /// tile: 0 and 2). Called one channel ahead of the transforms: each channel's rows are a short run of its plane (2.2 KiB for
-    /// 4 tile rows of a 56-wide map), the planes 12.5 KiB apart, and the hardware prefetcher starts afresh at every run
-    /// (`conv3x3_64` forward+backward, old and new interleaved over three rounds: 50–51 → 44–48 ms).
+    /// Asks the cache for <paramref name="count"/> rows of <paramref name="width"/> floats from <paramref name="row"/> on. The
+    /// transforms ask for the next channel's rows of the tile row at hand, one channel ahead: each channel's rows are a short run
+    /// of its plane (2.2 KiB for 4 tile rows of a 56-wide map), the planes 12.5 KiB apart, and the hardware prefetcher starts
+    /// afresh at every run (`conv3x3_64` forward+backward, old and new interleaved over three rounds: 50–51 → 44–48 ms).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // called per channel: optimised at first call, not after tier-0 timing
-    private static void PrefetchTileRows(float* plane, long sampleStride, int height, int width, int tilesH, int r0, int rows, int offset, int span)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchRows(float* row, int count, int width)
     {
-        if (!Sse.IsSupported) return;
-        for (int r = 0; r < rows; )
-        {
-            int q = r0 + r, s = q / tilesH, th = q - s * tilesH, last = Math.Min(rows - 1, r + tilesH - 1 - th);
-            int first = Math.Max(0, 2 * th + offset), end = Math.Min(height, 2 * (th + last - r) + offset + span);
-            float* p0 = plane + s * sampleStride;
-            for (byte* p = (byte*)(p0 + (long)first * width), stop = (byte*)(p0 + (long)end * width); p < stop; p += 64) Sse.Prefetch0(p);
-            r = last + 1;
-        }
+        if (!Sse.IsSupported || count <= 0) return;
+        for (byte* p = (byte*)row, end = (byte*)(row + (long)count * width); p < end; p += 64) Sse.Prefetch0(p);
     }
 
     /// <summary>even[u] = line[2u], odd[u] = line[2u + 1] for u &lt; count, by whole vectors: two vpermt2ps per 32 floats with

@@ -105,12 +105,11 @@ public static unsafe partial class Conv2DOp
         float* line = odd1 + run;
         new Span<float>(line + OW, rowFloats - OW).Clear();   // columns past the map: the copies below write only [0, OW)
         for (int o = 0; o < og; o++)
-        {
-            if (o + 1 < og) PrefetchTileRows(dz + (o + 1L) * OH * OW, dzStride, OH, OW, tilesH, r0, rows, 0, 2);
             for (int r = 0; r < rows; r++)
             {
                 int q = r0 + r, s = q / tilesH, oh = 2 * (q - s * tilesH);
                 float* plane = dz + s * dzStride + (long)o * OH * OW;
+                if (o + 1 < og) PrefetchRows(plane + ((long)OH + oh) * OW, Math.Min(2, OH - oh), OW);   // the next channel's, one ahead
                 Gemm.Copy(plane + (long)oh * OW, line, OW);
                 Deinterleave(line, tilesW, even0, odd0);
                 if (oh + 1 < OH)
@@ -133,7 +132,6 @@ public static unsafe partial class Conv2DOp
                     default: OutputGradientTransform<Lanes128, Vector128<float>>(even0, odd0, even1, odd1, tilesW, dst, eStride); break;
                 }
             }
-        }
     }
 
     /// <summary>A·dY·Aᵀ for n tiles of one tile row: dY = [even0 odd0; even1 odd1] at each t; dst + e·eStride + t.</summary>
