@@ -188,7 +188,13 @@ public static unsafe partial class Conv2DOp
                     for (int t = 0; t < n; t += lanes) OutputTransform(m + (long)o * ld + t, mStride, bias, yTiles + t, ld);
                 for (int r = 0; r < rows; r++)
                 {
-                    // Both output rows of the tile row, interleaved into line / line2, then copied (or added) into y.
+                    int q = r0 + r, s = q / _input.TilesH, oh = 2 * (q - s * _input.TilesH), h = Math.Min(2, OH - oh);
+                    float* dst = _y + s * _yStride + ((long)o * OH + oh) * OW;
+                    // The next channel's rows here (read by the input gradient's +=, and for y owned before they are written).
+                    if (o + 1 < og) PrefetchRows(dst + (long)OH * OW, h, OW);
+                    // Both output rows of the tile row, interleaved straight into y (or added to it) where a whole vector pair
+                    // fits in the row, the rest into line / line2 and then copied (or added) into y.
+                    int whole = OW / (2 * lanes) * (2 * lanes);
                     for (int t = 0; t < tw; t += lanes)
                     {
                         // Y[0,0], Y[0,1], Y[1,0], Y[1,1] of this vector of tiles, ys apart: transformed above, or here.
@@ -196,22 +202,19 @@ public static unsafe partial class Conv2DOp
                         long ys = lanes;
                         if (narrow) { y4 = yTiles + r * stride + t; ys = ld; }
                         else OutputTransform(m + (long)o * ld + r * stride + t, mStride, bias, tile, lanes);
-                        Interleave(y4, y4 + ys, line + 2 * t);
-                        Interleave(y4 + 2 * ys, y4 + 3 * ys, line2 + 2 * t);
+                        bool inRow = 2 * t < whole;
+                        Interleave(y4, y4 + ys, inRow ? dst + 2 * t : line + 2 * t, inRow && _accumulate);
+                        Interleave(y4 + 2 * ys, y4 + 3 * ys, inRow && h == 2 ? dst + OW + 2 * t : line2 + 2 * t, inRow && h == 2 && _accumulate);
                     }
-                    int q = r0 + r, s = q / _input.TilesH, oh = 2 * (q - s * _input.TilesH), h = Math.Min(2, OH - oh);
-                    float* dst = _y + s * _yStride + ((long)o * OH + oh) * OW;
-                    // The next channel's rows here (read by the input gradient's +=, and for y owned before they are written).
-                    if (o + 1 < og) PrefetchRows(dst + (long)OH * OW, h, OW);
                     if (_accumulate)
                     {
-                        Gemm.AddTo(line, dst, OW);
-                        if (h == 2) Gemm.AddTo(line2, dst + OW, OW);
+                        Gemm.AddTo(line + whole, dst + whole, OW - whole);
+                        if (h == 2) Gemm.AddTo(line2 + whole, dst + OW + whole, OW - whole);
                     }
                     else
                     {
-                        Gemm.Copy(line, dst, OW);
-                        if (h == 2) Gemm.Copy(line2, dst + OW, OW);
+                        Gemm.Copy(line + whole, dst + whole, OW - whole);
+                        if (h == 2) Gemm.Copy(line2 + whole, dst + OW + whole, OW - whole);
                         if (_act != Act.None)
                         {
                             var span = new Span<float>(dst, h * OW);

@@ -187,16 +187,19 @@ public static unsafe partial class Conv2DOp
         }
     }
 
-    /// <summary>row[2l] = even[l], row[2l + 1] = odd[l] for l &lt; lanes: one output row of a vector of tiles.</summary>
+    /// <summary>row[2l] = even[l], row[2l + 1] = odd[l] for l &lt; lanes: one output row of a vector of tiles; with
+    /// <paramref name="add"/> added to the row's values instead (the input gradient accumulates).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Interleave(float* even, float* odd, float* row)
+    private static void Interleave(float* even, float* odd, float* row, bool add)
     {
         if (Simd.Width == 512)
         {
             var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
             var a = Vector512.Load(even); var b = Vector512.Load(odd);
-            Vector512.Store(Avx512F.PermuteVar16x32x2(a, low, b), row);
-            Vector512.Store(Avx512F.PermuteVar16x32x2(a, low + Vector512.Create(8), b), row + 16);
+            Vector512<float> r0 = Avx512F.PermuteVar16x32x2(a, low, b), r1 = Avx512F.PermuteVar16x32x2(a, low + Vector512.Create(8), b);
+            if (add) { r0 += Vector512.Load(row); r1 += Vector512.Load(row + 16); }
+            Vector512.Store(r0, row);
+            Vector512.Store(r1, row + 16);
             return;
         }
         if (Simd.Width == 256 && Avx.IsSupported)
@@ -204,21 +207,25 @@ public static unsafe partial class Conv2DOp
             // vunpcklps / vunpckhps interleave within each 128-bit half; vperm2f128 puts the halves in order.
             var a = Vector256.Load(even); var b = Vector256.Load(odd);
             Vector256<float> low = Avx.UnpackLow(a, b), high = Avx.UnpackHigh(a, b);
-            Vector256.Store(Avx.Permute2x128(low, high, 0x20), row);
-            Vector256.Store(Avx.Permute2x128(low, high, 0x31), row + 8);
+            Vector256<float> r0 = Avx.Permute2x128(low, high, 0x20), r1 = Avx.Permute2x128(low, high, 0x31);
+            if (add) { r0 += Vector256.Load(row); r1 += Vector256.Load(row + 8); }
+            Vector256.Store(r0, row);
+            Vector256.Store(r1, row + 8);
             return;
         }
         if (Simd.Width == 128 && Sse.IsSupported)
         {
             var a = Vector128.Load(even); var b = Vector128.Load(odd);
-            Vector128.Store(Sse.UnpackLow(a, b), row);
-            Vector128.Store(Sse.UnpackHigh(a, b), row + 4);
+            Vector128<float> r0 = Sse.UnpackLow(a, b), r1 = Sse.UnpackHigh(a, b);
+            if (add) { r0 += Vector128.Load(row); r1 += Vector128.Load(row + 4); }
+            Vector128.Store(r0, row);
+            Vector128.Store(r1, row + 4);
             return;
         }
         for (int l = 0; l < Simd.Width / 32; l++)
         {
-            row[2 * l] = even[l];
-            row[2 * l + 1] = odd[l];
+            row[2 * l] = add ? row[2 * l] + even[l] : even[l];
+            row[2 * l + 1] = add ? row[2 * l + 1] + odd[l] : odd[l];
         }
     }
 
