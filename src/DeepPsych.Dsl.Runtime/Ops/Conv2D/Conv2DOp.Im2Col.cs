@@ -20,7 +20,7 @@ public static unsafe partial class Conv2DOp
                 int cols = Math.Min(nr, nc - p * nr);
                 float* d = dst + (nint)p * kc * nr;
                 Im2Col(_g, x, k0, kc, j0 + p * nr, cols, d, nr);
-                if (cols < nr) for (int kk = 0; kk < kc; kk++) new Span<float>(d + (nint)kk * nr + cols, nr - cols).Clear();
+                if (cols < nr) for (int kk = 0; kk < kc; kk++) Gemm.ZeroPanelTail(d + (nint)kk * nr, cols);
             }
         }
     }

@@ -45,7 +45,7 @@ public static unsafe partial class Conv2DOp
                     int cols = Math.Min(nr, nc - p * nr);
                     float* d = dst + (nint)p * kc * nr + (nint)kk * nr;
                     Gemm.Copy(s + p * nr, d, cols);
-                    for (int t = cols; t < nr; t++) d[t] = 0f;
+                    if (cols < nr) Gemm.ZeroPanelTail(d, cols);
                 }
             }
         }

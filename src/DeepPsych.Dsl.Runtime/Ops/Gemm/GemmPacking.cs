@@ -7,7 +7,8 @@ namespace DeepPsych.Dsl.Ops;
 // Packing for the packed GEMM (Gemm.MultiplyCore): B panels from their sources, A micro-panels per k block or whole.
 public static unsafe partial class Gemm
 {
-    /// <summary>Writes B[k0 .. k0+kc, j0 .. j0+nc) as ⌈nc/nr⌉ panels, panel p at dst + p·kc·nr laid out [kc][nr], zero-padded past nc.</summary>
+    /// <summary>Writes B[k0 .. k0+kc, j0 .. j0+nc) as ⌈nc/nr⌉ panels, panel p at dst + p·kc·nr laid out [kc][nr], zero-padded past nc
+    /// to a whole vector (<see cref="ZeroPanelTail"/>).</summary>
     internal interface IPanelSource
     {
         void Pack(int k0, int kc, int j0, int nc, float* dst, int nr);
@@ -36,7 +37,7 @@ public static unsafe partial class Gemm
                 for (int kk = 0; kk < kc; kk++, d += nr, s += ldb)
                 {
                     Copy(s, d, cols);
-                    if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
+                    if (cols < nr) ZeroPanelTail(d, cols);
                 }
             }
         }
@@ -71,9 +72,18 @@ public static unsafe partial class Gemm
                     for (int kk = 0; kk < kc; kk++) dc[(nint)kk * nr] = s[kk];
                 }
                 if (cols < nr)
-                    for (int kk = 0; kk < kc; kk++) new Span<float>(d + (nint)kk * nr + cols, nr - cols).Clear();
+                    for (int kk = 0; kk < kc; kk++) ZeroPanelTail(d + (nint)kk * nr, cols);
             }
         }
+    }
+
+    /// <summary>Zeros one row of a packed B panel from <paramref name="cols"/> to the next whole vector: the kernel runs an edge panel
+    /// on as few vectors as cover its columns (<see cref="MultiplyBlock{TB}"/>) and reads no further, so the rest of the panel's
+    /// width is never read (clearing all of it, a call per row, took 1.4 % of a 3×3 64 → 64 layer's forward + backward).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ZeroPanelTail(float* row, int cols)
+    {
+        for (int t = cols, end = (cols + Lanes - 1) / Lanes * Lanes; t < end; t++) row[t] = 0f;
     }
 
     /// <summary>Packs rows [i0, i0 + m) of op(A), columns [k0, k0 + kc) into micro-panels [kc][mr] (row tails zero-padded).</summary>
