@@ -180,15 +180,16 @@ public static unsafe partial class Conv2DOp
             // The input side is done with this scratch: two output rows, and for narrow maps the block's Y[a, b] (4 × ld).
             float* line = Scratch.Get(Scratch.WinogradRuns, 2L * rowFloats + (narrow ? 4L * ld : 0)), line2 = line + rowFloats;
             float* yTiles = line2 + rowFloats;
+            int s0 = r0 / _input.TilesH, th0 = r0 - s0 * _input.TilesH;
             for (int o = 0; o < og; o++)
             {
                 float bias = _b == null ? 0f : _b[o];
                 // Narrow maps: every tile of the block in whole vectors first (across tile rows), then row by row below.
                 if (narrow)
                     for (int t = 0; t < n; t += lanes) OutputTransform(m + (long)o * ld + t, mStride, bias, yTiles + t, ld);
-                for (int r = 0; r < rows; r++)
+                for (int r = 0, s = s0, th = th0; r < rows; r++, NextTileRow(ref s, ref th, _input.TilesH))
                 {
-                    int q = r0 + r, s = q / _input.TilesH, oh = 2 * (q - s * _input.TilesH), h = Math.Min(2, OH - oh);
+                    int oh = 2 * th, h = Math.Min(2, OH - oh);
                     float* dst = _y + s * _yStride + ((long)o * OH + oh) * OW;
                     // The next channel's rows here (read by the input gradient's +=, and for y owned before they are written).
                     if (o + 1 < og) PrefetchRows(dst + (long)OH * OW, h, OW);

@@ -48,12 +48,13 @@ public static unsafe partial class Conv2DOp
             float* line = slots + 8L * run;
             float** window = stackalloc float*[4];
             PrepareLine(line);   // GatherRow writes only the input's columns: the zeros around them serve every channel
+            int s0 = r0 / TilesH, th0 = r0 - s0 * TilesH;   // tile row r0's sample and row; the loops below count on from them
             for (int c = 0; c < cg; c++)
             {
                 int previous = -1;
-                for (int r = 0; r < rows; r++)
+                for (int r = 0, s = s0, th = th0; r < rows; r++, NextTileRow(ref s, ref th, TilesH))
                 {
-                    int q = r0 + r, s = q / TilesH, th = q - s * TilesH;
+                    int q = r0 + r;
                     float* plane = _x + s * _xStride + (long)c * _g.InHeight * _g.InWidth;
                     // The window's 4 input rows 2·th + i: the next tile row of the same sample shares two with this one.
                     int fresh = 0;
@@ -92,11 +93,11 @@ public static unsafe partial class Conv2DOp
             float** window = stackalloc float*[4];
             for (int i = 0; i < 4; i++) window[i] = runs + 2L * i * run;
             PrepareLine(line);
+            int s0 = r0 / TilesH, th0 = r0 - s0 * TilesH;
             for (int c = 0; c < cg; c++)
             {
-                for (int r = 0; r < rows; r++)
+                for (int r = 0, s = s0, th = th0; r < rows; r++, NextTileRow(ref s, ref th, TilesH))
                 {
-                    int q = r0 + r, s = q / TilesH, th = q - s * TilesH;
                     float* plane = _x + s * _xStride + (long)c * _g.InHeight * _g.InWidth;
                     for (int i = 0; i < 4; i++) GatherRow(plane, 2 * th + i - _g.PadH, line, window[i] + r * stride, window[i] + run + r * stride);
                 }
@@ -140,6 +141,14 @@ public static unsafe partial class Conv2DOp
     {
         if (!Sse.IsSupported || count <= 0) return;
         for (byte* p = (byte*)row, end = (byte*)(row + (long)count * width); p < end; p += 64) Sse.Prefetch0(p);
+    }
+
+    /// <summary>Steps (sample <paramref name="s"/>, tile row <paramref name="th"/>) to the next tile row of a block: the loops over a
+    /// block's tile rows count instead of dividing (a division per channel and tile row cost about 3 % of a 64-channel block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NextTileRow(ref int s, ref int th, int tilesH)
+    {
+        if (++th == tilesH) { th = 0; s++; }
     }
 
     /// <summary>even[u] = line[2u], odd[u] = line[2u + 1] for u &lt; count, by whole vectors: two vpermt2ps per 32 floats with

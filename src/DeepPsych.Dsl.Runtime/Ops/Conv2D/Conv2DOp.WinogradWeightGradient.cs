@@ -104,10 +104,11 @@ public static unsafe partial class Conv2DOp
         float* even0 = Scratch.Get(Scratch.WinogradRuns, 4L * run + rowFloats), odd0 = even0 + run, even1 = odd0 + run, odd1 = even1 + run;
         float* line = odd1 + run;
         new Span<float>(line + OW, rowFloats - OW).Clear();   // columns past the map: the copies below write only [0, OW)
+        int s0 = r0 / tilesH, th0 = r0 - s0 * tilesH;
         for (int o = 0; o < og; o++)
-            for (int r = 0; r < rows; r++)
+            for (int r = 0, s = s0, th = th0; r < rows; r++, NextTileRow(ref s, ref th, tilesH))
             {
-                int q = r0 + r, s = q / tilesH, oh = 2 * (q - s * tilesH);
+                int oh = 2 * th;
                 float* plane = dz + s * dzStride + (long)o * OH * OW;
                 if (o + 1 < og) PrefetchRows(plane + ((long)OH + oh) * OW, Math.Min(2, OH - oh), OW);   // the next channel's, one ahead
                 Gemm.Copy(plane + (long)oh * OW, line, OW);
