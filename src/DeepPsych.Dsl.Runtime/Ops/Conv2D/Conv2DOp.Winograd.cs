@@ -176,6 +176,7 @@ public static unsafe partial class Conv2DOp
             }
             float* tile = stackalloc float[4 * 16];
             int OH = _g.OutHeight, OW = _g.OutWidth, rowFloats = WinogradRowFloats(tw);
+            int whole = OW / (2 * lanes) * (2 * lanes);   // an output row's columns written as whole vector pairs, straight into y
             bool narrow = stride != tw;
             // The input side is done with this scratch: two output rows, and for narrow maps the block's Y[a, b] (4 × ld).
             float* line = Scratch.Get(Scratch.WinogradRuns, 2L * rowFloats + (narrow ? 4L * ld : 0)), line2 = line + rowFloats;
@@ -195,7 +196,6 @@ public static unsafe partial class Conv2DOp
                     if (o + 1 < og) PrefetchRows(dst + (long)OH * OW, h, OW);
                     // Both output rows of the tile row, interleaved straight into y (or added to it) where a whole vector pair
                     // fits in the row, the rest into line / line2 and then copied (or added) into y.
-                    int whole = OW / (2 * lanes) * (2 * lanes);
                     for (int t = 0; t < tw; t += lanes)
                     {
                         // Y[0,0], Y[0,1], Y[1,0], Y[1,1] of this vector of tiles, ys apart: transformed above, or here.

@@ -158,9 +158,9 @@ public static unsafe partial class Gemm
         float* ap = packedA != null || inPlace ? null : Scratch.Get(Scratch.PackA, (long)(iEnd - iBegin + mr - 1) / mr * mr * kcMax);
         float* aRows = transA ? a + iBegin : a + (nint)iBegin * lda;
         // B read where it lies (AVX-512 only, rows ldbRows apart) or packed per block into panels nr wide.
+        float* bRows = null;
         int ldbRows = nr;
-        float* bRows = Wide ? b.InPlace(out ldbRows) : null;
-        if (bRows == null) ldbRows = nr;
+        if (Wide && (bRows = b.InPlace(out int rowStride)) != null) ldbRows = rowStride;
         float* bp = bRows != null ? null : Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
         float* tile = Scratch.Get(Scratch.Tile, mr * nr + nr);
         float* tileBias = tile + mr * nr;
