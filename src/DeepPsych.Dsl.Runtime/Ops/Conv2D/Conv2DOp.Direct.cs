@@ -66,6 +66,11 @@ public static unsafe partial class Conv2DOp
         };
     }
 
+    /// <summary>The convolution that gives dx from dz for every group at once (<see cref="TransposedGeometry"/> with all groups'
+    /// channels): what the batch-wide dx paths (Winograd, sample lanes) run.</summary>
+    internal static Conv2DGeometry InputGradientGeometry(in Conv2DGeometry g)
+        => TransposedGeometry(g) with { InChannels = g.OutChannels, OutChannels = g.InChannels, Groups = g.Groups };
+
     /// <summary>
     /// dx += the transposed convolution of dz for one group of one sample. For stride 1 it is itself a stride-1 convolution:
     /// dx[c, ih, iw] = Σ_{o, kh, kw} w[o, c, kh, kw] · dz[o, ih + p − kh·d, iw + p − kw·d]

@@ -5,8 +5,9 @@ namespace DeepPsych.Dsl.Ops;
 
 // Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions with many channels (Lavin & Gray, "Fast Algorithms for Convolutional
 // Neural Networks", 2016): 16 multiplies per 2×2 output tile and channel pair instead of 36. This file: when it is used,
-// the weight transform, the forward / input-gradient pass and the block layout; Conv2DOp.WinogradTransforms.cs the tile
-// transforms, Conv2DOp.WinogradWeightGradient.cs the weight gradient.
+// the weight transform (of both variants), the forward / input-gradient pass and the block layout; Conv2DOp.WinogradTransforms.cs
+// the tile transforms, Conv2DOp.WinogradWeightGradient.cs the weight gradient, Conv2DOp.Winograd4.cs F(4×4, 3×3), which takes
+// the forward and dx of layers with up to 64 channels on wide maps.
 public static unsafe partial class Conv2DOp
 {
     /// <summary>Fewest input and output channels per group for <see cref="UseWinograd"/>: below this the transforms cost more
@@ -33,25 +34,33 @@ public static unsafe partial class Conv2DOp
            && g.InChannels / g.Groups >= WinogradMinChannels && g.OutChannels / g.Groups >= WinogradMinChannels
            && (long)batch * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2) >= WinogradMinTiles;
 
-    /// <summary>The 3×3 kernel transform U = G·w·Gᵀ (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]) of every group's weights, as 16
-    /// matrices U_e (Og × Cg, e = 4i + j) each packed for the GEMM's A; group grp's 16 at the result + grp·16·<paramref name="stride"/>.
-    /// <paramref name="w"/> is O × C/G × 3 × 3 (OIHW).</summary>
-    private static float* WinogradWeights(in Conv2DGeometry g, float* w, out long stride)
+    /// <summary>The 3×3 kernel transform U = G·w·Gᵀ of every group's weights, as 16 matrices U_e (Og × Cg, e = 4i + j) for
+    /// F(2×2, 3×3) (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], <see cref="KernelTransform"/>) or, with <paramref name="four"/>, 36
+    /// (e = 6i + j) for F(4×4, 3×3) (<see cref="KernelTransform4"/>), each packed for the GEMM's A; group grp's at the
+    /// result + grp·matrices·<paramref name="stride"/>. <paramref name="w"/> is O × C/G × 3 × 3 (OIHW).</summary>
+    private static float* WinogradWeights(in Conv2DGeometry g, float* w, bool four, out long stride)
     {
-        int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G;
+        int G = g.Groups, Cg = g.InChannels / G, Og = g.OutChannels / G, matrices = four ? 36 : 16;
         long plain = WinogradMatrixStride(Og, Cg);
         stride = Gemm.PackedLength(Og, Cg);
-        float* u = Scratch.Get(Scratch.WinogradWeights, 16 * plain);
-        float* packed = Scratch.Get(Scratch.PackedWeights, 16 * stride * G);
+        float* u = Scratch.Get(Scratch.WinogradWeights, matrices * plain);
+        float* packed = Scratch.Get(Scratch.PackedWeights, matrices * stride * G);
         for (int grp = 0; grp < G; grp++)
         {
-            var rows = new KernelTransform(w + (long)grp * Og * Cg * 9, Og, Cg, u, plain);
-            if (WorkerPool.IntraOpThreads > 1 && Og >= 16) WorkerPool.RunIntraOp(WorkerPool.IntraOpThreads, rows);
-            else rows.Run(0, 1);
-            for (int e = 0; e < 16; e++)
-                Gemm.PackWhole(Og, Cg, u + e * plain, Cg, false, packed + (grp * 16L + e) * stride);
+            float* wg = w + (long)grp * Og * Cg * 9;
+            if (four) RunKernelTransform(new KernelTransform4(wg, Og, Cg, u, plain), Og);
+            else RunKernelTransform(new KernelTransform(wg, Og, Cg, u, plain), Og);
+            for (int e = 0; e < matrices; e++)
+                Gemm.PackWhole(Og, Cg, u + e * plain, Cg, false, packed + (grp * (long)matrices + e) * stride);
         }
         return packed;
+    }
+
+    /// <summary>Runs a kernel transform over <paramref name="og"/> output channels, on the lent threads when there are enough.</summary>
+    private static void RunKernelTransform<T>(T rows, int og) where T : struct, IParts
+    {
+        if (WorkerPool.IntraOpThreads > 1 && og >= 16) WorkerPool.RunIntraOp(WorkerPool.IntraOpThreads, rows);
+        else rows.Run(0, 1);
     }
 
     /// <summary>U_e[o, c] = (G·w[o, c]·Gᵀ)[i, j], e = 4i + j, for one group's output channels, split into runs of o
@@ -138,7 +147,7 @@ public static unsafe partial class Conv2DOp
             _input = new WinogradInputTiles(g, x, xStride);
             _u = u; _uStride = uStride; _b = b; _y = y; _yStride = yStride;
             _tileRows = batch * _input.TilesH;
-            _rowsPerBlock = WinogradRowsPerBlock(g.InChannels / g.Groups, _input.TilesW, _tileRows);
+            _rowsPerBlock = WinogradRowsPerBlock(16, g.InChannels / g.Groups, _input.TilesW, _tileRows);
         }
 
         public int Blocks => (_tileRows + _rowsPerBlock - 1) / _rowsPerBlock;
@@ -233,10 +242,10 @@ public static unsafe partial class Conv2DOp
     /// 64-channel block of 128-float rows put V's and M's 16 streams 32 KiB apart).</summary>
     private static long WinogradMatrixStride(int rows, int columns) => (long)rows * columns + 64;
 
-    /// <summary>Whole tile rows per block: V (16 × <paramref name="channels"/> × tiles) within <see cref="WinogradBlockBytes"/>,
-    /// but at least two GEMM panels of columns.</summary>
-    private static int WinogradRowsPerBlock(int channels, int tilesW, int tileRows)
-        => Math.Clamp(Math.Max(2 * Gemm.MicroColumns, WinogradBlockBytes / (16 * 4 * channels)) / (tilesW + 1), 1, tileRows);
+    /// <summary>Whole tile rows per block: V (<paramref name="matrices"/> × <paramref name="channels"/> × tiles) within
+    /// <see cref="WinogradBlockBytes"/>, but at least two GEMM panels of columns.</summary>
+    private static int WinogradRowsPerBlock(int matrices, int channels, int tilesW, int tileRows)
+        => Math.Clamp(Math.Max(2 * Gemm.MicroColumns, WinogradBlockBytes / (matrices * 4 * channels)) / (tilesW + 1), 1, tileRows);
 
     /// <summary>Floats per row of a block's transformed tiles (V, M): n tiles and one vector more, since a tile row's last
     /// vector runs past its end (into the next row, which is written afterwards, or into this slack).</summary>

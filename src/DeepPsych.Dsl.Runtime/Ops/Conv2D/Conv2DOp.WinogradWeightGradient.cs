@@ -40,7 +40,7 @@ public static unsafe partial class Conv2DOp
         long plain = WinogradMatrixStride(og, cg);
         float* du = Scratch.Get(Scratch.WinogradWeights, 16 * plain);
         var input = new WinogradInputTiles(g, x, xStride);
-        int tw = input.TilesW, stride = input.RowStride, tileRows = batch * input.TilesH, rowsPerBlock = WinogradRowsPerBlock(cg + og, tw, tileRows);
+        int tw = input.TilesW, stride = input.RowStride, tileRows = batch * input.TilesH, rowsPerBlock = WinogradRowsPerBlock(16, cg + og, tw, tileRows);
         int threads = WorkerPool.IntraOpThreads;
         for (int r0 = 0; r0 < tileRows; r0 += rowsPerBlock)
         {

@@ -19,9 +19,10 @@ namespace DeepPsych.Dsl.Ops;
 /// vector lane (<see cref="UseSampleLanes"/>, <see cref="SampleLanesForward"/>, <see cref="SampleLanesBackward"/>), forward, dx
 /// and dW, the samples after the last whole vector on the direct kernels.</item>
 /// <item>3×3, stride 1, at least 16 input and output channels per group on a map big enough (<see cref="UseWinograd"/>): Winograd
-/// F(2×2, 3×3) over the whole batch (<see cref="WinogradConvolution"/>), forward and dx, and dW where the direct dW does not take the
-/// layer or it has at least 64 channels each way (<see cref="UseWinogradWeightGradient"/>): 16 multiplies per 2×2 tile instead of 36, as 16 GEMMs of the transformed weights and
-/// input tiles.</item>
+/// over the whole batch (<see cref="Winograd"/>), forward and dx: F(4×4, 3×3) for up to 64 channels on maps whose tile rows fill the
+/// vectors (<see cref="UseWinograd4"/>: 36 multiplies per 4×4 tile instead of 144), else F(2×2, 3×3) (<see cref="WinogradConvolution"/>:
+/// 16 per 2×2 tile instead of 36), each as GEMMs of the transformed weights and input tiles; and dW by F(2×2, 3×3) where the direct
+/// dW does not take the layer or it has at least 64 channels each way (<see cref="UseWinogradWeightGradient"/>).</item>
 /// <item>otherwise im2col + GEMM: the im2col matrix is never materialised whole for the forward pass; it is generated
 /// straight into the GEMM's packed B panels (<see cref="Im2ColPanels"/>), block by block, while it is hot in cache.</item>
 /// </list>
@@ -29,7 +30,7 @@ namespace DeepPsych.Dsl.Ops;
 /// so W_g (O/G × K) is used as stored. Row j is the output pixel oh·OW + ow.
 /// <para>Files: this one chooses the strategy; <c>Conv2DOp.Im2Col.cs</c> (general im2col/col2im + GEMM),
 /// <c>Conv2DOp.WideGemm.cs</c> (stride-1 GEMM on the padded width), <c>Conv2DOp.Direct.cs</c> (direct forward and dx), <c>Conv2DOp.SampleLanes.cs</c> (samples in the vector lanes, with <c>…SampleLanesLayout.cs</c>),
-/// <c>Conv2DOp.DirectWeightGradient.cs</c> (direct dW), <c>Conv2DOp.Winograd.cs</c> (Winograd forward and dx, with <c>…WinogradTransforms.cs</c> and <c>…WinogradWeightGradient.cs</c>), <c>Conv2DOp.Depthwise.cs</c>, <c>Conv2DOp.Padded.cs</c> (the padded
+/// <c>Conv2DOp.DirectWeightGradient.cs</c> (direct dW), <c>Conv2DOp.Winograd.cs</c> (Winograd F(2×2, 3×3) forward and dx, with <c>…WinogradTransforms.cs</c> and <c>…WinogradWeightGradient.cs</c>; <c>…Winograd4.cs</c> F(4×4, 3×3) and the choice between them), <c>Conv2DOp.Depthwise.cs</c>, <c>Conv2DOp.Padded.cs</c> (the padded
 /// input the stride-1 kernels share) and <c>Conv2DOp.Vectors.cs</c> (small vector helpers).</para>
 /// </remarks>
 public static unsafe partial class Conv2DOp
@@ -66,10 +67,7 @@ public static unsafe partial class Conv2DOp
             // 3×3 stride 1 with many channels (never pointwise, depthwise or direct): Winograd over the whole batch, per group.
             if (UseWinograd(g, batch))
             {
-                float* u = WinogradWeights(g, pw, out long uStride);
-                for (int grp = 0; grp < G; grp++)
-                    WinogradConvolution(g, batch, px + (nint)grp * Cg * HW, g.InputLength, u + grp * 16 * uStride, uStride,
-                        pb == null ? null : pb + grp * Og, py + (nint)grp * Og * P, g.OutputLength, act, leakySlope, accumulate: false);
+                Winograd(g, batch, px, pw, pb, py, act, leakySlope, accumulate: false);
                 return;
             }
             // The GEMM paths (not depthwise, not direct) pack W once for the whole batch, not once per sample; a single
@@ -151,7 +149,7 @@ public static unsafe partial class Conv2DOp
         // Stride 1: dx as a stride-1 convolution of dz with the flipped, transposed weights (see InputGradientByConvolution).
         bool convDx = !pointwise && !depthwise && !dx.IsEmpty && UseInputGradientByConvolution(g);
         // That convolution by Winograd when it qualifies (3×3, many channels): over the whole batch, per group, before the sample loop.
-        var transposed = TransposedGeometry(g) with { InChannels = g.OutChannels, OutChannels = g.InChannels, Groups = G };
+        var transposed = InputGradientGeometry(g);
         bool winogradDx = convDx && UseWinograd(transposed, batch);
         fixed (float* px = x) fixed (float* pw = w) fixed (float* pdz = dz) fixed (float* pdx = dx) fixed (float* pdw = dw) fixed (float* pdb = db)
         {
@@ -166,13 +164,7 @@ public static unsafe partial class Conv2DOp
             if (winogradW)
                 for (int grp = 0; grp < G; grp++)
                     WinogradWeightGradient(g, batch, px + (nint)grp * Cg * HW, g.InputLength, pdz + (nint)grp * Og * P, g.OutputLength, pdw + (nint)grp * Og * K);
-            if (winogradDx)
-            {
-                float* u = WinogradWeights(transposed, wFlipped, out long uStride);
-                for (int grp = 0; grp < G; grp++)
-                    WinogradConvolution(transposed, batch, pdz + (nint)grp * Og * P, g.OutputLength, u + grp * 16 * uStride, uStride,
-                        null, pdx + (nint)grp * Cg * HW, g.InputLength, Act.None, 0f, accumulate: true);
-            }
+            if (winogradDx) Winograd(transposed, batch, pdz, wFlipped, null, pdx, Act.None, 0f, accumulate: true);
             // dx's GEMM operand, packed once for the batch: the flipped weights (Cg × Og·KH·KW per group), or pointwise W_gᵀ.
             long packedStride = 0;
             float* packedDx = batch == 0 || dx.IsEmpty || depthwise ? null

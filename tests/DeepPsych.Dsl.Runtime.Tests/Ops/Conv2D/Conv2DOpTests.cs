@@ -77,6 +77,14 @@ public class Conv2DOpTests
         ["winograd dW 120 in 16 out 3x3 p1 13x19"] = new(new(120, 13, 19, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), 3, true, Act.ReLU),
         // At least 64 channels each way: dW by Winograd although the direct dW takes the layer (UseWinogradWeightGradient).
         ["winograd dW 64 in 64 out 3x3 p1 10x12 batch 7"] = new(new(64, 10, 12, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), 7, true, Act.None),
+        // Winograd F(4×4, 3×3) (UseWinograd4: at most 64 channels each way, tile rows that fill ¾ of the transforms' vectors, so
+        // 12–16 tiles a row at 512 bits), forward and dx: a part tile at the bottom (2 rows) and right (3 columns), per-side
+        // padding, groups, and 64 channels summed by the forward (and by dx), at the limit of F(4×4, 3×3)'s float32 error.
+        ["winograd4 16 in 17 out 3x3 p1 22x47 relu"] = new(new(16, 22, 47, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2, true, Act.ReLU),
+        ["winograd4 per-side t0 l1 b2 r0 20 in 24 out 23x50"] = new(new(20, 23, 50, 24, 3, 3, 1, 1, 0, 1, 1, 1, 1) { PadBottom = 2, PadRight = 0 }, 2, false, Act.None),
+        ["winograd4 groups2 32 in 34 out 3x3 p1 25x46 leaky"] = new(new(32, 25, 46, 34, 3, 3, 1, 1, 1, 1, 1, 1, 2), 2, true, Act.LeakyReLU),
+        ["winograd4 64 in 24 out 3x3 p0 14x50 batch 3 tanh"] = new(new(64, 14, 50, 24, 3, 3, 1, 1, 0, 0, 1, 1, 1), 3, true, Act.Tanh),
+        ["winograd4 24 in 64 out 3x3 p1 12x46 batch 3 sigmoid"] = new(new(24, 12, 46, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), 3, false, Act.Sigmoid),
         // Sample lanes (stride 1, few channels, one group, a batch of at least one vector of samples: 16 / 8 / 4 at 512 / 256 /
         // 128 bits): whole vectors of samples on the lanes, the samples after them on the direct kernels (19 = 16 + 3).
         ["sample lanes LeNet C3 batch 19 relu"] = new(new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1), 19, true, Act.ReLU),
@@ -245,14 +253,15 @@ public class Conv2DOpTests
 
     // Batch-1 shapes of the classic networks, scaled down but above the GEMM's split threshold: a 3×3 on the padded width
     // (split by columns), a stride-2 3×3 through im2col, a 1×1 on a 7×7 map (split by rows) and a 3×3 on 7×7 whose
-    // weights are packed by both threads, and 3×3s by Winograd: 64 → 64 on 40×40 (20 tile rows in two blocks of 1 MiB,
-    // one per thread; dW too, its 16 products split by thread) and 128 → 32 on 28×28 (14 tile rows in two blocks; dW too).
+    // weights are packed by both threads, and 3×3s by Winograd: 64 → 64 on 56×56 by F(4×4, 3×3) (14 tile rows in two blocks of
+    // 1.5 MiB, one per thread; dW by F(2×2, 3×3), its 16 products split by thread) and 128 → 32 on 28×28 (F(2×2, 3×3), 14 tile
+    // rows in two blocks; dW too).
     [Theory]
     [InlineData(64, 20, 64, 3, 1, 1)]
     [InlineData(64, 28, 128, 3, 2, 1)]
     [InlineData(256, 7, 512, 1, 1, 0)]
     [InlineData(256, 7, 256, 3, 1, 1)]
-    [InlineData(64, 40, 64, 3, 1, 1)]
+    [InlineData(64, 56, 64, 3, 1, 1)]
     [InlineData(128, 28, 32, 3, 1, 1)]
     public void A_batch_1_convolution_split_over_lent_threads_is_bit_identical_to_one_thread(int c, int size, int o, int k, int stride, int pad)
     {
@@ -359,6 +368,7 @@ public class Conv2DOpTests
     [InlineData("1x1 pointwise sigmoid")]
     [InlineData("winograd 16 in 17 out 3x3 p1 19x21 relu")]
     [InlineData("winograd dW 120 in 16 out 3x3 p1 13x19")]
+    [InlineData("winograd4 16 in 17 out 3x3 p1 22x47 relu")]
     public void Forward_and_backward_allocate_nothing_after_warm_up(string name)
     {
         var c = Cases[name]; var g = c.G;
@@ -374,6 +384,20 @@ public class Conv2DOpTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         Run();
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>The F(4×4, 3×3) cases take that path at this vector width (forward and dx), and a layer wider than its channel
+    /// limit keeps F(2×2, 3×3): otherwise the cases above would test F(2×2, 3×3) twice.</summary>
+    [Fact]
+    public void The_winograd4_cases_take_F4_and_wider_layers_F2()
+    {
+        foreach (var (name, c) in Cases.Where(kv => kv.Key.StartsWith("winograd4", StringComparison.Ordinal)))
+        {
+            Assert.True(Conv2DOp.UseWinograd4(c.G, c.Batch), $"{name}: forward not by F(4x4, 3x3)");
+            Assert.True(Conv2DOp.UseWinograd4(Conv2DOp.InputGradientGeometry(c.G), c.Batch),
+                $"{name}: dx not by F(4x4, 3x3)");
+        }
+        Assert.False(Conv2DOp.UseWinograd4(Cases["winograd4 64 in 24 out 3x3 p0 14x50 batch 3 tanh"].G with { InChannels = 65 }, 3));
     }
 
     private static double[] Add(double[] a, double[] b) => a.Zip(b, (p, q) => p + q).ToArray();
